@@ -1,0 +1,93 @@
+#!/usr/bin/env python3
+"""careers-site command line: `build` the site, or `serve` it with live reload."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+import traceback
+from pathlib import Path
+from typing import TYPE_CHECKING, TextIO
+
+if TYPE_CHECKING:
+    from sitegen.model import BuildResult
+
+BUG_HINT = "this is a bug in careers-site, not in your content: please report it with the lines above"
+
+
+def make_parser() -> argparse.ArgumentParser:
+    """Return the argument parser for `build` and `serve`."""
+    parser = argparse.ArgumentParser(prog="build.py", description=__doc__)
+    parser.add_argument("--project", default=".", type=Path,
+                        help="folder holding content/, templates/ and assets/ (default: .)")
+    commands = parser.add_subparsers(dest="command", required=True)
+    build = commands.add_parser("build", help="build the site into an output folder")
+    build.add_argument("--out", default="dist", type=Path, help="output folder (default: dist)")
+    build.add_argument("--base-url", help="absolute URL the site is served from (overrides _site.yaml)")
+    serve = commands.add_parser("serve", help="build, serve, rebuild on change and reload the browser")
+    serve.add_argument("--host", default="127.0.0.1", help="address to listen on (default: 127.0.0.1)")
+    serve.add_argument("--port", default=8000, type=int, help="port to listen on (default: 8000)")
+    serve.add_argument("--out", type=Path, help="output folder (default: a temporary folder)")
+    return parser
+
+
+def print_problems(result: BuildResult, stream: TextIO) -> None:
+    """Print every problem on its own line, errors and warnings alike."""
+    for problem in result.problems:
+        print(problem, file=stream)
+
+
+def summary(result: BuildResult, seconds: float, out: str) -> str:
+    """Return the closing line: 'built 12 pages (en 5, fr 5) in 0.12 s -> dist/'."""
+    langs = ", ".join(f"{lang} {count}" for lang, count in result.pages_per_lang.items())
+    return f"built {result.page_count} pages ({langs}) in {seconds:.2f} s -> {out.rstrip('/')}/"
+
+
+def run_build(args: argparse.Namespace) -> int:
+    """Build once; return 0 on success and 1 on content problems."""
+    from sitegen.pipeline import build
+
+    started = time.perf_counter()
+    out = args.out if args.out.is_absolute() else args.project / args.out
+    result = build(args.project, out, args.base_url)
+    print_problems(result, sys.stderr)
+    if not result.ok:
+        count = len(result.errors)
+        print(f"build failed: {count} problem{'s' * (count != 1)}; nothing was written", file=sys.stderr)
+        return 1
+    print(summary(result, time.perf_counter() - started, str(args.out)))
+    return 0
+
+
+def run_serve(args: argparse.Namespace) -> int:
+    """Serve with live reload until interrupted."""
+    from sitegen.serve import serve
+
+    def report(result: BuildResult, seconds: float) -> None:
+        print_problems(result, sys.stderr)
+        if result.ok:
+            print(summary(result, seconds, "preview"), flush=True)
+        else:
+            print("build failed; still serving the last good build", file=sys.stderr, flush=True)
+
+    print(f"serving on http://{args.host}:{args.port}/ (Ctrl+C to stop)", flush=True)
+    serve(args.project, args.host, args.port, args.out, report)
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run the command line; return the exit code (0 ok, 1 content problems, 2 usage)."""
+    args = make_parser().parse_args(argv)
+    try:
+        return run_build(args) if args.command == "build" else run_serve(args)
+    except KeyboardInterrupt:
+        return 130
+    except Exception:
+        traceback.print_exc()
+        print(f"internal error: {BUG_HINT}", file=sys.stderr)
+        return 3
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,202 @@
+"""Parsed content → `Site`: translation pairing, URLs, cross references, job lists."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Mapping
+from dataclasses import dataclass, replace
+
+from .items import make_facts, make_people, make_steps
+from .model import (
+    Alternate,
+    Page,
+    Person,
+    Posting,
+    PostingFacts,
+    Problem,
+    Site,
+    SiteConfig,
+    Step,
+)
+from .parse import Parsed
+
+HOME_KEY = "pages/home"
+
+
+@dataclass(frozen=True, slots=True)
+class Content:
+    """The usable parsed content, grouped for assembly."""
+
+    texts: Mapping[str, Mapping[str, Parsed]]  # key -> lang -> text
+    facts: Mapping[str, Parsed]  # key -> facts file
+
+
+def group_content(parsed: tuple[Parsed, ...], config: SiteConfig) -> tuple[Content, list[Problem]]:
+    """Return texts by (key, language) and facts by key; flag duplicates and missing translations."""
+    texts: dict[str, dict[str, Parsed]] = defaultdict(dict)
+    facts: dict[str, Parsed] = {}
+    problems: list[Problem] = []
+    for item in parsed:
+        if item.file.kind == "facts":
+            facts[item.file.key] = item
+        elif item.file.kind == "text" and item.file.lang:
+            key = _text_key(item)
+            other = texts[key].get(item.file.lang)
+            if other is not None:
+                problems.append(Problem(item.file.src_path, None,
+                                        f"'{key}' has two {item.file.lang} texts",
+                                        f"{other.file.src_path} is the other; keep one"))
+                continue
+            texts[key][item.file.lang] = item
+    for key, by_lang in sorted(texts.items()):
+        problems.extend(_missing_translations(key, by_lang, config))
+        collection = key.split("/")[0]
+        if collection != "pages" and key not in facts:
+            first = next(iter(by_lang.values()))
+            problems.append(Problem(first.file.src_path, None, f"no facts file for '{key}'",
+                                    f"create content/{key}.yaml beside it"))
+    for key, item in sorted(facts.items()):
+        if key not in texts:
+            problems.append(Problem(item.file.src_path, None, f"'{key}' has no text in any language",
+                                    f"create content/{key}.{config.default_lang}.md"))
+    return Content(texts, facts), problems
+
+
+def _text_key(item: Parsed) -> str:
+    """Return a text's translation key: front matter `translation_key`, else its path."""
+    override = item.data.value.get("translation_key") if item.data else None
+    return f"{item.file.collection}/{override}" if override else item.file.key
+
+
+def _missing_translations(key: str, by_lang: Mapping[str, Parsed], config: SiteConfig) -> list[Problem]:
+    """Return a problem for each language that has no text for `key`."""
+    origin = by_lang.get(config.source_lang) or next(iter(by_lang.values()))
+    stem = origin.file.src_path.rsplit(".", 2)[0]
+    return [
+        Problem(f"{stem}.{lang.code}.md", None, f"missing {lang.name} translation of '{key}'",
+                f"translate {origin.file.src_path} into this file")
+        for lang in config.languages if lang.code not in by_lang
+    ]
+
+
+def page_url(config: SiteConfig, lang: str, key: str, slug: str | None) -> str:
+    """Return a page's URL path: '/en/', '/fr/equipe/', '/en/jobs/backend-intern/'."""
+    collection, name = key.split("/", 1)
+    base = f"{config.base_path}{lang}/"
+    if key == HOME_KEY:
+        return base
+    if collection == "jobs":
+        return f"{base}{config.language(lang).jobs_slug}/{slug or name}/"
+    return f"{base}{slug or name}/"
+
+
+def dest_for(config: SiteConfig, url: str) -> str:
+    """Return the output file for a URL path: '/fr/equipe/' → 'fr/equipe/index.html'."""
+    return url[len(config.base_path):] + "index.html"
+
+
+def with_alternates(pages: list[Page], config: SiteConfig) -> tuple[Page, ...]:
+    """Return the pages, each knowing its versions in every language (itself included)."""
+    by_key: dict[str, list[Alternate]] = defaultdict(list)
+    for page in pages:
+        by_key[page.key].append(Alternate(page.lang, page.url))
+    order = {code: index for index, code in enumerate(config.lang_codes)}
+    return tuple(
+        replace(page, alternates=tuple(sorted(by_key[page.key], key=lambda a: order[a.lang])))
+        for page in sorted(pages, key=lambda p: (p.url, p.lang))
+    )
+
+
+def unique_destinations(pages: tuple[Page, ...]) -> list[Problem]:
+    """Return a problem for every page that would overwrite another page's output file."""
+    seen: dict[str, Page] = {}
+    problems = []
+    for page in pages:
+        if page.dest_path in seen:
+            problems.append(Problem(page.src_path, None, f"two pages write {page.dest_path}",
+                                    f"{seen[page.dest_path].src_path} writes it too; change a slug"))
+        seen.setdefault(page.dest_path, page)
+    return problems
+
+
+def empty_site(config: SiteConfig, strings: Mapping[str, Mapping[str, str]]) -> Site:
+    """Return a site with no pages, for a build that cannot assemble one."""
+    return Site(config, strings, (), {}, {}, {})
+
+
+def assemble_site(
+    parsed: tuple[Parsed, ...], config: SiteConfig, strings: Mapping[str, Mapping[str, str]],
+) -> tuple[Site, list[Problem]]:
+    """Return the site to render: pages in every language, postings, people, steps."""
+    content, problems = group_content(parsed, config)
+    people = {lang: make_people(content.facts, content.texts, lang) for lang in config.lang_codes}
+    steps = {lang: make_steps(content.facts, content.texts, lang) for lang in config.lang_codes}
+    pages: list[Page] = []
+    postings: dict[str, list[Posting]] = {lang: [] for lang in config.lang_codes}
+    for key, by_lang in sorted(content.texts.items()):
+        collection = key.split("/")[0]
+        if collection in ("people", "process"):
+            continue
+        facts = None
+        if collection == "jobs":
+            item = content.facts.get(key)
+            if item is None or item.data is None:
+                continue
+            facts, fact_problems = make_facts(key, item.data, item.file.src_path, content.facts)
+            problems.extend(fact_problems)
+        for lang, text in sorted(by_lang.items()):
+            if text.data is None:
+                continue
+            page = _make_page(config, key, text, facts, people[lang], steps[lang])
+            pages.append(page)
+            if page.posting:
+                postings[lang].append(page.posting)
+    problems.extend(_check_nav(config, content))
+    all_pages = with_alternates(pages, config)
+    problems.extend(unique_destinations(all_pages))
+    site = Site(
+        config=config, strings=strings, pages=all_pages,
+        postings={lang: tuple(sorted(items, key=_posting_order)) for lang, items in postings.items()},
+        people=people, steps=steps,
+    )
+    return site, problems
+
+
+def _make_page(
+    config: SiteConfig, key: str, text: Parsed, facts: PostingFacts | None,
+    people: tuple[Person, ...], steps: tuple[Step, ...],
+) -> Page:
+    """Return the page for one text; a posting page carries its posting."""
+    assert text.data is not None and text.file.lang is not None
+    meta, lang = text.data.value, text.file.lang
+    url = page_url(config, lang, key, meta.get("slug"))
+    posting = None
+    if facts is not None:
+        by_key = {p.key: p for p in people}
+        steps_by_key = {s.key: s for s in steps}
+        posting = Posting(
+            facts=facts, lang=lang, title=meta["title"], description=meta["description"],
+            html=text.html, url=url,
+            people=tuple(by_key[k] for k in facts.people if k in by_key),
+            steps=tuple(steps_by_key[k] for k in facts.process if k in steps_by_key),
+        )
+    template = "posting.html" if posting else f"{meta.get('layout', 'home' if key == HOME_KEY else 'page')}.html"
+    return Page(
+        key=key, lang=lang, template=template, url=url, dest_path=dest_for(config, url),
+        title=meta["title"], description=meta["description"], html=text.html,
+        src_path=text.file.src_path, posting=posting,
+    )
+
+
+def _posting_order(posting: Posting) -> tuple[str, str]:
+    """Return the job-list order: newest first, then by title."""
+    return (f"{9999_99_99 - int(posting.facts.date_posted.strftime('%Y%m%d')):08d}", posting.title)
+
+
+def _check_nav(config: SiteConfig, content: Content) -> list[Problem]:
+    """Return a problem for each navigation entry that names no page."""
+    return [
+        Problem("content/_site.yaml", None, f"navigation names unknown page '{name}'",
+                f"create content/pages/{name}.{config.default_lang}.md, or remove it from 'nav'")
+        for name in config.nav if f"pages/{name}" not in content.texts
+    ]

@@ -1,0 +1,104 @@
+"""Languages in data: string catalogues, translation lookups, and Babel-backed formatting."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+
+from babel import Locale
+from babel.dates import format_date, format_interval
+from babel.numbers import format_decimal
+from babel.units import format_unit
+
+from .model import MonthRange, Problem, YamlData
+
+NBSP = "\u00a0"
+
+
+class MissingString(LookupError):
+    """A template asked for a UI string that the catalogue does not define."""
+
+
+@dataclass(frozen=True, slots=True)
+class Translator:
+    """`t(key, **values)` for one language: the catalogue text with `{name}` filled in."""
+
+    lang: str
+    table: Mapping[str, str]
+
+    def __call__(self, key: str, **values: object) -> str:
+        """Return the UI string for `key`, with its `{placeholders}` replaced."""
+        try:
+            text = self.table[key]
+        except KeyError:
+            raise MissingString(
+                f"UI string '{key}' is not defined for '{self.lang}' "
+                f"(add it to content/_strings.{self.lang}.yaml)"
+            ) from None
+        return text.format(**values) if values else text
+
+
+def check_catalogues(docs: Mapping[str, tuple[str, YamlData]], langs: tuple[str, ...]) -> list[Problem]:
+    """Return a problem for each catalogue missing, or missing a key that another language has."""
+    problems = [
+        Problem(f"content/_strings.{lang}.yaml", None, f"missing UI string catalogue for '{lang}'",
+                f"copy content/_strings.{langs[0]}.yaml and translate it")
+        for lang in langs if lang not in docs
+    ]
+    all_keys = {key: lang for lang in reversed(langs) if lang in docs for key in docs[lang][1].value}
+    for lang in langs:
+        if lang not in docs:
+            continue
+        src_path, doc = docs[lang]
+        for key in sorted(set(all_keys) - set(doc.value)):
+            other_path, other = docs[all_keys[key]]
+            line = other.where((key,))[0]
+            problems.append(Problem(src_path, None, f"missing UI string '{key}'",
+                                    f"it is defined in {other_path}:{line}; translate it here"))
+    return problems
+
+
+def month_range(window: MonthRange, locale: str) -> str:
+    """Return a month window such as 'February–March 2026' or 'février–mars 2026'."""
+    if window.first == window.last:
+        return format_date(window.first, "LLLL y", locale=locale)
+    text = format_interval(window.first, window.last, "yMMMM", locale=locale)
+    return text.replace("\u2009–\u2009", "–")
+
+
+def long_date(day: dt.date, locale: str) -> str:
+    """Return a date such as '1 March 2026' or '1 mars 2026'."""
+    return format_date(day, "long", locale=locale)
+
+
+def months(count: int, locale: str) -> str:
+    """Return a duration in months: '6 months', '6 mois'."""
+    return format_unit(count, "duration-month", length="long", locale=locale)
+
+
+def number(value: float, locale: str) -> str:
+    """Return a number written the locale's way: '35', '37,5'."""
+    return format_decimal(value, locale=locale)
+
+
+def make_formatters(locale: str) -> dict[str, Callable[..., str]]:
+    """Return the template filters bound to one locale."""
+    return {
+        "month_range": lambda w: month_range(w, locale),
+        "long_date": lambda d: long_date(d, locale),
+        "months": lambda n: months(n, locale),
+        "number": lambda n: number(n, locale),
+        "country": lambda code: country(code, locale),
+    }
+
+
+def country(code: str, locale: str) -> str:
+    """Return a country's name in the locale's language: 'FR' → 'France'."""
+    return str(Locale.parse(locale).territories.get(code, code))
+
+
+def parse_month(text: str) -> dt.date:
+    """Return the first day of a 'YYYY-MM' month."""
+    year, month = text.split("-")
+    return dt.date(int(year), int(month), 1)

@@ -1,0 +1,97 @@
+"""Typed items from facts and texts: posting facts, people, hiring steps."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping
+
+from .i18n import parse_month
+from .model import Location, MonthRange, Person, PostingFacts, Problem, Step, YamlData
+from .parse import Parsed
+
+Texts = Mapping[str, Mapping[str, Parsed]]
+
+
+def make_facts(key: str, doc: YamlData, src_path: str, facts_of: Mapping[str, Parsed]) -> tuple[PostingFacts, list[Problem]]:
+    """Return a posting's typed facts and problems with the people and steps it names."""
+    raw = doc.value
+    problems = [
+        _unknown_ref(src_path, doc, (field, index), ref, field)
+        for field, collection in (("people", "people"), ("process", "process"))
+        for index, ref in enumerate(raw.get(field, ()))
+        if f"{collection}/{ref}" not in facts_of
+    ]
+    start, end = _window(raw.get("start")), _window(raw.get("end"))
+    for name, window in (("start", start), ("end", end)):
+        if window and window.first > window.last:
+            line, column = doc.where((name, "to"))
+            problems.append(Problem(src_path, line, f"'{name}.to' is before '{name}.from'",
+                                    "swap the two months", column))
+    if start and end and end.last < start.first:
+        line, column = doc.where(("end",))
+        problems.append(Problem(src_path, line, "the end window is before the start window",
+                                "check the years and months", column))
+    loc = raw["location"]
+    facts = PostingFacts(
+        key=key, identifier=raw["identifier"], date_posted=_date(raw["date_posted"]),
+        contract=raw["contract"], employment_type=tuple(raw["employment_type"]),
+        location=Location(loc["locality"], loc["country"], loc.get("region")),
+        apply_url=raw["apply_url"], duration_months=raw.get("duration_months"),
+        hours_per_week=raw.get("hours_per_week"), start=start, end=end,
+        valid_through=_date(raw["valid_through"]) if "valid_through" in raw else None,
+        people=tuple(raw.get("people", ())), process=tuple(raw.get("process", ())),
+    )
+    return facts, problems
+
+
+def _unknown_ref(src_path: str, doc: YamlData, path: tuple[str, int], ref: str, field: str) -> Problem:
+    """Return the problem for a posting that names a person or step that does not exist."""
+    line, column = doc.where(path)
+    folder = "people" if field == "people" else "process"
+    return Problem(src_path, line, f"unknown {'person' if field == 'people' else 'process step'} '{ref}'",
+                   f"create content/{folder}/{ref}.yaml, or fix the name", column)
+
+
+def _window(raw: Mapping[str, str] | None) -> MonthRange | None:
+    """Return a month window from `{from: YYYY-MM, to: YYYY-MM}`."""
+    return MonthRange(parse_month(raw["from"]), parse_month(raw["to"])) if raw else None
+
+
+def _date(text: str) -> dt.date:
+    """Return a date from a schema-checked ISO string."""
+    return dt.date.fromisoformat(text)
+
+
+def make_people(facts_of: Mapping[str, Parsed], texts: Texts, lang: str) -> tuple[Person, ...]:
+    """Return the team in one language, ordered by `order`, then name."""
+    people = []
+    for key, item in facts_of.items():
+        text = texts.get(key, {}).get(lang)
+        if not key.startswith("people/") or text is None or text.data is None or item.data is None:
+            continue
+        raw, meta = item.data.value, text.data.value
+        people.append((raw.get("order", 0), raw["name"], Person(
+            key=key.split("/", 1)[1], lang=lang, name=raw["name"], initials=initials(raw["name"]),
+            role=meta["role"], intro_html=text.html, photo=raw.get("photo"),
+            photo_alt=meta.get("photo_alt"),
+        )))
+    return tuple(person for *_, person in sorted(people, key=lambda p: (p[0], p[1], p[2].key)))
+
+
+def initials(name: str) -> str:
+    """Return up to two capital initials: 'Théotime' → 'T', 'Ana María' → 'AM'."""
+    words = [w for w in name.replace("-", " ").split() if w[:1].isalpha()]
+    return "".join(w[0].upper() for w in words[:2]) or "?"
+
+
+def make_steps(facts_of: Mapping[str, Parsed], texts: Texts, lang: str) -> tuple[Step, ...]:
+    """Return the hiring steps in one language, ordered by `order`, then key."""
+    steps = []
+    for key, item in facts_of.items():
+        text = texts.get(key, {}).get(lang)
+        if not key.startswith("process/") or text is None or text.data is None or item.data is None:
+            continue
+        raw, meta = item.data.value, text.data.value
+        steps.append(Step(key.split("/", 1)[1], lang, raw["order"], raw["duration_minutes"],
+                          raw["format"], meta["title"], meta["with"], text.html))
+    return tuple(sorted(steps, key=lambda s: (s.order, s.key)))

@@ -1,0 +1,283 @@
+"""Plain data passed between the steps of the pipeline; no I/O here."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+Severity = Literal["error", "warning"]
+
+
+@dataclass(frozen=True, slots=True)
+class Problem:
+    """A content problem located in a file; printed as `path:line:column: message (hint)`."""
+
+    path: str
+    line: int | None
+    message: str
+    hint: str = ""
+    column: int | None = None
+    severity: Severity = "error"
+
+    def sort_key(self) -> tuple[str, int, int, str]:
+        """Return the key that orders problems by file, then position, then text."""
+        return (self.path, self.line or 0, self.column or 0, self.message)
+
+    def __str__(self) -> str:
+        where = self.path
+        if self.line is not None:
+            where += f":{self.line}"
+            if self.column is not None:
+                where += f":{self.column}"
+        text = f"{where}: {self.message}"
+        if self.severity == "warning":
+            text = f"{where}: warning: {self.message}"
+        return f"{text} ({self.hint})" if self.hint else text
+
+
+@dataclass(frozen=True, slots=True)
+class Source:
+    """One input file as read from disk: its project-relative path and bytes."""
+
+    src_path: str
+    data: bytes
+    digest: str
+
+
+@dataclass(frozen=True, slots=True)
+class Project:
+    """Everything the build reads, read once: content, templates and assets."""
+
+    content: tuple[Source, ...]
+    templates: tuple[Source, ...]
+    assets: tuple[Source, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Language:
+    """A language of the site, in the order the site lists them."""
+
+    code: str
+    name: str
+    locale: str
+    jobs_slug: str
+
+
+@dataclass(frozen=True, slots=True)
+class Organisation:
+    """The employer: shown in the footer and, later, in structured data."""
+
+    name: str
+    url: str
+    logo: str | None = None
+    same_as: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class SiteConfig:
+    """`content/_site.yaml` as typed data."""
+
+    name: str
+    base_url: str
+    default_lang: str
+    source_lang: str
+    languages: tuple[Language, ...]
+    organisation: Organisation
+    nav: tuple[str, ...]
+
+    @property
+    def lang_codes(self) -> tuple[str, ...]:
+        """Return the language codes in site order."""
+        return tuple(lang.code for lang in self.languages)
+
+    @property
+    def base_path(self) -> str:
+        """Return the path part of the base URL, always ending with '/'."""
+        rest = self.base_url.split("://", 1)[-1]
+        path = "/" + rest.split("/", 1)[1] if "/" in rest else "/"
+        return path if path.endswith("/") else path + "/"
+
+    def language(self, code: str) -> Language:
+        """Return the language with this code."""
+        return next(lang for lang in self.languages if lang.code == code)
+
+
+@dataclass(frozen=True, slots=True)
+class YamlData:
+    """Parsed YAML with the 1-based (line, column) of every key or item path."""
+
+    value: Any
+    positions: Mapping[tuple[str | int, ...], tuple[int, int]] = field(default_factory=dict)
+
+    def where(self, path: tuple[str | int, ...]) -> tuple[int, int]:
+        """Return the position of the nearest known ancestor of `path`."""
+        for end in range(len(path), -1, -1):
+            if path[:end] in self.positions:
+                return self.positions[path[:end]]
+        return (1, 1)
+
+
+@dataclass(frozen=True, slots=True)
+class Text:
+    """One language's Markdown file: front matter, rendered body, where it came from."""
+
+    src_path: str
+    key: str
+    lang: str
+    meta: YamlData
+    html: str
+
+    def get(self, name: str, default: Any = None) -> Any:
+        """Return a front matter value, or `default` when absent."""
+        value = self.meta.value
+        return value.get(name, default) if isinstance(value, dict) else default
+
+
+@dataclass(frozen=True, slots=True)
+class MonthRange:
+    """A window such as 'February to March 2026', as first and last month."""
+
+    first: dt.date
+    last: dt.date
+
+
+@dataclass(frozen=True, slots=True)
+class Location:
+    """Where a job is; only what the posting says."""
+
+    locality: str
+    country: str
+    region: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class PostingFacts:
+    """A posting's language-neutral facts, from `jobs/<key>.yaml`."""
+
+    key: str
+    identifier: str
+    date_posted: dt.date
+    contract: str
+    employment_type: tuple[str, ...]
+    location: Location
+    apply_url: str
+    duration_months: int | None = None
+    hours_per_week: float | None = None
+    start: MonthRange | None = None
+    end: MonthRange | None = None
+    valid_through: dt.date | None = None
+    people: tuple[str, ...] = ()
+    process: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class Person:
+    """A team member in one language."""
+
+    key: str
+    lang: str
+    name: str
+    initials: str
+    role: str
+    intro_html: str
+    photo: str | None = None
+    photo_alt: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Step:
+    """One step of the hiring process in one language."""
+
+    key: str
+    lang: str
+    order: int
+    duration_minutes: int
+    format: str
+    title: str
+    with_whom: str
+    html: str
+
+
+@dataclass(frozen=True, slots=True)
+class Alternate:
+    """A page's version in one language: used by the switcher and hreflang."""
+
+    lang: str
+    url: str
+
+
+@dataclass(frozen=True, slots=True)
+class Page:
+    """One HTML page to render: where it goes and what fills it."""
+
+    key: str
+    lang: str
+    template: str
+    url: str
+    dest_path: str
+    title: str
+    description: str
+    html: str
+    src_path: str
+    alternates: tuple[Alternate, ...] = ()
+    posting: Posting | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Posting:
+    """A posting in one language: its facts, its text and the people and steps it names."""
+
+    facts: PostingFacts
+    lang: str
+    title: str
+    description: str
+    html: str
+    url: str
+    people: tuple[Person, ...]
+    steps: tuple[Step, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Site:
+    """Everything the templates need, per language."""
+
+    config: SiteConfig
+    strings: Mapping[str, Mapping[str, str]]
+    pages: tuple[Page, ...]
+    postings: Mapping[str, tuple[Posting, ...]]
+    people: Mapping[str, tuple[Person, ...]]
+    steps: Mapping[str, tuple[Step, ...]]
+
+    def page(self, lang: str, key: str) -> Page | None:
+        """Return the page with this translation key in this language, if any."""
+        return next((p for p in self.pages if p.lang == lang and p.key == key), None)
+
+
+@dataclass(frozen=True, slots=True)
+class OutputFile:
+    """One file of the built site: its path below the output folder and its bytes."""
+
+    dest_path: str
+    data: bytes
+
+
+@dataclass(frozen=True, slots=True)
+class BuildResult:
+    """What a build produced: files, problems, and page counts per language."""
+
+    outputs: tuple[OutputFile, ...]
+    problems: tuple[Problem, ...]
+    pages_per_lang: Mapping[str, int] = field(default_factory=dict)
+    page_count: int = 0
+
+    @property
+    def errors(self) -> tuple[Problem, ...]:
+        """Return the problems that fail the build."""
+        return tuple(p for p in self.problems if p.severity == "error")
+
+    @property
+    def ok(self) -> bool:
+        """Return True when the build has no errors."""
+        return not self.errors

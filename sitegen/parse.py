@@ -1,0 +1,93 @@
+"""Parse content files (YAML, front matter, Markdown) and check each against its schema."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, MutableMapping
+from dataclasses import dataclass
+
+import markdown as md
+
+from .frontmatter import parse_front_matter
+from .markdown import make_converter, render_markdown
+from .model import Problem, Source, YamlData
+from .schema import Validators, check_schema
+from .sources import ContentFile
+from .yamlfile import parse_yaml
+
+SCHEMA_OF = {
+    ("site", ""): "site",
+    ("strings", ""): "strings",
+    ("facts", "jobs"): "posting",
+    ("facts", "people"): "person",
+    ("facts", "process"): "step",
+    ("text", "pages"): "page",
+    ("text", "jobs"): "posting-text",
+    ("text", "people"): "person-text",
+    ("text", "process"): "step-text",
+}
+
+
+@dataclass(frozen=True, slots=True)
+class Parsed:
+    """A parsed content file: its data (None if unusable), body HTML, and problems."""
+
+    file: ContentFile
+    data: YamlData | None
+    html: str
+    problems: tuple[Problem, ...]
+
+
+CacheKey = tuple[str, str, str, str | None]
+ParseCache = MutableMapping[CacheKey, Parsed]
+
+
+class LazyConverter:
+    """Makes the Markdown converter on first use, so that YAML-only work never imports it."""
+
+    def __init__(self, factory: Callable[[], md.Markdown] = make_converter) -> None:
+        self._factory = factory
+        self._converter: md.Markdown | None = None
+
+    def __call__(self, text: str) -> str:
+        """Return the HTML for a Markdown text."""
+        if self._converter is None:
+            self._converter = self._factory()
+        return render_markdown(self._converter, text)
+
+
+def parse_cached(
+    file: ContentFile, source: Source, validators: Validators,
+    convert: Callable[[str], str], cache: ParseCache,
+) -> Parsed:
+    """Return the parse of a file, reusing the cached one when path and bytes are unchanged."""
+    key = (file.src_path, source.digest, file.kind, file.lang)
+    if key not in cache:
+        cache[key] = parse_file(file, source, validators, convert)
+    return cache[key]
+
+
+def parse_file(
+    file: ContentFile, source: Source, validators: Validators, convert: Callable[[str], str],
+) -> Parsed:
+    """Return the parsed, schema-checked content of one file."""
+    try:
+        text = source.data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        problem = Problem(file.src_path, None, "file is not valid UTF-8",
+                          f"save it as UTF-8 (bad byte at offset {exc.start})")
+        return Parsed(file, None, "", (problem,))
+    text = text.removeprefix("\ufeff").replace("\r\n", "\n")
+    body_html = ""
+    if file.kind == "text":
+        data, body, problems = parse_front_matter(text, file.src_path)
+        body_html = convert(body) if data is not None else ""
+    else:
+        data, problems = parse_yaml(text, file.src_path)
+    if data is not None:
+        schema = SCHEMA_OF[(file.kind, file.collection if file.kind in ("facts", "text") else "")]
+        if data.value is None and file.kind != "text":
+            problems.append(Problem(file.src_path, 1, "file is empty", "fill in its fields", 1))
+        else:
+            problems.extend(check_schema(validators, schema, data, file.src_path))
+    usable = data if not any(p.severity == "error" for p in problems) else None
+    return Parsed(file, usable, body_html, tuple(problems))

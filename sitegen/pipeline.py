@@ -1,0 +1,101 @@
+"""The build: load → parse → validate → assemble → render → write. Never prints."""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from .assemble import assemble_site
+from .config import make_config
+from .i18n import check_catalogues
+from .model import BuildResult, Problem, Project, YamlData
+from .parse import LazyConverter, ParseCache, Parsed, parse_cached
+from .render import check_templates, make_environment, render_site
+from .schema import Validators, load_validators
+from .sources import SITE_FILE, ContentFile, classify, read_project
+from .write import unsafe_output, write_output
+
+
+@dataclass(slots=True)
+class BuildCache:
+    """What a long-running process (serve) keeps between builds: parses by (path, hash)."""
+
+    parsed: ParseCache = field(default_factory=dict)
+    validators: Validators | None = None
+
+
+def build(root: Path, out: Path | None, base_url: str | None = None,
+          cache: BuildCache | None = None) -> BuildResult:
+    """Build the project at `root` into `out` (None: check only); write nothing on errors."""
+    if out is not None and (reason := unsafe_output(out, root)):
+        return BuildResult((), (Problem(str(out), None, "unsafe output folder", reason),))
+    result = compile_site(read_project(root), base_url, cache or BuildCache())
+    if result.ok and out is not None:
+        write_output(out, result.outputs)
+    return result
+
+
+def compile_site(project: Project, base_url: str | None, cache: BuildCache) -> BuildResult:
+    """Return the built files and every problem, from the project's sources alone."""
+    if cache.validators is None:
+        cache.validators = load_validators()
+    validators, convert = cache.validators, LazyConverter()
+    by_path = {s.src_path: s for s in project.content}
+    if SITE_FILE not in by_path:
+        return _failed([Problem(SITE_FILE, None, "missing site configuration",
+                                "create it with name, base_url, languages and organisation")])
+    site_file = parse_cached(ContentFile(SITE_FILE, "site"), by_path[SITE_FILE], validators, convert, cache.parsed)
+    if site_file.data is None:
+        return _failed(list(site_file.problems))
+    config, problems = make_config(site_file.data, base_url)
+    if config is None:
+        return _failed(problems)
+    parsed: list[Parsed] = []
+    for source in project.content:
+        if source.src_path == SITE_FILE:
+            continue
+        file = classify(source.src_path, config.lang_codes)
+        if isinstance(file, Problem):
+            problems.append(file)
+            continue
+        item = parse_cached(file, source, validators, convert, cache.parsed)
+        problems.extend(item.problems)
+        parsed.append(item)
+    catalogues = {p.file.lang: (p.file.src_path, p.data) for p in parsed
+                  if p.file.kind == "strings" and p.file.lang and p.data is not None}
+    problems.extend(check_catalogues(_valid(catalogues), config.lang_codes))
+    strings = {lang: dict(doc.value) for lang, (_, doc) in catalogues.items() if doc}
+    site, assembly_problems = assemble_site(tuple(parsed), config, strings)
+    problems.extend(assembly_problems)
+    env = make_environment(project)
+    problems.extend(check_templates(env, project))
+    if any(p.severity == "error" for p in problems):
+        return _failed(problems)
+    outputs, render_problems = render_site(site, env, project)
+    problems.extend(render_problems)
+    if render_problems:
+        return _failed(problems)
+    per_lang = Counter(page.lang for page in site.pages)
+    html_count = sum(1 for o in outputs if o.dest_path.endswith(".html"))
+    return BuildResult(
+        outputs=tuple(sorted(outputs, key=lambda o: o.dest_path)),
+        problems=_sorted(problems),
+        pages_per_lang={lang: per_lang[lang] for lang in config.lang_codes},
+        page_count=html_count,
+    )
+
+
+def _valid(catalogues: dict[str | None, tuple[str, YamlData | None]]) -> dict[str, tuple[str, YamlData]]:
+    """Return the catalogues that parsed, by language."""
+    return {lang: (path, doc) for lang, (path, doc) in catalogues.items() if lang and doc is not None}
+
+
+def _failed(problems: list[Problem]) -> BuildResult:
+    """Return a result with no output and the sorted problems."""
+    return BuildResult((), _sorted(problems))
+
+
+def _sorted(problems: list[Problem]) -> tuple[Problem, ...]:
+    """Return problems without repeats, ordered by file and position."""
+    return tuple(sorted(set(problems), key=Problem.sort_key))

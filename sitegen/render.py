@@ -1,0 +1,153 @@
+"""Rendering: the Jinja environment factory, and `Site` → output files."""
+
+from __future__ import annotations
+
+import types
+from collections.abc import Callable, Mapping
+from typing import Any
+
+import jinja2
+
+from .i18n import MissingString, Translator, make_formatters
+from .model import OutputFile, Page, Problem, Project, Site
+
+TEMPLATE_DIR = "templates/"
+ROOT_PAGES = (("chooser.html", "index.html"), ("404.html", "404.html"))
+
+
+def make_environment(project: Project) -> jinja2.Environment:
+    """Return a strict, autoescaping Jinja environment over the project's templates (in memory)."""
+    sources = {s.src_path[len(TEMPLATE_DIR):]: s.data.decode("utf-8") for s in project.templates}
+
+    def load(name: str) -> tuple[str, str, Callable[[], bool]] | None:
+        if name not in sources:
+            return None
+        return sources[name], TEMPLATE_DIR + name, lambda: True
+
+    env = jinja2.Environment(
+        loader=jinja2.FunctionLoader(load),
+        autoescape=True,
+        undefined=jinja2.StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=True,
+    )
+    for name in ("month_range", "long_date", "months", "number", "country"):
+        env.filters[name] = _locale_filter(name)
+    return env
+
+
+def _locale_filter(name: str) -> Callable[..., str]:
+    """Return a filter that formats with the locale of the page being rendered."""
+
+    @jinja2.pass_context
+    def run(context: jinja2.runtime.Context, value: Any) -> str:
+        return make_formatters(context["locale"])[name](value)
+
+    run.__name__ = name
+    return run
+
+
+def check_templates(env: jinja2.Environment, project: Project) -> list[Problem]:
+    """Return a problem for each template that does not compile."""
+    problems = []
+    for source in project.templates:
+        name = source.src_path[len(TEMPLATE_DIR):]
+        if not name.endswith((".html", ".xml", ".txt")):
+            continue
+        try:
+            env.get_template(name)
+        except jinja2.TemplateSyntaxError as exc:
+            problems.append(Problem(source.src_path, exc.lineno, f"template syntax error: {exc.message}",
+                                    "see the Jinja template documentation for the tag's form"))
+        except UnicodeDecodeError:
+            problems.append(Problem(source.src_path, None, "template is not valid UTF-8", "save it as UTF-8"))
+    return problems
+
+
+def render_site(site: Site, env: jinja2.Environment, project: Project) -> tuple[list[OutputFile], list[Problem]]:
+    """Return every page, the root pages and the assets as output files, plus render problems."""
+    outputs: list[OutputFile] = []
+    problems: list[Problem] = []
+    for page in site.pages:
+        context = page_context(site, page)
+        _render_into(env, page.template, context, page.dest_path, page.src_path, outputs, problems)
+    for template, dest in ROOT_PAGES:
+        context = root_context(site)
+        _render_into(env, template, context, dest, TEMPLATE_DIR + template, outputs, problems)
+    outputs.extend(OutputFile(a.src_path, a.data) for a in project.assets)
+    return outputs, problems
+
+
+def _render_into(
+    env: jinja2.Environment, template: str, context: Mapping[str, Any], dest: str, origin: str,
+    outputs: list[OutputFile], problems: list[Problem],
+) -> None:
+    """Render one template; append its output, or a problem naming the template line and page."""
+    try:
+        html = env.get_template(template).render(context)
+    except jinja2.TemplateNotFound as exc:
+        problems.append(Problem(origin, None, f"template '{exc.name}' does not exist",
+                                f"create {TEMPLATE_DIR}{exc.name}, or fix the layout name"))
+        return
+    except jinja2.TemplateSyntaxError:
+        return  # reported once by check_templates
+    except Exception as exc:  # a template bug must become a problem, not a traceback
+        problems.append(_template_problem(exc, origin))
+        return
+    outputs.append(OutputFile(dest, (html.rstrip("\n") + "\n").encode("utf-8")))
+
+
+def _template_problem(exc: Exception, origin: str) -> Problem:
+    """Return a problem at the template line where rendering failed."""
+    path, line = origin, None
+    tb: types.TracebackType | None = exc.__traceback__
+    while tb is not None:
+        filename = tb.tb_frame.f_code.co_filename
+        if filename.startswith(TEMPLATE_DIR):
+            path, line = filename, tb.tb_lineno
+        tb = tb.tb_next
+    message = str(exc) if isinstance(exc, (jinja2.UndefinedError, MissingString)) else f"{type(exc).__name__}: {exc}"
+    return Problem(path, line, f"template error: {message}", f"while rendering {origin}")
+
+
+def page_context(site: Site, page: Page) -> dict[str, Any]:
+    """Return the variables a page template sees."""
+    lang = site.config.language(page.lang)
+    return {
+        **_common(site),
+        "page": page,
+        "lang": lang,
+        "locale": lang.locale,
+        "t": Translator(page.lang, site.strings.get(page.lang, {})),
+        "posting": page.posting,
+        "postings": site.postings.get(page.lang, ()),
+        "people": site.people.get(page.lang, ()),
+        "steps": site.steps.get(page.lang, ()),
+        "nav": [p for name in site.config.nav if (p := site.page(page.lang, f"pages/{name}"))],
+    }
+
+
+def root_context(site: Site) -> dict[str, Any]:
+    """Return the variables of the language chooser and the 404 page (all languages)."""
+    default = site.config.language(site.config.default_lang)
+    return {
+        **_common(site),
+        "lang": default,
+        "locale": default.locale,
+        "t": Translator(default.code, site.strings.get(default.code, {})),
+        "translators": {code: Translator(code, site.strings.get(code, {})) for code in site.config.lang_codes},
+        "homes": {code: site.config.base_path + f"{code}/" for code in site.config.lang_codes},
+    }
+
+
+def _common(site: Site) -> dict[str, Any]:
+    """Return what every template sees: the site and URL helpers."""
+    base = site.config.base_path
+    return {
+        "site": site,
+        "config": site.config,
+        "asset": lambda name: f"{base}assets/{name}",
+        "lang_name": lambda code: site.config.language(code).name,
+        "absolute": lambda url: site.config.base_url.rstrip("/") + url[len(base) - 1:],
+    }

@@ -1,0 +1,102 @@
+"""JSON Schema checks of parsed YAML, turned into located, hinted problems."""
+
+from __future__ import annotations
+
+import difflib
+import json
+from collections.abc import Iterator, Mapping
+from importlib import resources
+from typing import Any
+
+from jsonschema import Draft202012Validator, FormatChecker
+from jsonschema.exceptions import ValidationError
+
+from .model import Problem, YamlData
+
+SCHEMA_NAMES = (
+    "site", "strings", "posting", "posting-text", "person", "person-text", "step", "step-text", "page",
+)
+
+Validators = Mapping[str, Draft202012Validator]
+
+
+def load_validators() -> dict[str, Draft202012Validator]:
+    """Return a validator for each schema shipped in `sitegen/schemas/`."""
+    folder = resources.files("sitegen") / "schemas"
+    checker = FormatChecker()
+    return {
+        name: Draft202012Validator(
+            json.loads((folder / f"{name}.schema.json").read_text("utf-8")), format_checker=checker
+        )
+        for name in SCHEMA_NAMES
+    }
+
+
+def check_schema(validators: Validators, name: str, doc: YamlData, src_path: str) -> list[Problem]:
+    """Return one problem per schema violation in `doc`, located at the offending key."""
+    validator = validators[name]
+    errors = sorted(validator.iter_errors(doc.value), key=lambda e: [str(p) for p in e.absolute_path])
+    return [problem for error in errors for problem in _explain(error, doc, src_path)]
+
+
+def _explain(error: ValidationError, doc: YamlData, src_path: str) -> Iterator[Problem]:
+    """Yield people-readable problems for one jsonschema error."""
+    path = tuple(error.absolute_path)
+    field = _field_name(path)
+    line, column = doc.where(path)
+    kind = error.validator
+    if kind == "additionalProperties" and isinstance(error.instance, dict):
+        allowed = sorted(error.schema.get("properties", {}))
+        for extra in sorted(set(error.instance) - set(allowed), key=str):
+            l2, c2 = doc.where((*path, extra))
+            yield Problem(src_path, l2, f"unknown field '{extra}'", _suggest(str(extra), allowed), c2)
+    elif kind == "required":
+        missing = str(error.message).split("'")[1]
+        yield Problem(src_path, line, f"missing required field '{missing}'",
+                      f"add '{missing}: …' to {field or 'this file'}", column)
+    elif kind == "enum":
+        options = ", ".join(str(v) for v in error.validator_value)
+        yield Problem(src_path, line, f"'{field}' is '{error.instance}', which is not allowed",
+                      f"use one of: {options}", column)
+    elif kind == "type":
+        yield Problem(src_path, line, f"'{field}' must be {_a(error.validator_value)}",
+                      f"it is {_a(_json_type(error.instance))} here", column)
+    elif kind in {"pattern", "format"}:
+        what = error.schema.get("description", f"match {error.schema.get('pattern', '')}")
+        yield Problem(src_path, line, f"'{field}' has an invalid value '{error.instance}'",
+                      f"it must be {what}", column)
+    else:
+        yield Problem(src_path, line, f"'{field or 'file'}': {error.message}", "", column)
+
+
+def _field_name(path: tuple[Any, ...]) -> str:
+    """Return a dotted name for a path such as `location.country` or `people[1]`."""
+    name = ""
+    for part in path:
+        name += f"[{part}]" if isinstance(part, int) else (f".{part}" if name else str(part))
+    return name
+
+
+def _suggest(word: str, allowed: list[str]) -> str:
+    """Return a 'did you mean' hint, or the list of allowed fields."""
+    close = difflib.get_close_matches(word, allowed, n=1, cutoff=0.6)
+    if close:
+        return f"did you mean '{close[0]}'?"
+    return "allowed fields: " + ", ".join(allowed) if allowed else "remove it"
+
+
+def _json_type(value: Any) -> str:
+    """Return the JSON Schema type name of a Python value from YAML."""
+    names = {bool: "boolean", int: "integer", float: "number", str: "string",
+             list: "array", dict: "object", type(None): "null"}
+    return names.get(type(value), type(value).__name__)
+
+
+def _a(type_name: Any) -> str:
+    """Return a type name as people say it: 'a string', 'a list', 'a mapping'."""
+    words = {"string": "a text", "integer": "a whole number", "number": "a number",
+             "array": "a list", "object": "a mapping of fields", "boolean": "true or false",
+             "null": "empty"}
+    if isinstance(type_name, list):
+        return " or ".join(words.get(t, t) for t in type_name)
+    return words.get(str(type_name), str(type_name))
