@@ -169,7 +169,7 @@ def _make_page(
     """Return the page for one text; a posting page carries its posting."""
     assert text.data is not None and text.file.lang is not None
     meta, lang = text.data.value, text.file.lang
-    url = page_url(config, lang, key, meta.get("slug"))
+    url = page_url(config, lang, key, meta.get("slug") or text.file.stem)
     posting = None
     if facts is not None:
         by_key = {p.key: p for p in people}

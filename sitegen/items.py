@@ -12,7 +12,9 @@ from .parse import Parsed
 Texts = Mapping[str, Mapping[str, Parsed]]
 
 
-def make_facts(key: str, doc: YamlData, src_path: str, facts_of: Mapping[str, Parsed]) -> tuple[PostingFacts, list[Problem]]:
+def make_facts(
+    key: str, doc: YamlData, src_path: str, facts_of: Mapping[str, Parsed],
+) -> tuple[PostingFacts, list[Problem]]:
     """Return a posting's typed facts and problems with the people and steps it names."""
     raw = doc.value
     problems = [

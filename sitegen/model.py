@@ -21,9 +21,9 @@ class Problem:
     column: int | None = None
     severity: Severity = "error"
 
-    def sort_key(self) -> tuple[str, int, int, str]:
+    def sort_key(self) -> tuple[str, int, int, str, str, str]:
         """Return the key that orders problems by file, then position, then text."""
-        return (self.path, self.line or 0, self.column or 0, self.message)
+        return (self.path, self.line or 0, self.column or 0, self.message, self.hint, self.severity)
 
     def __str__(self) -> str:
         where = self.path

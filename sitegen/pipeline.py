@@ -9,7 +9,7 @@ from pathlib import Path
 from .assemble import assemble_site
 from .config import make_config
 from .i18n import check_catalogues
-from .model import BuildResult, Problem, Project, YamlData
+from .model import BuildResult, Problem, Project
 from .parse import LazyConverter, ParseCache, Parsed, parse_cached
 from .render import check_templates, make_environment, render_site
 from .schema import Validators, load_validators
@@ -64,8 +64,8 @@ def compile_site(project: Project, base_url: str | None, cache: BuildCache) -> B
         parsed.append(item)
     catalogues = {p.file.lang: (p.file.src_path, p.data) for p in parsed
                   if p.file.kind == "strings" and p.file.lang and p.data is not None}
-    problems.extend(check_catalogues(_valid(catalogues), config.lang_codes))
-    strings = {lang: dict(doc.value) for lang, (_, doc) in catalogues.items() if doc}
+    problems.extend(check_catalogues(catalogues, config.lang_codes))
+    strings = {lang: dict(doc.value) for lang, (_, doc) in catalogues.items()}
     site, assembly_problems = assemble_site(tuple(parsed), config, strings)
     problems.extend(assembly_problems)
     env = make_environment(project)
@@ -84,11 +84,6 @@ def compile_site(project: Project, base_url: str | None, cache: BuildCache) -> B
         pages_per_lang={lang: per_lang[lang] for lang in config.lang_codes},
         page_count=html_count,
     )
-
-
-def _valid(catalogues: dict[str | None, tuple[str, YamlData | None]]) -> dict[str, tuple[str, YamlData]]:
-    """Return the catalogues that parsed, by language."""
-    return {lang: (path, doc) for lang, (path, doc) in catalogues.items() if lang and doc is not None}
 
 
 def _failed(problems: list[Problem]) -> BuildResult:

@@ -45,8 +45,10 @@ def _explain(error: ValidationError, doc: YamlData, src_path: str) -> Iterator[P
     field = _field_name(path)
     line, column = doc.where(path)
     kind = error.validator
+    schema: Mapping[str, Any] = error.schema if isinstance(error.schema, Mapping) else {}
+    expected: Any = error.validator_value
     if kind == "additionalProperties" and isinstance(error.instance, dict):
-        allowed = sorted(error.schema.get("properties", {}))
+        allowed = sorted(schema.get("properties", {}))
         for extra in sorted(set(error.instance) - set(allowed), key=str):
             l2, c2 = doc.where((*path, extra))
             yield Problem(src_path, l2, f"unknown field '{extra}'", _suggest(str(extra), allowed), c2)
@@ -55,14 +57,14 @@ def _explain(error: ValidationError, doc: YamlData, src_path: str) -> Iterator[P
         yield Problem(src_path, line, f"missing required field '{missing}'",
                       f"add '{missing}: …' to {field or 'this file'}", column)
     elif kind == "enum":
-        options = ", ".join(str(v) for v in error.validator_value)
+        options = ", ".join(str(v) for v in expected)
         yield Problem(src_path, line, f"'{field}' is '{error.instance}', which is not allowed",
                       f"use one of: {options}", column)
     elif kind == "type":
-        yield Problem(src_path, line, f"'{field}' must be {_a(error.validator_value)}",
+        yield Problem(src_path, line, f"'{field}' must be {_a(expected)}",
                       f"it is {_a(_json_type(error.instance))} here", column)
     elif kind in {"pattern", "format"}:
-        what = error.schema.get("description", f"match {error.schema.get('pattern', '')}")
+        what = schema.get("description", f"match {schema.get('pattern', '')}")
         yield Problem(src_path, line, f"'{field}' has an invalid value '{error.instance}'",
                       f"it must be {what}", column)
     else:
@@ -98,5 +100,5 @@ def _a(type_name: Any) -> str:
              "array": "a list", "object": "a mapping of fields", "boolean": "true or false",
              "null": "empty"}
     if isinstance(type_name, list):
-        return " or ".join(words.get(t, t) for t in type_name)
+        return " or ".join(words.get(str(t), str(t)) for t in type_name)
     return words.get(str(type_name), str(type_name))

@@ -23,7 +23,10 @@ _Loader.yaml_implicit_resolvers = {
 
 def parse_yaml(text: str, src_path: str, line_offset: int = 0) -> tuple[YamlData | None, list[Problem]]:
     """Return the parsed data with positions, or None and the problems found."""
-    loader = _Loader(text)
+    try:
+        loader = _Loader(text)
+    except yaml.reader.ReaderError as exc:
+        return None, [_reader_problem(exc, text, src_path, line_offset)]
     try:
         node = loader.get_single_node()
         if node is None:
@@ -36,10 +39,22 @@ def parse_yaml(text: str, src_path: str, line_offset: int = 0) -> tuple[YamlData
         return YamlData(loader.construct_document(node), positions), []
     except yaml.MarkedYAMLError as exc:
         return None, [_syntax_problem(exc, src_path, line_offset)]
+    except yaml.reader.ReaderError as exc:
+        return None, [_reader_problem(exc, text, src_path, line_offset)]
     except yaml.YAMLError as exc:
         return None, [Problem(src_path, 1 + line_offset, f"invalid YAML: {exc}", column=1)]
     finally:
         loader.dispose()
+
+
+def _reader_problem(exc: yaml.reader.ReaderError, text: str, src_path: str, offset: int) -> Problem:
+    """Return a located problem for a character YAML does not accept."""
+    before = text[: exc.position]
+    line = before.count("\n") + 1 + offset
+    column = exc.position - (before.rfind("\n") + 1) + 1
+    return Problem(src_path, line, f"character U+{exc.character:04X} is not allowed in YAML"
+                   if isinstance(exc.character, int) else "character not allowed in YAML",
+                   "remove it, or write it as an escape in a double-quoted string", column)
 
 
 def _syntax_problem(exc: yaml.MarkedYAMLError, src_path: str, offset: int) -> Problem:

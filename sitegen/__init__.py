@@ -1,0 +1,1 @@
+"""careers-site: a static site generator for bilingual careers microsites."""

@@ -1,0 +1,82 @@
+"""Shared fixtures: project trees in tmp_path, builds, and parsed HTML."""
+
+from __future__ import annotations
+
+import shutil
+from collections.abc import Callable, Mapping
+from pathlib import Path
+
+import pytest
+from bs4 import BeautifulSoup
+
+from sitegen.model import BuildResult
+from sitegen.pipeline import build
+
+REPO = Path(__file__).resolve().parent.parent
+SITES = Path(__file__).resolve().parent / "sites"
+
+MakeProject = Callable[..., Path]
+
+
+def copy_project(src: Path, dest: Path) -> Path:
+    """Copy content/, templates/ and assets/ of a project into `dest`."""
+    for folder in ("content", "templates", "assets"):
+        if (src / folder).is_dir():
+            shutil.copytree(src / folder, dest / folder)
+    return dest
+
+
+def write_files(root: Path, files: Mapping[str, str | None]) -> None:
+    """Write (or, for None, delete) files below `root`."""
+    for rel, text in files.items():
+        path = root / rel
+        if text is None:
+            path.unlink()
+            continue
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text, encoding="utf-8")
+
+
+@pytest.fixture
+def real_project(tmp_path: Path) -> Path:
+    """Return a copy of the real site's project, safe to edit."""
+    return copy_project(REPO, tmp_path / "project")
+
+
+def make_site(root: Path, files: Mapping[str, str | None] | None = None, site: str = "tiny") -> Path:
+    """Write a fixture site's content with the real templates, assets and strings, plus edits."""
+    shutil.copytree(SITES / site / "content", root / "content")
+    for name in ("_strings.en.yaml", "_strings.fr.yaml"):
+        if not (root / "content" / name).exists():
+            shutil.copy(REPO / "content" / name, root / "content" / name)
+    shutil.copytree(REPO / "templates", root / "templates")
+    shutil.copytree(REPO / "assets", root / "assets")
+    write_files(root, files or {})
+    return root
+
+
+@pytest.fixture
+def make_project(tmp_path: Path) -> MakeProject:
+    """Return a factory: a fixture site (default 'tiny') in tmp_path/project, plus edits."""
+
+    def make(files: Mapping[str, str | None] | None = None, site: str = "tiny") -> Path:
+        return make_site(tmp_path / "project", files, site)
+
+    return make
+
+
+def build_ok(root: Path, out: Path) -> BuildResult:
+    """Build and assert that it succeeded."""
+    result = build(root, out)
+    assert result.ok, "\n".join(str(p) for p in result.problems)
+    return result
+
+
+def soup(path: Path) -> BeautifulSoup:
+    """Return the parsed HTML of a built file."""
+    return BeautifulSoup(path.read_text(encoding="utf-8"), "html.parser")
+
+
+def messages(result: BuildResult) -> list[str]:
+    """Return the problems of a build as printed."""
+    return [str(p) for p in result.problems]

@@ -1,0 +1,74 @@
+"""The command line: exit codes, the summary line, located errors, no traceback."""
+
+from __future__ import annotations
+
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+from build import main
+from tests.conftest import REPO
+
+
+def run_cli(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, str(REPO / "build.py"), *args], cwd=cwd,
+                          capture_output=True, text=True, timeout=120, check=False)
+
+
+def test_build_exits_0_and_prints_the_summary(real_project: Path) -> None:
+    done = run_cli("build", cwd=real_project)
+    assert done.returncode == 0, done.stderr
+    assert re.fullmatch(r"built 12 pages \(en 5, fr 5\) in \d+\.\d\d s -> dist/\n", done.stdout)
+    assert (real_project / "dist/en/index.html").is_file()
+
+
+def test_broken_yaml_exits_1_with_path_and_line(real_project: Path) -> None:
+    run_cli("build", cwd=real_project)
+    before = (real_project / "dist/en/index.html").read_bytes()
+    facts = real_project / "content/jobs/backend-intern.yaml"
+    facts.write_text(facts.read_text().replace("duration_months: 6", "duration_months: [6"))
+    done = run_cli("build", cwd=real_project)
+    assert done.returncode == 1
+    assert "Traceback" not in done.stderr
+    first = done.stderr.splitlines()[0]
+    assert re.match(r"content/jobs/backend-intern\.yaml:\d+:\d+: YAML syntax error: ", first), first
+    assert "nothing was written" in done.stderr
+    assert (real_project / "dist/en/index.html").read_bytes() == before
+
+
+def test_all_problems_are_reported_at_once_sorted(real_project: Path, capsys) -> None:
+    (real_project / "content/pages/team.fr.md").unlink()
+    page = real_project / "content/pages/mission.en.md"
+    page.write_text(page.read_text().replace("title:", "titel:"))
+    code = main(["--project", str(real_project), "build"])
+    err = capsys.readouterr().err.splitlines()
+    assert code == 1
+    assert err[:3] == [
+        "content/pages/mission.en.md:2:1: missing required field 'title' (add 'title: …' to this file)",
+        "content/pages/mission.en.md:2:1: unknown field 'titel' (did you mean 'title'?)",
+        "content/pages/team.fr.md: missing Français translation of 'pages/team' "
+        "(translate content/pages/team.en.md into this file)",
+    ]
+
+
+def test_out_and_base_url_options(real_project: Path, tmp_path: Path, capsys) -> None:
+    out = tmp_path / "site"
+    code = main(["--project", str(real_project), "build", "--out", str(out),
+                 "--base-url", "https://jobs.example.net/careers"])
+    assert code == 0
+    assert capsys.readouterr().out.endswith(f"-> {out}/\n")
+    html = (out / "en/index.html").read_text()
+    assert 'href="/careers/fr/"' in html
+    assert '<link rel="canonical" href="https://jobs.example.net/careers/en/">' in html
+
+
+def test_usage_error_exits_2(real_project: Path) -> None:
+    assert run_cli("publish", cwd=real_project).returncode == 2
+
+
+def test_refuses_an_output_folder_that_holds_the_project(real_project: Path, capsys) -> None:
+    code = main(["--project", str(real_project), "build", "--out", str(real_project)])
+    assert code == 1
+    assert "unsafe output folder" in capsys.readouterr().err
+    assert (real_project / "content/_site.yaml").is_file()

@@ -1,0 +1,66 @@
+"""Output is deterministic, and a cached (serve-mode) rebuild equals a clean build."""
+
+from __future__ import annotations
+
+import tempfile
+from pathlib import Path
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from sitegen.pipeline import BuildCache, build
+from tests.conftest import REPO, MakeProject, build_ok, copy_project, make_site
+
+
+def tree(root: Path) -> dict[str, bytes]:
+    return {p.relative_to(root).as_posix(): p.read_bytes() for p in sorted(root.rglob("*")) if p.is_file()}
+
+
+def test_two_builds_are_byte_identical(tmp_path: Path) -> None:
+    build_ok(REPO, tmp_path / "a")
+    build_ok(REPO, tmp_path / "b")
+    assert tree(tmp_path / "a") == tree(tmp_path / "b")
+    assert all(b"\r\n" not in data for data in tree(tmp_path / "a").values())
+
+
+def test_a_copied_project_builds_the_same_bytes(tmp_path: Path) -> None:
+    build_ok(REPO, tmp_path / "a")
+    copy = copy_project(REPO, tmp_path / "copy")
+    build_ok(copy, tmp_path / "b")
+    assert tree(tmp_path / "a") == tree(tmp_path / "b")
+
+
+def test_rebuild_with_cache_after_edit_equals_clean_build(make_project: MakeProject, tmp_path: Path) -> None:
+    root = make_project()
+    cache = BuildCache()
+    assert build(root, tmp_path / "served", cache=cache).ok
+    page = root / "content/pages/home.en.md"
+    page.write_text(page.read_text().replace("Welcome", "Hello"))
+    assert build(root, tmp_path / "served", cache=cache).ok
+    assert build(root, tmp_path / "clean").ok
+    assert tree(tmp_path / "served") == tree(tmp_path / "clean")
+    assert "Hello to Tiny Co." in (tmp_path / "clean/en/index.html").read_text()
+
+
+EDITABLE = ["content/pages/home.en.md", "content/pages/team.fr.md", "content/jobs/data-intern.en.md",
+            "content/people/ada.fr.md", "content/process/call.en.md"]
+
+
+@settings(max_examples=15, deadline=None)
+@given(edits=st.lists(st.tuples(st.sampled_from(EDITABLE),
+                                st.text(alphabet="abcdéà «»:;!?*_-#\n", max_size=40)), min_size=1, max_size=4))
+def test_incremental_after_random_edits_equals_clean(edits: list[tuple[str, str]]) -> None:
+    with tempfile.TemporaryDirectory() as scratch:
+        base = Path(scratch)
+        root = make_site(base / "p")
+        cache = BuildCache()
+        build(root, base / "served", cache=cache)
+        for rel, extra in edits:
+            path = root / rel
+            path.write_text(path.read_text() + "\n" + extra + "\n")
+            build(root, base / "served", cache=cache)
+        clean = build(root, base / "clean")
+        served = build(root, base / "served", cache=cache)
+        assert served.problems == clean.problems
+        if clean.ok:
+            assert tree(base / "served") == tree(base / "clean")

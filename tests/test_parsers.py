@@ -1,0 +1,78 @@
+"""Parsers fed by editors: front matter and YAML, on examples and on random input."""
+
+from __future__ import annotations
+
+import yaml
+from hypothesis import given
+from hypothesis import strategies as st
+
+from sitegen.frontmatter import parse_front_matter
+from sitegen.sources import classify
+from sitegen.yamlfile import parse_yaml
+
+# PyYAML itself does not round-trip control characters and Unicode line separators; editors type text.
+plain = st.text(alphabet=st.characters(blacklist_categories=("Cc", "Cs", "Zl", "Zp"), blacklist_characters="\x85"),
+                max_size=30)
+keys = st.from_regex(r"[a-z][a-z_]{0,10}", fullmatch=True)
+values = st.one_of(plain, st.integers(), st.booleans(), st.lists(plain, max_size=3))
+bodies = st.text(max_size=200).filter(lambda b: "\r" not in b)
+
+
+@given(meta=st.dictionaries(keys, values, max_size=6), body=bodies)
+def test_front_matter_round_trips(meta: dict, body: str) -> None:
+    text = "---\n" + yaml.safe_dump(meta, allow_unicode=True) + "---\n" + body
+    data, parsed_body, problems = parse_front_matter(text, "x.md")
+    assert problems == []
+    assert data is not None and data.value == meta
+    assert parsed_body == body
+
+
+@given(st.text(max_size=300))
+def test_yaml_never_raises_and_locates_problems(text: str) -> None:
+    data, problems = parse_yaml(text, "x.yaml", line_offset=10)
+    assert (data is None) == bool(problems)
+    for problem in problems:
+        assert problem.path == "x.yaml"
+        assert problem.line is not None and 11 <= problem.line <= 12 + text.count("\n") + text.count("\r")
+
+
+@given(st.text(max_size=300))
+def test_front_matter_never_raises(text: str) -> None:
+    data, _body, problems = parse_front_matter(text, "x.md")
+    assert data is not None or problems
+
+
+@given(st.text(alphabet=st.characters(blacklist_characters="/\x00"), min_size=1, max_size=30))
+def test_classify_never_raises(name: str) -> None:
+    classify(f"content/jobs/{name}", ("en", "fr"))
+
+
+def test_duplicate_keys_are_rejected_with_both_lines() -> None:
+    data, problems = parse_yaml("title: a\nslug: b\ntitle: c\n", "x.yaml")
+    assert data is None
+    assert [str(p) for p in problems] == [
+        "x.yaml:3:1: duplicate key 'title' (it is already set on line 1; keep one)"]
+
+
+def test_dates_stay_text_for_schema_checks() -> None:
+    data, _ = parse_yaml("date_posted: 2026-11-27\n", "x.yaml")
+    assert data is not None and data.value == {"date_posted": "2026-11-27"}
+
+
+def test_positions_are_one_based_and_offset() -> None:
+    data, _ = parse_yaml("a: 1\nb:\n  - x\n  - y\n", "x.yaml", line_offset=1)
+    assert data is not None
+    assert data.positions[("b",)] == (3, 1)
+    assert data.positions[("b", 1)] == (5, 5)
+    assert data.where(("b", 1, "missing")) == (5, 5)
+
+
+def test_front_matter_errors() -> None:
+    assert [str(p) for p in parse_front_matter("title: x\n", "a.md")[2]] == [
+        "a.md:1:1: missing front matter (start the file with a line '---', the YAML fields, then another '---')"]
+    assert [str(p) for p in parse_front_matter("---\ntitle: x\n", "a.md")[2]] == [
+        "a.md:1:1: front matter is not closed (close the front matter with a line '---' before the text)"]
+    assert [str(p) for p in parse_front_matter("---\n- a\n---\n", "a.md")[2]] == [
+        "a.md:2:1: front matter must be a mapping (write 'field: value' lines between the '---' fences)"]
+    _, _, problems = parse_front_matter("---\ntitle: x\nbad: [\n---\nbody", "a.md")
+    assert problems[0].line == 3 and problems[0].message.startswith("YAML syntax error")

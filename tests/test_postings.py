@@ -1,0 +1,59 @@
+"""Several postings: adding files adds a posting to every language, with no template change."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from tests.conftest import MakeProject, build_ok, soup
+
+NEW_POSTING = {
+    "content/jobs/design-intern.yaml": (
+        "identifier: tiny-design-intern\ndate_posted: 2026-02-01\ncontract: internship\n"
+        "employment_type: [FULL_TIME, INTERN]\nlocation: {locality: Nantes, country: FR}\n"
+        "apply_url: https://tiny.example.org/apply\n"
+    ),
+    "content/jobs/design-intern.en.md": "---\ntitle: Design Intern\ndescription: Draw things.\n---\nDraw.\n",
+    "content/jobs/design-intern.fr.md": (
+        "---\ntitle: Stagiaire design\ndescription: Dessiner.\nslug: stagiaire-design\n---\nDessiner.\n"
+    ),
+}
+
+
+def job_links(path: Path) -> list[tuple[str, str]]:
+    return [(a.get_text(), a["href"]) for a in soup(path).select(".job-list h3 a")]
+
+
+def test_added_posting_appears_in_both_job_lists(make_project: MakeProject, tmp_path: Path) -> None:
+    templates_before = {p: p.read_bytes() for p in (make_project().parent / "project/templates").rglob("*")
+                        if p.is_file()}
+    root = tmp_path / "project"
+    assert job_links(build_and(root, tmp_path / "before") / "en/index.html") == [
+        ("Data Intern", "/careers/en/jobs/data-intern/")]
+    for rel, text in NEW_POSTING.items():
+        (root / rel).write_text(text)
+    out = build_and(root, tmp_path / "after")
+    # Newest first.
+    assert job_links(out / "en/index.html") == [
+        ("Design Intern", "/careers/en/jobs/design-intern/"), ("Data Intern", "/careers/en/jobs/data-intern/")]
+    assert job_links(out / "fr/index.html") == [
+        ("Stagiaire design", "/careers/fr/offres/stagiaire-design/"),
+        ("Stagiaire data", "/careers/fr/offres/stagiaire-data/")]
+    page = soup(out / "fr/offres/stagiaire-design/index.html")
+    assert page.html["lang"] == "fr" and page.h1.get_text() == "Stagiaire design"
+    assert page.select_one("nav.switcher a")["href"] == "/careers/en/jobs/design-intern/"
+    # A posting with no people, steps, duration or window still builds: optional facts are left out.
+    assert [dt.get_text() for dt in page.select("dl dt")] == ["Contrat", "Lieu"]
+    assert not page.select(".timeline") and not page.select(".people")
+    assert templates_before == {p: p.read_bytes() for p in (root / "templates").rglob("*") if p.is_file()}
+
+
+def test_no_postings_says_so(make_project: MakeProject, tmp_path: Path) -> None:
+    root = make_project({f"content/jobs/data-intern.{ext}": None for ext in ("yaml", "en.md", "fr.md")})
+    build_ok(root, tmp_path / "out")
+    assert soup(tmp_path / "out/en/index.html").select_one("#open-positions + p").get_text() == \
+        "There are no open positions right now."
+
+
+def build_and(root: Path, out: Path) -> Path:
+    build_ok(root, out)
+    return out

@@ -1,0 +1,84 @@
+"""`serve`: builds, serves, and rebuilds when content changes (polled, never timed)."""
+
+from __future__ import annotations
+
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import REPO, MakeProject
+
+TIMEOUT = 90.0
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def fetch(url: str) -> str | None:
+    try:
+        with urllib.request.urlopen(url, timeout=10) as response:
+            return response.read().decode("utf-8")
+    except (urllib.error.URLError, ConnectionError, TimeoutError):
+        return None
+
+
+def wait_for(condition: Callable[[], bool], what: str, server: subprocess.Popen[str]) -> None:
+    deadline = time.monotonic() + TIMEOUT
+    while time.monotonic() < deadline:
+        if condition():
+            return
+        assert server.poll() is None, f"the server stopped while waiting for {what}"
+        time.sleep(0.1)
+    pytest.fail(f"timed out waiting for {what}")
+
+
+@pytest.fixture
+def served(make_project: MakeProject, tmp_path: Path) -> Iterator[tuple[Path, str, subprocess.Popen[str]]]:
+    root = make_project()
+    port = free_port()
+    log = (tmp_path / "serve.log").open("w")
+    server = subprocess.Popen(
+        [sys.executable, str(REPO / "build.py"), "--project", str(root), "serve", "--port", str(port)],
+        stdout=log, stderr=subprocess.STDOUT, text=True,
+    )
+    try:
+        yield root, f"http://127.0.0.1:{port}", server, tmp_path / "serve.log"
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+        log.close()
+
+
+def test_serves_and_rebuilds_on_change(served) -> None:
+    root, base, server, _ = served
+    wait_for(lambda: "Welcome to Tiny Co." in (fetch(base + "/en/") or ""), "the home page", server)
+    html = fetch(base + "/en/") or ""
+    assert "livereload.js" in html  # the browser is told to reload
+    page = root / "content/pages/home.en.md"
+    page.write_text(page.read_text().replace("Welcome to Tiny Co.", "Hello from a fresh edit."))
+    wait_for(lambda: "Hello from a fresh edit." in (fetch(base + "/en/") or ""), "the edited page", server)
+
+
+def test_broken_content_keeps_the_last_good_site(served) -> None:
+    root, base, server, log = served
+    wait_for(lambda: "Welcome to Tiny Co." in (fetch(base + "/en/") or ""), "the home page", server)
+    facts = root / "content/jobs/data-intern.yaml"
+    good = facts.read_text()
+    page = root / "content/pages/home.en.md"
+    page.write_text(page.read_text().replace("Welcome", "Greetings"))
+    facts.write_text(good.replace("duration_months: 4", "duration_months: [4"))
+    wait_for(lambda: "content/jobs/data-intern.yaml:" in log.read_text(), "the located error", server)
+    assert "still serving the last good build" in log.read_text()
+    assert "Welcome to Tiny Co." in (fetch(base + "/en/") or "")  # nothing half-built was published
+    facts.write_text(good)
+    wait_for(lambda: "Greetings to Tiny Co." in (fetch(base + "/en/") or ""), "the fixed site", server)
