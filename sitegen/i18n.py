@@ -8,7 +8,7 @@ from dataclasses import dataclass
 
 from babel import Locale
 from babel.dates import format_date, format_interval
-from babel.numbers import format_decimal
+from babel.numbers import format_currency, format_decimal
 from babel.units import format_unit
 
 from .model import MonthRange, Problem, YamlData
@@ -39,12 +39,14 @@ class Translator:
         return text.format(**values) if values else text
 
 
-def check_catalogues(docs: Mapping[str, tuple[str, YamlData]], langs: tuple[str, ...]) -> list[Problem]:
+def check_catalogues(
+    docs: Mapping[str, tuple[str, YamlData]], langs: tuple[str, ...], present: set[str],
+) -> list[Problem]:
     """Return a problem for each catalogue missing, or missing a key that another language has."""
     problems = [
         Problem(f"content/_strings.{lang}.yaml", None, f"missing UI string catalogue for '{lang}'",
                 f"copy content/_strings.{langs[0]}.yaml and translate it")
-        for lang in langs if lang not in docs
+        for lang in langs if lang not in present
     ]
     all_keys = {key: lang for lang in reversed(langs) if lang in docs for key in docs[lang][1].value}
     for lang in langs:
@@ -60,16 +62,20 @@ def check_catalogues(docs: Mapping[str, tuple[str, YamlData]], langs: tuple[str,
 
 
 def month_range(window: MonthRange, locale: str) -> str:
-    """Return a month window such as 'February–March 2026' or 'février–mars 2026'."""
+    """Return a month window: 'February–March 2026', 'février–mars 2026', 'April 2026'."""
     if window.first == window.last:
         return format_date(window.first, "LLLL y", locale=locale)
     text = format_interval(window.first, window.last, "yMMMM", locale=locale)
-    return text.replace("\u2009–\u2009", "–")
+    joiner = "–" if window.first.year == window.last.year else " – "
+    return text.replace("\u2009–\u2009", joiner)
 
 
 def long_date(day: dt.date, locale: str) -> str:
-    """Return a date such as '1 March 2026' or '1 mars 2026'."""
-    return format_date(day, "long", locale=locale)
+    """Return a date such as '1 March 2026' or '1er mars 2026'."""
+    text = format_date(day, "long", locale=locale)
+    if day.day == 1 and Locale.parse(locale).language == "fr":
+        text = text.replace("1 ", "1er ", 1) if text.startswith("1 ") else text
+    return text
 
 
 def months(count: int, locale: str) -> str:
@@ -77,9 +83,28 @@ def months(count: int, locale: str) -> str:
     return format_unit(count, "duration-month", length="long", locale=locale)
 
 
+def minutes(count: int, locale: str) -> str:
+    """Return a duration in minutes, short: '30 min' in English and French, '30 Min.' in German."""
+    return format_unit(count, "duration-minute", length="short", locale=Locale.parse(locale).language)
+
+
 def number(value: float, locale: str) -> str:
-    """Return a number written the locale's way: '35', '37,5'."""
+    """Return a number written the locale's way: '35', '37,5', '1 400'."""
     return format_decimal(value, locale=locale)
+
+
+def money(amount: float, currency: str, locale: str) -> str:
+    """Return an amount of money, without decimals when whole: '€1,400', '1 400 €'."""
+    pattern = Locale.parse(locale).currency_formats["standard"].pattern
+    if float(amount).is_integer():
+        pattern = pattern.replace(".00", "")
+        amount = int(amount)
+    return format_currency(amount, currency, pattern, locale=locale, currency_digits=False)
+
+
+def country(code: str, locale: str) -> str:
+    """Return a country's name in the locale's language: 'FR' → 'France'."""
+    return str(Locale.parse(locale).territories.get(code, code))
 
 
 def make_formatters(locale: str) -> dict[str, Callable[..., str]]:
@@ -88,14 +113,14 @@ def make_formatters(locale: str) -> dict[str, Callable[..., str]]:
         "month_range": lambda w: month_range(w, locale),
         "long_date": lambda d: long_date(d, locale),
         "months": lambda n: months(n, locale),
+        "minutes": lambda n: minutes(n, locale),
         "number": lambda n: number(n, locale),
+        "money": lambda n, currency="EUR": money(n, currency, locale),
         "country": lambda code: country(code, locale),
     }
 
 
-def country(code: str, locale: str) -> str:
-    """Return a country's name in the locale's language: 'FR' → 'France'."""
-    return str(Locale.parse(locale).territories.get(code, code))
+FILTERS = ("month_range", "long_date", "months", "minutes", "number", "money", "country")
 
 
 def parse_month(text: str) -> dt.date:

@@ -64,7 +64,8 @@ def compile_site(project: Project, base_url: str | None, cache: BuildCache) -> B
         parsed.append(item)
     catalogues = {p.file.lang: (p.file.src_path, p.data) for p in parsed
                   if p.file.kind == "strings" and p.file.lang and p.data is not None}
-    problems.extend(check_catalogues(catalogues, config.lang_codes))
+    present = {p.file.lang for p in parsed if p.file.kind == "strings" and p.file.lang}
+    problems.extend(check_catalogues(catalogues, config.lang_codes, present))
     strings = {lang: dict(doc.value) for lang, (_, doc) in catalogues.items()}
     site, assembly_problems = assemble_site(tuple(parsed), config, strings)
     problems.extend(assembly_problems)

@@ -8,8 +8,9 @@ from typing import Any
 
 import jinja2
 
-from .i18n import MissingString, Translator, make_formatters
+from .i18n import FILTERS, MissingString, Translator, make_formatters
 from .model import OutputFile, Page, Problem, Project, Site
+from .typography import typeset
 
 TEMPLATE_DIR = "templates/"
 ROOT_PAGES = (("chooser.html", "index.html"), ("404.html", "404.html"))
@@ -32,7 +33,7 @@ def make_environment(project: Project) -> jinja2.Environment:
         lstrip_blocks=True,
         keep_trailing_newline=True,
     )
-    for name in ("month_range", "long_date", "months", "number", "country"):
+    for name in FILTERS:
         env.filters[name] = _locale_filter(name)
     return env
 
@@ -41,8 +42,8 @@ def _locale_filter(name: str) -> Callable[..., str]:
     """Return a filter that formats with the locale of the page being rendered."""
 
     @jinja2.pass_context
-    def run(context: jinja2.runtime.Context, value: Any) -> str:
-        return make_formatters(context["locale"])[name](value)
+    def run(context: jinja2.runtime.Context, value: Any, *args: Any) -> str:
+        return make_formatters(context["locale"])[name](value, *args)
 
     run.__name__ = name
     return run
@@ -95,6 +96,8 @@ def _render_into(
     except Exception as exc:  # a template bug must become a problem, not a traceback
         problems.append(_template_problem(exc, origin))
         return
+    if dest.endswith(".html"):
+        html = typeset(html)
     outputs.append(OutputFile(dest, (html.rstrip("\n") + "\n").encode("utf-8")))
 
 

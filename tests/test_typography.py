@@ -1,0 +1,122 @@
+"""French typography: exact spaces, never in code, attributes or URLs; idempotent; nothing else changes."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+from bs4 import BeautifulSoup
+from hypothesis import given
+from hypothesis import strategies as st
+
+from sitegen.typography import TOKEN, typeset
+from tests.conftest import REPO, build_ok
+
+NB, NN = "\u00a0", "\u202f"
+
+
+def fr(html: str) -> str:
+    return typeset(f'<p lang="fr">{html}</p>')[len('<p lang="fr">'):-len("</p>")]
+
+
+@pytest.mark.parametrize(("given_text", "expected"), [
+    ("Vraiment ? Oui ! Bon ; d’accord.", f"Vraiment{NN}? Oui{NN}! Bon{NN}; d’accord."),
+    ("Vraiment? Oui!", f"Vraiment{NN}? Oui{NN}!"),
+    ("Quoi ?!", f"Quoi{NN}?!"),
+    ("Profil : curieux", f"Profil{NB}: curieux"),
+    ("Profil: curieux", f"Profil{NB}: curieux"),
+    ("« Bonjour »", f"«{NB}Bonjour{NB}»"),
+    ("«Bonjour»", f"«{NB}Bonjour{NB}»"),
+    ("l'équipe, aujourd'hui", "l’équipe, aujourd’hui"),
+    ("l&#39;équipe", "l’équipe"),
+    ("92 % de carbone, 92% aussi", f"92{NB}% de carbone, 92{NB}% aussi"),
+    ("1 400 € ou 1400€", f"1 400{NB}€ ou 1400{NB}€"),
+    ("35 h par semaine, 30 min, 6 mois", f"35{NB}h par semaine, 30{NB}min, 6{NB}mois"),
+    ("Rendez-vous à 10:30 ou 14:00.", "Rendez-vous à 10:30 ou 14:00."),
+    ("Voir https://example.org/a?b=c:d ; fin", f"Voir https://example.org/a?b=c:d{NN}; fin"),
+    ("Tom &amp; Jerry ; oui", f"Tom &amp; Jerry{NN}; oui"),
+    ("<code>a : b ?</code> et <pre>x ; y</pre>", "<code>a : b ?</code> et <pre>x ; y</pre>"),
+    ('<a href="/x?y=1" title="Oui ?">lien</a> ?', f'<a href="/x?y=1" title="Oui ?">lien</a>{NN}?'),
+    ("<strong>Obligatoire</strong>: vous", f"<strong>Obligatoire</strong>{NB}: vous"),
+    ("<strong>Obligatoire :</strong> vous", f"<strong>Obligatoire{NB}:</strong> vous"),
+    ("Mot <em>fin </em>?", f"Mot <em>fin{NN}</em>?"),
+    ('<span lang="en">Hello: you?</span> Oui ?', f'<span lang="en">Hello: you?</span> Oui{NN}?'),
+])
+def test_french_spacing_examples(given_text: str, expected: str) -> None:
+    assert fr(given_text) == expected
+
+
+def test_english_pages_are_untouched() -> None:
+    html = '<html lang="en"><p>Hello: you? l\'eau « x » 92 %</p></html>'
+    assert typeset(html) == html
+
+
+def test_block_start_gets_no_space() -> None:
+    assert fr("<li>? début</li>") == "<li>? début</li>"
+
+
+# Random HTML: French-looking text, entities, URLs, times, code, attributes, and other languages.
+words = st.sampled_from(["Bonjour", "l'équipe", "oui", "92", "1400", "€", "%", "h", "min", "10:30", "«", "»",
+                         ":", ";", "!", "?", "?!", "&amp;", "&#39;", "https://ex.org/?a=b:c", "mois", "’",
+                         "a", "x", "\u00a0", "\u202f", "'"])
+text = st.lists(st.tuples(words, st.sampled_from(["", " ", "  ", "\u00a0", "\n"])), max_size=12).map(
+    lambda parts: "".join(w + sep for w, sep in parts))
+elements = st.recursive(
+    text,
+    lambda inner: st.one_of(
+        st.tuples(st.sampled_from(["p", "em", "strong", "code", "pre", "a", "li", "span", "script"]),
+                  st.sampled_from(["", ' lang="en"', ' lang="fr"', ' title="Oui ? : «x»"', ' href="/?a=b"']),
+                  st.lists(inner, max_size=3)).map(lambda t: f"<{t[0]}{t[1]}>{''.join(t[2])}</{t[0]}>"),
+        st.lists(inner, max_size=3).map("".join),
+        st.just("<br>"),
+    ),
+    max_leaves=10,
+)
+documents = elements.map(lambda body: f'<html lang="fr"><body>{body}</body></html>')
+
+
+def visible(html: str) -> str:
+    """The text with spaces removed and every apostrophe written one way."""
+    return re.sub("[ \u00a0\u202f]", "", html.replace("&#39;", "'").replace("’", "'"))
+
+
+@given(documents)
+def test_idempotent(html: str) -> None:
+    once = typeset(html)
+    assert typeset(once) == once
+
+
+@given(documents)
+def test_only_spaces_and_apostrophes_change(html: str) -> None:
+    assert visible(typeset(html)) == visible(html.replace("’", "'"))
+
+
+@given(documents)
+def test_tags_attributes_and_code_are_untouched(html: str) -> None:
+    out = typeset(html)
+    assert TOKEN.findall(out) == TOKEN.findall(html)
+    before, after = BeautifulSoup(html, "html.parser"), BeautifulSoup(out, "html.parser")
+    for name in ("code", "pre", "script"):
+        assert [t.decode() for t in before.find_all(name)] == [t.decode() for t in after.find_all(name)]
+    assert [t.decode() for t in before.select('[lang="en"]')] == [t.decode() for t in after.select('[lang="en"]')]
+
+
+MISSING_SPACE = re.compile(r"[^\u00a0\u202f\s]([;!?]|:(?=\s)|»)|«[^\u00a0]|[^\u00a0\s]»")
+
+
+def test_every_french_page_has_its_spaces(tmp_path: Path) -> None:
+    build_ok(REPO, tmp_path / "dist")
+    checked = 0
+    for path in sorted((tmp_path / "dist/fr").rglob("*.html")):
+        page = BeautifulSoup(path.read_text(encoding="utf-8"), "html.parser")
+        for tag in page(["code", "pre", "script", "style"]):
+            tag.decompose()
+        for node in page.find_all(string=True):
+            parent_lang = next((p.get("lang") for p in node.parents if p.get("lang")), "fr")
+            if parent_lang != "fr":
+                continue
+            assert not MISSING_SPACE.search(str(node)), f"{path}: {node!r}"
+            assert "'" not in str(node), f"{path}: straight apostrophe in {node!r}"
+            checked += 1
+    assert checked > 100
