@@ -64,7 +64,7 @@ def _explain(error: ValidationError, doc: YamlData, src_path: str) -> Iterator[P
         yield Problem(src_path, line, f"'{field}' must be {_a(expected)}",
                       f"it is {_a(_json_type(error.instance))} here", column)
     elif kind == "pattern" and "propertyNames" in error.relative_schema_path:
-        l2, c2 = doc.where((*path, error.instance))
+        l2, c2 = doc.where((*path, str(error.instance)))
         yield Problem(src_path, l2, f"invalid key '{error.instance}'",
                       f"keys must be {schema.get('description', 'match ' + str(schema.get('pattern')))}", c2)
     elif kind in {"pattern", "format"}:

@@ -64,9 +64,9 @@ def test_posting_shows_facts_people_process_and_apply(dist: Path) -> None:
     page = soup(html_file(dist, "/en/jobs/backend-intern/"))
     facts = {dt.get_text(): dd.get_text() for dt, dd in zip(page.select("dl dt"), page.select("dl dd"), strict=True)}
     assert facts == {
-        "Contract": "Internship",
+        "Contract": "Internship, full time",
         "Duration": "6 months",
-        "Working hours": "35 h/week, full time",
+        "Working hours": "35\u00a0h/week",
         "Start": "February–March 2026",
         "End": "August–September 2026",
         "Location": "Paris, France",
@@ -84,7 +84,7 @@ def test_posting_shows_facts_people_process_and_apply(dist: Path) -> None:
 def test_french_posting_facts(dist: Path) -> None:
     page = soup(html_file(dist, "/fr/offres/stagiaire-ingenieur-backend/"))
     values = [dd.get_text() for dd in page.select("dl dd")]
-    assert values == ["Stage", "6\u00a0mois", "35 h par semaine, à temps plein", "février–mars 2026",
+    assert values == ["Stage, temps plein", "6\u00a0mois", "35\u00a0h par semaine", "février–mars 2026",
                       "août–septembre 2026", "Paris, France"]
 
 

@@ -99,7 +99,10 @@ def test_tags_attributes_and_code_are_untouched(html: str) -> None:
     before, after = BeautifulSoup(html, "html.parser"), BeautifulSoup(out, "html.parser")
     for name in ("code", "pre", "script"):
         assert [t.decode() for t in before.find_all(name)] == [t.decode() for t in after.find_all(name)]
-    assert [t.decode() for t in before.select('[lang="en"]')] == [t.decode() for t in after.select('[lang="en"]')]
+    def english(soup: BeautifulSoup) -> list[str]:
+        return [t.decode() for t in soup.select('[lang="en"]') if not t.select("[lang]")]
+
+    assert english(before) == english(after)
 
 
 MISSING_SPACE = re.compile(r"[^\u00a0\u202f\s]([;!?]|:(?=\s)|»)|«[^\u00a0]|[^\u00a0\s]»")
