@@ -25,10 +25,16 @@ def make_parser() -> argparse.ArgumentParser:
     build = commands.add_parser("build", help="build the site into an output folder")
     build.add_argument("--out", default="dist", type=Path, help="output folder (default: dist)")
     build.add_argument("--base-url", help="absolute URL the site is served from (overrides _site.yaml)")
+    build.add_argument("--strict", action="store_true", help="treat warnings (e.g. missing translations) as errors")
     serve = commands.add_parser("serve", help="build, serve, rebuild on change and reload the browser")
     serve.add_argument("--host", default="127.0.0.1", help="address to listen on (default: 127.0.0.1)")
     serve.add_argument("--port", default=8000, type=int, help="port to listen on (default: 8000)")
     serve.add_argument("--out", type=Path, help="output folder (default: a temporary folder)")
+    translations = commands.add_parser("translations", help="show the translation status of every text and string")
+    translations.add_argument("--strict", action="store_true",
+                              help="exit 1 unless every text and string is present and up to date")
+    translations.add_argument("--mark-synced", nargs="+", metavar="PATH",
+                              help="record that these translations match their current source")
     return parser
 
 
@@ -50,7 +56,7 @@ def run_build(args: argparse.Namespace) -> int:
 
     started = time.perf_counter()
     out = args.out if args.out.is_absolute() else args.project / args.out
-    result = build(args.project, out, args.base_url)
+    result = build(args.project, out, args.base_url, strict=args.strict)
     print_problems(result, sys.stderr)
     if not result.ok:
         count = len(result.errors)
@@ -76,11 +82,50 @@ def run_serve(args: argparse.Namespace) -> int:
     return 0
 
 
+def run_translations(args: argparse.Namespace) -> int:
+    """Print the translation table, or mark translations as synced; 1 on problems."""
+    from sitegen.pipeline import BuildCache
+    from sitegen.report import format_report, plan_mark_synced, translation_report
+    from sitegen.sources import read_project
+
+    project = read_project(args.project)
+    if args.mark_synced:
+        paths = [_project_path(args.project, p) for p in args.mark_synced]
+        edits, problems = plan_mark_synced(project, BuildCache(), paths)
+        for problem in problems:
+            print(problem, file=sys.stderr)
+        for path, text in edits:
+            (args.project / path).write_text(text, encoding="utf-8")
+            print(f"marked {path} as synced with its source")
+        return 1 if problems else 0
+    report = translation_report(project, BuildCache())
+    if isinstance(report, list):
+        for problem in report:
+            print(problem, file=sys.stderr)
+        return 1
+    print(format_report(report))
+    return 1 if args.strict and not report.complete else 0
+
+
+def _project_path(project: Path, given: str) -> str:
+    """Return a path relative to the project, as problems name files."""
+    path = Path(given)
+    if path.is_absolute() or (Path.cwd() / path).exists():
+        try:
+            return (Path.cwd() / path).resolve().relative_to(project.resolve()).as_posix()
+        except ValueError:
+            return given
+    return path.as_posix()
+
+
+COMMANDS = {"build": run_build, "serve": run_serve, "translations": run_translations}
+
+
 def main(argv: list[str] | None = None) -> int:
     """Run the command line; return the exit code (0 ok, 1 content problems, 2 usage)."""
     args = make_parser().parse_args(argv)
     try:
-        return run_build(args) if args.command == "build" else run_serve(args)
+        return COMMANDS[args.command](args)
     except KeyboardInterrupt:
         return 130
     except Exception:

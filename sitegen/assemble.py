@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from collections import defaultdict
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
+from typing import Any
 
 from .items import make_facts, make_people, make_steps
 from .model import (
@@ -19,27 +21,30 @@ from .model import (
     Step,
 )
 from .parse import Parsed
+from .translations import Status, status_problems, text_statuses
 
 HOME_KEY = "pages/home"
 
 
 @dataclass(frozen=True, slots=True)
 class Content:
-    """The usable parsed content, grouped for assembly."""
+    """The usable parsed content, grouped for assembly; missing texts are filled by fallbacks."""
 
-    texts: Mapping[str, Mapping[str, Parsed]]  # key -> lang -> text
+    texts: Mapping[str, Mapping[str, Parsed]]  # key -> lang -> text (possibly another language's)
     facts: Mapping[str, Parsed]  # key -> facts file
+    statuses: tuple[Status, ...] = ()
 
 
 def group_content(parsed: tuple[Parsed, ...], config: SiteConfig) -> tuple[Content, list[Problem]]:
-    """Return texts by (key, language) and facts by key; flag duplicates and missing translations."""
+    """Return texts by (key, language) and facts by key; flag duplicates, fill missing texts."""
     texts: dict[str, dict[str, Parsed]] = defaultdict(dict)
     facts: dict[str, Parsed] = {}
     problems: list[Problem] = []
+    broken = {_text_key(item) for item in parsed if item.file.kind == "text" and item.data is None}
     for item in parsed:
         if item.file.kind == "facts":
             facts[item.file.key] = item
-        elif item.file.kind == "text" and item.file.lang:
+        elif item.file.kind == "text" and item.file.lang and item.data is not None:
             key = _text_key(item)
             other = texts[key].get(item.file.lang)
             if other is not None:
@@ -48,8 +53,10 @@ def group_content(parsed: tuple[Parsed, ...], config: SiteConfig) -> tuple[Conte
                                         f"{other.file.src_path} is the other; keep one"))
                 continue
             texts[key][item.file.lang] = item
+    statuses = text_statuses(
+        {key: {lang: (t.file.src_path, t.text_hash, t.synced_to) for lang, t in by_lang.items()}
+         for key, by_lang in texts.items() if key not in broken}, config)
     for key, by_lang in sorted(texts.items()):
-        problems.extend(_missing_translations(key, by_lang, config))
         collection = key.split("/")[0]
         if collection != "pages" and key not in facts:
             first = next(iter(by_lang.values()))
@@ -58,25 +65,22 @@ def group_content(parsed: tuple[Parsed, ...], config: SiteConfig) -> tuple[Conte
     for key, item in sorted(facts.items()):
         if key not in texts:
             problems.append(Problem(item.file.src_path, None, f"'{key}' has no text in any language",
-                                    f"create content/{key}.{config.default_lang}.md"))
-    return Content(texts, facts), problems
+                                    f"create content/{key}.{config.source_lang}.md"))
+    filled = {key: _with_fallbacks(by_lang, config) for key, by_lang in texts.items()}
+    return Content(filled, facts, tuple(statuses)), problems
+
+
+def _with_fallbacks(by_lang: Mapping[str, Parsed], config: SiteConfig) -> dict[str, Parsed]:
+    """Return the texts of every language, using the source (or default) language's where one is missing."""
+    preferred = [config.source_lang, config.default_lang, *config.lang_codes]
+    origin = next(by_lang[lang] for lang in preferred if lang in by_lang)
+    return {lang: by_lang.get(lang, origin) for lang in config.lang_codes}
 
 
 def _text_key(item: Parsed) -> str:
     """Return a text's translation key: front matter `translation_key`, else its path."""
     override = item.data.value.get("translation_key") if item.data else None
     return f"{item.file.collection}/{override}" if override else item.file.key
-
-
-def _missing_translations(key: str, by_lang: Mapping[str, Parsed], config: SiteConfig) -> list[Problem]:
-    """Return a problem for each language that has no text for `key`."""
-    origin = by_lang.get(config.source_lang) or next(iter(by_lang.values()))
-    stem = origin.file.src_path.rsplit(".", 2)[0]
-    return [
-        Problem(f"{stem}.{lang.code}.md", None, f"missing {lang.name} translation of '{key}'",
-                f"translate {origin.file.src_path} into this file")
-        for lang in config.languages if lang.code not in by_lang
-    ]
 
 
 def page_url(config: SiteConfig, lang: str, key: str, slug: str | None) -> str:
@@ -96,15 +100,23 @@ def dest_for(config: SiteConfig, url: str) -> str:
 
 
 def with_alternates(pages: list[Page], config: SiteConfig) -> tuple[Page, ...]:
-    """Return the pages, each knowing its versions in every language (itself included)."""
-    by_key: dict[str, list[Alternate]] = defaultdict(list)
+    """Return the pages, each knowing its versions in every language, its canonical and x-default URLs."""
+    by_key: dict[str, list[Page]] = defaultdict(list)
     for page in pages:
-        by_key[page.key].append(Alternate(page.lang, page.url))
+        by_key[page.key].append(page)
     order = {code: index for index, code in enumerate(config.lang_codes)}
-    return tuple(
-        replace(page, alternates=tuple(sorted(by_key[page.key], key=lambda a: order[a.lang])))
-        for page in sorted(pages, key=lambda p: (p.url, p.lang))
-    )
+    linked = []
+    for page in sorted(pages, key=lambda p: (p.url, p.lang)):
+        versions = sorted(by_key[page.key], key=lambda p: order[p.lang])
+        real = {p.lang: p.url for p in versions if not p.is_fallback}
+        default = real.get(config.default_lang) or next(iter(real.values()), page.url)
+        linked.append(replace(
+            page,
+            alternates=tuple(Alternate(p.lang, p.url, p.is_fallback) for p in versions),
+            canonical=real.get(page.text_lang, page.url),
+            x_default=config.base_path if page.key == HOME_KEY else default,
+        ))
+    return tuple(linked)
 
 
 def unique_destinations(pages: tuple[Page, ...]) -> list[Problem]:
@@ -129,6 +141,7 @@ def assemble_site(
 ) -> tuple[Site, list[Problem]]:
     """Return the site to render: pages in every language, postings, people, steps."""
     content, problems = group_content(parsed, config)
+    problems.extend(status_problems(list(content.statuses)))
     people = {lang: make_people(content.facts, content.texts, lang) for lang in config.lang_codes}
     steps = {lang: make_steps(content.facts, content.texts, lang) for lang in config.lang_codes}
     pages: list[Page] = []
@@ -147,7 +160,7 @@ def assemble_site(
         for lang, text in sorted(by_lang.items()):
             if text.data is None:
                 continue
-            page = _make_page(config, key, text, facts, people[lang], steps[lang])
+            page = _make_page(config, lang, key, text, facts, people[lang], steps[lang])
             pages.append(page)
             if page.posting:
                 postings[lang].append(page.posting)
@@ -163,12 +176,12 @@ def assemble_site(
 
 
 def _make_page(
-    config: SiteConfig, key: str, text: Parsed, facts: PostingFacts | None,
+    config: SiteConfig, lang: str, key: str, text: Parsed, facts: PostingFacts | None,
     people: tuple[Person, ...], steps: tuple[Step, ...],
 ) -> Page:
     """Return the page for one text; a posting page carries its posting."""
     assert text.data is not None and text.file.lang is not None
-    meta, lang = text.data.value, text.file.lang
+    meta, text_lang = text.data.value, text.file.lang
     url = page_url(config, lang, key, meta.get("slug") or text.file.stem)
     posting = None
     if facts is not None:
@@ -176,7 +189,7 @@ def _make_page(
         steps_by_key = {s.key: s for s in steps}
         posting = Posting(
             facts=facts, lang=lang, title=meta["title"], description=meta["description"],
-            html=text.html, url=url,
+            html=text.html, url=url, text_lang=text_lang,
             people=tuple(by_key[k] for k in facts.people if k in by_key),
             steps=tuple(steps_by_key[k] for k in facts.process if k in steps_by_key),
         )
@@ -184,8 +197,16 @@ def _make_page(
     return Page(
         key=key, lang=lang, template=template, url=url, dest_path=dest_for(config, url),
         title=meta["title"], description=meta["description"], html=text.html,
-        src_path=text.file.src_path, posting=posting,
+        src_path=text.file.src_path, posting=posting, text_lang=text_lang, updated=_updated(meta, facts),
     )
+
+
+def _updated(meta: Mapping[str, Any], facts: PostingFacts | None) -> dt.date | None:
+    """Return when a page's content last changed: its `updated` date, or a posting's publication date."""
+    dates = [dt.date.fromisoformat(meta["updated"])] if "updated" in meta else []
+    if facts is not None:
+        dates.append(facts.date_posted)
+    return max(dates) if dates else None
 
 
 def _posting_order(posting: Posting) -> tuple[str, str]:

@@ -12,6 +12,7 @@ from babel.numbers import format_currency, format_decimal
 from babel.units import format_unit
 
 from .model import MonthRange, Problem, YamlData
+from .translations import strings_of
 
 NBSP = "\u00a0"
 
@@ -48,12 +49,12 @@ def check_catalogues(
                 f"copy content/_strings.{langs[0]}.yaml and translate it")
         for lang in langs if lang not in present
     ]
-    all_keys = {key: lang for lang in reversed(langs) if lang in docs for key in docs[lang][1].value}
+    all_keys = {key: lang for lang in reversed(langs) if lang in docs for key in strings_of(docs[lang][1])}
     for lang in langs:
         if lang not in docs:
             continue
         src_path, doc = docs[lang]
-        for key in sorted(set(all_keys) - set(doc.value)):
+        for key in sorted(set(all_keys) - set(strings_of(doc))):
             other_path, other = docs[all_keys[key]]
             line = other.where((key,))[0]
             problems.append(Problem(src_path, None, f"missing UI string '{key}'",
@@ -117,10 +118,16 @@ def make_formatters(locale: str) -> dict[str, Callable[..., str]]:
         "number": lambda n: number(n, locale),
         "money": lambda n, currency="EUR": money(n, currency, locale),
         "country": lambda code: country(code, locale),
+        "language_name": lambda code: language_name(code, locale),
     }
 
 
-FILTERS = ("month_range", "long_date", "months", "minutes", "number", "money", "country")
+def language_name(code: str, locale: str) -> str:
+    """Return a language's name in the locale's language: 'en' → 'anglais' in French."""
+    return str(Locale.parse(locale).languages.get(code, code))
+
+
+FILTERS = ("month_range", "long_date", "months", "minutes", "number", "money", "country", "language_name")
 
 
 def parse_month(text: str) -> dt.date:

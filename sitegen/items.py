@@ -75,7 +75,7 @@ def make_people(facts_of: Mapping[str, Parsed], texts: Texts, lang: str) -> tupl
         people.append((raw.get("order", 0), raw["name"], Person(
             key=key.split("/", 1)[1], lang=lang, name=raw["name"], initials=initials(raw["name"]),
             role=meta["role"], intro_html=text.html, photo=raw.get("photo"),
-            photo_alt=meta.get("photo_alt"),
+            photo_alt=meta.get("photo_alt"), text_lang=text.file.lang or lang,
         )))
     return tuple(person for *_, person in sorted(people, key=lambda p: (p[0], p[1], p[2].key)))
 
@@ -95,5 +95,5 @@ def make_steps(facts_of: Mapping[str, Parsed], texts: Texts, lang: str) -> tuple
             continue
         raw, meta = item.data.value, text.data.value
         steps.append(Step(key.split("/", 1)[1], lang, raw["order"], raw["duration_minutes"],
-                          raw["format"], meta["title"], meta["with"], text.html))
+                          raw["format"], meta["title"], meta["with"], text.html, text.file.lang or lang))
     return tuple(sorted(steps, key=lambda s: (s.order, s.key)))

@@ -184,6 +184,7 @@ class Person:
     intro_html: str
     photo: str | None = None
     photo_alt: str | None = None
+    text_lang: str = ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -198,6 +199,7 @@ class Step:
     title: str
     with_whom: str
     html: str
+    text_lang: str = ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -206,6 +208,7 @@ class Alternate:
 
     lang: str
     url: str
+    fallback: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -223,6 +226,20 @@ class Page:
     src_path: str
     alternates: tuple[Alternate, ...] = ()
     posting: Posting | None = None
+    text_lang: str = ""
+    canonical: str = ""
+    x_default: str = ""
+    updated: dt.date | None = None
+
+    @property
+    def is_fallback(self) -> bool:
+        """Return True when the page shows another language's text because its own is missing."""
+        return bool(self.text_lang) and self.text_lang != self.lang
+
+    @property
+    def hreflang(self) -> tuple[Alternate, ...]:
+        """Return the real translations (itself included) that hreflang and the sitemap announce."""
+        return () if self.is_fallback else tuple(a for a in self.alternates if not a.fallback)
 
 
 @dataclass(frozen=True, slots=True)
@@ -237,6 +254,7 @@ class Posting:
     url: str
     people: tuple[Person, ...]
     steps: tuple[Step, ...]
+    text_lang: str = ""
 
 
 @dataclass(frozen=True, slots=True)

@@ -12,6 +12,7 @@ from .markdown import make_converter, render_markdown
 from .model import Problem, Source, YamlData
 from .schema import Validators, check_schema
 from .sources import ContentFile
+from .translations import text_hash
 from .yamlfile import parse_yaml
 
 SCHEMA_OF = {
@@ -35,6 +36,13 @@ class Parsed:
     data: YamlData | None
     html: str
     problems: tuple[Problem, ...]
+    text_hash: str = ""
+
+    @property
+    def synced_to(self) -> str | None:
+        """Return the source hash recorded in a translation's front matter, if any."""
+        value = self.data.value if self.data else None
+        return value.get("source_hash") if isinstance(value, dict) else None
 
 
 CacheKey = tuple[str, str, str, str | None]
@@ -77,10 +85,11 @@ def parse_file(
                           f"save it as UTF-8 (bad byte at offset {exc.start})")
         return Parsed(file, None, "", (problem,))
     text = text.removeprefix("\ufeff").replace("\r\n", "\n")
-    body_html = ""
+    body_html, digest = "", ""
     if file.kind == "text":
         data, body, problems = parse_front_matter(text, file.src_path)
         body_html = convert(body) if data is not None else ""
+        digest = text_hash(data.value, body) if data is not None else ""
     else:
         data, problems = parse_yaml(text, file.src_path)
     if data is not None:
@@ -90,4 +99,4 @@ def parse_file(
         else:
             problems.extend(check_schema(validators, schema, data, file.src_path))
     usable = data if not any(p.severity == "error" for p in problems) else None
-    return Parsed(file, usable, body_html, tuple(problems))
+    return Parsed(file, usable, body_html, tuple(problems), digest)

@@ -3,17 +3,19 @@
 from __future__ import annotations
 
 from collections import Counter
-from dataclasses import dataclass, field
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from .assemble import assemble_site
 from .config import make_config
 from .i18n import check_catalogues
-from .model import BuildResult, Problem, Project
+from .model import BuildResult, Problem, Project, SiteConfig, YamlData
 from .parse import LazyConverter, ParseCache, Parsed, parse_cached
-from .render import check_templates, make_environment, render_site
+from .render import check_templates, make_environment, render_site, undefined_string_keys
 from .schema import Validators, load_validators
 from .sources import SITE_FILE, ContentFile, classify, read_project
+from .translations import status_problems, string_statuses, strings_of
 from .write import unsafe_output, write_output
 
 
@@ -26,31 +28,53 @@ class BuildCache:
 
 
 def build(root: Path, out: Path | None, base_url: str | None = None,
-          cache: BuildCache | None = None) -> BuildResult:
+          cache: BuildCache | None = None, strict: bool = False) -> BuildResult:
     """Build the project at `root` into `out` (None: check only); write nothing on errors."""
     if out is not None and (reason := unsafe_output(out, root)):
         return BuildResult((), (Problem(str(out), None, "unsafe output folder", reason),))
-    result = compile_site(read_project(root), base_url, cache or BuildCache())
+    result = compile_site(read_project(root), base_url, cache or BuildCache(), strict)
     if result.ok and out is not None:
         write_output(out, result.outputs)
     return result
 
 
-def compile_site(project: Project, base_url: str | None, cache: BuildCache) -> BuildResult:
-    """Return the built files and every problem, from the project's sources alone."""
+def compile_site(project: Project, base_url: str | None, cache: BuildCache, strict: bool = False) -> BuildResult:
+    """Return the built files and every problem, from the project's sources alone.
+
+    Under `strict`, warnings (missing or stale translations, …) are errors.
+    """
+    result = _compile(project, base_url, cache)
+    if not strict or not result.problems:
+        return result
+    problems = [replace(p, severity="error") for p in result.problems]
+    return _failed(problems) if problems else result
+
+
+@dataclass(frozen=True, slots=True)
+class Loaded:
+    """The parsed content of a project, before assembly."""
+
+    config: SiteConfig
+    parsed: tuple[Parsed, ...]
+    catalogues: Mapping[str, tuple[str, YamlData]]
+    problems: tuple[Problem, ...]
+
+
+def load_content(project: Project, base_url: str | None, cache: BuildCache) -> Loaded | list[Problem]:
+    """Return the parsed, schema-checked content, or the problems that stop everything."""
     if cache.validators is None:
         cache.validators = load_validators()
     validators, convert = cache.validators, LazyConverter()
     by_path = {s.src_path: s for s in project.content}
     if SITE_FILE not in by_path:
-        return _failed([Problem(SITE_FILE, None, "missing site configuration",
-                                "create it with name, base_url, languages and organisation")])
+        return [Problem(SITE_FILE, None, "missing site configuration",
+                        "create it with name, base_url, languages and organisation")]
     site_file = parse_cached(ContentFile(SITE_FILE, "site"), by_path[SITE_FILE], validators, convert, cache.parsed)
     if site_file.data is None:
-        return _failed(list(site_file.problems))
+        return list(site_file.problems)
     config, problems = make_config(site_file.data, base_url)
     if config is None:
-        return _failed(problems)
+        return problems
     parsed: list[Parsed] = []
     for source in project.content:
         if source.src_path == SITE_FILE:
@@ -66,11 +90,22 @@ def compile_site(project: Project, base_url: str | None, cache: BuildCache) -> B
                   if p.file.kind == "strings" and p.file.lang and p.data is not None}
     present = {p.file.lang for p in parsed if p.file.kind == "strings" and p.file.lang}
     problems.extend(check_catalogues(catalogues, config.lang_codes, present))
-    strings = {lang: dict(doc.value) for lang, (_, doc) in catalogues.items()}
-    site, assembly_problems = assemble_site(tuple(parsed), config, strings)
+    problems.extend(status_problems(string_statuses(catalogues, config)))
+    return Loaded(config, tuple(parsed), catalogues, tuple(problems))
+
+
+def _compile(project: Project, base_url: str | None, cache: BuildCache) -> BuildResult:
+    """Return the built files and every problem, warnings included."""
+    loaded = load_content(project, base_url, cache)
+    if not isinstance(loaded, Loaded):
+        return _failed(loaded)
+    config, problems = loaded.config, list(loaded.problems)
+    strings = {lang: strings_of(doc) for lang, (_, doc) in loaded.catalogues.items()}
+    site, assembly_problems = assemble_site(loaded.parsed, config, strings)
     problems.extend(assembly_problems)
     env = make_environment(project)
     problems.extend(check_templates(env, project))
+    problems.extend(undefined_string_keys(env, project, strings))
     if any(p.severity == "error" for p in problems):
         return _failed(problems)
     outputs, render_problems = render_site(site, env, project)

@@ -7,9 +7,11 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 import jinja2
+from markupsafe import Markup
 
 from .i18n import FILTERS, MissingString, Translator, make_formatters
 from .model import OutputFile, Page, Problem, Project, Site
+from .sitemap import render_sitemap
 from .typography import typeset
 
 TEMPLATE_DIR = "templates/"
@@ -66,6 +68,56 @@ def check_templates(env: jinja2.Environment, project: Project) -> list[Problem]:
     return problems
 
 
+TRANSLATOR_NAMES = ("t", "tr")
+
+
+def string_keys_in_templates(
+    env: jinja2.Environment, project: Project,
+) -> tuple[dict[str, list[tuple[str, int]]], set[str]]:
+    """Return the UI string keys templates use, with where, and the prefixes of computed keys.
+
+    `t('apply_now')` uses a key; `t('nav_' ~ name)` uses every key starting with 'nav_'.
+    """
+    used: dict[str, list[tuple[str, int]]] = {}
+    prefixes: set[str] = set()
+    for source in project.templates:
+        try:
+            tree = env.parse(source.data.decode("utf-8"), source.src_path, source.src_path)
+        except (jinja2.TemplateSyntaxError, UnicodeDecodeError):
+            continue  # reported by check_templates
+        for call in tree.find_all(jinja2.nodes.Call):
+            if not (isinstance(call.node, jinja2.nodes.Name) and call.node.name in TRANSLATOR_NAMES and call.args):
+                continue
+            arg = call.args[0]
+            if isinstance(arg, jinja2.nodes.Const) and isinstance(arg.value, str):
+                used.setdefault(arg.value, []).append((source.src_path, call.lineno))
+            elif isinstance(arg, jinja2.nodes.Concat) and isinstance(arg.nodes[0], jinja2.nodes.Const):
+                prefixes.add(str(arg.nodes[0].value))
+    return used, prefixes
+
+
+def undefined_string_keys(
+    env: jinja2.Environment, project: Project, strings: Mapping[str, Mapping[str, str]],
+) -> list[Problem]:
+    """Return an error for each UI string a template uses that no catalogue defines."""
+    defined = {key for table in strings.values() for key in table}
+    used, _ = string_keys_in_templates(env, project)
+    return [
+        Problem(path, line, f"UI string '{key}' is not defined in any catalogue",
+                "add it to every content/_strings.<lang>.yaml")
+        for key, places in sorted(used.items()) if key not in defined for path, line in places
+    ]
+
+
+def unused_string_keys(
+    env: jinja2.Environment, project: Project, strings: Mapping[str, Mapping[str, str]],
+) -> list[str]:
+    """Return the catalogue keys no template uses, directly or through a computed key's prefix."""
+    used, prefixes = string_keys_in_templates(env, project)
+    defined = {key for table in strings.values() for key in table}
+    return sorted(k for k in defined if k not in used and not any(k.startswith(p) for p in prefixes))
+
+
 def render_site(site: Site, env: jinja2.Environment, project: Project) -> tuple[list[OutputFile], list[Problem]]:
     """Return every page, the root pages and the assets as output files, plus render problems."""
     outputs: list[OutputFile] = []
@@ -76,6 +128,7 @@ def render_site(site: Site, env: jinja2.Environment, project: Project) -> tuple[
     for template, dest in ROOT_PAGES:
         context = root_context(site)
         _render_into(env, template, context, dest, TEMPLATE_DIR + template, outputs, problems)
+    outputs.append(render_sitemap(site))
     outputs.extend(OutputFile(a.src_path, a.data) for a in project.assets)
     return outputs, problems
 
@@ -124,6 +177,7 @@ def page_context(site: Site, page: Page) -> dict[str, Any]:
         "locale": lang.locale,
         "t": Translator(page.lang, site.strings.get(page.lang, {})),
         "posting": page.posting,
+        "lang_attr": lambda item: Markup(f' lang="{item.text_lang}"') if item.text_lang not in ("", page.lang) else "",
         "postings": site.postings.get(page.lang, ()),
         "people": site.people.get(page.lang, ()),
         "steps": site.steps.get(page.lang, ()),
@@ -152,5 +206,6 @@ def _common(site: Site) -> dict[str, Any]:
         "config": site.config,
         "asset": lambda name: f"{base}assets/{name}",
         "lang_name": lambda code: site.config.language(code).name,
+        "locale_of": lambda code: site.config.language(code).locale,
         "absolute": lambda url: site.config.base_url.rstrip("/") + url[len(base) - 1:],
     }

@@ -29,6 +29,16 @@ def test_unknown_ui_string_names_the_key_and_template(make_project: MakeProject)
     footer = root / "templates/_partials/footer.html"
     footer.write_text(footer.read_text().replace("t('footer_visit'", "t('footer_vist'"))
     result = compile_project(root)
+    assert messages(result) == [
+        "templates/_partials/footer.html:4: UI string 'footer_vist' is not defined in any catalogue "
+        "(add it to every content/_strings.<lang>.yaml)"]
+
+
+def test_a_string_missing_at_render_time_names_template_and_line(make_project: MakeProject) -> None:
+    root = make_project()
+    footer = root / "templates/_partials/footer.html"
+    footer.write_text(footer.read_text().replace("t('footer_visit'", "t('footer_' ~ 'vist'"))
+    result = compile_project(root)
     assert any(m.startswith("templates/_partials/footer.html:4: template error: UI string 'footer_vist' "
                             "is not defined for 'en'") for m in messages(result))
 

@@ -1,0 +1,64 @@
+"""Locale formatting through Babel: exact strings, code points included."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+
+from sitegen.i18n import language_name, long_date, minutes, money, month_range, months, number
+from sitegen.model import MonthRange
+
+NB, NN = "\u00a0", "\u202f"
+
+
+@pytest.mark.parametrize(("day", "locale", "expected"), [
+    (dt.date(2026, 3, 1), "en_GB", "1 March 2026"),
+    (dt.date(2026, 3, 1), "fr_FR", "1er mars 2026"),
+    (dt.date(2026, 11, 27), "fr_FR", "27 novembre 2026"),
+    (dt.date(2026, 11, 27), "en_GB", "27 November 2026"),
+    (dt.date(2026, 3, 11), "fr_FR", "11 mars 2026"),
+])
+def test_dates(day: dt.date, locale: str, expected: str) -> None:
+    assert long_date(day, locale) == expected
+
+
+@pytest.mark.parametrize(("first", "last", "locale", "expected"), [
+    ((2026, 2), (2026, 3), "en_GB", "February–March 2026"),
+    ((2026, 2), (2026, 3), "fr_FR", "février–mars 2026"),
+    ((2026, 8), (2026, 9), "fr_FR", "août–septembre 2026"),
+    ((2026, 4), (2026, 4), "en_GB", "April 2026"),
+    ((2026, 12), (2027, 1), "en_GB", "December 2026 – January 2027"),
+])
+def test_month_ranges(first, last, locale, expected) -> None:
+    window = MonthRange(dt.date(*first, 1), dt.date(*last, 1))
+    assert month_range(window, locale) == expected
+
+
+def test_durations_hours_numbers_and_money() -> None:
+    assert minutes(30, "en_GB") == "30 min"
+    assert minutes(45, "fr_FR") == f"45{NB}min"
+    assert months(6, "en_GB") == "6 months"
+    assert months(1, "en_GB") == "1 month"
+    assert months(6, "fr_FR") == f"6{NB}mois"
+    assert number(35, "fr_FR") == "35"
+    assert number(37.5, "fr_FR") == "37,5"
+    assert number(1400, "fr_FR") == f"1{NN}400"
+    assert money(1400, "EUR", "en_GB") == "€1,400"
+    assert money(1400, "EUR", "fr_FR") == f"1{NN}400{NB}€"
+    assert money(1400.5, "EUR", "fr_FR") == f"1{NN}400,50{NB}€"
+    assert money(4.5, "EUR", "en_GB") == "€4.50"
+    assert language_name("en", "fr_FR") == "anglais"
+    assert language_name("fr", "en_GB") == "French"
+
+
+def test_hours_per_week_from_the_catalogues(tmp_path) -> None:
+    from tests.conftest import REPO, build_ok, soup
+
+    build_ok(REPO, tmp_path / "out")
+    en = soup(tmp_path / "out/en/jobs/backend-intern/index.html")
+    fr = soup(tmp_path / "out/fr/offres/stagiaire-ingenieur-backend/index.html")
+    assert en.select("dl dd")[2].get_text() == f"35{NB}h/week"
+    assert fr.select("dl dd")[2].get_text() == f"35{NB}h par semaine"
+    assert [t.get_text() for t in fr.select(".step time")] == [f"30{NB}min", f"45{NB}min", f"30{NB}min"]
+    assert fr.select_one(".posted").get_text() == "Publiée le 27 novembre 2026"
