@@ -40,10 +40,9 @@ def render_sitemap(site: Site) -> OutputFile:
         lines.append(f"    <loc>{_text(absolute(url))}</loc>")
         if lastmod:
             lines.append(f"    <lastmod>{lastmod}</lastmod>")
-        if alternates:
-            for alt in alternates:
-                lines.append(f'    <xhtml:link rel="alternate" hreflang="{alt.lang}" href={quoteattr(absolute(alt.url))}/>')
-            lines.append(f'    <xhtml:link rel="alternate" hreflang="x-default" href={quoteattr(absolute(x_default))}/>')
+        links = [(alt.lang, alt.url) for alt in alternates] + ([("x-default", x_default)] if alternates else [])
+        for hreflang, href in links:
+            lines.append(f'    <xhtml:link rel="alternate" hreflang="{hreflang}" href={quoteattr(absolute(href))}/>')
         lines.append("  </url>")
     lines.append("</urlset>")
     return OutputFile("sitemap.xml", ("\n".join(lines) + "\n").encode("utf-8"))

@@ -143,7 +143,8 @@ def _text_problem(status: Status) -> Problem:
         message = f"translation is out of date: {status.source_path} changed since it was synced"
         hint = f"update it, then run: {MARK_SYNCED} {status.path}"
     else:
-        message, hint = f"translation of a missing source {status.source_path}", "restore the source or delete this file"
+        message = f"translation of a missing source {status.source_path}"
+        hint = "restore the source or delete this file"
     return Problem(status.path, None, message, hint, severity="warning")
 
 
