@@ -42,6 +42,7 @@ class Translator:
 
 def check_catalogues(
     docs: Mapping[str, tuple[str, YamlData]], langs: tuple[str, ...], present: set[str],
+    used: Mapping[str, list[tuple[str, int]]] | None = None,
 ) -> list[Problem]:
     """Return a problem for each catalogue missing, or missing a key that another language has."""
     problems = [
@@ -57,7 +58,9 @@ def check_catalogues(
         for key in sorted(set(all_keys) - set(strings_of(doc))):
             other_path, other = docs[all_keys[key]]
             line = other.where((key,))[0]
-            problems.append(Problem(src_path, None, f"missing UI string '{key}'",
+            where = (used or {}).get(key)
+            usage = f"; used in {where[0][0]}:{where[0][1]}" if where else ""
+            problems.append(Problem(src_path, None, f"missing UI string '{key}'{usage}",
                                     f"it is defined in {other_path}:{line}; translate it here"))
     return problems
 

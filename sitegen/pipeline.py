@@ -12,7 +12,13 @@ from .config import make_config
 from .i18n import check_catalogues
 from .model import BuildResult, Problem, Project, SiteConfig, YamlData
 from .parse import LazyConverter, ParseCache, Parsed, parse_cached
-from .render import check_templates, make_environment, render_site, undefined_string_keys
+from .render import (
+    check_templates,
+    make_environment,
+    render_site,
+    string_keys_in_templates,
+    undefined_string_keys,
+)
 from .schema import Validators, load_validators
 from .sources import SITE_FILE, ContentFile, classify, read_project
 from .translations import status_problems, string_statuses, strings_of
@@ -88,8 +94,6 @@ def load_content(project: Project, base_url: str | None, cache: BuildCache) -> L
         parsed.append(item)
     catalogues = {p.file.lang: (p.file.src_path, p.data) for p in parsed
                   if p.file.kind == "strings" and p.file.lang and p.data is not None}
-    present = {p.file.lang for p in parsed if p.file.kind == "strings" and p.file.lang}
-    problems.extend(check_catalogues(catalogues, config.lang_codes, present))
     problems.extend(status_problems(string_statuses(catalogues, config)))
     return Loaded(config, tuple(parsed), catalogues, tuple(problems))
 
@@ -105,7 +109,10 @@ def _compile(project: Project, base_url: str | None, cache: BuildCache) -> Build
     problems.extend(assembly_problems)
     env = make_environment(project)
     problems.extend(check_templates(env, project))
-    problems.extend(undefined_string_keys(env, project, strings))
+    used, _ = string_keys_in_templates(env, project)
+    present = {p.file.lang for p in loaded.parsed if p.file.kind == "strings" and p.file.lang}
+    problems.extend(check_catalogues(loaded.catalogues, config.lang_codes, present, used))
+    problems.extend(undefined_string_keys(used, strings))
     if any(p.severity == "error" for p in problems):
         return _failed(problems)
     outputs, render_problems = render_site(site, env, project)

@@ -97,11 +97,10 @@ def string_keys_in_templates(
 
 
 def undefined_string_keys(
-    env: jinja2.Environment, project: Project, strings: Mapping[str, Mapping[str, str]],
+    used: Mapping[str, list[tuple[str, int]]], strings: Mapping[str, Mapping[str, str]],
 ) -> list[Problem]:
     """Return an error for each UI string a template uses that no catalogue defines."""
     defined = {key for table in strings.values() for key in table}
-    used, _ = string_keys_in_templates(env, project)
     return [
         Problem(path, line, f"UI string '{key}' is not defined in any catalogue",
                 "add it to every content/_strings.<lang>.yaml")

@@ -24,10 +24,10 @@ INLINE = frozenset({"a", "abbr", "b", "bdi", "bdo", "cite", "data", "dfn", "em",
 # Entities and URLs are masked with private-use characters while the rules run.
 PROTECTED = re.compile(r"&(?:[a-zA-Z][a-zA-Z0-9]*|#[0-9]+|#[xX][0-9a-fA-F]+);|(?:https?://|mailto:|www\.)[^\s<]+")
 APOSTROPHE = re.compile(r"(?<=\w)(?:'|&#39;|&#x27;|&apos;)(?=\w)")
-HIGH_PUNCT = re.compile(rf"(?<=[^{SPACES}])[{SPACES}]*([;!?]+)(?=[\s»)\]’\"'.,]|$)")
-HIGH_PUNCT_START = re.compile(rf"^[{SPACES}]*([;!?]+)(?=[\s»)\]’\"'.,]|$)")
-COLON = re.compile(rf"(?<=[^{SPACES}])[{SPACES}]*:(?=\s|$)")
-COLON_START = re.compile(rf"^[{SPACES}]*:(?=\s|$)")
+AFTER = r"(?=[\s»)\]’\"'.,]|$)"  # what may follow punctuation that gets a space before it
+# A run of high punctuation gets one space before it: U+00A0 before ':', U+202F before ';', '!' and '?'.
+HIGH_PUNCT = re.compile(rf"(?<=[^{SPACES}])[{SPACES}]*([:;!?]+){AFTER}")
+HIGH_PUNCT_START = re.compile(rf"^[{SPACES}]*([:;!?]+){AFTER}")
 OPEN_QUOTE = re.compile(rf"«[{SPACES}]*")
 CLOSE_QUOTE = re.compile(rf"(?<=[^{SPACES}])[{SPACES}]*»")
 CLOSE_QUOTE_START = re.compile(rf"^[{SPACES}]*»")
@@ -46,24 +46,25 @@ def typeset(html: str, rules: dict[str, Rule] | None = None) -> str:
     out: list[str] = []
     stack: list[tuple[str, str | None, bool]] = [("", None, False)]  # (tag, lang, skip)
     prev: str | None = None  # last character of text in the current block
-    last_text = -1  # index in `out` of that text
+    last_text = -1  # index in `out` of that text, when it was typeset (else -1)
     pos = 0
     for match in [*TOKEN.finditer(html), None]:
         end = match.start() if match else len(html)
         text = html[pos:end]
         rule = _rule_for(stack[-1], rules)
         if text and rule is not None:
-            if prev is not None and prev in SPACES and (lead := LEADING.match(text)):
+            if last_text >= 0 and prev is not None and prev in SPACES and (lead := LEADING.match(text)):
                 out[last_text] = out[last_text][:-1] + (NBSP if lead.group(1) in ":»" else NNBSP)
             text = rule(text, prev)
         if text:
             out.append(text)
-            prev, last_text = text[-1], len(out) - 1
+            prev, last_text = text[-1], len(out) - 1 if rule is not None else -1
         if match is None:
             break
         out.append(match.group(0))
         pos = match.end()
         prev = _after_tag(match.group(0), stack, prev)
+        last_text = last_text if prev is not None else -1
     return "".join(out)
 
 
@@ -114,16 +115,20 @@ def french_text(text: str, prev: str | None) -> str:
     if masked is None:
         return text
     if prev is not None and prev not in SPACES:
-        masked = HIGH_PUNCT_START.sub(lambda m: NNBSP + m.group(1), masked)
-        masked = COLON_START.sub(NBSP + ":", masked)
+        masked = HIGH_PUNCT_START.sub(_spaced, masked)
         masked = CLOSE_QUOTE_START.sub(NBSP + "»", masked)
-    masked = HIGH_PUNCT.sub(lambda m: NNBSP + m.group(1), masked)
-    masked = COLON.sub(NBSP + ":", masked)
+    masked = HIGH_PUNCT.sub(_spaced, masked)
     masked = OPEN_QUOTE.sub("«" + NBSP, masked)
     masked = CLOSE_QUOTE.sub(NBSP + "»", masked)
     masked = UNIT.sub(NBSP, masked)
     masked = SYMBOL.sub(NBSP, masked)
     return _unmask(masked, saved)
+
+
+def _spaced(match: re.Match[str]) -> str:
+    """Return a punctuation run with the no-break space its first mark takes before it."""
+    run = match.group(1)
+    return (NBSP if run[0] == ":" else NNBSP) + run
 
 
 def _mask(text: str) -> tuple[str | None, list[str]]:

@@ -149,3 +149,10 @@ def test_fragment_links_point_to_existing_ids(dist: Path) -> None:
     ids = {tag["id"] for tag in team.find_all(id=True)}
     for link in page.select(".person a"):
         assert link["href"].split("#")[1] in ids
+
+
+def test_real_site_is_complete_under_strict(tmp_path: Path) -> None:
+    from sitegen.pipeline import build
+
+    result = build(REPO, tmp_path / "strict", strict=True)
+    assert result.problems == ()

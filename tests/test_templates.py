@@ -64,5 +64,6 @@ def test_missing_catalogue_key_in_one_language(make_project: MakeProject) -> Non
     fr = root / "content/_strings.fr.yaml"
     fr.write_text("\n".join(line for line in fr.read_text().splitlines() if not line.startswith("apply_now:")))
     msgs = messages(compile_project(root))
-    assert any(m.startswith("content/_strings.fr.yaml: missing UI string 'apply_now' "
-                            "(it is defined in content/_strings.en.yaml:") for m in msgs)
+    assert any(m.startswith("content/_strings.fr.yaml: missing UI string 'apply_now'; used in "
+                            "templates/posting.html:") and "(it is defined in content/_strings.en.yaml:" in m
+               for m in msgs)
