@@ -110,13 +110,18 @@ class YamlData:
 
     value: Any
     positions: Mapping[tuple[str | int, ...], tuple[int, int]] = field(default_factory=dict)
+    value_positions: Mapping[tuple[str | int, ...], tuple[int, int]] = field(default_factory=dict)
 
     def where(self, path: tuple[str | int, ...]) -> tuple[int, int]:
-        """Return the position of the nearest known ancestor of `path`."""
+        """Return the position of the key (or item) at `path`, or of its nearest known ancestor."""
         for end in range(len(path), -1, -1):
             if path[:end] in self.positions:
                 return self.positions[path[:end]]
         return (1, 1)
+
+    def where_value(self, path: tuple[str | int, ...]) -> tuple[int, int]:
+        """Return the position of the value at `path`, falling back to its key's."""
+        return self.value_positions.get(path) or self.where(path)
 
 
 @dataclass(frozen=True, slots=True)

@@ -12,6 +12,7 @@ from jsonschema import Draft202012Validator, FormatChecker
 from jsonschema.exceptions import ValidationError
 
 from .model import Problem, YamlData
+from .slugs import slugify
 
 SCHEMA_NAMES = (
     "site", "strings", "posting", "posting-text", "person", "person-text", "step", "step-text", "page",
@@ -46,7 +47,6 @@ def _explain(error: ValidationError, doc: YamlData, src_path: str) -> Iterator[P
     line, column = doc.where(path)
     kind = error.validator
     schema: Mapping[str, Any] = error.schema if isinstance(error.schema, Mapping) else {}
-    expected: Any = error.validator_value
     if kind == "additionalProperties" and isinstance(error.instance, dict):
         allowed = sorted(schema.get("properties", {}))
         for extra in sorted(set(error.instance) - set(allowed), key=str):
@@ -56,7 +56,20 @@ def _explain(error: ValidationError, doc: YamlData, src_path: str) -> Iterator[P
         missing = str(error.message).split("'")[1]
         yield Problem(src_path, line, f"missing required field '{missing}'",
                       f"add '{missing}: …' to {field or 'this file'}", column)
-    elif kind == "enum":
+    elif kind in {"enum", "type", "pattern", "format", "minimum", "exclusiveMinimum", "maximum", "minLength"}:
+        yield from _explain_value(error, doc, src_path, field, schema)
+    else:
+        yield Problem(src_path, line, f"'{field or 'file'}': {error.message}", "", column)
+
+
+def _explain_value(
+    error: ValidationError, doc: YamlData, src_path: str, field: str, schema: Mapping[str, Any],
+) -> Iterator[Problem]:
+    """Yield the problem for a value of the wrong kind, located at the value itself."""
+    line, column = doc.where_value(tuple(error.absolute_path))
+    kind = error.validator
+    expected: Any = error.validator_value
+    if kind == "enum":
         options = ", ".join(str(v) for v in expected)
         yield Problem(src_path, line, f"'{field}' is '{error.instance}', which is not allowed",
                       f"use one of: {options}", column)
@@ -64,15 +77,32 @@ def _explain(error: ValidationError, doc: YamlData, src_path: str) -> Iterator[P
         yield Problem(src_path, line, f"'{field}' must be {_a(expected)}",
                       f"it is {_a(_json_type(error.instance))} here", column)
     elif kind == "pattern" and "propertyNames" in error.relative_schema_path:
-        l2, c2 = doc.where((*path, str(error.instance)))
+        l2, c2 = doc.where((*error.absolute_path, str(error.instance)))
         yield Problem(src_path, l2, f"invalid key '{error.instance}'",
                       f"keys must be {schema.get('description', 'match ' + str(schema.get('pattern')))}", c2)
     elif kind in {"pattern", "format"}:
         what = schema.get("description", f"match {schema.get('pattern', '')}")
         yield Problem(src_path, line, f"'{field}' has an invalid value '{error.instance}'",
-                      f"it must be {what}", column)
+                      f"it must be {what}{_slug_hint(schema, error.instance)}", column)
+    elif kind == "minLength":
+        yield Problem(src_path, line, f"'{field}' is empty", "write a value, or remove the field", column)
     else:
-        yield Problem(src_path, line, f"'{field or 'file'}': {error.message}", "", column)
+        yield Problem(src_path, line, f"'{field}' is {error.instance}, which is out of range",
+                      f"it must be {_bound(kind, expected)}", column)
+
+
+def _bound(kind: Any, limit: Any) -> str:
+    """Return a numeric bound as words: 'at least 1', 'more than 0', 'at most 60'."""
+    words = {"minimum": "at least", "exclusiveMinimum": "more than", "maximum": "at most"}
+    return f"{words.get(str(kind), '')} {limit}"
+
+
+def _slug_hint(schema: Mapping[str, Any], value: Any) -> str:
+    """Return ', e.g. '<slug>'' when a slug pattern failed and the value can be folded into one."""
+    if "hyphens" not in str(schema.get("description", "")) or not isinstance(value, str):
+        return ""
+    suggestion = slugify(value)
+    return f": use '{suggestion}'" if suggestion else ""
 
 
 def _field_name(path: tuple[Any, ...]) -> str:

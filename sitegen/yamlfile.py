@@ -32,11 +32,12 @@ def parse_yaml(text: str, src_path: str, line_offset: int = 0) -> tuple[YamlData
         if node is None:
             return YamlData(None, {(): (1 + line_offset, 1)}), []
         positions: dict[Path_, tuple[int, int]] = {}
+        values: dict[Path_, tuple[int, int]] = {}
         problems: list[Problem] = []
-        _walk(node, (), positions, problems, src_path, line_offset)
+        _walk(node, (), (positions, values), problems, src_path, line_offset)
         if problems:
             return None, problems
-        return YamlData(loader.construct_document(node), positions), []
+        return YamlData(loader.construct_document(node), positions, values), []
     except yaml.MarkedYAMLError as exc:
         return None, [_syntax_problem(exc, src_path, line_offset)]
     except yaml.reader.ReaderError as exc:
@@ -58,26 +59,49 @@ def _reader_problem(exc: yaml.reader.ReaderError, text: str, src_path: str, offs
 
 
 def _syntax_problem(exc: yaml.MarkedYAMLError, src_path: str, offset: int) -> Problem:
-    """Return a located problem for a YAML syntax error."""
+    """Return a located, explained problem for a YAML syntax error."""
+    problem, context = exc.problem or "", exc.context or ""
     mark = exc.problem_mark or exc.context_mark
-    line, column = (mark.line + 1 + offset, mark.column + 1) if mark else (1 + offset, 1)
-    what = exc.problem or "invalid YAML"
-    if exc.context:
-        what = f"{what} {exc.context}"
-    hint = "check the indentation and quote values that contain ':' or '#'"
-    return Problem(src_path, line, f"YAML syntax error: {what}", hint, column)
+    at_context = exc.context_mark if exc.context_mark is not None else mark
+    message, hint, where = f"YAML syntax error: {problem} {context}".strip(), DEFAULT_HINT, mark
+    if "flow sequence" in context or "flow mapping" in context:
+        bracket = "[" if "sequence" in context else "{"
+        closing = "]" if bracket == "[" else "}"
+        message, where = f"YAML syntax error: '{bracket}' is never closed", at_context
+        hint = f"close it with '{closing}' on the same line, or quote the value"
+    elif "quoted scalar" in context:
+        message, where, hint = "YAML syntax error: the quote is never closed", at_context, "close the quote"
+    elif "'\\t'" in problem or "\t" in problem:
+        message, hint = "YAML syntax error: a tab is used for indentation", "indent with spaces"
+    elif problem.startswith("mapping values are not allowed"):
+        message = "YAML syntax error: unexpected ':'"
+        hint = "quote a value that contains ': ' (title: \"Note: this\"), or fix the indentation"
+    elif problem.startswith("could not find expected ':'"):
+        message, where, hint = "YAML syntax error: a line has no ':' after its key", at_context, \
+            "write 'key: value', or indent the line under the key it belongs to"
+    elif context.startswith("while parsing a block"):
+        message = "YAML syntax error: this line does not line up with the lines above it"
+        hint = "indent it like its siblings"
+    line, column = (where.line + 1 + offset, where.column + 1) if where else (1 + offset, 1)
+    return Problem(src_path, line, message, hint, column)
+
+
+DEFAULT_HINT = "check the indentation, and quote values that contain ': ' or ' #'"
 
 
 def _walk(
     node: yaml.Node,
     path: Path_,
-    positions: dict[Path_, tuple[int, int]],
+    tables: tuple[dict[Path_, tuple[int, int]], dict[Path_, tuple[int, int]]],
     problems: list[Problem],
     src_path: str,
     offset: int,
 ) -> None:
-    """Record the position of every key and item below `node`; flag duplicate keys."""
-    positions.setdefault(path, (node.start_mark.line + 1 + offset, node.start_mark.column + 1))
+    """Record where every key, item and value below `node` starts; flag duplicate keys."""
+    positions, values = tables
+    here = (node.start_mark.line + 1 + offset, node.start_mark.column + 1)
+    positions.setdefault(path, here)
+    values[path] = here
     if isinstance(node, yaml.MappingNode):
         seen: dict[Any, int] = {}
         for key_node, value_node in node.value:
@@ -91,7 +115,7 @@ def _walk(
                 continue
             seen[key] = line
             positions[(*path, key)] = (line, key_node.start_mark.column + 1)
-            _walk(value_node, (*path, key), positions, problems, src_path, offset)
+            _walk(value_node, (*path, key), tables, problems, src_path, offset)
     elif isinstance(node, yaml.SequenceNode):
         for index, item in enumerate(node.value):
-            _walk(item, (*path, index), positions, problems, src_path, offset)
+            _walk(item, (*path, index), tables, problems, src_path, offset)
