@@ -9,6 +9,7 @@ from dataclasses import dataclass, replace
 from typing import Any
 
 from .items import make_facts, make_people, make_steps
+from .links import rebase
 from .model import (
     Alternate,
     Page,
@@ -142,8 +143,8 @@ def assemble_site(
     """Return the site to render: pages in every language, postings, people, steps."""
     content, problems = group_content(parsed, config)
     problems.extend(status_problems(list(content.statuses)))
-    people = {lang: make_people(content.facts, content.texts, lang) for lang in config.lang_codes}
-    steps = {lang: make_steps(content.facts, content.texts, lang) for lang in config.lang_codes}
+    people = {lang: make_people(content.facts, content.texts, lang, config.base_path) for lang in config.lang_codes}
+    steps = {lang: make_steps(content.facts, content.texts, lang, config.base_path) for lang in config.lang_codes}
     pages: list[Page] = []
     postings: dict[str, list[Posting]] = {lang: [] for lang in config.lang_codes}
     for key, by_lang in sorted(content.texts.items()):
@@ -189,14 +190,14 @@ def _make_page(
         steps_by_key = {s.key: s for s in steps}
         posting = Posting(
             facts=facts, lang=lang, title=meta["title"], description=meta["description"],
-            html=text.html, url=url, text_lang=text_lang,
+            html=rebase(text.html, config.base_path), url=url, text_lang=text_lang,
             people=tuple(by_key[k] for k in facts.people if k in by_key),
             steps=tuple(steps_by_key[k] for k in facts.process if k in steps_by_key),
         )
     template = "posting.html" if posting else f"{meta.get('layout', 'home' if key == HOME_KEY else 'page')}.html"
     return Page(
         key=key, lang=lang, template=template, url=url, dest_path=dest_for(config, url),
-        title=meta["title"], description=meta["description"], html=text.html,
+        title=meta["title"], description=meta["description"], html=rebase(text.html, config.base_path),
         src_path=text.file.src_path, posting=posting, text_lang=text_lang, updated=_updated(meta, facts),
     )
 

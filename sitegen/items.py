@@ -6,6 +6,7 @@ import datetime as dt
 from collections.abc import Mapping
 
 from .i18n import parse_month
+from .links import rebase
 from .model import Location, MonthRange, Person, PostingFacts, Problem, Step, YamlData
 from .parse import Parsed
 
@@ -64,7 +65,7 @@ def _date(text: str) -> dt.date:
     return dt.date.fromisoformat(text)
 
 
-def make_people(facts_of: Mapping[str, Parsed], texts: Texts, lang: str) -> tuple[Person, ...]:
+def make_people(facts_of: Mapping[str, Parsed], texts: Texts, lang: str, base_path: str = "/") -> tuple[Person, ...]:
     """Return the team in one language, ordered by `order`, then name."""
     people = []
     for key, item in facts_of.items():
@@ -74,7 +75,7 @@ def make_people(facts_of: Mapping[str, Parsed], texts: Texts, lang: str) -> tupl
         raw, meta = item.data.value, text.data.value
         people.append((raw.get("order", 0), raw["name"], Person(
             key=key.split("/", 1)[1], lang=lang, name=raw["name"], initials=initials(raw["name"]),
-            role=meta["role"], intro_html=text.html, photo=raw.get("photo"),
+            role=meta["role"], intro_html=rebase(text.html, base_path), photo=raw.get("photo"),
             photo_alt=meta.get("photo_alt"), text_lang=text.file.lang or lang,
         )))
     return tuple(person for *_, person in sorted(people, key=lambda p: (p[0], p[1], p[2].key)))
@@ -86,7 +87,7 @@ def initials(name: str) -> str:
     return "".join(w[0].upper() for w in words[:2]) or "?"
 
 
-def make_steps(facts_of: Mapping[str, Parsed], texts: Texts, lang: str) -> tuple[Step, ...]:
+def make_steps(facts_of: Mapping[str, Parsed], texts: Texts, lang: str, base_path: str = "/") -> tuple[Step, ...]:
     """Return the hiring steps in one language, ordered by `order`, then key."""
     steps = []
     for key, item in facts_of.items():
@@ -95,5 +96,6 @@ def make_steps(facts_of: Mapping[str, Parsed], texts: Texts, lang: str) -> tuple
             continue
         raw, meta = item.data.value, text.data.value
         steps.append(Step(key.split("/", 1)[1], lang, raw["order"], raw["duration_minutes"],
-                          raw["format"], meta["title"], meta["with"], text.html, text.file.lang or lang))
+                          raw["format"], meta["title"], meta["with"], rebase(text.html, base_path),
+                          text.file.lang or lang))
     return tuple(sorted(steps, key=lambda s: (s.order, s.key)))

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, MutableMapping
 from dataclasses import dataclass
 
 import markdown as md
 
 from .frontmatter import parse_front_matter
+from .links import Link, extract_links
 from .markdown import make_converter, render_markdown
 from .model import Problem, Source, YamlData
 from .schema import Validators, check_schema
@@ -37,6 +39,7 @@ class Parsed:
     html: str
     problems: tuple[Problem, ...]
     text_hash: str = ""
+    links: tuple[Link, ...] = ()
 
     @property
     def synced_to(self) -> str | None:
@@ -86,10 +89,14 @@ def parse_file(
         return Parsed(file, None, "", (problem,))
     text = text.removeprefix("\ufeff").replace("\r\n", "\n")
     body_html, digest = "", ""
+    links: tuple[Link, ...] = ()
     if file.kind == "text":
         data, body, problems = parse_front_matter(text, file.src_path)
-        body_html = convert(body) if data is not None else ""
-        digest = text_hash(data.value, body) if data is not None else ""
+        body_line = text.count("\n", 0, len(text) - len(body)) + 1
+        if data is not None:
+            body_html, digest = convert(body), text_hash(data.value, body)
+            links = extract_links(body, body_line)
+            problems.extend(heading_problems(body, body_line, file.src_path))
     else:
         data, problems = parse_yaml(text, file.src_path)
     if data is not None:
@@ -99,4 +106,23 @@ def parse_file(
         else:
             problems.extend(check_schema(validators, schema, data, file.src_path))
     usable = data if not any(p.severity == "error" for p in problems) else None
-    return Parsed(file, usable, body_html, tuple(problems), digest)
+    return Parsed(file, usable, body_html, tuple(problems), digest, links)
+
+
+def heading_problems(body: str, first_line: int, src_path: str) -> list[Problem]:
+    """Return an error for each level-1 heading in a text: the title is the page's only h1."""
+    problems = []
+    fenced = False
+    lines = body.split("\n")
+    for index, line in enumerate(lines):
+        underline = SETEXT_H1.match(line) and index > 0 and lines[index - 1].strip()
+        if line.lstrip().startswith(("```", "~~~")):
+            fenced = not fenced
+        elif not fenced and (ATX_H1.match(line) or underline):
+            problems.append(Problem(src_path, first_line + index, "the text has a level-1 heading",
+                                    "the title is the page's only top heading: start sections with '##'", 1))
+    return problems
+
+
+ATX_H1 = re.compile(r"^ {0,3}#(?:[ \t]|$)")
+SETEXT_H1 = re.compile(r"^ {0,3}=+[ \t]*$")

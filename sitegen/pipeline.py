@@ -10,7 +10,8 @@ from pathlib import Path
 from .assemble import assemble_site
 from .config import make_config
 from .i18n import check_catalogues
-from .model import BuildResult, Problem, Project, SiteConfig, YamlData
+from .links import site_link_problems
+from .model import BuildResult, Problem, Project, Site, SiteConfig, YamlData
 from .parse import LazyConverter, ParseCache, Parsed, parse_cached
 from .render import (
     check_templates,
@@ -107,6 +108,7 @@ def _compile(project: Project, base_url: str | None, cache: BuildCache) -> Build
     strings = {lang: strings_of(doc) for lang, (_, doc) in loaded.catalogues.items()}
     site, assembly_problems = assemble_site(loaded.parsed, config, strings)
     problems.extend(assembly_problems)
+    problems.extend(link_problems(site, loaded.parsed, project))
     env = make_environment(project)
     problems.extend(check_templates(env, project))
     used, _ = string_keys_in_templates(env, project)
@@ -127,6 +129,29 @@ def _compile(project: Project, base_url: str | None, cache: BuildCache) -> Build
         pages_per_lang={lang: per_lang[lang] for lang in config.lang_codes},
         page_count=html_count,
     )
+
+
+def link_problems(site: Site, parsed: tuple[Parsed, ...], project: Project) -> list[Problem]:
+    """Return the problems of links in texts and of people's photos, checked against the built site."""
+    base = site.config.base_path
+    known = frozenset(
+        {"/", "/index.html", "/404.html", "/sitemap.xml"}
+        | {"/" + p.url[len(base):] for p in site.pages}
+        | {"/" + a.src_path for a in project.assets}
+    )
+    shown_at = {(p.src_path, p.lang): "/" + p.url[len(base):] for p in site.pages}
+    texts = [
+        (t.file.src_path, t.file.lang, shown_at.get((t.file.src_path, t.file.lang), f"/{t.file.lang}/"), t.links)
+        for t in parsed if t.file.kind == "text" and t.file.lang and t.links
+    ]
+    problems = site_link_problems(texts, known, base, site.config.lang_codes)
+    for item in parsed:
+        photo = item.data.value.get("photo") if item.data and item.file.kind == "facts" else None
+        if photo and f"/assets/{photo}" not in known:
+            line, column = item.data.where_value(("photo",)) if item.data else (None, None)
+            problems.append(Problem(item.file.src_path, line, f"photo 'assets/{photo}' does not exist",
+                                    "add the image to assets/, or fix the file name", column))
+    return problems
 
 
 def _failed(problems: list[Problem]) -> BuildResult:
