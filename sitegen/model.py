@@ -53,6 +53,7 @@ class Project:
     content: tuple[Source, ...]
     templates: tuple[Source, ...]
     assets: tuple[Source, ...]
+    problems: tuple[Problem, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)

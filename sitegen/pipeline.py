@@ -23,7 +23,7 @@ from .render import (
 from .schema import Validators, load_validators
 from .sources import SITE_FILE, ContentFile, classify, read_project
 from .translations import status_problems, string_statuses, strings_of
-from .write import unsafe_output, write_output
+from .write import unsafe_destinations, unsafe_output, write_output
 
 
 @dataclass(slots=True)
@@ -69,6 +69,14 @@ class Loaded:
 
 def load_content(project: Project, base_url: str | None, cache: BuildCache) -> Loaded | list[Problem]:
     """Return the parsed, schema-checked content, or the problems that stop everything."""
+    loaded = _load(project, base_url, cache)
+    if isinstance(loaded, Loaded):
+        return replace(loaded, problems=(*project.problems, *loaded.problems))
+    return [*project.problems, *loaded]
+
+
+def _load(project: Project, base_url: str | None, cache: BuildCache) -> Loaded | list[Problem]:
+    """Return the parsed content of the files read, or the problems that stop everything."""
     if cache.validators is None:
         cache.validators = load_validators()
     validators, convert = cache.validators, LazyConverter()
@@ -118,6 +126,7 @@ def _compile(project: Project, base_url: str | None, cache: BuildCache) -> Build
     if any(p.severity == "error" for p in problems):
         return _failed(problems)
     outputs, render_problems = render_site(site, env, project)
+    render_problems.extend(unsafe_destinations(outputs))
     problems.extend(render_problems)
     if render_problems:
         return _failed(problems)
