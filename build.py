@@ -30,6 +30,11 @@ def make_parser() -> argparse.ArgumentParser:
     serve.add_argument("--host", default="127.0.0.1", help="address to listen on (default: 127.0.0.1)")
     serve.add_argument("--port", default=8000, type=int, help="port to listen on (default: 8000)")
     serve.add_argument("--out", type=Path, help="output folder (default: a temporary folder)")
+    check = commands.add_parser("check", help="validate everything without writing output")
+    check.add_argument("--strict", action="store_true", help="treat warnings as errors")
+    new = commands.add_parser("new", help="create the files of a new posting or person in every language")
+    new.add_argument("kind", choices=["posting", "person"])
+    new.add_argument("name", help="the posting's slug (e.g. data-intern) or the person's name")
     translations = commands.add_parser("translations", help="show the translation status of every text and string")
     translations.add_argument("--strict", action="store_true",
                               help="exit 1 unless every text and string is present and up to date")
@@ -118,7 +123,60 @@ def _project_path(project: Path, given: str) -> str:
     return path.as_posix()
 
 
-COMMANDS = {"build": run_build, "serve": run_serve, "translations": run_translations}
+def run_check(args: argparse.Namespace) -> int:
+    """Validate content, schemas, links, templates and translations; write nothing."""
+    from sitegen.pipeline import BuildCache, compile_site
+    from sitegen.sources import read_project
+
+    started = time.perf_counter()
+    result = compile_site(read_project(args.project), None, BuildCache(), args.strict, check_only=True)
+    print_problems(result, sys.stderr)
+    if not result.ok:
+        count = len(result.errors)
+        print(f"check failed: {count} problem{'s' * (count != 1)}", file=sys.stderr)
+        return 1
+    langs = ", ".join(f"{lang} {count}" for lang, count in result.pages_per_lang.items())
+    warnings = len(result.problems)
+    note = f", {warnings} warning{'s' * (warnings != 1)}" if warnings else ""
+    print(f"checked {result.page_count} pages ({langs}) in {time.perf_counter() - started:.2f} s: no errors{note}")
+    return 0
+
+
+def run_new(args: argparse.Namespace) -> int:
+    """Write the scaffold of a new posting or person; refuse to overwrite anything."""
+    import datetime as dt
+    import os
+
+    from sitegen.pipeline import BuildCache, Loaded, load_content
+    from sitegen.scaffold import person_files, posting_files
+    from sitegen.sources import read_project
+
+    loaded = load_content(read_project(args.project), None, BuildCache())
+    if not isinstance(loaded, Loaded):
+        for problem in loaded:
+            print(problem, file=sys.stderr)
+        return 1
+    epoch = os.environ.get("SOURCE_DATE_EPOCH")
+    today = dt.datetime.fromtimestamp(int(epoch), dt.UTC).date() if epoch else dt.date.today()
+    planned = posting_files(loaded.config, args.name, today) if args.kind == "posting" \
+        else person_files(loaded.config, args.name)
+    if not isinstance(planned, list):
+        print(planned, file=sys.stderr)
+        return 2
+    existing = [path for path, _ in planned if (args.project / path).exists()]
+    if existing:
+        print(f"{existing[0]}: already exists (choose another name; nothing was written)", file=sys.stderr)
+        return 1
+    for path, text in planned:
+        (args.project / path).parent.mkdir(parents=True, exist_ok=True)
+        (args.project / path).write_text(text, encoding="utf-8")
+        print(f"created {path}")
+    print("replace every TODO, then run: python build.py check")
+    return 0
+
+
+COMMANDS = {"build": run_build, "serve": run_serve, "check": run_check, "new": run_new,
+            "translations": run_translations}
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -42,7 +42,7 @@ def make_facts(
         apply_url=raw["apply_url"], duration_months=raw.get("duration_months"),
         hours_per_week=raw.get("hours_per_week"), start=start, end=end,
         valid_through=_date(raw["valid_through"]) if "valid_through" in raw else None,
-        people=tuple(raw.get("people", ())), process=tuple(raw.get("process", ())),
+        people=tuple(raw.get("people", ())), process=tuple(raw.get("process", ())), remote=raw.get("remote"),
     )
     return facts, problems
 

@@ -176,6 +176,7 @@ class PostingFacts:
     valid_through: dt.date | None = None
     people: tuple[str, ...] = ()
     process: tuple[str, ...] = ()
+    remote: str | None = None
 
 
 @dataclass(frozen=True, slots=True)

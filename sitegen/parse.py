@@ -12,6 +12,7 @@ from .frontmatter import parse_front_matter
 from .links import Link, extract_links
 from .markdown import make_converter, render_markdown
 from .model import Problem, Source, YamlData
+from .placeholders import placeholder_problems
 from .schema import Validators, check_schema
 from .sources import ContentFile
 from .translations import text_hash
@@ -88,25 +89,35 @@ def parse_file(
                           f"save it as UTF-8 (bad byte at offset {exc.start})")
         return Parsed(file, None, "", (problem,))
     text = text.removeprefix("\ufeff").replace("\r\n", "\n")
-    body_html, digest = "", ""
-    links: tuple[Link, ...] = ()
+    body, body_line = "", 1
     if file.kind == "text":
         data, body, problems = parse_front_matter(text, file.src_path)
         body_line = text.count("\n", 0, len(text) - len(body)) + 1
-        if data is not None:
-            body_html, digest = convert(body), text_hash(data.value, body)
-            links = extract_links(body, body_line)
-            problems.extend(heading_problems(body, body_line, file.src_path))
     else:
         data, problems = parse_yaml(text, file.src_path)
     if data is not None:
-        schema = SCHEMA_OF[(file.kind, file.collection if file.kind in ("facts", "text") else "")]
-        if data.value is None and file.kind != "text":
-            problems.append(Problem(file.src_path, 1, "file is empty", "fill in its fields", 1))
-        else:
-            problems.extend(check_schema(validators, schema, data, file.src_path))
+        problems.extend(_content_problems(file, data, body, body_line, validators))
     usable = data if not any(p.severity == "error" for p in problems) else None
-    return Parsed(file, usable, body_html, tuple(problems), digest, links)
+    if file.kind != "text" or data is None:
+        return Parsed(file, usable, "", tuple(problems))
+    return Parsed(file, usable, convert(body), tuple(problems), text_hash(data.value, body),
+                  extract_links(body, body_line))
+
+
+def _content_problems(
+    file: ContentFile, data: YamlData, body: str, body_line: int, validators: Validators,
+) -> list[Problem]:
+    """Return schema violations, placeholders and heading problems of a parsed file."""
+    if data.value is None and file.kind != "text":
+        return [Problem(file.src_path, 1, "file is empty", "fill in its fields", 1)]
+    schema = SCHEMA_OF[(file.kind, file.collection if file.kind in ("facts", "text") else "")]
+    placeholders = placeholder_problems(data, body, body_line, file.src_path)
+    marked = {p.line for p in placeholders}
+    problems = [p for p in check_schema(validators, schema, data, file.src_path) if p.line not in marked]
+    problems.extend(placeholders)
+    if file.kind == "text":
+        problems.extend(heading_problems(body, body_line, file.src_path))
+    return problems
 
 
 def heading_problems(body: str, first_line: int, src_path: str) -> list[Problem]:

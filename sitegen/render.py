@@ -117,24 +117,30 @@ def unused_string_keys(
     return sorted(k for k in defined if k not in used and not any(k.startswith(p) for p in prefixes))
 
 
-def render_site(site: Site, env: jinja2.Environment, project: Project) -> tuple[list[OutputFile], list[Problem]]:
-    """Return every page, the root pages and the assets as output files, plus render problems."""
+def render_site(
+    site: Site, env: jinja2.Environment, project: Project, polish: bool = True,
+) -> tuple[list[OutputFile], list[Problem]]:
+    """Return every page, the root pages, the sitemap and the assets as output files, plus problems.
+
+    Without `polish` (for `check`), typography and the sitemap are skipped: they cannot fail.
+    """
     outputs: list[OutputFile] = []
     problems: list[Problem] = []
     for page in site.pages:
         context = page_context(site, page)
-        _render_into(env, page.template, context, page.dest_path, page.src_path, outputs, problems)
+        _render_into(env, page.template, context, page.dest_path, page.src_path, outputs, problems, polish)
     for template, dest in ROOT_PAGES:
         context = root_context(site)
-        _render_into(env, template, context, dest, TEMPLATE_DIR + template, outputs, problems)
-    outputs.append(render_sitemap(site))
+        _render_into(env, template, context, dest, TEMPLATE_DIR + template, outputs, problems, polish)
+    if polish:
+        outputs.append(render_sitemap(site))
     outputs.extend(OutputFile(a.src_path, a.data) for a in project.assets)
     return outputs, problems
 
 
 def _render_into(
     env: jinja2.Environment, template: str, context: Mapping[str, Any], dest: str, origin: str,
-    outputs: list[OutputFile], problems: list[Problem],
+    outputs: list[OutputFile], problems: list[Problem], polish: bool = True,
 ) -> None:
     """Render one template; append its output, or a problem naming the template line and page."""
     try:
@@ -148,7 +154,7 @@ def _render_into(
     except Exception as exc:  # a template bug must become a problem, not a traceback
         problems.append(_template_problem(exc, origin))
         return
-    if dest.endswith(".html"):
+    if polish and dest.endswith(".html"):
         html = typeset(html)
     outputs.append(OutputFile(dest, (html.rstrip("\n") + "\n").encode("utf-8")))
 
