@@ -85,8 +85,9 @@ def parse_file(
     try:
         text = source.data.decode("utf-8")
     except UnicodeDecodeError as exc:
-        problem = Problem(file.src_path, None, "file is not valid UTF-8",
-                          f"save it as UTF-8 (bad byte at offset {exc.start})")
+        line = source.data.count(b"\n", 0, exc.start) + 1
+        column = exc.start - (source.data.rfind(b"\n", 0, exc.start) + 1) + 1
+        problem = Problem(file.src_path, line, "file is not valid UTF-8", "save it with the UTF-8 encoding", column)
         return Parsed(file, None, "", (problem,))
     text = text.removeprefix("\ufeff").replace("\r\n", "\n")
     body, body_line = "", 1

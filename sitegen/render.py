@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import types
 from collections.abc import Callable, Mapping
 from typing import Any
@@ -69,6 +70,7 @@ def check_templates(env: jinja2.Environment, project: Project) -> list[Problem]:
 
 
 TRANSLATOR_NAMES = ("t", "tr")
+OBJECT_ATTRIBUTE = re.compile(r"'(?:[\w.]+\.)?(\w+) object' has no attribute '(\w+)'")
 
 
 def string_keys_in_templates(
@@ -169,6 +171,7 @@ def _template_problem(exc: Exception, origin: str) -> Problem:
             path, line = filename, tb.tb_lineno
         tb = tb.tb_next
     message = str(exc) if isinstance(exc, (jinja2.UndefinedError, MissingString)) else f"{type(exc).__name__}: {exc}"
+    message = OBJECT_ATTRIBUTE.sub(lambda m: f"'{m.group(1).lower()}' has no field '{m.group(2)}'", message)
     return Problem(path, line, f"template error: {message}", f"while rendering {origin}")
 
 

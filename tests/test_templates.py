@@ -20,7 +20,7 @@ def test_undefined_variable_names_template_line_and_page(make_project: MakeProje
     result = compile_project(root)
     assert not result.ok
     assert messages(result) == [
-        f"templates/team.html:4: template error: 'sitegen.model.Page object' has no attribute 'titel' "
+        f"templates/team.html:4: template error: 'page' has no field 'titel' "
         f"(while rendering content/pages/team.{lang}.md)" for lang in ("en", "fr")]
 
 
