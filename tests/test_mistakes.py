@@ -118,7 +118,8 @@ CASES: dict[str, tuple[dict[str, str], list[str]]] = {
         "(replace it with the real text; scaffolded files stay unpublishable until then)",
         "content/jobs/data-intern.en.md:5:1: placeholder left in the text "
         "(replace it with the real text; scaffolded files stay unpublishable until then)"]),
-    "empty_yaml": ({"content/people/ada.yaml": ""}, ["content/people/ada.yaml:1:1: file is empty (fill in its fields)"]),
+    "empty_yaml": ({"content/people/ada.yaml": ""}, [
+        "content/people/ada.yaml:1:1: file is empty (fill in its fields)"]),
 }
 
 
