@@ -64,7 +64,7 @@ def group_content(parsed: tuple[Parsed, ...], config: SiteConfig) -> tuple[Conte
             problems.append(Problem(first.file.src_path, None, f"no facts file for '{key}'",
                                     f"create content/{key}.yaml beside it"))
     for key, item in sorted(facts.items()):
-        if key not in texts:
+        if key not in texts and key not in broken:
             problems.append(Problem(item.file.src_path, None, f"'{key}' has no text in any language",
                                     f"create content/{key}.{config.source_lang}.md"))
     filled = {key: _with_fallbacks(by_lang, config) for key, by_lang in texts.items()}

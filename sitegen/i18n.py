@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
@@ -15,6 +16,7 @@ from .model import MonthRange, Problem, YamlData
 from .translations import strings_of
 
 NBSP = "\u00a0"
+PLACEHOLDER = re.compile(r"\{([a-z_][a-z0-9_]*)\}")
 
 
 class MissingString(LookupError):
@@ -37,7 +39,9 @@ class Translator:
                 f"UI string '{key}' is not defined for '{self.lang}' "
                 f"(add it to content/_strings.{self.lang}.yaml)"
             ) from None
-        return text.format(**values) if values else text
+        if not values:
+            return text
+        return PLACEHOLDER.sub(lambda m: str(values[m.group(1)]) if m.group(1) in values else m.group(0), text)
 
 
 def check_catalogues(
@@ -62,6 +66,27 @@ def check_catalogues(
             usage = f"; used in {where[0][0]}:{where[0][1]}" if where else ""
             problems.append(Problem(src_path, None, f"missing UI string '{key}'{usage}",
                                     f"it is defined in {other_path}:{line}; translate it here"))
+    return problems + _placeholder_mismatches(docs, langs)
+
+
+def _placeholder_mismatches(docs: Mapping[str, tuple[str, YamlData]], langs: tuple[str, ...]) -> list[Problem]:
+    """Return an error for each UI string whose {placeholders} differ from the first language's."""
+    if not docs:
+        return []
+    first = next(lang for lang in langs if lang in docs)
+    reference = strings_of(docs[first][1])
+    problems = []
+    for lang in langs:
+        if lang == first or lang not in docs:
+            continue
+        src_path, doc = docs[lang]
+        for key, text in strings_of(doc).items():
+            expected, found = set(PLACEHOLDER.findall(reference.get(key, ""))), set(PLACEHOLDER.findall(text))
+            if key in reference and expected != found:
+                line, column = doc.where_value((key,))
+                names = ", ".join("{" + n + "}" for n in sorted(expected)) or "none"
+                problems.append(Problem(src_path, line, f"UI string '{key}' has placeholders that differ from "
+                                        f"{docs[first][0]}", f"use exactly: {names}", column))
     return problems
 
 

@@ -67,3 +67,13 @@ def test_missing_catalogue_key_in_one_language(make_project: MakeProject) -> Non
     assert any(m.startswith("content/_strings.fr.yaml: missing UI string 'apply_now'; used in "
                             "templates/posting.html:") and "(it is defined in content/_strings.en.yaml:" in m
                for m in msgs)
+
+
+def test_translated_placeholders_must_match_the_source(make_project: MakeProject) -> None:
+    root = make_project()
+    fr = root / "content/_strings.fr.yaml"
+    fr.write_text(fr.read_text().replace("footer_visit: Découvrir {company}", "footer_visit: Découvrir {compagnie}"))
+    line = next(i for i, text in enumerate(fr.read_text().splitlines(), 1) if text.startswith("footer_visit:"))
+    assert messages(compile_project(root)) == [
+        f"content/_strings.fr.yaml:{line}:15: UI string 'footer_visit' has placeholders that differ from "
+        "content/_strings.en.yaml (use exactly: {company})"]
