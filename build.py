@@ -13,7 +13,8 @@ from typing import TYPE_CHECKING, TextIO
 if TYPE_CHECKING:
     from sitegen.model import BuildResult
 
-BUG_HINT = "this is a bug in careers-site, not in your content: please report it with the lines above"
+BUG_HINT = ("this is a bug in careers-site, not in your content: please open an issue in the careers-site "
+            "repository with the lines above")
 
 
 def make_parser() -> argparse.ArgumentParser:

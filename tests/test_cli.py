@@ -71,3 +71,16 @@ def test_refuses_an_output_folder_that_holds_the_project(real_project: Path, cap
     assert code == 1
     assert "unsafe output folder" in capsys.readouterr().err
     assert (real_project / "content/_site.yaml").is_file()
+
+
+def test_an_internal_error_says_it_is_a_bug(real_project: Path, capsys, monkeypatch) -> None:
+    import sitegen.pipeline
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("boom")
+
+    monkeypatch.setattr(sitegen.pipeline, "build", broken)
+    assert main(["--project", str(real_project), "build"]) == 3
+    err = capsys.readouterr().err
+    assert "RuntimeError: boom" in err
+    assert "internal error: this is a bug in careers-site, not in your content" in err
