@@ -9,6 +9,7 @@ from dataclasses import dataclass, replace
 from typing import Any
 
 from .items import make_facts, make_people, make_steps
+from .jobs import Minimums, is_closed, posting_advice
 from .links import rebase
 from .model import (
     Alternate,
@@ -139,6 +140,7 @@ def empty_site(config: SiteConfig, strings: Mapping[str, Mapping[str, str]]) -> 
 
 def assemble_site(
     parsed: tuple[Parsed, ...], config: SiteConfig, strings: Mapping[str, Mapping[str, str]],
+    today: dt.date, minimums: Minimums | None = None,
 ) -> tuple[Site, list[Problem]]:
     """Return the site to render: pages in every language, postings, people, steps."""
     content, problems = group_content(parsed, config)
@@ -158,12 +160,13 @@ def assemble_site(
                 continue
             facts, fact_problems = make_facts(key, item.data, item.file.src_path, content.facts)
             problems.extend(fact_problems)
+            problems.extend(posting_advice(facts, item.data, item.file.src_path, today, minimums or {}))
         for lang, text in sorted(by_lang.items()):
             if text.data is None:
                 continue
-            page = _make_page(config, lang, key, text, facts, people[lang], steps[lang])
+            page = _make_page(config, lang, key, text, facts, people[lang], steps[lang], today)
             pages.append(page)
-            if page.posting:
+            if page.posting and not page.posting.closed:
                 postings[lang].append(page.posting)
     problems.extend(_check_nav(config, content))
     all_pages = with_alternates(pages, config)
@@ -178,7 +181,7 @@ def assemble_site(
 
 def _make_page(
     config: SiteConfig, lang: str, key: str, text: Parsed, facts: PostingFacts | None,
-    people: tuple[Person, ...], steps: tuple[Step, ...],
+    people: tuple[Person, ...], steps: tuple[Step, ...], today: dt.date,
 ) -> Page:
     """Return the page for one text; a posting page carries its posting."""
     assert text.data is not None and text.file.lang is not None
@@ -190,7 +193,7 @@ def _make_page(
         steps_by_key = {s.key: s for s in steps}
         posting = Posting(
             facts=facts, lang=lang, title=meta["title"], description=meta["description"],
-            html=rebase(text.html, config.base_path), url=url, text_lang=text_lang,
+            html=rebase(text.html, config.base_path), url=url, text_lang=text_lang, closed=is_closed(facts, today),
             people=tuple(by_key[k] for k in facts.people if k in by_key),
             steps=tuple(steps_by_key[k] for k in facts.process if k in steps_by_key),
         )

@@ -36,6 +36,7 @@ def make_config(doc: YamlData, base_url: str | None = None) -> tuple[SiteConfig 
         languages=languages,
         organisation=Organisation(org["name"], org["url"], org.get("logo"), tuple(org.get("same_as", ()))),
         nav=tuple(raw["nav"]),
+        share_image=raw.get("share_image"),
     )
     return config, []
 

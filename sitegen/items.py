@@ -7,7 +7,7 @@ from collections.abc import Mapping
 
 from .i18n import parse_month
 from .links import rebase
-from .model import Location, MonthRange, Person, PostingFacts, Problem, Step, YamlData
+from .model import Location, MonthRange, Pay, Person, PostingFacts, Problem, Step, YamlData
 from .parse import Parsed
 
 Texts = Mapping[str, Mapping[str, Parsed]]
@@ -30,19 +30,28 @@ def make_facts(
             line, column = doc.where((name, "to"))
             problems.append(Problem(src_path, line, f"'{name}.to' is before '{name}.from'",
                                     "swap the two months", column))
+    pay = raw.get("pay")
+    if pay and "max" in pay and pay["max"] < pay["min"]:
+        line, column = doc.where_value(("pay", "max"))
+        problems.append(Problem(src_path, line, "'pay.max' is less than 'pay.min'", "swap the two amounts", column))
     if start and end and end.last < start.first:
         line, column = doc.where(("end",))
         problems.append(Problem(src_path, line, "the end window is before the start window",
                                 "check the years and months", column))
-    loc = raw["location"]
+    loc, pay = raw["location"], raw.get("pay")
     facts = PostingFacts(
         key=key, identifier=raw["identifier"], date_posted=_date(raw["date_posted"]),
         contract=raw["contract"], employment_type=tuple(raw["employment_type"]),
-        location=Location(loc["locality"], loc["country"], loc.get("region")),
+        location=Location(loc["locality"], loc["country"], loc.get("region"), loc.get("street_address"),
+                          loc.get("postal_code")),
         apply_url=raw["apply_url"], duration_months=raw.get("duration_months"),
         hours_per_week=raw.get("hours_per_week"), start=start, end=end,
         valid_through=_date(raw["valid_through"]) if "valid_through" in raw else None,
         people=tuple(raw.get("people", ())), process=tuple(raw.get("process", ())), remote=raw.get("remote"),
+        pay=Pay(pay["min"], pay["currency"], pay["unit"], pay.get("max")) if pay else None,
+        education=raw.get("education"), experience_months=raw.get("experience_months"),
+        experience_in_place_of_education=raw.get("experience_in_place_of_education"),
+        direct_apply=raw.get("direct_apply", False), image=raw.get("image"),
     )
     return facts, problems
 

@@ -7,7 +7,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-Severity = Literal["error", "warning"]
+Severity = Literal["error", "warning", "notice"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -31,9 +31,7 @@ class Problem:
             where += f":{self.line}"
             if self.column is not None:
                 where += f":{self.column}"
-        text = f"{where}: {self.message}"
-        if self.severity == "warning":
-            text = f"{where}: warning: {self.message}"
+        text = f"{where}: {self.message}" if self.severity == "error" else f"{where}: {self.severity}: {self.message}"
         return f"{text} ({self.hint})" if self.hint else text
 
 
@@ -87,6 +85,7 @@ class SiteConfig:
     languages: tuple[Language, ...]
     organisation: Organisation
     nav: tuple[str, ...]
+    share_image: str | None = None
 
     @property
     def lang_codes(self) -> tuple[str, ...]:
@@ -156,6 +155,18 @@ class Location:
     locality: str
     country: str
     region: str | None = None
+    street_address: str | None = None
+    postal_code: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Pay:
+    """A pay range: `min` to `max` (or just `min`) `currency` per `unit` (HOUR … YEAR)."""
+
+    min: float
+    currency: str
+    unit: str
+    max: float | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -177,6 +188,12 @@ class PostingFacts:
     people: tuple[str, ...] = ()
     process: tuple[str, ...] = ()
     remote: str | None = None
+    pay: Pay | None = None
+    education: str | None = None
+    experience_months: int | None = None
+    experience_in_place_of_education: bool | None = None
+    direct_apply: bool = False
+    image: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -262,6 +279,7 @@ class Posting:
     people: tuple[Person, ...]
     steps: tuple[Step, ...]
     text_lang: str = ""
+    closed: bool = False
 
 
 @dataclass(frozen=True, slots=True)

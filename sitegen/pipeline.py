@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import datetime as dt
+import os
 from collections import Counter
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
@@ -10,6 +12,7 @@ from pathlib import Path
 from .assemble import assemble_site
 from .config import make_config
 from .i18n import check_catalogues
+from .jobs import Minimums, load_minimums
 from .links import site_link_problems
 from .model import BuildResult, Problem, Project, Site, SiteConfig, YamlData
 from .parse import LazyConverter, ParseCache, Parsed, parse_cached
@@ -32,14 +35,15 @@ class BuildCache:
 
     parsed: ParseCache = field(default_factory=dict)
     validators: Validators | None = None
+    minimums: Minimums | None = None
 
 
 def build(root: Path, out: Path | None, base_url: str | None = None,
-          cache: BuildCache | None = None, strict: bool = False) -> BuildResult:
+          cache: BuildCache | None = None, strict: bool = False, today: dt.date | None = None) -> BuildResult:
     """Build the project at `root` into `out` (None: check only); write nothing on errors."""
     if out is not None and (reason := unsafe_output(out, root)):
         return BuildResult((), (Problem(str(out), None, "unsafe output folder", reason),))
-    result = compile_site(read_project(root), base_url, cache or BuildCache(), strict)
+    result = compile_site(read_project(root), base_url, cache or BuildCache(), strict, today=today)
     if result.ok and out is not None:
         write_output(out, result.outputs)
     return result
@@ -47,17 +51,19 @@ def build(root: Path, out: Path | None, base_url: str | None = None,
 
 def compile_site(
     project: Project, base_url: str | None, cache: BuildCache, strict: bool = False, check_only: bool = False,
+    today: dt.date | None = None,
 ) -> BuildResult:
-    """Return the built files and every problem, from the project's sources alone.
+    """Return the built files and every problem, from the project's sources and the build date.
 
-    Under `strict`, warnings (missing or stale translations, …) are errors. `check_only` skips the
-    finishing steps that cannot find problems (typography, sitemap), for a faster `check`.
+    Under `strict`, warnings (missing or stale translations, …) are errors; notices stay notices.
+    `check_only` skips the finishing steps that cannot find problems (typography, sitemap, feeds).
+    `today` decides which postings are closed; by default it is `build_date()`.
     """
-    result = _compile(project, base_url, cache, check_only)
+    result = _compile(project, base_url, cache, check_only, today or build_date())
     if not strict or not result.problems:
         return result
-    problems = [replace(p, severity="error") for p in result.problems]
-    return _failed(problems) if problems else result
+    problems = [replace(p, severity="error") if p.severity == "warning" else p for p in result.problems]
+    return _failed(problems) if any(p.severity == "error" for p in problems) else result
 
 
 @dataclass(frozen=True, slots=True)
@@ -110,14 +116,30 @@ def _load(project: Project, base_url: str | None, cache: BuildCache) -> Loaded |
     return Loaded(config, tuple(parsed), catalogues, tuple(problems))
 
 
-def _compile(project: Project, base_url: str | None, cache: BuildCache, check_only: bool = False) -> BuildResult:
+def build_date(explicit: str | None = None) -> dt.date:
+    """Return the build date: `explicit` (YYYY-MM-DD), else SOURCE_DATE_EPOCH, else today's date.
+
+    This is the only place the build reads a clock.
+    """
+    if explicit:
+        return dt.date.fromisoformat(explicit)
+    epoch = os.environ.get("SOURCE_DATE_EPOCH")
+    if epoch:
+        return dt.datetime.fromtimestamp(int(epoch), dt.UTC).date()
+    return dt.date.today()
+
+
+def _compile(project: Project, base_url: str | None, cache: BuildCache, check_only: bool,
+             today: dt.date) -> BuildResult:
     """Return the built files and every problem, warnings included."""
     loaded = load_content(project, base_url, cache)
     if not isinstance(loaded, Loaded):
         return _failed(loaded)
     config, problems = loaded.config, list(loaded.problems)
     strings = {lang: strings_of(doc) for lang, (_, doc) in loaded.catalogues.items()}
-    site, assembly_problems = assemble_site(loaded.parsed, config, strings)
+    if cache.minimums is None:
+        cache.minimums = load_minimums()
+    site, assembly_problems = assemble_site(loaded.parsed, config, strings, today, cache.minimums)
     problems.extend(assembly_problems)
     problems.extend(link_problems(site, loaded.parsed, project))
     env = make_environment(project)

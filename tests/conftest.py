@@ -20,6 +20,14 @@ settings.register_profile("deep", deadline=None, max_examples=2000)
 settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "default"))
 
 REPO = Path(__file__).resolve().parent.parent
+# Builds in tests happen on a fixed day, so that which postings are open never depends on the clock.
+TEST_DAY_EPOCH = "1768867200"  # 2026-01-20T00:00:00Z
+
+
+@pytest.fixture(autouse=True)
+def fixed_build_date(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Set SOURCE_DATE_EPOCH for every test (and the commands it starts)."""
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", TEST_DAY_EPOCH)
 SITES = Path(__file__).resolve().parent / "sites"
 
 MakeProject = Callable[..., Path]

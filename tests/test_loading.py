@@ -68,7 +68,7 @@ def test_site_structure_from_assembly(make_project: MakeProject) -> None:
         parse_file(f, s, validators, convert) for s in project.content
         if isinstance(f := classify(s.src_path, config.lang_codes), ContentFile) and f.kind != "site"
     )
-    site, problems = assemble_site(parsed, config, {})
+    site, problems = assemble_site(parsed, config, {}, dt.date(2026, 1, 20))
     assert not problems
     posting = site.postings["fr"][0]
     assert posting.facts.start == MonthRange(dt.date(2026, 4, 1), dt.date(2026, 4, 1))

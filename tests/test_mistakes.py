@@ -36,7 +36,7 @@ CASES: dict[str, tuple[dict[str, str], list[str]]] = {
     "yaml_unclosed_quote": ({"content/pages/team.en.md": "---\ntitle: \"Team\ndescription: d\n---\n"}, [
         "content/pages/team.en.md:2:8: YAML syntax error: the quote is never closed (close the quote)"]),
     "yaml_duplicate_key": ({FACTS: GOOD + "contract: permanent\n"}, [
-        "content/jobs/data-intern.yaml:11:1: duplicate key 'contract' (it is already set on line 3; keep one)"]),
+        "content/jobs/data-intern.yaml:15:1: duplicate key 'contract' (it is already set on line 3; keep one)"]),
     "missing_required": (facts("apply_url: mailto:jobs@tiny.example.org\n", ""), [
         "content/jobs/data-intern.yaml:1:1: missing required field 'apply_url' (add 'apply_url: …' to this file)"]),
     "unknown_key": (facts("duration_months: 4", "duration_month: 4"), [
@@ -64,7 +64,7 @@ CASES: dict[str, tuple[dict[str, str], list[str]]] = {
         "content/pages/team.fr.md:4:7: 'slug' has an invalid value 'Équipe Tech' "
         "(it must be lowercase letters, digits and hyphens: use 'equipe-tech')"]),
     "end_before_start": ({FACTS: GOOD + "end: {from: 2026-01, to: 2026-02}\n"}, [
-        "content/jobs/data-intern.yaml:11:1: the end window is before the start window (check the years and months)"]),
+        "content/jobs/data-intern.yaml:15:1: the end window is before the start window (check the years and months)"]),
     "window_reversed": (facts("{from: 2026-04, to: 2026-04}", "{from: 2026-05, to: 2026-04}"), [
         "content/jobs/data-intern.yaml:6:24: 'start.to' is before 'start.from' (swap the two months)"]),
     "unknown_person": (facts("people: [ada]", "people: [ada, bob]"), [
