@@ -180,11 +180,16 @@ def link_problems(site: Site, parsed: tuple[Parsed, ...], project: Project) -> l
     ]
     problems = site_link_problems(texts, known, base, site.config.lang_codes)
     for item in parsed:
-        photo = item.data.value.get("photo") if item.data and item.file.kind == "facts" else None
-        if photo and f"/assets/{photo}" not in known:
-            line, column = item.data.where_value(("photo",)) if item.data else (None, None)
-            problems.append(Problem(item.file.src_path, line, f"photo 'assets/{photo}' does not exist",
-                                    "add the image to assets/, or fix the file name", column))
+        for key in ("photo", "image"):
+            name = item.data.value.get(key) if item.data and item.file.kind == "facts" else None
+            if name and f"/assets/{name}" not in known:
+                line, column = item.data.where_value((key,)) if item.data else (None, None)
+                problems.append(Problem(item.file.src_path, line, f"{key} 'assets/{name}' does not exist",
+                                        "add the image to assets/, or fix the file name", column))
+    for name, what in ((site.config.share_image, "share_image"), (site.config.organisation.logo, "organisation.logo")):
+        if name and f"/assets/{name}" not in known:
+            problems.append(Problem("content/_site.yaml", None, f"{what} 'assets/{name}' does not exist",
+                                    "add the image to assets/, or fix the file name"))
     return problems
 
 

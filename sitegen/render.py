@@ -8,10 +8,11 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 import jinja2
-from markupsafe import Markup
 
-from .i18n import FILTERS, MissingString, Translator, make_formatters
-from .model import OutputFile, Page, Problem, Project, Site
+from .context import Helpers, page_context, root_context
+from .feeds import render_feeds, render_robots
+from .i18n import FILTERS, MissingString, make_formatters
+from .model import OutputFile, Problem, Project, Site
 from .sitemap import render_sitemap
 from .typography import typeset
 
@@ -128,14 +129,17 @@ def render_site(
     """
     outputs: list[OutputFile] = []
     problems: list[Problem] = []
+    helpers = Helpers.for_site(site, project.assets)
     for page in site.pages:
-        context = page_context(site, page)
+        context = page_context(site, page, helpers)
         _render_into(env, page.template, context, page.dest_path, page.src_path, outputs, problems, polish)
     for template, dest in ROOT_PAGES:
-        context = root_context(site)
+        context = root_context(site, helpers)
         _render_into(env, template, context, dest, TEMPLATE_DIR + template, outputs, problems, polish)
     if polish:
         outputs.append(render_sitemap(site))
+        outputs.extend(render_feeds(site, site.strings, helpers.absolute))
+        outputs.append(render_robots(site, helpers.absolute))
     outputs.extend(OutputFile(a.src_path, a.data) for a in project.assets)
     return outputs, problems
 
@@ -173,47 +177,3 @@ def _template_problem(exc: Exception, origin: str) -> Problem:
     message = str(exc) if isinstance(exc, (jinja2.UndefinedError, MissingString)) else f"{type(exc).__name__}: {exc}"
     message = OBJECT_ATTRIBUTE.sub(lambda m: f"'{m.group(1).lower()}' has no field '{m.group(2)}'", message)
     return Problem(path, line, f"template error: {message}", f"while rendering {origin}")
-
-
-def page_context(site: Site, page: Page) -> dict[str, Any]:
-    """Return the variables a page template sees."""
-    lang = site.config.language(page.lang)
-    return {
-        **_common(site),
-        "page": page,
-        "lang": lang,
-        "locale": lang.locale,
-        "t": Translator(page.lang, site.strings.get(page.lang, {})),
-        "posting": page.posting,
-        "lang_attr": lambda item: Markup(f' lang="{item.text_lang}"') if item.text_lang not in ("", page.lang) else "",
-        "postings": site.postings.get(page.lang, ()),
-        "people": site.people.get(page.lang, ()),
-        "steps": site.steps.get(page.lang, ()),
-        "nav": [p for name in site.config.nav if (p := site.page(page.lang, f"pages/{name}"))],
-    }
-
-
-def root_context(site: Site) -> dict[str, Any]:
-    """Return the variables of the language chooser and the 404 page (all languages)."""
-    default = site.config.language(site.config.default_lang)
-    return {
-        **_common(site),
-        "lang": default,
-        "locale": default.locale,
-        "t": Translator(default.code, site.strings.get(default.code, {})),
-        "translators": {code: Translator(code, site.strings.get(code, {})) for code in site.config.lang_codes},
-        "homes": {code: site.config.base_path + f"{code}/" for code in site.config.lang_codes},
-    }
-
-
-def _common(site: Site) -> dict[str, Any]:
-    """Return what every template sees: the site and URL helpers."""
-    base = site.config.base_path
-    return {
-        "site": site,
-        "config": site.config,
-        "asset": lambda name: f"{base}assets/{name}",
-        "lang_name": lambda code: site.config.language(code).name,
-        "locale_of": lambda code: site.config.language(code).locale,
-        "absolute": lambda url: site.config.base_url.rstrip("/") + url[len(base) - 1:],
-    }

@@ -16,7 +16,7 @@ def sitemap_entries(site: Site) -> list[tuple[str, tuple[Alternate, ...], str, s
     entries: list[tuple[str, tuple[Alternate, ...], str, str | None]] = [
         (site.config.base_path, root_alternates, site.config.base_path, None)]
     for page in site.pages:
-        if page.is_fallback:
+        if page.is_fallback or (page.posting is not None and page.posting.closed):
             continue
         lastmod = page.updated.isoformat() if page.updated else None
         entries.append((page.url, page.hreflang, page.x_default, lastmod))

@@ -42,7 +42,7 @@ def test_added_posting_appears_in_both_job_lists(make_project: MakeProject, tmp_
     assert page.html["lang"] == "fr" and page.h1.get_text() == "Stagiaire design"
     assert page.select_one("nav.switcher a")["href"] == "/careers/en/jobs/design-intern/"
     # A posting with no people, steps, duration or window still builds: optional facts are left out.
-    assert [dt.get_text() for dt in page.select("dl dt")] == ["Contrat", "Lieu"]
+    assert [dt.get_text() for dt in page.select("dl dt")] == ["Contrat", "Lieu", "Référence"]
     assert not page.select(".timeline") and not page.select(".people")
     assert templates_before == {p: p.read_bytes() for p in (root / "templates").rglob("*") if p.is_file()}
 

@@ -69,7 +69,8 @@ def test_posting_shows_facts_people_process_and_apply(dist: Path) -> None:
         "Working hours": "35\u00a0h/week",
         "Start": "February–March 2026",
         "End": "August–September 2026",
-        "Location": "Paris, France",
+        "Location": "Paris, Île-de-France, France",
+        "Reference": "backend-engineering-intern-paris-2026",
     }
     apply = page.select_one("a.button")
     assert apply["href"].startswith("https://")
@@ -85,7 +86,7 @@ def test_french_posting_facts(dist: Path) -> None:
     page = soup(html_file(dist, "/fr/offres/stagiaire-ingenieur-backend/"))
     values = [dd.get_text() for dd in page.select("dl dd")]
     assert values == ["Stage, temps plein", "6\u00a0mois", "35\u00a0h par semaine", "février–mars 2026",
-                      "août–septembre 2026", "Paris, France"]
+                      "août–septembre 2026", "Paris, Île-de-France, France", "backend-engineering-intern-paris-2026"]
 
 
 def test_team_page_lists_people_with_initials_avatars(dist: Path) -> None:
@@ -120,7 +121,8 @@ def test_404_is_bilingual(dist: Path) -> None:
 
 def test_no_page_needs_javascript(dist: Path) -> None:
     for path in dist.rglob("*.html"):
-        assert not soup(path).find("script"), path
+        scripts = soup(path).find_all("script")
+        assert all(s.get("type") == "application/ld+json" for s in scripts), path
 
 
 def internal_refs(page_path: Path, dist: Path) -> list[str]:

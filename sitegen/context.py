@@ -1,0 +1,112 @@
+"""What templates see: the page, its language, translators, URL helpers and structured data."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from markupsafe import Markup
+
+from . import structured
+from .feeds import feed_url
+from .i18n import Translator
+from .images import image_size
+from .model import Page, Posting, Site, Source
+from .typography import typeset
+
+SHARE_SIZE = (1200, 630)
+
+
+@dataclass(frozen=True, slots=True)
+class Helpers:
+    """URL and asset helpers shared by every page of one build."""
+
+    base_path: str
+    base_url: str
+    sizes: dict[str, tuple[int, int] | None]
+
+    @classmethod
+    def for_site(cls, site: Site, assets: tuple[Source, ...]) -> Helpers:
+        """Return the helpers of a site whose assets are `assets`."""
+        sizes = {a.src_path.removeprefix("assets/"): image_size(a.data) for a in assets}
+        return cls(site.config.base_path, site.config.base_url, sizes)
+
+    def asset(self, name: str) -> str:
+        """Return an asset's URL path: 'style.css' → '/assets/style.css'."""
+        return f"{self.base_path}assets/{name}"
+
+    def absolute(self, url: str) -> str:
+        """Return the absolute URL of a site path."""
+        return self.base_url.rstrip("/") + url[len(self.base_path) - 1:]
+
+    def image(self, name: str | None) -> dict[str, Any] | None:
+        """Return an image's absolute URL and pixel size, or None when there is no such image."""
+        if not name or name not in self.sizes:
+            return None
+        width, height = self.sizes[name] or SHARE_SIZE
+        return {"url": self.absolute(self.asset(name)), "width": width, "height": height}
+
+
+def page_context(site: Site, page: Page, helpers: Helpers) -> dict[str, Any]:
+    """Return the variables a page template sees."""
+    lang = site.config.language(page.lang)
+    t = Translator(page.lang, site.strings.get(page.lang, {}))
+    posting = page.posting
+    return {
+        **_common(site, helpers),
+        "page": page,
+        "lang": lang,
+        "locale": lang.locale,
+        "t": t,
+        "posting": posting,
+        "lang_attr": lambda item: Markup(f' lang="{item.text_lang}"') if item.text_lang not in ("", page.lang) else "",
+        "postings": site.postings.get(page.lang, ()),
+        "people": site.people.get(page.lang, ()),
+        "steps": site.steps.get(page.lang, ()),
+        "nav": [p for name in site.config.nav if (p := site.page(page.lang, f"pages/{name}"))],
+        "feed_url": feed_url(site, page.lang),
+        "share": helpers.image((posting.facts.image if posting else None) or site.config.share_image),
+        "trail": structured.trail(site, page, t("nav_home")),
+        "job_posting_ld": lambda item, description: _job_posting(site, item, description, helpers),
+    }
+
+
+def _job_posting(site: Site, posting: Posting, description: str, helpers: Helpers) -> Markup:
+    """Return the JobPosting script of an open posting, its description typeset like the page."""
+    lang = posting.text_lang or posting.lang
+    html = typeset(f'<div lang="{lang}">{str(description).strip()}</div>')[len(f'<div lang="{lang}">'):-len("</div>")]
+    return structured.jsonld(structured.job_posting(posting, site, html, helpers.absolute, helpers.asset))
+
+
+def root_context(site: Site, helpers: Helpers) -> dict[str, Any]:
+    """Return the variables of the language chooser and the 404 page (all languages)."""
+    default = site.config.language(site.config.default_lang)
+    return {
+        **_common(site, helpers),
+        "lang": default,
+        "locale": default.locale,
+        "t": Translator(default.code, site.strings.get(default.code, {})),
+        "translators": {code: Translator(code, site.strings.get(code, {})) for code in site.config.lang_codes},
+        "homes": {code: site.config.base_path + f"{code}/" for code in site.config.lang_codes},
+        "share": helpers.image(site.config.share_image),
+    }
+
+
+def _common(site: Site, helpers: Helpers) -> dict[str, Any]:
+    """Return what every template sees: the site, URL helpers and structured data builders."""
+    return {
+        "site": site,
+        "config": site.config,
+        "asset": helpers.asset,
+        "absolute": helpers.absolute,
+        "image_size": lambda name: helpers.sizes.get(name),
+        "lang_name": lambda code: site.config.language(code).name,
+        "locale_of": lambda code: site.config.language(code).locale,
+        "jsonld": structured.jsonld,
+        "organization_ld": lambda: structured.organization(site, helpers.absolute, helpers.asset),
+        "people_ld": lambda team: structured.people(site, team),
+        "breadcrumbs_ld": lambda trail: structured.breadcrumbs(trail, helpers.absolute),
+    }
+
+
+

@@ -1,0 +1,88 @@
+"""Atom feeds of open postings, one per language, and robots.txt."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable, Mapping
+from urllib.parse import urlsplit
+from xml.sax.saxutils import escape, quoteattr
+
+from .model import OutputFile, Posting, Site
+
+ATOM = "http://www.w3.org/2005/Atom"
+
+
+def feed_path(site: Site, lang: str) -> str:
+    """Return a language's feed path below the output folder: 'en/jobs.xml', 'fr/offres.xml'."""
+    return f"{lang}/{site.config.language(lang).jobs_slug}.xml"
+
+
+def feed_url(site: Site, lang: str) -> str:
+    """Return a language's feed URL path, with the base path: '/en/jobs.xml'."""
+    return site.config.base_path + feed_path(site, lang)
+
+
+def render_feeds(site: Site, strings: Mapping[str, Mapping[str, str]],
+                 absolute: Callable[[str], str]) -> list[OutputFile]:
+    """Return one Atom feed of open postings for every language."""
+    return [_feed(site, lang.code, strings.get(lang.code, {}), absolute) for lang in site.config.languages]
+
+
+def _feed(site: Site, lang: str, table: Mapping[str, str], absolute: Callable[[str], str]) -> OutputFile:
+    """Return one language's feed: stable ids, newest posting first."""
+    postings = site.postings.get(lang, ())
+    updated = max((_updated(site, p) for p in postings), default=_site_updated(site))
+    home = site.page(lang, "pages/home")
+    title = " – ".join(t for t in (table.get("open_positions"), table.get("site_title")) if t)
+    lines = [
+        '<?xml version="1.0" encoding="utf-8"?>',
+        f'<feed xmlns="{ATOM}" xml:lang="{lang}" xml:base={quoteattr(site.config.base_url)}>',
+        f"  <id>{escape(absolute(feed_url(site, lang)))}</id>",
+        f"  <title>{escape(title or site.config.name)}</title>",
+        f'  <link rel="self" type="application/atom+xml" href={quoteattr(absolute(feed_url(site, lang)))}/>',
+        f'  <link rel="alternate" type="text/html" href={quoteattr(absolute(home.url if home else "/"))}/>',
+        f"  <updated>{_stamp(updated)}</updated>",
+        f"  <author><name>{escape(site.config.organisation.name)}</name></author>",
+    ]
+    for posting in postings:
+        lines += [
+            "  <entry>",
+            f"    <id>{escape(entry_id(site, posting))}</id>",
+            f"    <title>{escape(posting.title)}</title>",
+            f'    <link rel="alternate" type="text/html" href={quoteattr(absolute(posting.url))}/>',
+            f"    <published>{_stamp(posting.facts.date_posted)}</published>",
+            f"    <updated>{_stamp(_updated(site, posting))}</updated>",
+            f"    <summary>{escape(posting.description)}</summary>",
+            f'    <content type="html">{escape(posting.html)}</content>',
+            "  </entry>",
+        ]
+    lines.append("</feed>")
+    return OutputFile(feed_path(site, lang), ("\n".join(lines) + "\n").encode("utf-8"))
+
+
+def entry_id(site: Site, posting: Posting) -> str:
+    """Return a posting's permanent Atom id: a tag URI from the host, publication date and identifier."""
+    host = urlsplit(site.config.base_url).hostname or "localhost"
+    return f"tag:{host},{posting.facts.date_posted.isoformat()}:{posting.facts.identifier}/{posting.lang}"
+
+
+def _updated(site: Site, posting: Posting) -> dt.date:
+    """Return when a posting's page last changed."""
+    page = next((p for p in site.pages if p.posting is posting), None)
+    return page.updated if page is not None and page.updated else posting.facts.date_posted
+
+
+def _site_updated(site: Site) -> dt.date:
+    """Return the latest content date of the site, for a feed with no entries."""
+    return max((p.updated for p in site.pages if p.updated), default=dt.date(1970, 1, 1))
+
+
+def _stamp(day: dt.date) -> str:
+    """Return an Atom date-time at midnight UTC."""
+    return f"{day.isoformat()}T00:00:00Z"
+
+
+def render_robots(site: Site, absolute: Callable[[str], str]) -> OutputFile:
+    """Return robots.txt: everything may be crawled; the sitemap is named."""
+    text = f"User-agent: *\nAllow: /\n\nSitemap: {absolute(site.config.base_path + 'sitemap.xml')}\n"
+    return OutputFile("robots.txt", text.encode("utf-8"))
