@@ -17,6 +17,21 @@ BUG_HINT = ("this is a bug in careers-site, not in your content: please open an 
             "repository with the lines above")
 
 
+def iso_date(text: str) -> str:
+    """Return a YYYY-MM-DD date given on the command line, or raise a usage error."""
+    import datetime as dt
+
+    try:
+        dt.date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"'{text}' is not a date in the form YYYY-MM-DD") from None
+    return text
+
+
+TODAY_HELP = ("the build date, YYYY-MM-DD, which decides which postings are closed "
+              "(default: SOURCE_DATE_EPOCH, else today)")
+
+
 def make_parser() -> argparse.ArgumentParser:
     """Return the argument parser for `build` and `serve`."""
     parser = argparse.ArgumentParser(prog="build.py", description=__doc__)
@@ -27,12 +42,15 @@ def make_parser() -> argparse.ArgumentParser:
     build.add_argument("--out", default="dist", type=Path, help="output folder (default: dist)")
     build.add_argument("--base-url", help="absolute URL the site is served from (overrides _site.yaml)")
     build.add_argument("--strict", action="store_true", help="treat warnings (e.g. missing translations) as errors")
+    build.add_argument("--today", type=iso_date, help=TODAY_HELP)
     serve = commands.add_parser("serve", help="build, serve, rebuild on change and reload the browser")
     serve.add_argument("--host", default="127.0.0.1", help="address to listen on (default: 127.0.0.1)")
     serve.add_argument("--port", default=8000, type=int, help="port to listen on (default: 8000)")
     serve.add_argument("--out", type=Path, help="output folder (default: a temporary folder)")
+    serve.add_argument("--today", type=iso_date, help=TODAY_HELP)
     check = commands.add_parser("check", help="validate everything without writing output")
     check.add_argument("--strict", action="store_true", help="treat warnings as errors")
+    check.add_argument("--today", type=iso_date, help=TODAY_HELP)
     new = commands.add_parser("new", help="create the files of a new posting or person in every language")
     new.add_argument("kind", choices=["posting", "person"])
     new.add_argument("name", help="the posting's slug (e.g. data-intern) or the person's name")
@@ -58,11 +76,11 @@ def summary(result: BuildResult, seconds: float, out: str) -> str:
 
 def run_build(args: argparse.Namespace) -> int:
     """Build once; return 0 on success and 1 on content problems."""
-    from sitegen.pipeline import build
+    from sitegen.pipeline import build, build_date
 
     started = time.perf_counter()
     out = args.out if args.out.is_absolute() else args.project / args.out
-    result = build(args.project, out, args.base_url, strict=args.strict)
+    result = build(args.project, out, args.base_url, strict=args.strict, today=build_date(args.today))
     print_problems(result, sys.stderr)
     if not result.ok:
         count = len(result.errors)
@@ -84,7 +102,7 @@ def run_serve(args: argparse.Namespace) -> int:
             print("build failed; still serving the last good build", file=sys.stderr, flush=True)
 
     print(f"serving on http://{args.host}:{args.port}/ (Ctrl+C to stop)", flush=True)
-    serve(args.project, args.host, args.port, args.out, report)
+    serve(args.project, args.host, args.port, args.out, report, args.today)
     return 0
 
 
@@ -126,11 +144,12 @@ def _project_path(project: Path, given: str) -> str:
 
 def run_check(args: argparse.Namespace) -> int:
     """Validate content, schemas, links, templates and translations; write nothing."""
-    from sitegen.pipeline import BuildCache, compile_site
+    from sitegen.pipeline import BuildCache, build_date, compile_site
     from sitegen.sources import read_project
 
     started = time.perf_counter()
-    result = compile_site(read_project(args.project), None, BuildCache(), args.strict, check_only=True)
+    result = compile_site(read_project(args.project), None, BuildCache(), args.strict, check_only=True,
+                          today=build_date(args.today))
     print_problems(result, sys.stderr)
     if not result.ok:
         count = len(result.errors)
@@ -145,10 +164,7 @@ def run_check(args: argparse.Namespace) -> int:
 
 def run_new(args: argparse.Namespace) -> int:
     """Write the scaffold of a new posting or person; refuse to overwrite anything."""
-    import datetime as dt
-    import os
-
-    from sitegen.pipeline import BuildCache, Loaded, load_content
+    from sitegen.pipeline import BuildCache, Loaded, build_date, load_content
     from sitegen.scaffold import person_files, posting_files
     from sitegen.sources import read_project
 
@@ -157,8 +173,7 @@ def run_new(args: argparse.Namespace) -> int:
         for problem in loaded:
             print(problem, file=sys.stderr)
         return 1
-    epoch = os.environ.get("SOURCE_DATE_EPOCH")
-    today = dt.datetime.fromtimestamp(int(epoch), dt.UTC).date() if epoch else dt.date.today()
+    today = build_date()
     planned = posting_files(loaded.config, args.name, today) if args.kind == "posting" \
         else person_files(loaded.config, args.name)
     if not isinstance(planned, list):
