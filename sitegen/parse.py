@@ -117,24 +117,62 @@ def _content_problems(
     problems = [p for p in check_schema(validators, schema, data, file.src_path) if p.line not in marked]
     problems.extend(placeholders)
     if file.kind == "text":
-        problems.extend(heading_problems(body, body_line, file.src_path))
+        if file.collection in ("pages", "jobs"):
+            problems.extend(heading_problems(body, body_line, file.src_path))
+        problems.extend(image_problems(body, body_line, file.src_path))
     return problems
 
 
 def heading_problems(body: str, first_line: int, src_path: str) -> list[Problem]:
-    """Return an error for each level-1 heading in a text: the title is the page's only h1."""
+    """Return errors for headings that break the page outline: a level-1 heading, or a skipped level."""
     problems = []
-    fenced = False
-    lines = body.split("\n")
-    for index, line in enumerate(lines):
-        underline = SETEXT_H1.match(line) and index > 0 and lines[index - 1].strip()
-        if line.lstrip().startswith(("```", "~~~")):
-            fenced = not fenced
-        elif not fenced and (ATX_H1.match(line) or underline):
-            problems.append(Problem(src_path, first_line + index, "the text has a level-1 heading",
+    previous = 1  # the page title is the h1
+    for index, level in _headings(body):
+        line = first_line + index
+        if level == 1:
+            problems.append(Problem(src_path, line, "the text has a level-1 heading",
                                     "the title is the page's only top heading: start sections with '##'", 1))
+        elif level > previous + 1:
+            problems.append(Problem(src_path, line, f"heading level {level} follows level {previous}",
+                                    f"use {'#' * (previous + 1)} here: heading levels may not be skipped", 1))
+        previous = max(level, 2) if level > 1 else previous
     return problems
 
 
-ATX_H1 = re.compile(r"^ {0,3}#(?:[ \t]|$)")
+def _headings(body: str) -> list[tuple[int, int]]:
+    """Return (line index, level) of every Markdown heading outside code blocks."""
+    found = []
+    fenced = False
+    lines = body.split("\n")
+    for index, line in enumerate(lines):
+        if line.lstrip().startswith(("```", "~~~")):
+            fenced = not fenced
+            continue
+        if fenced:
+            continue
+        atx = ATX.match(line)
+        if atx:
+            found.append((index, len(atx.group(1))))
+        elif index > 0 and lines[index - 1].strip() and not ATX.match(lines[index - 1]):
+            if SETEXT_H1.match(line):
+                found.append((index - 1, 1))
+            elif SETEXT_H2.match(line) and not lines[index - 1].lstrip().startswith(("-", "*", "+")):
+                found.append((index - 1, 2))
+    return found
+
+
+def image_problems(body: str, first_line: int, src_path: str) -> list[Problem]:
+    """Return an error for each image without alt text."""
+    problems = []
+    for index, line in enumerate(body.split("\n")):
+        for match in [*EMPTY_ALT.finditer(line), *RAW_IMG_NO_ALT.finditer(line)]:
+            problems.append(Problem(src_path, first_line + index, "image has no alt text",
+                                    "describe it between the brackets: ![what it shows](file.jpg)", match.start() + 1))
+    return problems
+
+
+ATX = re.compile(r"^ {0,3}(#{1,6})(?:[ \t]|$)")
 SETEXT_H1 = re.compile(r"^ {0,3}=+[ \t]*$")
+SETEXT_H2 = re.compile(r"^ {0,3}-+[ \t]*$")
+EMPTY_ALT = re.compile(r"!\[\s*\]\(")
+RAW_IMG_NO_ALT = re.compile(r"<img\b(?![^>]*\balt\s*=)[^>]*>", re.I)

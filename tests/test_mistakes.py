@@ -113,6 +113,15 @@ CASES: dict[str, tuple[dict[str, str], list[str]]] = {
     "level_one_heading": ({TEXT: "---\ntitle: Data Intern\ndescription: d\n---\n# Data Intern\n\nCount.\n"}, [
         "content/jobs/data-intern.en.md:5:1: the text has a level-1 heading "
         "(the title is the page's only top heading: start sections with '##')"]),
+    "skipped_heading_level": ({TEXT: "---\ntitle: Data Intern\ndescription: d\n---\n## Job\n\n#### Detail\n"}, [
+        "content/jobs/data-intern.en.md:7:1: heading level 4 follows level 2 "
+        "(use ### here: heading levels may not be skipped)"]),
+    "image_without_alt": ({"content/pages/team.en.md": "---\ntitle: Team\ndescription: d\nlayout: team\n---\n"
+                                                       "![](/assets/logo.png) <img src=\"/assets/logo.png\">\n"}, [
+        "content/pages/team.en.md:6:1: image has no alt text "
+        "(describe it between the brackets: ![what it shows](file.jpg))",
+        "content/pages/team.en.md:6:23: image has no alt text "
+        "(describe it between the brackets: ![what it shows](file.jpg))"]),
     "placeholders": ({TEXT: "---\ntitle: \"TODO: title\"\ndescription: d\n---\nTODO: describe the job.\n"}, [
         "content/jobs/data-intern.en.md:2:8: placeholder left in 'title' "
         "(replace it with the real text; scaffolded files stay unpublishable until then)",

@@ -18,7 +18,7 @@ from tests.conftest import MakeProject, make_site
 
 PAYLOADS = [
     "<script>alert(1)</script>",
-    "<img src=/assets/favicon.svg onerror=alert(1)>",
+    "<img src=/assets/favicon.svg alt=\"icon\" onerror=alert(1)>",
     '"><svg onload=alert(1)>',
     "</script><script>alert(1)</script>",
     "<iframe src=\"https://evil.example\"></iframe>",
