@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from typing import Any
 
@@ -17,6 +18,15 @@ from .typography import typeset
 SHARE_SIZE = (1200, 630)
 
 
+def hashed_name(asset: Source) -> str:
+    """Return an asset's file name with the start of its SHA-256: 'css/style.css' → 'css/style.3f2a1c9e.css'."""
+    name = asset.src_path.removeprefix("assets/")
+    folder, _, file = name.rpartition("/")
+    stem, dot, suffix = file.rpartition(".")
+    hashed = f"{stem}.{asset.digest[:8]}.{suffix}" if dot and stem else f"{file}.{asset.digest[:8]}"
+    return f"{folder}/{hashed}" if folder else hashed
+
+
 @dataclass(frozen=True, slots=True)
 class Helpers:
     """URL and asset helpers shared by every page of one build."""
@@ -24,16 +34,37 @@ class Helpers:
     base_path: str
     base_url: str
     sizes: dict[str, tuple[int, int] | None]
+    names: dict[str, str]  # asset name → name with its content hash
 
     @classmethod
     def for_site(cls, site: Site, assets: tuple[Source, ...]) -> Helpers:
         """Return the helpers of a site whose assets are `assets`."""
         sizes = {a.src_path.removeprefix("assets/"): image_size(a.data) for a in assets}
-        return cls(site.config.base_path, site.config.base_url, sizes)
+        names = {a.src_path.removeprefix("assets/"): hashed_name(a) for a in assets}
+        return cls(site.config.base_path, site.config.base_url, sizes, names)
 
     def asset(self, name: str) -> str:
-        """Return an asset's URL path: 'style.css' → '/assets/style.css'."""
-        return f"{self.base_path}assets/{name}"
+        """Return an asset's URL path, with its content hash: 'style.css' → '/assets/style.3f2a1c9e.css'."""
+        return f"{self.base_path}assets/{self.names.get(name, name)}"
+
+    def rewrite_assets(self, html: str) -> str:
+        """Return HTML whose links to assets by their source name point to the hashed files."""
+        prefix = f"{self.base_path}assets/"
+
+        def swap(match: re.Match[str]) -> str:
+            name = match.group(2)
+            return f'{match.group(1)}{prefix}{self.names[name]}' if name in self.names else match.group(0)
+
+        def size(match: re.Match[str]) -> str:
+            tag = match.group(0)
+            src = re.search(rf'\ssrc="{re.escape(prefix)}([^"#?]+)"', tag)
+            dims = self.sizes.get(src.group(1)) if src else None
+            if dims is None or re.search(r"\swidth=", tag):
+                return tag
+            return f'{tag[:-1].rstrip("/").rstrip()} width="{dims[0]}" height="{dims[1]}">'
+
+        html = re.sub(r"<img\b[^>]*>", size, html)
+        return re.sub(rf'(\s(?:href|src)="){re.escape(prefix)}([^"#?]+)', swap, html)
 
     def absolute(self, url: str) -> str:
         """Return the absolute URL of a site path."""

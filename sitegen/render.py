@@ -132,21 +132,22 @@ def render_site(
     helpers = Helpers.for_site(site, project.assets)
     for page in site.pages:
         context = page_context(site, page, helpers)
-        _render_into(env, page.template, context, page.dest_path, page.src_path, outputs, problems, polish)
+        _render_into(env, page.template, context, page.dest_path, page.src_path, outputs, problems, polish, helpers)
     for template, dest in ROOT_PAGES:
         context = root_context(site, helpers)
-        _render_into(env, template, context, dest, TEMPLATE_DIR + template, outputs, problems, polish)
+        _render_into(env, template, context, dest, TEMPLATE_DIR + template, outputs, problems, polish, helpers)
     if polish:
         outputs.append(render_sitemap(site))
         outputs.extend(render_feeds(site, site.strings, helpers.absolute))
         outputs.append(render_robots(site, helpers.absolute))
-    outputs.extend(OutputFile(a.src_path, a.data) for a in project.assets)
+    outputs.extend(OutputFile("assets/" + helpers.names[a.src_path.removeprefix("assets/")], a.data)
+                   for a in project.assets)
     return outputs, problems
 
 
 def _render_into(
     env: jinja2.Environment, template: str, context: Mapping[str, Any], dest: str, origin: str,
-    outputs: list[OutputFile], problems: list[Problem], polish: bool = True,
+    outputs: list[OutputFile], problems: list[Problem], polish: bool = True, helpers: Helpers | None = None,
 ) -> None:
     """Render one template; append its output, or a problem naming the template line and page."""
     try:
@@ -162,6 +163,8 @@ def _render_into(
         return
     if polish and dest.endswith(".html"):
         html = typeset(html)
+    if helpers is not None:
+        html = helpers.rewrite_assets(html)
     outputs.append(OutputFile(dest, (html.rstrip("\n") + "\n").encode("utf-8")))
 
 
