@@ -23,6 +23,8 @@ EXPECTED = {
     "/fr/equipe/": ("fr", "L’équipe – Carrières Back Market", "/en/team/"),
     "/en/process/": ("en", "Hiring process – Back Market Careers", "/fr/recrutement/"),
     "/fr/recrutement/": ("fr", "Processus de recrutement – Carrières Back Market", "/en/process/"),
+    "/en/accessibility/": ("en", "Accessibility statement – Back Market Careers", "/fr/accessibilite/"),
+    "/fr/accessibilite/": ("fr", "Déclaration d’accessibilité – Carrières Back Market", "/en/accessibility/"),
 }
 
 

@@ -50,7 +50,7 @@ BASE = "https://careers.example.com"
 
 def test_every_page_has_canonical_and_reciprocal_hreflang(dist: Path) -> None:
     pages = sorted(p for p in (dist / "en").rglob("*.html")) + sorted((dist / "fr").rglob("*.html"))
-    assert len(pages) == 10
+    assert len(pages) == 12
     for path in pages:
         canonical, links = head_links(path)
         assert canonical == BASE + "/" + path.parent.relative_to(dist).as_posix() + "/"
@@ -75,7 +75,7 @@ def test_x_default_is_the_chooser_for_home_and_english_elsewhere(dist: Path) -> 
 
 def test_sitemap_alternates_match_page_heads_exactly(dist: Path) -> None:
     entries = sitemap(dist)
-    assert len(entries) == 11  # the chooser and ten pages
+    assert len(entries) == 13  # the chooser and twelve pages
     for loc, (_lastmod, alternates) in entries.items():
         canonical, links = head_links(file_for(dist, loc, BASE))
         assert canonical == loc
@@ -234,8 +234,9 @@ def test_unused_and_undefined_ui_strings(make_project: MakeProject, capsys) -> N
     assert "unused UI strings (no template uses them): never_used" in capsys.readouterr().out
     footer = root / "templates/_partials/footer.html"
     footer.write_text(footer.read_text() + "{{ t('footer_legal') }}\n")
+    line = len(footer.read_text().splitlines())
     result = build(root, None)
-    assert "templates/_partials/footer.html:7: UI string 'footer_legal' is not defined in any catalogue "\
+    assert f"templates/_partials/footer.html:{line}: UI string 'footer_legal' is not defined in any catalogue "\
            "(add it to every content/_strings.<lang>.yaml)" in messages(result)
 
 
