@@ -99,7 +99,7 @@ def run_serve(args: argparse.Namespace) -> int:
         if result.ok:
             print(summary(result, seconds, "preview"), flush=True)
         else:
-            print("build failed; still serving the last good build", file=sys.stderr, flush=True)
+            print("build failed; the preview shows the problems until they are fixed", file=sys.stderr, flush=True)
 
     print(f"serving on http://{args.host}:{args.port}/ (Ctrl+C to stop)", flush=True)
     serve(args.project, args.host, args.port, args.out, report, args.today)

@@ -25,11 +25,17 @@ def free_port() -> int:
 
 
 def fetch(url: str) -> str | None:
+    return fetch_status(url)[1]
+
+
+def fetch_status(url: str) -> tuple[int, str | None]:
     try:
         with urllib.request.urlopen(url, timeout=10) as response:
-            return response.read().decode("utf-8")
+            return response.status, response.read().decode("utf-8")
+    except urllib.error.HTTPError as error:
+        return error.code, error.read().decode("utf-8")
     except (urllib.error.URLError, ConnectionError, TimeoutError):
-        return None
+        return 0, None
 
 
 def wait_for(condition: Callable[[], bool], what: str, server: subprocess.Popen[str]) -> None:
@@ -69,16 +75,20 @@ def test_serves_and_rebuilds_on_change(served) -> None:
     wait_for(lambda: "Hello from a fresh edit." in (fetch(base + "/en/") or ""), "the edited page", server)
 
 
-def test_broken_content_keeps_the_last_good_site(served) -> None:
+def test_a_failed_build_shows_the_error_page_until_fixed(served) -> None:
     root, base, server, log = served
     wait_for(lambda: "Welcome to Tiny Co." in (fetch(base + "/en/") or ""), "the home page", server)
     facts = root / "content/jobs/data-intern.yaml"
     good = facts.read_text()
-    page = root / "content/pages/home.en.md"
-    page.write_text(page.read_text().replace("Welcome", "Greetings"))
     facts.write_text(good.replace("duration_months: 4", "duration_months: [4"))
-    wait_for(lambda: "content/jobs/data-intern.yaml:" in log.read_text(), "the located error", server)
-    assert "still serving the last good build" in log.read_text()
-    assert "Welcome to Tiny Co." in (fetch(base + "/en/") or "")  # nothing half-built was published
+    wait_for(lambda: fetch_status(base + "/en/")[0] == 500, "the error page", server)
+    status, page = fetch_status(base + "/fr/equipe/")  # every URL shows it
+    assert status == 500 and page is not None
+    assert "The site could not be built" in page
+    assert "content/jobs/data-intern.yaml:5:18" in page and "never closed" in page
+    assert "build failed; the preview shows the problems until they are fixed" in log.read_text()
+    page_en = root / "content/pages/home.en.md"
+    page_en.write_text(page_en.read_text().replace("Welcome", "Greetings"))
     facts.write_text(good)
     wait_for(lambda: "Greetings to Tiny Co." in (fetch(base + "/en/") or ""), "the fixed site", server)
+    assert fetch_status(base + "/no/such/page/")[0] == 404
