@@ -137,7 +137,10 @@ def serve(
 ) -> None:
     """Build, serve on host:port, rebuild on every change and reload browsers."""
     from livereload import Server
+    from livereload.handlers import LiveReloadHandler
 
+    # livereload drops a reload that comes within 3 s of the previous one; every rebuild must show.
+    LiveReloadHandler.DEFAULT_RELOAD_TIME = 0
     with tempfile.TemporaryDirectory(prefix="careers-site-") as scratch:
         preview = Preview(out or Path(scratch) / "site")
         rebuild = make_rebuilder(root, preview, f"http://{host}:{port}/", report, today)
