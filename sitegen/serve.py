@@ -107,7 +107,8 @@ body {{ margin: 0; font: 1.05rem/1.55 system-ui, sans-serif; background: #fff; c
 main {{ max-width: 60rem; margin: 0 auto; padding: 2rem 1.25rem; }}
 h1 {{ font-size: 1.8rem; margin: 0 0 0.5rem; color: #a4141b; }}
 ol {{ padding: 0; list-style: none; }}
-li {{ border-left: 6px solid #a4141b; background: #fdf1f1; border-radius: 6px; padding: 0.75rem 1rem; margin: 0 0 1rem; }}
+li {{ border-left: 6px solid #a4141b; background: #fdf1f1; border-radius: 6px;
+      padding: 0.75rem 1rem; margin: 0 0 1rem; }}
 li.warning, li.notice {{ border-color: #6b5300; background: #fbf6e6; }}
 li p {{ margin: 0.2rem 0; }}
 code {{ font: 0.95rem/1.4 ui-monospace, monospace; overflow-wrap: anywhere; }}

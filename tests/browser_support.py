@@ -20,7 +20,7 @@ SCREENSHOTS = Path(__file__).resolve().parent / "output" / "screenshots"
 class QuietHandler(http.server.SimpleHTTPRequestHandler):
     """Serves a folder without logging every request."""
 
-    def log_message(self, format: str, *args: object) -> None:  # noqa: A002
+    def log_message(self, format: str, *args: object) -> None:
         pass
 
 
