@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, TextIO
 
 if TYPE_CHECKING:
     from sitegen.model import BuildResult
+    from sitegen.pipeline import BuildCache
 
 BUG_HINT = ("this is a bug in careers-site, not in your content: please open an issue in the careers-site "
             "repository with the lines above")
@@ -43,6 +44,8 @@ def make_parser() -> argparse.ArgumentParser:
     build.add_argument("--base-url", help="absolute URL the site is served from (overrides _site.yaml)")
     build.add_argument("--strict", action="store_true", help="treat warnings (e.g. missing translations) as errors")
     build.add_argument("--today", type=iso_date, help=TODAY_HELP)
+    build.add_argument("--no-cache", action="store_true",
+                       help="do not read or write the build cache in the user's cache folder")
     serve = commands.add_parser("serve", help="build, serve, rebuild on change and reload the browser")
     serve.add_argument("--host", default="127.0.0.1", help="address to listen on (default: 127.0.0.1)")
     serve.add_argument("--port", default=8000, type=int, help="port to listen on (default: 8000)")
@@ -80,7 +83,10 @@ def run_build(args: argparse.Namespace) -> int:
 
     started = time.perf_counter()
     out = args.out if args.out.is_absolute() else args.project / args.out
-    result = build(args.project, out, args.base_url, strict=args.strict, today=build_date(args.today))
+    cache = disk_cache(args.project) if not args.no_cache else None
+    result = build(args.project, out, args.base_url, cache, strict=args.strict, today=build_date(args.today))
+    if cache is not None:
+        save_cache(args.project, cache)
     print_problems(result, sys.stderr)
     if not result.ok:
         count = len(result.errors)
@@ -88,6 +94,23 @@ def run_build(args: argparse.Namespace) -> int:
         return 1
     print(summary(result, time.perf_counter() - started, str(args.out)))
     return 0
+
+
+def disk_cache(project: Path) -> BuildCache:
+    """Return a build cache primed from the user's cache folder for this project."""
+    from sitegen.cache import cache_folder, load_parsed, template_cache
+    from sitegen.pipeline import BuildCache
+
+    folder = cache_folder(project)
+    saved = load_parsed(folder)
+    return BuildCache(parsed=saved["parsed"], templates=template_cache(folder), string_keys=saved["string_keys"])
+
+
+def save_cache(project: Path, cache: BuildCache) -> None:
+    """Save what the build parsed, for the next build."""
+    from sitegen.cache import cache_folder, save_parsed
+
+    save_parsed(cache_folder(project), {"parsed": dict(cache.parsed), "string_keys": cache.string_keys})
 
 
 def run_serve(args: argparse.Namespace) -> int:

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
-import markdown
-import nh3
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    import markdown
 
 EXTENSIONS = ("extra", "sane_lists", "toc")
 
@@ -31,6 +33,8 @@ URL_SCHEMES = frozenset({"http", "https", "mailto", "tel"})
 
 def make_converter() -> markdown.Markdown:
     """Return a converter with the site's extensions: tables, footnotes, attributes, heading ids."""
+    import markdown
+
     return markdown.Markdown(
         extensions=list(EXTENSIONS),
         extension_configs={"toc": {"permalink": False}},
@@ -46,6 +50,8 @@ def render_markdown(converter: markdown.Markdown, text: str) -> str:
 
 def sanitize(html: str) -> str:
     """Return HTML with only the allowed tags, attributes and URL schemes."""
+    import nh3
+
     return nh3.clean(
         html,
         tags=set(ALLOWED_TAGS),

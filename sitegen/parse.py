@@ -5,8 +5,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, MutableMapping
 from dataclasses import dataclass
-
-import markdown as md
+from typing import TYPE_CHECKING
 
 from .frontmatter import parse_front_matter
 from .links import Link, extract_links
@@ -17,6 +16,9 @@ from .schema import Validators, check_schema
 from .sources import ContentFile
 from .translations import text_hash
 from .yamlfile import parse_yaml
+
+if TYPE_CHECKING:
+    import markdown as md
 
 SCHEMA_OF = {
     ("site", ""): "site",

@@ -9,6 +9,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
+import jinja2
+
 from .assemble import assemble_site
 from .config import make_config
 from .i18n import check_catalogues
@@ -17,13 +19,14 @@ from .links import site_link_problems
 from .model import BuildResult, Problem, Project, Site, SiteConfig, YamlData
 from .parse import LazyConverter, ParseCache, Parsed, parse_cached
 from .render import (
+    StringKeys,
     check_templates,
     make_environment,
     render_site,
     string_keys_in_templates,
     undefined_string_keys,
 )
-from .schema import Validators, load_validators
+from .schema import LazyValidators, Validators
 from .sources import SITE_FILE, ContentFile, classify, read_project
 from .translations import status_problems, string_statuses, strings_of
 from .write import unsafe_destinations, unsafe_output, write_output
@@ -36,6 +39,8 @@ class BuildCache:
     parsed: ParseCache = field(default_factory=dict)
     validators: Validators | None = None
     minimums: Minimums | None = None
+    templates: jinja2.BytecodeCache | None = None
+    string_keys: dict[tuple[str, ...], StringKeys] = field(default_factory=dict)
 
 
 def build(root: Path, out: Path | None, base_url: str | None = None,
@@ -43,7 +48,11 @@ def build(root: Path, out: Path | None, base_url: str | None = None,
     """Build the project at `root` into `out` (None: check only); write nothing on errors."""
     if out is not None and (reason := unsafe_output(out, root)):
         return BuildResult((), (Problem(str(out), None, "unsafe output folder", reason),))
-    result = compile_site(read_project(root), base_url, cache or BuildCache(), strict, today=today)
+    project = read_project(root)
+    cache = cache or BuildCache()
+    result = compile_site(project, base_url, cache, strict, today=today)
+    current = {(s.src_path, s.digest) for s in project.content}
+    cache.parsed = {key: value for key, value in cache.parsed.items() if (key[0], key[1]) in current}
     if result.ok and out is not None:
         write_output(out, result.outputs)
     return result
@@ -87,7 +96,7 @@ def load_content(project: Project, base_url: str | None, cache: BuildCache) -> L
 def _load(project: Project, base_url: str | None, cache: BuildCache) -> Loaded | list[Problem]:
     """Return the parsed content of the files read, or the problems that stop everything."""
     if cache.validators is None:
-        cache.validators = load_validators()
+        cache.validators = LazyValidators()
     validators, convert = cache.validators, LazyConverter()
     by_path = {s.src_path: s for s in project.content}
     if SITE_FILE not in by_path:
@@ -142,9 +151,12 @@ def _compile(project: Project, base_url: str | None, cache: BuildCache, check_on
     site, assembly_problems = assemble_site(loaded.parsed, config, strings, today, cache.minimums)
     problems.extend(assembly_problems)
     problems.extend(link_problems(site, loaded.parsed, project))
-    env = make_environment(project)
+    env = make_environment(project, cache.templates)
     problems.extend(check_templates(env, project))
-    used, _ = string_keys_in_templates(env, project)
+    template_key = tuple(t.digest for t in project.templates)
+    if template_key not in cache.string_keys:
+        cache.string_keys = {template_key: string_keys_in_templates(env, project)}
+    used, _ = cache.string_keys[template_key]
     present = {p.file.lang for p in loaded.parsed if p.file.kind == "strings" and p.file.lang}
     problems.extend(check_catalogues(loaded.catalogues, config.lang_codes, present, used))
     problems.extend(undefined_string_keys(used, strings))

@@ -20,7 +20,7 @@ TEMPLATE_DIR = "templates/"
 ROOT_PAGES = (("chooser.html", "index.html"), ("404.html", "404.html"))
 
 
-def make_environment(project: Project) -> jinja2.Environment:
+def make_environment(project: Project, bytecode: jinja2.BytecodeCache | None = None) -> jinja2.Environment:
     """Return a strict, autoescaping Jinja environment over the project's templates (in memory)."""
     sources = {s.src_path[len(TEMPLATE_DIR):]: s.data.decode("utf-8") for s in project.templates}
 
@@ -36,6 +36,7 @@ def make_environment(project: Project) -> jinja2.Environment:
         trim_blocks=True,
         lstrip_blocks=True,
         keep_trailing_newline=True,
+        bytecode_cache=bytecode,
     )
     for name in FILTERS:
         env.filters[name] = _locale_filter(name)
@@ -71,12 +72,11 @@ def check_templates(env: jinja2.Environment, project: Project) -> list[Problem]:
 
 
 TRANSLATOR_NAMES = ("t", "tr")
+StringKeys = tuple[dict[str, list[tuple[str, int]]], set[str]]
 OBJECT_ATTRIBUTE = re.compile(r"'(?:[\w.]+\.)?(\w+) object' has no attribute '(\w+)'")
 
 
-def string_keys_in_templates(
-    env: jinja2.Environment, project: Project,
-) -> tuple[dict[str, list[tuple[str, int]]], set[str]]:
+def string_keys_in_templates(env: jinja2.Environment, project: Project) -> StringKeys:
     """Return the UI string keys templates use, with where, and the prefixes of computed keys.
 
     `t('apply_now')` uses a key; `t('nav_' ~ name)` uses every key starting with 'nav_'.

@@ -6,23 +6,47 @@ import difflib
 import json
 from collections.abc import Iterator, Mapping
 from importlib import resources
-from typing import Any
-
-from jsonschema import Draft202012Validator, FormatChecker
-from jsonschema.exceptions import ValidationError
+from typing import TYPE_CHECKING, Any
 
 from .model import Problem, YamlData
 from .slugs import slugify
+
+if TYPE_CHECKING:
+    from jsonschema import Draft202012Validator
+    from jsonschema.exceptions import ValidationError
 
 SCHEMA_NAMES = (
     "site", "strings", "posting", "posting-text", "person", "person-text", "step", "step-text", "page",
 )
 
-Validators = Mapping[str, Draft202012Validator]
+Validators = Mapping[str, "Draft202012Validator"]
+
+
+class LazyValidators(Mapping[str, "Draft202012Validator"]):
+    """The validators, made on first use, so that a build whose parses are all cached never imports jsonschema."""
+
+    def __init__(self) -> None:
+        self._loaded: dict[str, Draft202012Validator] | None = None
+
+    def _all(self) -> dict[str, Draft202012Validator]:
+        if self._loaded is None:
+            self._loaded = load_validators()
+        return self._loaded
+
+    def __getitem__(self, name: str) -> Draft202012Validator:
+        return self._all()[name]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(SCHEMA_NAMES)
+
+    def __len__(self) -> int:
+        return len(SCHEMA_NAMES)
 
 
 def load_validators() -> dict[str, Draft202012Validator]:
     """Return a validator for each schema shipped in `sitegen/schemas/`."""
+    from jsonschema import Draft202012Validator, FormatChecker
+
     folder = resources.files("sitegen") / "schemas"
     checker = FormatChecker()
     return {

@@ -15,7 +15,11 @@ class _Loader(yaml.SafeLoader):
     """The safe loader, with dates left as text so that schemas check them."""
 
 
-_Loader.yaml_implicit_resolvers = {
+class _FastLoader(getattr(yaml, "CSafeLoader", yaml.SafeLoader)):  # type: ignore[misc]
+    """The same loader on libyaml when available: faster; its errors are reported by `_Loader`."""
+
+
+_Loader.yaml_implicit_resolvers = _FastLoader.yaml_implicit_resolvers = {
     first: [(tag, rx) for tag, rx in resolvers if tag != "tag:yaml.org,2002:timestamp"]
     for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
 }
@@ -24,20 +28,27 @@ _Loader.yaml_implicit_resolvers = {
 def parse_yaml(text: str, src_path: str, line_offset: int = 0) -> tuple[YamlData | None, list[Problem]]:
     """Return the parsed data with positions, or None and the problems found."""
     try:
-        loader = _Loader(text)
+        return _parse(_FastLoader, text, src_path, line_offset)
+    except yaml.YAMLError:
+        pass  # parse again with the pure-Python loader, whose messages the hints know
+    return _parse(_Loader, text, src_path, line_offset, explain=True)
+
+
+def _parse(loader_class: type, text: str, src_path: str, line_offset: int,
+           explain: bool = False) -> tuple[YamlData | None, list[Problem]]:
+    """Return the parse with one loader; errors raise unless `explain` turns them into problems."""
+    if not explain:
+        loader = loader_class(text)
+        try:
+            return _compose(loader, src_path, line_offset)
+        finally:
+            loader.dispose()
+    try:
+        loader = loader_class(text)
     except yaml.reader.ReaderError as exc:
         return None, [_reader_problem(exc, text, src_path, line_offset)]
     try:
-        node = loader.get_single_node()
-        if node is None:
-            return YamlData(None, {(): (1 + line_offset, 1)}), []
-        positions: dict[Path_, tuple[int, int]] = {}
-        values: dict[Path_, tuple[int, int]] = {}
-        problems: list[Problem] = []
-        _walk(node, (), (positions, values), problems, src_path, line_offset)
-        if problems:
-            return None, problems
-        return YamlData(loader.construct_document(node), positions, values), []
+        return _compose(loader, src_path, line_offset)
     except yaml.MarkedYAMLError as exc:
         return None, [_syntax_problem(exc, src_path, line_offset)]
     except yaml.reader.ReaderError as exc:
@@ -46,6 +57,20 @@ def parse_yaml(text: str, src_path: str, line_offset: int = 0) -> tuple[YamlData
         return None, [Problem(src_path, 1 + line_offset, f"invalid YAML: {exc}", column=1)]
     finally:
         loader.dispose()
+
+
+def _compose(loader: yaml.SafeLoader, src_path: str, line_offset: int) -> tuple[YamlData | None, list[Problem]]:
+    """Return the document with the positions of its keys and values, or its duplicate keys."""
+    node = loader.get_single_node()
+    if node is None:
+        return YamlData(None, {(): (1 + line_offset, 1)}), []
+    positions: dict[Path_, tuple[int, int]] = {}
+    values: dict[Path_, tuple[int, int]] = {}
+    problems: list[Problem] = []
+    _walk(node, (), (positions, values), problems, src_path, line_offset)
+    if problems:
+        return None, problems
+    return YamlData(loader.construct_document(node), positions, values), []
 
 
 def _reader_problem(exc: yaml.reader.ReaderError, text: str, src_path: str, offset: int) -> Problem:

@@ -25,9 +25,10 @@ TEST_DAY_EPOCH = "1768867200"  # 2026-01-20T00:00:00Z
 
 
 @pytest.fixture(autouse=True)
-def fixed_build_date(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Set SOURCE_DATE_EPOCH for every test (and the commands it starts)."""
+def fixed_build_date(monkeypatch: pytest.MonkeyPatch, tmp_path_factory: pytest.TempPathFactory) -> None:
+    """Set SOURCE_DATE_EPOCH for every test (and the commands it starts); keep build caches in tmp."""
     monkeypatch.setenv("SOURCE_DATE_EPOCH", TEST_DAY_EPOCH)
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path_factory.mktemp("cache")))
 SITES = Path(__file__).resolve().parent / "sites"
 
 MakeProject = Callable[..., Path]
