@@ -174,7 +174,7 @@ def assemble_site(
     site = Site(
         config=config, strings=strings, pages=all_pages,
         postings={lang: tuple(sorted(items, key=_posting_order)) for lang, items in postings.items()},
-        people=people, steps=steps,
+        people=people, steps=steps, index={(p.lang, p.key): p for p in all_pages},
     )
     return site, problems
 

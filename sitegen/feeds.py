@@ -68,7 +68,7 @@ def entry_id(site: Site, posting: Posting) -> str:
 
 def _updated(site: Site, posting: Posting) -> dt.date:
     """Return when a posting's page last changed."""
-    page = next((p for p in site.pages if p.posting is posting), None)
+    page = site.page(posting.lang, posting.facts.key)
     return page.updated if page is not None and page.updated else posting.facts.date_posted
 
 

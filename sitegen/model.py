@@ -293,8 +293,12 @@ class Site:
     people: Mapping[str, tuple[Person, ...]]
     steps: Mapping[str, tuple[Step, ...]]
 
+    index: Mapping[tuple[str, str], Page] = field(default_factory=dict)
+
     def page(self, lang: str, key: str) -> Page | None:
         """Return the page with this translation key in this language, if any."""
+        if self.index:
+            return self.index.get((lang, key))
         return next((p for p in self.pages if p.lang == lang and p.key == key), None)
 
 

@@ -12,8 +12,7 @@ from collections.abc import Callable
 NBSP, NNBSP = "\u00a0", "\u202f"
 SPACES = " \u00a0\u202f"
 
-TOKEN = re.compile(r"<!--.*?-->|<![^>]*>|<[^>]*>", re.S)
-TAG = re.compile(r"<\s*(/?)\s*([a-zA-Z][a-zA-Z0-9-]*)([^>]*?)(/?)\s*>", re.S)
+TOKEN = re.compile(r"<!--.*?-->|<![^>]*>|<\s*(/?)\s*([a-zA-Z][a-zA-Z0-9-]*)([^>]*)>|<[^>]*>", re.S)
 LANG_ATTR = re.compile(r"""\blang\s*=\s*(?:"([^"]*)"|'([^']*)'|([^\s>]+))""", re.I)
 SKIP = frozenset({"code", "pre", "script", "style", "kbd", "samp", "textarea", "svg", "math", "var"})
 VOID = frozenset({"area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "source",
@@ -40,19 +39,22 @@ Rule = Callable[[str, str | None], str]
 LEADING = re.compile(r"^([:;!?»])")
 
 
+Frame = tuple[str, str | None, bool, "Rule | None"]  # (tag, lang, skip, rule for its text)
+
+
 def typeset(html: str, rules: dict[str, Rule] | None = None) -> str:
     """Return the HTML with each language's typography applied to its text (French by default)."""
     rules = rules if rules is not None else {"fr": french_text}
     out: list[str] = []
-    stack: list[tuple[str, str | None, bool]] = [("", None, False)]  # (tag, lang, skip)
+    stack: list[Frame] = [("", None, False, None)]
     prev: str | None = None  # last character of text in the current block
     last_text = -1  # index in `out` of that text, when it was typeset (else -1)
     pos = 0
     for match in [*TOKEN.finditer(html), None]:
         end = match.start() if match else len(html)
         text = html[pos:end]
-        rule = _rule_for(stack[-1], rules)
-        if text and rule is not None:
+        rule = stack[-1][3]
+        if text and rule is not None and not text.isspace():
             if last_text >= 0 and prev is not None and prev in SPACES and (lead := LEADING.match(text)):
                 out[last_text] = out[last_text][:-1] + (NBSP if lead.group(1) in ":»" else NNBSP)
             text = rule(text, prev)
@@ -63,33 +65,32 @@ def typeset(html: str, rules: dict[str, Rule] | None = None) -> str:
             break
         out.append(match.group(0))
         pos = match.end()
-        prev = _after_tag(match.group(0), stack, prev)
+        prev = _after_tag(match, stack, prev, rules)
         last_text = last_text if prev is not None else -1
     return "".join(out)
 
 
-def _rule_for(state: tuple[str, str | None, bool], rules: dict[str, Rule]) -> Rule | None:
-    """Return the typography rule for text in this element, or None to leave it alone."""
-    _, lang, skip = state
-    return None if skip else rules.get((lang or "").split("-")[0].lower())
-
-
-def _after_tag(token: str, stack: list[tuple[str, str | None, bool]], prev: str | None) -> str | None:
+def _after_tag(match: re.Match[str], stack: list[Frame], prev: str | None, rules: dict[str, Rule]) -> str | None:
     """Update the open-element stack for a tag; return `prev`, forgotten at a block boundary."""
-    tag = TAG.match(token)
-    if tag is None:
+    name = match.group(2)
+    if name is None:  # a comment or a doctype
         return prev
-    closing, name, attrs, self_closing = tag.group(1), tag.group(2).lower(), tag.group(3), tag.group(4)
-    if closing:
+    name = name.lower()
+    if match.group(1):
         _pop(stack, name)
-    elif name not in VOID and not self_closing:
-        lang = _lang_of(attrs)
-        _, parent_lang, parent_skip = stack[-1]
-        stack.append((name, lang if lang is not None else parent_lang, parent_skip or name in SKIP))
+    elif name not in VOID and not match.group(3).endswith("/"):
+        attrs = match.group(3)
+        lang = _lang_of(attrs) if "lang" in attrs else None
+        _, parent_lang, parent_skip, parent_rule = stack[-1]
+        skip = parent_skip or name in SKIP
+        if lang is None:
+            stack.append((name, parent_lang, skip, None if skip else parent_rule))
+        else:
+            stack.append((name, lang, skip, None if skip else rules.get(lang.split("-")[0].lower())))
     return prev if name in INLINE else None
 
 
-def _pop(stack: list[tuple[str, str | None, bool]], name: str) -> None:
+def _pop(stack: list[Frame], name: str) -> None:
     """Close the innermost open element called `name`, and any left open inside it."""
     for index in range(len(stack) - 1, 0, -1):
         if stack[index][0] == name:
@@ -105,11 +106,17 @@ def _lang_of(attrs: str) -> str | None:
     return next(value for value in found.groups() if value is not None)
 
 
+TRIGGERS = re.compile(r"[:;!?«»'%€$£\d]|&#39;|&#x27;|&apos;")
+PRIVATE_USE = re.compile("[\ue000-\uf8ff]")
+
+
 def french_text(text: str, prev: str | None) -> str:
     """Return French text with its no-break spaces and typographic apostrophes.
 
     `prev` is the character just before the text in the same block (None at a block's start).
     """
+    if not TRIGGERS.search(text):
+        return text
     text = APOSTROPHE.sub("’", text)
     masked, saved = _mask(text)
     if masked is None:
@@ -134,7 +141,7 @@ def _spaced(match: re.Match[str]) -> str:
 def _mask(text: str) -> tuple[str | None, list[str]]:
     """Return the text with entities and URLs replaced by private-use characters, and the originals."""
     saved: list[str] = []
-    if any("\ue000" <= ch <= "\uf8ff" for ch in text):
+    if PRIVATE_USE.search(text):
         return None, saved  # already uses private-use characters: leave such text alone
 
     def keep(match: re.Match[str]) -> str:
