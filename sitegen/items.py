@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
+from typing import Any
 
 from .i18n import parse_month
 from .links import rebase
@@ -74,19 +75,26 @@ def _date(text: str) -> dt.date:
     return dt.date.fromisoformat(text)
 
 
-def make_people(facts_of: Mapping[str, Parsed], texts: Texts, lang: str, base_path: str = "/") -> tuple[Person, ...]:
-    """Return the team in one language, ordered by `order`, then name."""
-    people = []
+def _localized(
+    facts_of: Mapping[str, Parsed], texts: Texts, lang: str, collection: str,
+) -> Iterator[tuple[str, dict[str, Any], dict[str, Any], Parsed]]:
+    """Yield (name, facts, front matter, text) of each usable item of a collection in one language."""
     for key, item in facts_of.items():
         text = texts.get(key, {}).get(lang)
-        if not key.startswith("people/") or text is None or text.data is None or item.data is None:
-            continue
-        raw, meta = item.data.value, text.data.value
-        people.append((raw.get("order", 0), raw["name"], Person(
-            key=key.split("/", 1)[1], lang=lang, name=raw["name"], initials=initials(raw["name"]),
-            role=meta["role"], intro_html=rebase(text.html, base_path), photo=raw.get("photo"),
-            photo_alt=meta.get("photo_alt"), text_lang=text.file.lang or lang,
-        )))
+        if key.startswith(f"{collection}/") and text is not None and text.data and item.data:
+            yield key.split("/", 1)[1], item.data.value, text.data.value, text
+
+
+def make_people(facts_of: Mapping[str, Parsed], texts: Texts, lang: str, base_path: str = "/") -> tuple[Person, ...]:
+    """Return the team in one language, ordered by `order`, then name."""
+    people = [
+        (raw.get("order", 0), raw["name"], Person(
+            key=name, lang=lang, name=raw["name"], initials=initials(raw["name"]), role=meta["role"],
+            intro_html=rebase(text.html, base_path), photo=raw.get("photo"), photo_alt=meta.get("photo_alt"),
+            text_lang=text.file.lang or lang,
+        ))
+        for name, raw, meta, text in _localized(facts_of, texts, lang, "people")
+    ]
     return tuple(person for *_, person in sorted(people, key=lambda p: (p[0], p[1], p[2].key)))
 
 
@@ -98,13 +106,9 @@ def initials(name: str) -> str:
 
 def make_steps(facts_of: Mapping[str, Parsed], texts: Texts, lang: str, base_path: str = "/") -> tuple[Step, ...]:
     """Return the hiring steps in one language, ordered by `order`, then key."""
-    steps = []
-    for key, item in facts_of.items():
-        text = texts.get(key, {}).get(lang)
-        if not key.startswith("process/") or text is None or text.data is None or item.data is None:
-            continue
-        raw, meta = item.data.value, text.data.value
-        steps.append(Step(key.split("/", 1)[1], lang, raw["order"], raw["duration_minutes"],
-                          raw["format"], meta["title"], meta["with"], rebase(text.html, base_path),
-                          text.file.lang or lang))
+    steps = [
+        Step(name, lang, raw["order"], raw["duration_minutes"], raw["format"], meta["title"], meta["with"],
+             rebase(text.html, base_path), text.file.lang or lang)
+        for name, raw, meta, text in _localized(facts_of, texts, lang, "process")
+    ]
     return tuple(sorted(steps, key=lambda s: (s.order, s.key)))
