@@ -209,3 +209,17 @@ def test_broken_yaml_shows_the_error_page_and_fixing_restores(page: Page, previe
     assert axe_violations(page) == []
     facts.write_text(good)
     expect(page.locator("h1")).to_have_text("Team", timeout=TIMEOUT_MS)
+
+
+def test_a_posting_prints_cleanly_on_a4(page: Page, site: str) -> None:
+    page.goto(site + "/fr/offres/stagiaire-ingenieur-backend/")
+    page.emulate_media(media="print")
+    hidden = page.evaluate("""() => ['.site-nav', '.switcher', '.site-footer', '.apply-bar', '.breadcrumbs']
+        .map(s => getComputedStyle(document.querySelector(s)).display)""")
+    assert hidden == ["none"] * 5
+    apply = page.locator(".facts .apply a")
+    assert apply.is_visible()
+    after = page.evaluate("getComputedStyle(document.querySelector('.facts .apply a'), '::after').content")
+    assert "welcometothejungle.com" in after  # the printed page says where to apply
+    pdf = page.pdf(format="A4", print_background=False)
+    assert pdf.startswith(b"%PDF") and pdf.count(b"/Type /Page\n") + pdf.count(b"/Type/Page") <= 4
