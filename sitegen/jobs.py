@@ -51,22 +51,21 @@ def posting_advice(facts: PostingFacts, doc: YamlData, src_path: str, today: dt.
     return problems
 
 
+RECOMMENDED = (  # (field, why it matters, how to add it)
+    ("valid_through", "Google for Jobs recommends a closing date (validThrough)",
+     "add 'valid_through: YYYY-MM-DD' when the posting states one"),
+    ("pay", "the EU pay transparency directive asks employers to publish pay in job ads (baseSalary)",
+     "add 'pay: {min: …, max: …, currency: EUR, unit: MONTH}'"),
+    ("education", "Google for Jobs recommends the required degree (educationRequirements)",
+     "add 'education: …' when the posting requires a degree"),
+    ("experience_months", "Google for Jobs recommends the required experience (experienceRequirements)",
+     "add 'experience_months: N' when the posting states it"),
+)
+
+
 def _missing(facts: PostingFacts) -> list[tuple[str, str, str]]:
     """Return (field, why it matters, how to add it) for each recommended fact the posting lacks."""
-    missing = []
-    if facts.valid_through is None:
-        missing.append(("valid_through", "Google for Jobs recommends a closing date (validThrough)",
-                        "add 'valid_through: YYYY-MM-DD' when the posting states one"))
-    if facts.pay is None:
-        missing.append(("pay", "the EU pay transparency directive asks employers to publish pay in job ads "
-                        "(baseSalary)", "add 'pay: {min: …, max: …, currency: EUR, unit: MONTH}'"))
-    if facts.education is None:
-        missing.append(("education", "Google for Jobs recommends the required degree (educationRequirements)",
-                        "add 'education: …' when the posting requires a degree"))
-    if facts.experience_months is None:
-        missing.append(("experience_months", "Google for Jobs recommends the required experience "
-                        "(experienceRequirements)", "add 'experience_months: N' when the posting states it"))
-    return missing
+    return [entry for entry in RECOMMENDED if getattr(facts, entry[0]) is None]
 
 
 def hourly_pay(facts: PostingFacts) -> float | None:

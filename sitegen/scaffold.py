@@ -41,17 +41,12 @@ def posting_files(config: SiteConfig, slug: str, today: dt.date) -> list[tuple[s
     ])
     files = [(f"content/jobs/{slug}.yaml", facts)]
     for lang in config.languages:
-        files.append((f"content/jobs/{slug}.{lang.code}.md", "\n".join([
-            "---",
-            f'title: "TODO: the job title in {lang.name}"',
-            f'description: "TODO: one or two sentences in {lang.name} for job lists and search results"',
-            *([f"slug: {slug}  # TODO: a {lang.name} slug"] if lang.code != config.source_lang else []),
-            "---",
-            "## TODO: first section",
-            "",
-            "TODO: what the job is, what the candidate will do, what they need.",
-            "",
-        ])))
+        files.append((f"content/jobs/{slug}.{lang.code}.md", _text_file(
+            [f'title: "TODO: the job title in {lang.name}"',
+             f'description: "TODO: one or two sentences in {lang.name} for job lists and search results"',
+             *([f"slug: {slug}  # TODO: a {lang.name} slug"] if lang.code != config.source_lang else [])],
+            ["## TODO: first section", "", "TODO: what the job is, what the candidate will do, what they need."],
+        )))
     return files
 
 
@@ -69,14 +64,16 @@ def person_files(config: SiteConfig, name: str) -> list[tuple[str, str]] | Probl
     ])
     files = [(f"content/people/{slug}.yaml", facts)]
     for lang in config.languages:
-        files.append((f"content/people/{slug}.{lang.code}.md", "\n".join([
-            "---",
-            f'role: "TODO: the role in {lang.name}"',
-            "---",
-            f"TODO: a short introduction in {lang.name}, from the person's role only.",
-            "",
-        ])))
+        files.append((f"content/people/{slug}.{lang.code}.md", _text_file(
+            [f'role: "TODO: the role in {lang.name}"'],
+            [f"TODO: a short introduction in {lang.name}, from the person's role only."],
+        )))
     return files
+
+
+def _text_file(front_matter: list[str], body: list[str]) -> str:
+    """Return a Markdown file: front matter between '---' fences, then the body."""
+    return "\n".join(["---", *front_matter, "---", *body, ""])
 
 
 def _yaml_text(value: str) -> str:
