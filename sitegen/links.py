@@ -1,19 +1,16 @@
-"""Links in Markdown: find them with their position, check that internal ones resolve, rebase them."""
+"""Content stage: links of a text, taken from its parsed document; checked against the site, and rebased."""
 
 from __future__ import annotations
 
+import bisect
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
+from html.parser import HTMLParser
 from urllib.parse import urljoin, urlsplit
 
 from .model import Problem
 
-INLINE = re.compile(r"!?\[(?:[^\]\\\n]|\\.)*\]\(\s*<?([^)\s>]+)>?(?:\s+(?:\"[^\"]*\"|'[^']*'))?\s*\)")
-REFERENCE = re.compile(r"^ {0,3}\[[^\]]+\]:\s*<?(\S+?)>?(?:\s|$)")
-RAW = re.compile(r"""\b(?:href|src)\s*=\s*["']([^"']+)["']""", re.I)
-CODE_SPAN = re.compile(r"(`+)(?:(?!\1).)+?\1")
-FENCE = re.compile(r"^ {0,3}(`{3,}|~{3,})")
 SAFE_SCHEMES = frozenset({"http", "https", "mailto", "tel"})
 ROOT_LINK = re.compile(r"""(\s(?:href|src)=")/(?!/)""")
 
@@ -27,24 +24,40 @@ class Link:
     column: int
 
 
-def extract_links(markdown: str, first_line: int) -> tuple[Link, ...]:
-    """Return every link and image target of a Markdown text, outside code."""
-    links: list[Link] = []
-    fence: str | None = None
-    for index, line in enumerate(markdown.split("\n")):
-        opening = FENCE.match(line)
-        if fence is not None:
-            fence = None if opening and opening.group(1)[0] == fence[0] and len(opening.group(1)) >= len(fence) \
-                else fence
+class _Targets(HTMLParser):
+    """Collects every href and src of an HTML document, in document order."""
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.found: list[str] = []
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        self.found.extend(value.strip() for name, value in attrs if name in ("href", "src") and value)
+
+    handle_startendtag = handle_starttag
+
+
+def extract_links(html: str, markdown: str, first_line: int) -> tuple[Link, ...]:
+    """Return every link and image target of a text, from the HTML its Markdown became.
+
+    Each target is located at its first occurrence in the Markdown source after the previous one, or at
+    the text's first line when the source spells it differently.
+    """
+    collector = _Targets()
+    collector.feed(html)
+    collector.close()
+    starts = [0, *(index + 1 for index, char in enumerate(markdown) if char == "\n")]
+    links, cursor = set(), 0
+    for target in collector.found:
+        at = markdown.find(target, cursor)
+        at = markdown.find(target) if at < 0 else at
+        if at < 0:
+            links.add(Link(target, first_line, 1))
             continue
-        if opening:
-            fence = opening.group(1)
-            continue
-        visible = CODE_SPAN.sub(lambda m: " " * len(m.group(0)), line)
-        for pattern in (INLINE, REFERENCE, RAW):
-            for match in pattern.finditer(visible):
-                links.append(Link(match.group(1), first_line + index, match.start(1) + 1))
-    return tuple(sorted(set(links), key=lambda link: (link.line, link.column)))
+        cursor = at + len(target)
+        row = bisect.bisect_right(starts, at) - 1
+        links.add(Link(target, first_line + row, at - starts[row] + 1))
+    return tuple(sorted(links, key=lambda link: (link.line, link.column, link.target)))
 
 
 def check_link(link: Link, src_path: str, base_url: str, known: frozenset[str], base_path: str,

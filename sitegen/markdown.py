@@ -1,8 +1,17 @@
-"""Markdown to safe HTML: Python-Markdown, one converter per build reset per document, then nh3."""
+"""Content stage: Markdown to safe HTML (Python-Markdown, one converter reset per document, then nh3).
+
+Python-Markdown's cost grows faster than the text on a few structures (unclosed '[', repeated headings,
+footnotes, deep nesting), so `structure_problems` bounds them before a text is converted: any text within
+the limits converts in well under a second.
+"""
 
 from __future__ import annotations
 
+import re
 from typing import TYPE_CHECKING
+
+from .characters import bidi_character, forbidden_character
+from .model import Problem
 
 if TYPE_CHECKING:
     import markdown
@@ -44,8 +53,69 @@ def make_converter() -> markdown.Markdown:
 
 def render_markdown(converter: markdown.Markdown, text: str) -> str:
     """Return the sanitized HTML for one document, leaving the converter clean for the next."""
+    return sanitize(convert_markdown(converter, text))
+
+
+def convert_markdown(converter: markdown.Markdown, text: str) -> str:
+    """Return the HTML Python-Markdown makes of one document, before sanitizing."""
     converter.reset()
-    return sanitize(converter.convert(text))
+    return converter.convert(text)
+
+
+MAX_NESTING = 16  # levels of lists (four columns each) and quotes
+MAX_HEADINGS = 200
+MAX_FOOTNOTES = 200
+MAX_BRACKET_WORK = 2_000_000  # the sum over paragraphs of their '[' count times their length
+QUOTES = re.compile(r"^\s*((?:>\s?)+)")
+HEADING = re.compile(r"^ {0,3}#{1,6}(?:[ \t]|$)")
+FOOTNOTE = re.compile(r"^ {0,3}\[\^[^\]]+\]:")
+
+
+def structure_problems(body: str, first_line: int, src_path: str) -> list[Problem]:
+    """Return the problems of a Markdown text that no page may show or that would convert too slowly."""
+    problems = _character_problems(body, first_line, src_path)
+    lines = body.split("\n")
+    headings = footnotes = work = 0
+    paragraph_start, paragraph_len, paragraph_brackets = 0, 0, 0
+    for index, line in enumerate([*lines, ""]):  # code counts too: an unclosed fence is no code block
+        if not line.strip():
+            work += paragraph_brackets * paragraph_len
+            if work > MAX_BRACKET_WORK:
+                return [*problems, Problem(src_path, first_line + paragraph_start,
+                                           "the text has too many '[' in long paragraphs",
+                                           "write links as [text](url), and \\[ for a bracket that is not a link", 1)]
+            paragraph_start, paragraph_len, paragraph_brackets = index + 1, 0, 0
+            continue
+        paragraph_len += len(line) + 1
+        paragraph_brackets += line.count("[")
+        headings += bool(HEADING.match(line))
+        footnotes += bool(FOOTNOTE.match(line))
+        depth = (len(line.expandtabs(4)) - len(line.expandtabs(4).lstrip())) // 4
+        quotes = QUOTES.match(line)
+        depth += quotes.group(1).count(">") if quotes else 0
+        if depth > MAX_NESTING:
+            return [*problems, Problem(src_path, first_line + index, f"the text nests more than {MAX_NESTING} levels "
+                                       "of lists or quotes", "flatten the lists, or indent less", 1)]
+    for count, limit, what in ((headings, MAX_HEADINGS, "headings"), (footnotes, MAX_FOOTNOTES, "footnotes")):
+        if count > limit:
+            problems.append(Problem(src_path, first_line, f"the text has {count} {what}",
+                                    f"a page may have at most {limit}: split the text", 1))
+    return problems
+
+
+def _character_problems(body: str, first_line: int, src_path: str) -> list[Problem]:
+    """Return an error for each line with a character no page may contain, a warning for bidi controls."""
+    problems = []
+    for index, line in enumerate(body.split("\n")):
+        if (bad := forbidden_character(line)) is not None:
+            problems.append(Problem(src_path, first_line + index, f"the text contains {bad[1]}", "remove it",
+                                    bad[0] + 1))
+        if (bidi := bidi_character(line)) is not None:
+            problems.append(Problem(src_path, first_line + index,
+                                    f"the text contains a bidirectional control character ({bidi[1]})",
+                                    "remove it: it can make the text read differently from how it is stored",
+                                    bidi[0] + 1, "warning"))
+    return problems
 
 
 def sanitize(html: str) -> str:

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 
 from .frontmatter import parse_front_matter
 from .links import Link, extract_links
-from .markdown import make_converter, render_markdown
+from .markdown import convert_markdown, make_converter, sanitize, structure_problems
 from .model import Problem, Source, YamlData
 from .placeholders import placeholder_problems
 from .schema import Validators, check_schema
@@ -63,10 +63,10 @@ class LazyConverter:
         self._converter: md.Markdown | None = None
 
     def __call__(self, text: str) -> str:
-        """Return the HTML for a Markdown text."""
+        """Return the HTML Python-Markdown makes of a text, before sanitizing."""
         if self._converter is None:
             self._converter = self._factory()
-        return render_markdown(self._converter, text)
+        return convert_markdown(self._converter, text)
 
 
 def parse_cached(
@@ -80,10 +80,19 @@ def parse_cached(
     return cache[key]
 
 
+MAX_TEXT_BYTES = 64 * 1024
+MAX_YAML_BYTES = 256 * 1024
+
+
 def parse_file(
     file: ContentFile, source: Source, validators: Validators, convert: Callable[[str], str],
 ) -> Parsed:
     """Return the parsed, schema-checked content of one file."""
+    limit = MAX_TEXT_BYTES if file.kind == "text" else MAX_YAML_BYTES
+    if len(source.data) > limit:
+        problem = Problem(file.src_path, 1, f"file is too large ({len(source.data) // 1024} KiB; at most "
+                          f"{limit // 1024} KiB)", "split it, or move large data out of content/", 1)
+        return Parsed(file, None, "", (problem,))
     try:
         text = source.data.decode("utf-8")
     except UnicodeDecodeError as exc:
@@ -91,20 +100,28 @@ def parse_file(
         column = exc.start - (source.data.rfind(b"\n", 0, exc.start) + 1) + 1
         problem = Problem(file.src_path, line, "file is not valid UTF-8", "save it with the UTF-8 encoding", column)
         return Parsed(file, None, "", (problem,))
-    text = text.removeprefix("\ufeff").replace("\r\n", "\n")
+    text = text.removeprefix("\ufeff").replace("\r\n", "\n").replace("\r", "\n")
     body, body_line = "", 1
     if file.kind == "text":
         data, body, problems = parse_front_matter(text, file.src_path)
         body_line = text.count("\n", 0, len(text) - len(body)) + 1
+        problems.extend(structure_problems(body, body_line, file.src_path))
     else:
         data, problems = parse_yaml(text, file.src_path)
     if data is not None:
         problems.extend(_content_problems(file, data, body, body_line, validators))
-    usable = data if not any(p.severity == "error" for p in problems) else None
+    if any(p.severity == "error" for p in problems):
+        return Parsed(file, None, "", tuple(problems))
     if file.kind != "text" or data is None:
-        return Parsed(file, usable, "", tuple(problems))
-    return Parsed(file, usable, convert(body), tuple(problems), text_hash(data.value, body),
-                  extract_links(body, body_line))
+        return Parsed(file, data, "", tuple(problems))
+    try:
+        raw = convert(body)
+    except RecursionError:
+        problem = Problem(file.src_path, body_line, "the text is nested too deeply to convert",
+                          "flatten its lists, quotes and HTML", 1)
+        return Parsed(file, None, "", (*problems, problem))
+    return Parsed(file, data, sanitize(raw), tuple(problems), text_hash(data.value, body),
+                  extract_links(raw, body, body_line))
 
 
 def _content_problems(

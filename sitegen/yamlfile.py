@@ -1,14 +1,30 @@
-"""YAML parsing with the safe loader, source positions, and duplicate-key errors."""
+"""Content stage: YAML → `YamlData` with source positions, or located problems.
+
+Content YAML is plain data: one document of mappings, lists and scalars. Anchors, aliases, tags other
+than the core ones, nesting deeper than `MAX_DEPTH`, keys that are not text, numbers too long to be
+numbers, non-finite floats and characters no page may contain are refused with their position, before
+anything is constructed, so that no input can make the parser take more than linear time or memory.
+"""
 
 from __future__ import annotations
 
-from typing import Any
+import math
 
 import yaml
 
+from .characters import bidi_character, forbidden_character
 from .model import Problem, YamlData
+from .yamlerrors import reader_problem, syntax_problem
 
 Path_ = tuple[str | int, ...]
+Tables = tuple[dict[Path_, tuple[int, int]], dict[Path_, tuple[int, int]]]
+
+MAX_DEPTH = 20
+MAX_NUMBER_LENGTH = 30
+CORE = "tag:yaml.org,2002:"
+ALLOWED_TAGS = frozenset({"!", *(CORE + name for name in ("str", "int", "float", "bool", "null", "seq", "map"))})
+KEY_KINDS = {CORE + "int": "a whole number", CORE + "float": "a number", CORE + "bool": "true or false",
+             CORE + "null": "empty"}
 
 
 class _Loader(yaml.SafeLoader):
@@ -26,121 +42,161 @@ _Loader.yaml_implicit_resolvers = _FastLoader.yaml_implicit_resolvers = {
 
 
 def parse_yaml(text: str, src_path: str, line_offset: int = 0) -> tuple[YamlData | None, list[Problem]]:
-    """Return the parsed data with positions, or None and the problems found."""
+    """Return the parsed data with positions (and any warnings), or None and the problems found."""
     try:
-        return _parse(_FastLoader, text, src_path, line_offset)
+        problems = _event_problems(_FastLoader, text, src_path, line_offset)
+        if problems:
+            return None, problems
+        return _compose(_FastLoader, text, src_path, line_offset)
     except yaml.YAMLError:
         pass  # parse again with the pure-Python loader, whose messages the hints know
-    return _parse(_Loader, text, src_path, line_offset, explain=True)
+    return _explain(text, src_path, line_offset)
 
 
-def _parse(loader_class: type, text: str, src_path: str, line_offset: int,
-           explain: bool = False) -> tuple[YamlData | None, list[Problem]]:
-    """Return the parse with one loader; errors raise unless `explain` turns them into problems."""
-    if not explain:
-        loader = loader_class(text)
-        try:
-            return _compose(loader, src_path, line_offset)
-        finally:
-            loader.dispose()
+def _explain(text: str, src_path: str, offset: int) -> tuple[YamlData | None, list[Problem]]:
+    """Return the problems of a text libyaml refused, located and explained by the pure-Python loader."""
     try:
-        loader = loader_class(text)
+        problems = _event_problems(_Loader, text, src_path, offset)
+        return (None, problems) if problems else _compose(_Loader, text, src_path, offset)
     except yaml.reader.ReaderError as exc:
-        return None, [_reader_problem(exc, text, src_path, line_offset)]
-    try:
-        return _compose(loader, src_path, line_offset)
+        return None, [reader_problem(exc, text, src_path, offset)]
     except yaml.MarkedYAMLError as exc:
-        return None, [_syntax_problem(exc, src_path, line_offset)]
-    except yaml.reader.ReaderError as exc:
-        return None, [_reader_problem(exc, text, src_path, line_offset)]
+        return None, [syntax_problem(exc, text, src_path, offset)]
     except yaml.YAMLError as exc:
-        return None, [Problem(src_path, 1 + line_offset, f"invalid YAML: {exc}", column=1)]
+        return None, [Problem(src_path, 1 + offset, f"invalid YAML: {exc}", column=1)]
+
+
+def _event_problems(loader_class: type, text: str, src_path: str, offset: int) -> list[Problem]:
+    """Return the problems of the event stream: anchors, aliases, tags, depth, extra documents.
+
+    Raises the loader's YAMLError on a syntax error.
+    """
+    loader = loader_class(text)
+    problems: list[Problem] = []
+    depth = documents = 0
+    try:
+        while loader.check_event():
+            event = loader.get_event()
+            where = (event.start_mark.line + 1 + offset, event.start_mark.column + 1)
+            if isinstance(event, yaml.AliasEvent) or getattr(event, "anchor", None):
+                problems.append(Problem(src_path, where[0], "YAML anchors and aliases are not allowed",
+                                        "write the value out in full where it is needed", where[1]))
+            tag = getattr(event, "tag", None)
+            if tag is not None and tag not in ALLOWED_TAGS:
+                problems.append(Problem(src_path, where[0], f"YAML tag '{_short_tag(tag)}' is not allowed",
+                                        "remove the tag: content is plain text, numbers, lists and fields", where[1]))
+            if isinstance(event, yaml.DocumentStartEvent):
+                documents += 1
+                if documents == 2:
+                    problems.append(Problem(src_path, where[0], "the file holds a second YAML document",
+                                            "a line '---' starts a new document: remove it", where[1]))
+            elif isinstance(event, yaml.CollectionStartEvent):
+                depth += 1
+                if depth > MAX_DEPTH:
+                    problems.append(Problem(src_path, where[0], f"nesting is deeper than {MAX_DEPTH} levels",
+                                            "content needs only a few levels of fields and lists", where[1]))
+                    return problems
+            elif isinstance(event, yaml.CollectionEndEvent):
+                depth -= 1
+    finally:
+        loader.dispose()
+    return problems
+
+
+def _short_tag(tag: str) -> str:
+    """Return a tag as written: 'tag:yaml.org,2002:python/object' → '!!python/object'."""
+    return "!!" + tag[len(CORE):] if tag.startswith(CORE) else tag
+
+
+def _compose(loader_class: type, text: str, src_path: str, offset: int) -> tuple[YamlData | None, list[Problem]]:
+    """Return the document with the positions of its keys and values, or the problems of its nodes."""
+    loader = loader_class(text)
+    try:
+        node = loader.get_single_node()
+        if node is None:
+            return YamlData(None, {(): (1 + offset, 1)}), []
+        tables: Tables = ({}, {})
+        problems: list[Problem] = []
+        _walk(node, (), tables, problems, src_path, offset)
+        if any(p.severity == "error" for p in problems):
+            return None, problems
+        return YamlData(loader.construct_document(node), *tables), problems
     finally:
         loader.dispose()
 
 
-def _compose(loader: yaml.SafeLoader, src_path: str, line_offset: int) -> tuple[YamlData | None, list[Problem]]:
-    """Return the document with the positions of its keys and values, or its duplicate keys."""
-    node = loader.get_single_node()
-    if node is None:
-        return YamlData(None, {(): (1 + line_offset, 1)}), []
-    positions: dict[Path_, tuple[int, int]] = {}
-    values: dict[Path_, tuple[int, int]] = {}
-    problems: list[Problem] = []
-    _walk(node, (), (positions, values), problems, src_path, line_offset)
-    if problems:
-        return None, problems
-    return YamlData(loader.construct_document(node), positions, values), []
+def dotted(path: Path_) -> str:
+    """Return a dotted name for a path such as `location.country` or `people[1]`."""
+    name = ""
+    for part in path:
+        name += f"[{part}]" if isinstance(part, int) else (f".{part}" if name else str(part))
+    return name
 
 
-def _reader_problem(exc: yaml.reader.ReaderError, text: str, src_path: str, offset: int) -> Problem:
-    """Return a located problem for a character YAML does not accept."""
-    before = text[: exc.position]
-    line = before.count("\n") + 1 + offset
-    column = exc.position - (before.rfind("\n") + 1) + 1
-    return Problem(src_path, line, f"character U+{exc.character:04X} is not allowed in YAML"
-                   if isinstance(exc.character, int) else "character not allowed in YAML",
-                   "remove it, or write it as an escape in a double-quoted string", column)
-
-
-def _syntax_problem(exc: yaml.MarkedYAMLError, src_path: str, offset: int) -> Problem:
-    """Return a located, explained problem for a YAML syntax error."""
-    problem, context = exc.problem or "", exc.context or ""
-    mark = exc.problem_mark or exc.context_mark
-    at_context = exc.context_mark if exc.context_mark is not None else mark
-    message, hint, where = f"YAML syntax error: {problem} {context}".strip(), DEFAULT_HINT, mark
-    if "flow sequence" in context or "flow mapping" in context:
-        bracket = "[" if "sequence" in context else "{"
-        closing = "]" if bracket == "[" else "}"
-        message, where = f"YAML syntax error: '{bracket}' is never closed", at_context
-        hint = f"close it with '{closing}' on the same line, or quote the value"
-    elif "quoted scalar" in context:
-        message, where, hint = "YAML syntax error: the quote is never closed", at_context, "close the quote"
-    elif "'\\t'" in problem or "\t" in problem:
-        message, hint = "YAML syntax error: a tab is used for indentation", "indent with spaces"
-    elif problem.startswith("mapping values are not allowed"):
-        message = "YAML syntax error: unexpected ':'"
-        hint = "quote a value that contains ': ' (title: \"Note: this\"), or fix the indentation"
-    elif problem.startswith("could not find expected ':'"):
-        message, where, hint = "YAML syntax error: a line has no ':' after its key", at_context, \
-            "write 'key: value', or indent the line under the key it belongs to"
-    elif context.startswith("while parsing a block"):
-        message = "YAML syntax error: this line does not line up with the lines above it"
-        hint = "indent it like its siblings"
-    line, column = (where.line + 1 + offset, where.column + 1) if where else (1 + offset, 1)
-    return Problem(src_path, line, message, hint, column)
-
-
-DEFAULT_HINT = "check the indentation, and quote values that contain ': ' or ' #'"
-
-
-def _walk(
-    node: yaml.Node,
-    path: Path_,
-    tables: tuple[dict[Path_, tuple[int, int]], dict[Path_, tuple[int, int]]],
-    problems: list[Problem],
-    src_path: str,
-    offset: int,
-) -> None:
-    """Record where every key, item and value below `node` starts; flag duplicate keys."""
+def _walk(node: yaml.Node, path: Path_, tables: Tables, problems: list[Problem], src_path: str, offset: int) -> None:
+    """Record where every key, item and value below `node` starts; flag what content may not hold."""
     positions, values = tables
     here = (node.start_mark.line + 1 + offset, node.start_mark.column + 1)
     positions.setdefault(path, here)
     values[path] = here
-    if isinstance(node, yaml.MappingNode):
-        seen: dict[Any, int] = {}
+    if isinstance(node, yaml.ScalarNode):
+        problems.extend(_scalar_problems(node, dotted(path) or "value", here, src_path))
+    elif isinstance(node, yaml.MappingNode):
+        seen: dict[str, int] = {}
         for key_node, value_node in node.value:
-            key = key_node.value
-            line = key_node.start_mark.line + 1 + offset
-            if key in seen:
-                problems.append(Problem(
-                    src_path, line, f"duplicate key '{key}'",
-                    f"it is already set on line {seen[key]}; keep one", key_node.start_mark.column + 1,
-                ))
+            key_at = (key_node.start_mark.line + 1 + offset, key_node.start_mark.column + 1)
+            key_problem = _key_problem(key_node, key_at, src_path)
+            if key_problem is not None:
+                problems.append(key_problem)
                 continue
-            seen[key] = line
-            positions[(*path, key)] = (line, key_node.start_mark.column + 1)
+            key = key_node.value
+            problems.extend(_scalar_problems(key_node, f"key '{key}'", key_at, src_path))
+            if key in seen:
+                problems.append(Problem(src_path, key_at[0], f"duplicate key '{key}'",
+                                        f"it is already set on line {seen[key]}; keep one", key_at[1]))
+                continue
+            seen[key] = key_at[0]
+            positions[(*path, key)] = key_at
             _walk(value_node, (*path, key), tables, problems, src_path, offset)
     elif isinstance(node, yaml.SequenceNode):
         for index, item in enumerate(node.value):
             _walk(item, (*path, index), tables, problems, src_path, offset)
+
+
+def _key_problem(key_node: yaml.Node, at: tuple[int, int], src_path: str) -> Problem | None:
+    """Return the problem of a key that is not text, where it is written."""
+    if not isinstance(key_node, yaml.ScalarNode):
+        return Problem(src_path, at[0], "a key must be a text", "write 'name: value', with a word before ':'", at[1])
+    if key_node.tag == CORE + "merge":
+        return Problem(src_path, at[0], "merge keys ('<<') are not allowed", "write the fields out in full", at[1])
+    if key_node.tag != CORE + "str":
+        return Problem(src_path, at[0], f"key '{key_node.value}' is read as {KEY_KINDS.get(key_node.tag, 'a value')}, "
+                       "not as a text", f"quote it: \"{key_node.value}\":", at[1])
+    return None
+
+
+def _scalar_problems(node: yaml.ScalarNode, name: str, at: tuple[int, int], src_path: str) -> list[Problem]:
+    """Return the problems of one scalar: forbidden characters, over-long or non-finite numbers."""
+    value: str = node.value
+    problems = []
+    if (bad := forbidden_character(value)) is not None:
+        problems.append(Problem(src_path, at[0], f"'{name}' contains {bad[1]}", "remove it", at[1]))
+    if (bidi := bidi_character(value)) is not None:
+        problems.append(Problem(src_path, at[0], f"'{name}' contains a bidirectional control character ({bidi[1]})",
+                                "remove it: it can make the text read differently from how it is stored", at[1],
+                                "warning"))
+    if node.tag in (CORE + "int", CORE + "float") and len(value) > MAX_NUMBER_LENGTH:
+        problems.append(Problem(src_path, at[0], f"'{name}' is a number of {len(value)} characters",
+                                f"numbers have at most {MAX_NUMBER_LENGTH}; quote it if it is a text", at[1]))
+    elif node.tag == CORE + "float" and not _finite(value):
+        problems.append(Problem(src_path, at[0], f"'{name}' is not a finite number",
+                                "write an ordinary number, such as 35 or 37.5", at[1]))
+    return problems
+
+
+def _finite(text: str) -> bool:
+    """Return True when a YAML float is an ordinary number (not .nan, .inf or an overflow)."""
+    try:
+        return math.isfinite(float(text.replace("_", "")))
+    except ValueError:
+        return text.lower().lstrip("+-") not in (".inf", ".nan")  # sexagesimal floats are finite

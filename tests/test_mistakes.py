@@ -34,7 +34,22 @@ CASES: dict[str, tuple[dict[str, str], list[str]]] = {
         "content/pages/team.en.md:2:12: YAML syntax error: unexpected ':' (quote a value that contains ': ' "
         "(title: \"Note: this\"), or fix the indentation)"]),
     "yaml_unclosed_quote": ({"content/pages/team.en.md": "---\ntitle: \"Team\ndescription: d\n---\n"}, [
-        "content/pages/team.en.md:2:8: YAML syntax error: the quote is never closed (close the quote)"]),
+        "content/pages/team.en.md:2:8: YAML syntax error: the quote is never closed "
+        "(end the value with \" on the same line; write \\\" for a quote inside it)"]),
+    "yaml_unclosed_quote_before_quote": (
+        {"content/pages/team.en.md": "---\ntitle: \"Team\ndescription: \"d\"\n---\n"}, [
+            "content/pages/team.en.md:2:8: YAML syntax error: the quote is never closed "
+            "(end the value with \" on the same line; write \\\" for a quote inside it)"]),
+    "yaml_apostrophe_in_single_quotes": (
+        {"content/pages/team.en.md": "---\ntitle: 'It's us'\ndescription: d\n---\n"}, [
+            "content/pages/team.en.md:2:11: YAML syntax error: an apostrophe ends the quoted text early "
+            "(inside '…' write an apostrophe twice ('It''s'), or quote the text with \"…\")"]),
+    "yaml_python_tag": (facts("contract: internship", "contract: !!python/object/apply:os.system [ls]"), [
+        "content/jobs/data-intern.yaml:3:11: YAML tag '!!python/object/apply:os.system' is not allowed "
+        "(remove the tag: content is plain text, numbers, lists and fields)"]),
+    "yaml_second_document": ({FACTS: GOOD + "---\nidentifier: x\n"}, [
+        "content/jobs/data-intern.yaml:15:1: the file holds a second YAML document "
+        "(a line '---' starts a new document: remove it)"]),
     "yaml_duplicate_key": ({FACTS: GOOD + "contract: permanent\n"}, [
         "content/jobs/data-intern.yaml:15:1: duplicate key 'contract' (it is already set on line 3; keep one)"]),
     "missing_required": (facts("apply_url: mailto:jobs@tiny.example.org\n", ""), [

@@ -1,0 +1,38 @@
+"""Content stage: characters that must never reach a page, and those that deserve a warning."""
+
+from __future__ import annotations
+
+import re
+
+# C0 controls but tab and newline, DEL, C1 controls, lone surrogates and the two noncharacters XML refuses.
+FORBIDDEN = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\ud800-\udfff\ufffe\uffff]")
+# Bidirectional embeddings, overrides and isolates: they can make text read differently from how it is stored.
+BIDI = re.compile("[\u202a-\u202e\u2066-\u2069]")
+
+
+def forbidden_character(text: str) -> tuple[int, str] | None:
+    """Return (index, description) of the first character no page may contain, or None."""
+    found = FORBIDDEN.search(text)
+    if found is None:
+        return None
+    code = ord(found.group(0))
+    kind = "a lone surrogate" if 0xD800 <= code <= 0xDFFF else "a control character"
+    return found.start(), f"{kind} (U+{code:04X})"
+
+
+def bidi_character(text: str) -> tuple[int, str] | None:
+    """Return (index, description) of the first bidirectional control character, or None."""
+    found = BIDI.search(text)
+    return None if found is None else (found.start(), f"U+{ord(found.group(0)):04X}")
+
+
+def printable(text: str) -> str:
+    """Return text safe to print on a terminal: control, surrogate and bidi characters as escapes."""
+    if not (FORBIDDEN.search(text) or BIDI.search(text)):
+        return text
+    return BIDI.sub(_escape, FORBIDDEN.sub(_escape, text))
+
+
+def _escape(match: re.Match[str]) -> str:
+    """Return a character as a \\uXXXX escape."""
+    return f"\\u{ord(match.group(0)):04x}"
