@@ -16,6 +16,7 @@ from .model import Page, Posting, Site, Source
 from .typography import typeset
 
 SHARE_SIZE = (1200, 630)
+LANG_ATTR = Markup(' lang="{}"')
 
 
 def hashed_name(asset: Source) -> str:
@@ -90,7 +91,7 @@ def page_context(site: Site, page: Page, helpers: Helpers) -> dict[str, Any]:
         "locale": lang.locale,
         "t": t,
         "posting": posting,
-        "lang_attr": lambda item: Markup(f' lang="{item.text_lang}"') if item.text_lang not in ("", page.lang) else "",
+        "lang_attr": lambda item: "" if item.text_lang in ("", page.lang) else LANG_ATTR.format(item.text_lang),
         "postings": site.postings.get(page.lang, ()),
         "people": site.people.get(page.lang, ()),
         "steps": site.steps.get(page.lang, ()),

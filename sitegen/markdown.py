@@ -62,11 +62,15 @@ def convert_markdown(converter: markdown.Markdown, text: str) -> str:
     return converter.convert(text)
 
 
+MAX_LINES = 2000
+MAX_LINE_LENGTH = 10_000
 MAX_NESTING = 16  # levels of lists (four columns each) and quotes
+MAX_EMPHASIS_RUN = 50  # '*' or '_' in a row: each pair nests one more element
 MAX_HEADINGS = 200
 MAX_FOOTNOTES = 200
-MAX_BRACKET_WORK = 2_000_000  # the sum over paragraphs of their '[' count times their length
+MAX_BRACKET_WORK = 2_000_000  # the sum over paragraphs of their '[' and '<' count times their length
 QUOTES = re.compile(r"^\s*((?:>\s?)+)")
+EMPHASIS_RUN = re.compile(rf"\*{{{MAX_EMPHASIS_RUN + 1},}}|_{{{MAX_EMPHASIS_RUN + 1},}}")
 HEADING = re.compile(r"^ {0,3}#{1,6}(?:[ \t]|$)")
 FOOTNOTE = re.compile(r"^ {0,3}\[\^[^\]]+\]:")
 
@@ -75,6 +79,9 @@ def structure_problems(body: str, first_line: int, src_path: str) -> list[Proble
     """Return the problems of a Markdown text that no page may show or that would convert too slowly."""
     problems = _character_problems(body, first_line, src_path)
     lines = body.split("\n")
+    if len(lines) > MAX_LINES:
+        return [*problems, Problem(src_path, first_line + MAX_LINES, f"the text has more than {MAX_LINES} lines",
+                                   "split it into several pages", 1)]
     headings = footnotes = work = 0
     paragraph_start, paragraph_len, paragraph_brackets = 0, 0, 0
     for index, line in enumerate([*lines, ""]):  # code counts too: an unclosed fence is no code block
@@ -82,12 +89,19 @@ def structure_problems(body: str, first_line: int, src_path: str) -> list[Proble
             work += paragraph_brackets * paragraph_len
             if work > MAX_BRACKET_WORK:
                 return [*problems, Problem(src_path, first_line + paragraph_start,
-                                           "the text has too many '[' in long paragraphs",
-                                           "write links as [text](url), and \\[ for a bracket that is not a link", 1)]
+                                           "the text has too many '[' or '<' in long paragraphs",
+                                           "write links as [text](url), escape other brackets as \\[ and \\<, "
+                                           "or use shorter paragraphs", 1)]
             paragraph_start, paragraph_len, paragraph_brackets = index + 1, 0, 0
             continue
+        if len(line) > MAX_LINE_LENGTH:
+            return [*problems, Problem(src_path, first_line + index, f"the line is longer than {MAX_LINE_LENGTH} "
+                                       "characters", "break it into several lines or paragraphs", MAX_LINE_LENGTH)]
+        if run := EMPHASIS_RUN.search(line):
+            problems.append(Problem(src_path, first_line + index, f"more than {MAX_EMPHASIS_RUN} '{run.group(0)[0]}' "
+                                    "in a row", "shorten the run, or escape it with \\", run.start() + 1))
         paragraph_len += len(line) + 1
-        paragraph_brackets += line.count("[")
+        paragraph_brackets += line.count("[") + line.count("<")
         headings += bool(HEADING.match(line))
         footnotes += bool(FOOTNOTE.match(line))
         depth = (len(line.expandtabs(4)) - len(line.expandtabs(4).lstrip())) // 4

@@ -80,7 +80,7 @@ def parse_cached(
     return cache[key]
 
 
-MAX_TEXT_BYTES = 64 * 1024
+MAX_TEXT_BYTES = 32 * 1024
 MAX_YAML_BYTES = 256 * 1024
 
 

@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Any
 
 from .model import Problem, YamlData
 from .slugs import slugify
+from .yamlfile import dotted
 
 if TYPE_CHECKING:
     from jsonschema import Draft202012Validator
@@ -45,14 +46,16 @@ class LazyValidators(Mapping[str, "Draft202012Validator"]):
 
 def load_validators() -> dict[str, Draft202012Validator]:
     """Return a validator for each schema shipped in `sitegen/schemas/`."""
-    from jsonschema import Draft202012Validator, FormatChecker
+    from jsonschema import Draft202012Validator, FormatChecker, validators
 
+    # A whole number is an int: 6.0 is refused where a count of months is meant (JSON Schema accepts it).
+    strict = Draft202012Validator.TYPE_CHECKER.redefine(
+        "integer", lambda _, value: isinstance(value, int) and not isinstance(value, bool))
+    validator_class = validators.extend(Draft202012Validator, type_checker=strict)  # type: ignore[no-untyped-call]
     folder = resources.files("sitegen") / "schemas"
     checker = FormatChecker()
     return {
-        name: Draft202012Validator(
-            json.loads((folder / f"{name}.schema.json").read_text("utf-8")), format_checker=checker
-        )
+        name: validator_class(json.loads((folder / f"{name}.schema.json").read_text("utf-8")), format_checker=checker)
         for name in SCHEMA_NAMES
     }
 
@@ -67,7 +70,7 @@ def check_schema(validators: Validators, name: str, doc: YamlData, src_path: str
 def _explain(error: ValidationError, doc: YamlData, src_path: str) -> Iterator[Problem]:
     """Yield people-readable problems for one jsonschema error."""
     path = tuple(error.absolute_path)
-    field = _field_name(path)
+    field = dotted(path)
     line, column = doc.where(path)
     kind = error.validator
     schema: Mapping[str, Any] = error.schema if isinstance(error.schema, Mapping) else {}
@@ -80,7 +83,8 @@ def _explain(error: ValidationError, doc: YamlData, src_path: str) -> Iterator[P
         missing = str(error.message).split("'")[1]
         yield Problem(src_path, line, f"missing required field '{missing}'",
                       f"add '{missing}: …' to {field or 'this file'}", column)
-    elif kind in {"enum", "type", "pattern", "format", "minimum", "exclusiveMinimum", "maximum", "minLength"}:
+    elif kind in {"enum", "type", "pattern", "format", "minimum", "exclusiveMinimum", "maximum", "minLength",
+                  "maxLength"}:
         yield from _explain_value(error, doc, src_path, field, schema)
     else:
         yield Problem(src_path, line, f"'{field or 'file'}': {error.message}", "", column)
@@ -98,8 +102,7 @@ def _explain_value(
         yield Problem(src_path, line, f"'{field}' is '{error.instance}', which is not allowed",
                       f"use one of: {options}", column)
     elif kind == "type":
-        yield Problem(src_path, line, f"'{field}' must be {_a(expected)}",
-                      f"it is {_a(_json_type(error.instance))} here", column)
+        yield Problem(src_path, line, f"'{field}' must be {_a(expected)}", _type_hint(error.instance, expected), column)
     elif kind == "pattern" and "propertyNames" in error.relative_schema_path:
         l2, c2 = doc.where((*error.absolute_path, str(error.instance)))
         yield Problem(src_path, l2, f"invalid key '{error.instance}'",
@@ -110,9 +113,21 @@ def _explain_value(
                       f"it must be {what}{_slug_hint(schema, error.instance)}", column)
     elif kind == "minLength":
         yield Problem(src_path, line, f"'{field}' is empty", "write a value, or remove the field", column)
+    elif kind == "maxLength":
+        yield Problem(src_path, line, f"'{field}' is longer than {expected} characters", "shorten it", column)
     else:
         yield Problem(src_path, line, f"'{field}' is {error.instance}, which is out of range",
                       f"it must be {_bound(kind, expected)}", column)
+
+
+def _type_hint(value: Any, expected: Any) -> str:
+    """Return what the value is instead; for a YAML word read as a number or a boolean, how to quote it."""
+    found = _json_type(value)
+    if found in ("integer", "number") and expected == "integer" and isinstance(value, float):
+        return f"it is {value!r}: write it without a decimal point"
+    if expected == "string" and found in ("boolean", "integer", "number", "null"):
+        return f"it is read as {_a(found)} here: quote it"
+    return f"it is {_a(found)} here"
 
 
 def _bound(kind: Any, limit: Any) -> str:
@@ -127,14 +142,6 @@ def _slug_hint(schema: Mapping[str, Any], value: Any) -> str:
         return ""
     suggestion = slugify(value)
     return f": use '{suggestion}'" if suggestion else ""
-
-
-def _field_name(path: tuple[Any, ...]) -> str:
-    """Return a dotted name for a path such as `location.country` or `people[1]`."""
-    name = ""
-    for part in path:
-        name += f"[{part}]" if isinstance(part, int) else (f".{part}" if name else str(part))
-    return name
 
 
 def _suggest(word: str, allowed: list[str]) -> str:

@@ -1,14 +1,16 @@
-"""Input files: read once, in sorted order; what each content file is, from its name."""
+"""Load stage: the input files, read once in sorted order, confined to the project; what each content file is."""
 
 from __future__ import annotations
 
+import errno
 import hashlib
+import os
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
 
 from .model import Problem, Project, Source
-from .slugs import is_slug, slugify
+from .slugs import MAX_SLUG, is_slug, slugify
 
 COLLECTIONS = ("pages", "jobs", "people", "process")
 FACTS_COLLECTIONS = ("jobs", "people", "process")
@@ -47,44 +49,89 @@ def read_project(root: Path) -> Project:
 def _read_tree(root: Path, folder: str) -> tuple[tuple[Source, ...], list[Problem]]:
     """Return the files of one folder as sources, skipping hidden and editor backup files.
 
-    Symbolic links are read only when they lead to a file inside the project.
+    Every entry is resolved, the folder itself included: anything that leads outside the project is
+    refused, and so are links to folders, loops and files that are not regular files.
     """
+    inside = root.resolve()
     base = root / folder
+    if base.is_symlink():
+        target, problem = _link_target(base, folder + "/", inside)
+        if problem is not None:
+            return (), [problem]
+        if target is None or not target.is_dir():
+            return (), [Problem(folder + "/", None, "is a symbolic link to something that is not a folder",
+                                "make it a folder of the project")]
     if not base.is_dir():
         return (), []
-    inside = root.resolve()
-    sources, problems = [], []
-    for path in sorted(base.rglob("*")):
+    sources: list[Source] = []
+    problems: list[Problem] = []
+    _walk(root, base, inside, sources, problems)
+    return tuple(sources), problems
+
+
+def _walk(root: Path, folder: Path, inside: Path, sources: list[Source], problems: list[Problem]) -> None:
+    """Add the readable files below `folder` to `sources`, in sorted order, and the problems met."""
+    try:
+        entries = sorted(os.scandir(folder), key=lambda entry: entry.name)
+    except OSError as exc:
+        problems.append(Problem(folder.relative_to(root).as_posix() + "/", None,
+                                f"cannot read the folder: {exc.strerror}", "check its permissions"))
+        return
+    for entry in entries:
+        path = Path(entry.path)
         rel = path.relative_to(root).as_posix()
-        if _ignored(path.relative_to(base)):
+        if _ignored(path.relative_to(folder)):
             continue
-        if path.is_symlink():
-            target = path.resolve()
-            if not target.exists():
-                problems.append(Problem(rel, None, "broken symbolic link", "remove it, or point it at a file"))
-                continue
-            if inside not in target.parents:
-                problems.append(Problem(rel, None, "symbolic link points outside the project",
-                                        "copy the file into the project instead"))
-                continue
-            if target.is_dir():
+        if entry.is_symlink():
+            target, problem = _link_target(path, rel, inside)
+            if problem is not None:
+                problems.append(problem)
+            elif target is not None and target.is_dir():
                 problems.append(Problem(rel, None, "symbolic links to folders are not followed",
                                         "move the folder here instead"))
-                continue
-        if path.is_file():
-            sources.append(_source(root, path))
-    return tuple(sources), problems
+            elif target is not None:
+                _add(root, path, target, sources, problems)
+        elif entry.is_dir(follow_symlinks=False):
+            _walk(root, path, inside, sources, problems)
+        elif entry.is_file(follow_symlinks=False):
+            _add(root, path, path, sources, problems)
+        else:
+            problems.append(Problem(rel, None, "not a regular file (a pipe, socket or device)", "remove it"))
+
+
+def _link_target(link: Path, rel: str, inside: Path) -> tuple[Path | None, Problem | None]:
+    """Return where a symbolic link leads, or the problem when it is broken, loops or leaves the project."""
+    try:
+        target = link.resolve(strict=True)
+    except RuntimeError:
+        return None, Problem(rel, None, "symbolic link loop", "remove the link, or point it at a file")
+    except OSError as exc:
+        looped = exc.errno == errno.ELOOP
+        return None, Problem(rel, None, "symbolic link loop" if looped else "broken symbolic link",
+                             "remove the link, or point it at a file")
+    if target != inside and inside not in target.parents:
+        return None, Problem(rel, None, "symbolic link points outside the project",
+                             "copy what it points to into the project instead")
+    return target, None
+
+
+def _add(root: Path, path: Path, target: Path, sources: list[Source], problems: list[Problem]) -> None:
+    """Read one regular file into `sources`, or record why it cannot be read."""
+    rel = path.relative_to(root).as_posix()
+    if not target.is_file():
+        problems.append(Problem(rel, None, "not a regular file (a pipe, socket or device)", "remove it"))
+        return
+    try:
+        data = target.read_bytes()
+    except OSError as exc:
+        problems.append(Problem(rel, None, f"cannot read the file: {exc.strerror}", "check its permissions"))
+        return
+    sources.append(Source(rel, data, hashlib.sha256(data).hexdigest()))
 
 
 def _ignored(rel: Path) -> bool:
     """Return True for dot files, dot folders and editor leftovers."""
     return any(part.startswith(".") for part in rel.parts) or rel.name.endswith(("~", ".swp"))
-
-
-def _source(root: Path, path: Path) -> Source:
-    """Return a source with its bytes and their SHA-256."""
-    data = path.read_bytes()
-    return Source(path.relative_to(root).as_posix(), data, hashlib.sha256(data).hexdigest())
 
 
 def classify(src_path: str, langs: tuple[str, ...]) -> ContentFile | Problem:
@@ -123,6 +170,9 @@ def _checked_stem(file: ContentFile) -> ContentFile | Problem:
         return file
     folded = slugify(file.stem)
     rest = file.src_path.rsplit("/", 1)[1][len(file.stem):]
+    if len(file.stem) > MAX_SLUG:
+        return Problem(file.src_path, None, f"file name is longer than {MAX_SLUG} characters",
+                       f"rename it {folded}{rest}")
     hint = f"rename it {folded}{rest}" if folded else "use lowercase letters, digits and hyphens"
     return Problem(file.src_path, None, f"file name '{file.stem}' is not a slug", hint)
 

@@ -1,28 +1,84 @@
-"""The only writer: the new output is built beside the old one and swapped in whole."""
+"""Write stage, the only writer: the new output is built beside the old one and exchanged with it whole.
+
+Guarantees (the README repeats them):
+- the output folder is recognised positively by the manifest every build writes into it; a non-empty folder
+  without one, or with files the manifest does not list, is refused, never cleaned;
+- at every instant the output folder exists and holds either the whole previous site or the whole new one
+  (on Linux the two folders are exchanged by one `renameat2(RENAME_EXCHANGE)`);
+- builds into the same folder are serialized by a lock file beside it, and each build first removes the
+  staging folders that killed builds left beside it;
+- an output path that is a symbolic link to a folder is written through: the link stays, its target is updated.
+"""
 
 from __future__ import annotations
 
+import contextlib
+import ctypes
+import errno
 import os
 import shutil
+import sys
 import tempfile
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 
 from .model import OutputFile, Problem
 
+MANIFEST = ".careers-site-manifest"
+MANIFEST_HEADER = "# careers-site output: every file below was written by the build; the next build replaces them"
+
+
+def real_output(out: Path) -> Path:
+    """Return the folder a build writes: `out`, or the folder a symbolic link `out` points to."""
+    return out.resolve() if out.is_symlink() else out.absolute()
+
 
 def unsafe_output(out: Path, root: Path) -> str | None:
-    """Return why `out` must not be cleaned by a build, or None when it is safe."""
-    out, root = out.resolve(), root.resolve()
+    """Return why the build must not replace `out`, or None when it is safe."""
+    if out.is_symlink() and not out.exists():
+        return f"the output folder {out} is a symbolic link to nothing; point it at a folder, or remove it"
+    out, root = real_output(out).resolve(), root.resolve()
+    if out.exists() and not out.is_dir():
+        return f"{out} is a file, not a folder; choose a folder for the output, e.g. dist/"
     if out == root or out in root.parents:
         return f"the output folder {out} contains the project; choose a folder inside it, e.g. dist/"
     for folder in ("content", "templates", "assets"):
         source = root / folder
         if out == source or source in out.parents or out in source.parents:
             return f"the output folder {out} overlaps {folder}/; choose another, e.g. dist/"
-    if out.is_dir() and any(out.iterdir()) and not (out / "index.html").is_file():
-        return f"the output folder {out} is not empty and holds no built site; choose an empty or new folder"
+    if out.is_dir():
+        return _foreign_files(out)
     return None
+
+
+def _foreign_files(out: Path) -> str | None:
+    """Return why a folder is not a previous output of this tool, or None when it is one (or empty)."""
+    try:
+        present = [p for p in out.rglob("*") if not p.is_dir()]
+    except OSError as exc:
+        return f"the output folder {out} cannot be read: {exc.strerror}"
+    if not present:
+        return None
+    listed = read_manifest(out)
+    if listed is None:
+        return (f"the output folder {out} holds files that careers-site did not build (it has no {MANIFEST}); "
+                "choose an empty or new folder, or empty this one yourself")
+    unknown = sorted(rel for p in present if (rel := p.relative_to(out).as_posix()) not in listed and rel != MANIFEST)
+    if unknown:
+        return (f"{out / unknown[0]} was not written by careers-site (the output folder's {MANIFEST} does not "
+                f"list it); move it out of the output folder, which each build replaces whole")
+    return None
+
+
+def read_manifest(out: Path) -> frozenset[str] | None:
+    """Return the files a previous build listed in its manifest, or None when `out` has none."""
+    try:
+        lines = (out / MANIFEST).read_text(encoding="utf-8").split("\n")
+    except (OSError, UnicodeDecodeError):
+        return None
+    if not lines or lines[0] != MANIFEST_HEADER:
+        return None
+    return frozenset(line for line in lines[1:] if line)
 
 
 def unsafe_destinations(files: Sequence[OutputFile]) -> list[Problem]:
@@ -30,31 +86,59 @@ def unsafe_destinations(files: Sequence[OutputFile]) -> list[Problem]:
     problems = []
     for file in files:
         parts = file.dest_path.split("/")
-        if "\\" in file.dest_path or any(part in ("", ".", "..") for part in parts):
+        if "\\" in file.dest_path or any(part in ("", ".", "..") for part in parts) or file.dest_path == MANIFEST:
             problems.append(Problem(file.dest_path, None, "output path would leave the output folder",
                                     "this is a bug in careers-site: please report it"))
     return problems
 
 
 def write_output(out: Path, files: Sequence[OutputFile]) -> int:
-    """Replace `out` with exactly these files, atomically; return how many files changed.
+    """Replace `out` with exactly these files and a manifest, atomically; return how many files changed.
 
-    The new tree is written into a folder beside `out` and swapped in only when complete, so a failure
-    leaves the previous output untouched. Files whose bytes did not change are hard links to the old
+    The new tree is written into a folder beside `out` and exchanged with it only when complete, so a
+    failure or a kill leaves the previous output untouched. Unchanged files are hard links to the old
     ones and keep their modification times.
     """
+    out = real_output(out)
     out.parent.mkdir(parents=True, exist_ok=True)
-    staging = Path(tempfile.mkdtemp(prefix=f".{out.name}.new-", dir=out.parent))
-    try:
-        staging.chmod(0o755)
-        changed = sum(_place(out, staging, file) for file in files)
-        old_files = {p.relative_to(out).as_posix() for p in out.rglob("*") if p.is_file()} if out.is_dir() else set()
-        changed += len(old_files - {f.dest_path for f in files})
-        _swap(staging, out)
-    except BaseException:
-        shutil.rmtree(staging, ignore_errors=True)
-        raise
+    with _locked(out):
+        _remove_leftovers(out)
+        staging = Path(tempfile.mkdtemp(prefix=f".{out.name}.new-", dir=out.parent))
+        try:
+            staging.chmod(0o755)
+            changed = sum(_place(out, staging, file) for file in files)
+            (staging / MANIFEST).write_text(
+                "\n".join([MANIFEST_HEADER, *sorted(f.dest_path for f in files)]) + "\n", encoding="utf-8")
+            old_files = read_manifest(out) or frozenset()
+            changed += len(old_files - {f.dest_path for f in files})
+            _swap(staging, out)
+        finally:
+            shutil.rmtree(staging, ignore_errors=True)  # after the swap, it holds the previous output
     return changed
+
+
+@contextlib.contextmanager
+def _locked(out: Path) -> Iterator[None]:
+    """Hold the lock of an output folder: a second build into it waits until the first is done."""
+    try:
+        import fcntl
+    except ImportError:  # not on a POSIX system: builds are not serialized
+        yield
+        return
+    with (out.parent / f".{out.name}.lock").open("a") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+def _remove_leftovers(out: Path) -> None:
+    """Remove the staging and retired folders that killed builds left beside `out`."""
+    for pattern in (f".{out.name}.new-*", f".{out.name}.old-*"):
+        for leftover in out.parent.glob(pattern):
+            if leftover.is_dir() and not leftover.is_symlink():
+                shutil.rmtree(leftover, ignore_errors=True)
 
 
 def _place(out: Path, staging: Path, file: OutputFile) -> int:
@@ -62,7 +146,8 @@ def _place(out: Path, staging: Path, file: OutputFile) -> int:
     target = staging / file.dest_path
     target.parent.mkdir(parents=True, exist_ok=True)
     old = out / file.dest_path
-    if old.is_file() and not old.is_symlink() and old.read_bytes() == file.data:
+    unchanged = old.is_file() and not old.is_symlink() and old.stat().st_size == len(file.data)
+    if unchanged and old.read_bytes() == file.data:
         try:
             os.link(old, target)
         except OSError:
@@ -73,12 +158,32 @@ def _place(out: Path, staging: Path, file: OutputFile) -> int:
 
 
 def _swap(staging: Path, out: Path) -> None:
-    """Move the finished staging tree into place, then delete the previous output."""
+    """Put the finished staging tree at `out`; afterwards `staging` holds the previous output, if any."""
     if not out.exists():
-        staging.replace(out)
+        staging.rename(out)
+        return
+    if _exchange(staging, out):
         return
     retired = Path(tempfile.mkdtemp(prefix=f".{out.name}.old-", dir=out.parent))
     retired.rmdir()
-    out.replace(retired)
-    staging.replace(out)
-    shutil.rmtree(retired, ignore_errors=True)
+    out.rename(retired)  # without an atomic exchange, `out` is missing until the next line
+    staging.rename(out)
+    retired.rename(staging)
+
+
+def _exchange(first: Path, second: Path) -> bool:
+    """Exchange two folders in one atomic step; return False where the system cannot."""
+    if not sys.platform.startswith("linux"):
+        return False
+    libc = ctypes.CDLL(None, use_errno=True)
+    renameat2 = getattr(libc, "renameat2", None)
+    if renameat2 is None:
+        return False
+    renameat2.argtypes = (ctypes.c_int, ctypes.c_char_p, ctypes.c_int, ctypes.c_char_p, ctypes.c_uint)
+    at_fdcwd, rename_exchange = -100, 2
+    if renameat2(at_fdcwd, os.fsencode(first), at_fdcwd, os.fsencode(second), rename_exchange) == 0:
+        return True
+    code = ctypes.get_errno()
+    if code in (errno.EINVAL, errno.ENOSYS, errno.EOPNOTSUPP):
+        return False
+    raise OSError(code, os.strerror(code), str(second))

@@ -177,5 +177,5 @@ def test_symlink_outside_the_project_is_refused(make_project: MakeProject, tmp_p
     (root / "content/pages/secret.en.md").symlink_to(secret)
     result = compile_site(read_project(root), None, BuildCache())
     assert "content/pages/secret.en.md: symbolic link points outside the project "\
-           "(copy the file into the project instead)" in [str(p) for p in result.problems]
+           "(copy what it points to into the project instead)" in [str(p) for p in result.problems]
     assert not result.ok

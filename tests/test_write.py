@@ -8,11 +8,13 @@ from pathlib import Path
 import pytest
 
 from sitegen.model import OutputFile
-from sitegen.write import unsafe_destinations, unsafe_output, write_output
+from sitegen.write import MANIFEST, unsafe_destinations, unsafe_output, write_output
 
 
 def tree(root: Path) -> dict[str, bytes]:
-    return {p.relative_to(root).as_posix(): p.read_bytes() for p in sorted(root.rglob("*")) if p.is_file()}
+    """Return the built files below `root`, without the manifest."""
+    return {p.relative_to(root).as_posix(): p.read_bytes() for p in sorted(root.rglob("*"))
+            if p.is_file() and p.name != MANIFEST}
 
 
 def test_replaces_the_tree_and_keeps_unchanged_files(tmp_path: Path) -> None:
@@ -25,7 +27,7 @@ def test_replaces_the_tree_and_keeps_unchanged_files(tmp_path: Path) -> None:
     assert tree(out) == {"a/index.html": b"A", "b.css": b"B2"}
     assert (out / "a/index.html").stat().st_mtime == 1  # the unchanged file is the same file
     assert (out / "a/index.html").stat().st_ino == inode
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["out"]  # no staging or retired folders left
+    assert sorted(p.name for p in tmp_path.iterdir()) == [".out.lock", "out"]  # no staging or retired folders
     assert oct(out.stat().st_mode & 0o777) == "0o755"
 
 
@@ -47,7 +49,7 @@ def test_a_failure_while_writing_leaves_the_previous_output(tmp_path: Path, monk
         write_output(out, [OutputFile("index.html", b"new"), OutputFile("en/index.html", b"new en"),
                            OutputFile("fr/index.html", b"new fr")])
     assert tree(out) == before
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["out"]
+    assert sorted(p.name for p in tmp_path.iterdir()) == [".out.lock", "out"]
 
 
 def test_unsafe_output_folders(tmp_path: Path) -> None:
@@ -61,7 +63,47 @@ def test_unsafe_output_folders(tmp_path: Path) -> None:
     assert unsafe_output(tmp_path / "elsewhere", root) is None
     (tmp_path / "documents").mkdir()
     (tmp_path / "documents/letter.txt").write_text("dear")
-    assert "not empty" in (unsafe_output(tmp_path / "documents", root) or "")
+    assert "did not build" in (unsafe_output(tmp_path / "documents", root) or "")
+    (tmp_path / "documents/index.html").write_text("<p>my blog</p>")  # an index.html is no proof of ours
+    assert "did not build" in (unsafe_output(tmp_path / "documents", root) or "")
+
+
+def test_only_a_folder_this_tool_built_is_replaced(tmp_path: Path) -> None:
+    root, out = tmp_path / "project", tmp_path / "out"
+    (root / "content").mkdir(parents=True)
+    write_output(out, [OutputFile("index.html", b"site")])
+    assert (out / MANIFEST).read_text().split("\n")[1:] == ["index.html", ""]
+    assert unsafe_output(out, root) is None
+    (out / "notes.txt").write_text("mine")
+    assert "notes.txt was not written by careers-site" in (unsafe_output(out, root) or "")
+
+
+def test_an_output_path_that_is_a_file_is_refused(tmp_path: Path) -> None:
+    root = tmp_path / "project"
+    (root / "content").mkdir(parents=True)
+    (tmp_path / "report.pdf").write_bytes(b"%PDF")
+    assert "is a file, not a folder" in (unsafe_output(tmp_path / "report.pdf", root) or "")
+
+
+def test_a_symbolic_link_output_is_written_through(tmp_path: Path) -> None:
+    root, target, link = tmp_path / "project", tmp_path / "www", tmp_path / "dist"
+    (root / "content").mkdir(parents=True)
+    target.mkdir()
+    link.symlink_to(target)
+    assert unsafe_output(link, root) is None
+    write_output(link, [OutputFile("index.html", b"new")])
+    assert link.is_symlink() and (target / "index.html").read_bytes() == b"new"
+    (tmp_path / "nowhere").symlink_to(tmp_path / "missing")
+    assert "symbolic link to nothing" in (unsafe_output(tmp_path / "nowhere", root) or "")
+
+
+def test_leftovers_of_killed_builds_are_removed(tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    write_output(out, [OutputFile("index.html", b"v1")])
+    for name in (".out.new-abc", ".out.old-def"):
+        (tmp_path / name / "big").mkdir(parents=True)
+    write_output(out, [OutputFile("index.html", b"v2")])
+    assert sorted(p.name for p in tmp_path.iterdir()) == [".out.lock", "out"]
 
 
 @pytest.mark.parametrize("dest", ["../x.html", "/etc/x", "a/../../x", "a//b", "a\\..\\b", ""])
