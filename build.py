@@ -21,11 +21,31 @@ BUG_HINT = ("this is a bug in careers-site, not in your content: please open an 
 def iso_date(text: str) -> str:
     """Return a YYYY-MM-DD date given on the command line, or raise a usage error."""
     import datetime as dt
+    import re
 
     try:
+        if not re.fullmatch(r"[0-9]{4}-[0-9]{2}-[0-9]{2}", text):
+            raise ValueError(text)
         dt.date.fromisoformat(text)
     except ValueError:
         raise argparse.ArgumentTypeError(f"'{text}' is not a date in the form YYYY-MM-DD") from None
+    return text
+
+
+def port_number(text: str) -> int:
+    """Return a TCP port from 1 to 65535, or raise a usage error."""
+    if not (text.isascii() and text.isdigit() and 1 <= int(text[:6]) <= 65535):
+        raise argparse.ArgumentTypeError(f"'{text}' is not a port number from 1 to 65535")
+    return int(text)
+
+
+def base_url(text: str) -> str:
+    """Return a usable base URL, or raise a usage error that says what is wrong with it."""
+    from sitegen.config import base_url_problem
+
+    reason = base_url_problem(text)
+    if reason:
+        raise argparse.ArgumentTypeError(f"'{text}' is not usable: {reason}")
     return text
 
 
@@ -41,14 +61,14 @@ def make_parser() -> argparse.ArgumentParser:
     commands = parser.add_subparsers(dest="command", required=True)
     build = commands.add_parser("build", help="build the site into an output folder")
     build.add_argument("--out", default="dist", type=Path, help="output folder (default: dist)")
-    build.add_argument("--base-url", help="absolute URL the site is served from (overrides _site.yaml)")
+    build.add_argument("--base-url", type=base_url, help="absolute URL the site is served from (overrides _site.yaml)")
     build.add_argument("--strict", action="store_true", help="treat warnings (e.g. missing translations) as errors")
     build.add_argument("--today", type=iso_date, help=TODAY_HELP)
     build.add_argument("--no-cache", action="store_true",
                        help="do not read or write the build cache in the user's cache folder")
     serve = commands.add_parser("serve", help="build, serve, rebuild on change and reload the browser")
     serve.add_argument("--host", default="127.0.0.1", help="address to listen on (default: 127.0.0.1)")
-    serve.add_argument("--port", default=8000, type=int, help="port to listen on (default: 8000)")
+    serve.add_argument("--port", default=8000, type=port_number, help="port to listen on (default: 8000)")
     serve.add_argument("--out", type=Path, help="output folder (default: a temporary folder)")
     serve.add_argument("--today", type=iso_date, help=TODAY_HELP)
     check = commands.add_parser("check", help="validate everything without writing output")
@@ -124,8 +144,12 @@ def run_serve(args: argparse.Namespace) -> int:
         else:
             print("build failed; the preview shows the problems until they are fixed", file=sys.stderr, flush=True)
 
-    print(f"serving on http://{args.host}:{args.port}/ (Ctrl+C to stop)", flush=True)
-    serve(args.project, args.host, args.port, args.out, report, args.today)
+    from sitegen.serve import preview_url
+
+    def started() -> None:
+        print(f"serving on {preview_url(args.host, args.port)} (Ctrl+C to stop)", flush=True)
+
+    serve(args.project, args.host, args.port, args.out, report, args.today, started)
     return 0
 
 
@@ -214,17 +238,34 @@ def run_new(args: argparse.Namespace) -> int:
     return 0
 
 
+def environment_error(exc: OSError) -> str:
+    """Return one line for a failure of the file system or the network: what failed and where."""
+    where = f": {exc.filename}" if exc.filename else ""
+    return f"{exc.strerror or exc}{where} (the previous output, if any, is unchanged)"
+
+
 COMMANDS = {"build": run_build, "serve": run_serve, "check": run_check, "new": run_new,
             "translations": run_translations}
 
 
 def main(argv: list[str] | None = None) -> int:
-    """Run the command line; return the exit code (0 ok, 1 content problems, 2 usage)."""
+    """Run the command line; return the exit code (0 ok, 1 content or environment problems, 2 usage)."""
+    for stream in (sys.stdout, sys.stderr):
+        if hasattr(stream, "reconfigure"):
+            stream.reconfigure(errors="backslashreplace")
     args = make_parser().parse_args(argv)
+    from sitegen.model import SetupError
+
     try:
         return COMMANDS[args.command](args)
     except KeyboardInterrupt:
         return 130
+    except SetupError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+    except OSError as exc:
+        print(f"error: {environment_error(exc)}", file=sys.stderr)
+        return 1
     except Exception:
         traceback.print_exc()
         print(f"internal error: {BUG_HINT}", file=sys.stderr)

@@ -8,6 +8,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from typing import Any
 
+from .ids import scoped_ids
 from .items import make_facts, make_people, make_steps
 from .jobs import Minimums, is_closed, posting_advice
 from .links import rebase
@@ -140,13 +141,20 @@ def empty_site(config: SiteConfig, strings: Mapping[str, Mapping[str, str]]) -> 
 
 def assemble_site(
     parsed: tuple[Parsed, ...], config: SiteConfig, strings: Mapping[str, Mapping[str, str]],
-    today: dt.date, minimums: Minimums | None = None,
+    today: dt.date, minimums: Minimums | None = None, template_ids: frozenset[str] = frozenset(),
 ) -> tuple[Site, list[Problem]]:
-    """Return the site to render: pages in every language, postings, people, steps."""
+    """Return the site to render: pages in every language, postings, people, steps.
+
+    Ids in texts never take an id that templates write (`template_ids`, and the keys of people and
+    steps, which templates use as ids).
+    """
     content, problems = group_content(parsed, config)
     problems.extend(status_problems(list(content.statuses)))
-    people = {lang: make_people(content.facts, content.texts, lang, config.base_path) for lang in config.lang_codes}
-    steps = {lang: make_steps(content.facts, content.texts, lang, config.base_path) for lang in config.lang_codes}
+    reserved = template_ids | {key.split("/", 1)[1] for key in content.facts}
+    people = {lang: make_people(content.facts, content.texts, lang, config.base_path, reserved)
+              for lang in config.lang_codes}
+    steps = {lang: make_steps(content.facts, content.texts, lang, config.base_path, reserved)
+             for lang in config.lang_codes}
     pages: list[Page] = []
     postings: dict[str, list[Posting]] = {lang: [] for lang in config.lang_codes}
     for key, by_lang in sorted(content.texts.items()):
@@ -164,7 +172,7 @@ def assemble_site(
         for lang, text in sorted(by_lang.items()):
             if text.data is None:
                 continue
-            page = _make_page(config, lang, key, text, facts, people[lang], steps[lang], today)
+            page = _make_page(config, lang, key, text, facts, people[lang], steps[lang], today, reserved)
             pages.append(page)
             if page.posting and not page.posting.closed:
                 postings[lang].append(page.posting)
@@ -181,11 +189,12 @@ def assemble_site(
 
 def _make_page(
     config: SiteConfig, lang: str, key: str, text: Parsed, facts: PostingFacts | None,
-    people: tuple[Person, ...], steps: tuple[Step, ...], today: dt.date,
+    people: tuple[Person, ...], steps: tuple[Step, ...], today: dt.date, reserved: frozenset[str] = frozenset(),
 ) -> Page:
     """Return the page for one text; a posting page carries its posting."""
     assert text.data is not None and text.file.lang is not None
     meta, text_lang = text.data.value, text.file.lang
+    html = scoped_ids(rebase(text.html, config.base_path), reserved)
     url = page_url(config, lang, key, meta.get("slug") or text.file.stem)
     posting = None
     if facts is not None:
@@ -193,14 +202,14 @@ def _make_page(
         steps_by_key = {s.key: s for s in steps}
         posting = Posting(
             facts=facts, lang=lang, title=meta["title"], description=meta["description"],
-            html=rebase(text.html, config.base_path), url=url, text_lang=text_lang, closed=is_closed(facts, today),
+            html=html, url=url, text_lang=text_lang, closed=is_closed(facts, today),
             people=tuple(by_key[k] for k in facts.people if k in by_key),
             steps=tuple(steps_by_key[k] for k in facts.process if k in steps_by_key),
         )
     template = "posting.html" if posting else f"{meta.get('layout', 'home' if key == HOME_KEY else 'page')}.html"
     return Page(
         key=key, lang=lang, template=template, url=url, dest_path=dest_for(config, url),
-        title=meta["title"], description=meta["description"], html=rebase(text.html, config.base_path),
+        title=meta["title"], description=meta["description"], html=html,
         src_path=text.file.src_path, posting=posting, text_lang=text_lang, updated=_updated(meta, facts),
     )
 

@@ -7,6 +7,7 @@ from collections.abc import Iterator, Mapping
 from typing import Any
 
 from .i18n import parse_month
+from .ids import scoped_ids
 from .links import rebase
 from .model import Location, MonthRange, Pay, Person, PostingFacts, Problem, Step, YamlData
 from .parse import Parsed
@@ -85,12 +86,14 @@ def _localized(
             yield key.split("/", 1)[1], item.data.value, text.data.value, text
 
 
-def make_people(facts_of: Mapping[str, Parsed], texts: Texts, lang: str, base_path: str = "/") -> tuple[Person, ...]:
-    """Return the team in one language, ordered by `order`, then name."""
+def make_people(facts_of: Mapping[str, Parsed], texts: Texts, lang: str, base_path: str = "/",
+                reserved: frozenset[str] = frozenset()) -> tuple[Person, ...]:
+    """Return the team in one language, ordered by `order`, then name; ids in texts carry the person's key."""
     people = [
         (raw.get("order", 0), raw["name"], Person(
             key=name, lang=lang, name=raw["name"], initials=initials(raw["name"]), role=meta["role"],
-            intro_html=rebase(text.html, base_path), photo=raw.get("photo"), photo_alt=meta.get("photo_alt"),
+            intro_html=scoped_ids(rebase(text.html, base_path), reserved, name), photo=raw.get("photo"),
+            photo_alt=meta.get("photo_alt"),
             text_lang=text.file.lang or lang,
         ))
         for name, raw, meta, text in _localized(facts_of, texts, lang, "people")
@@ -104,11 +107,12 @@ def initials(name: str) -> str:
     return "".join(w[0].upper() for w in words[:2]) or "?"
 
 
-def make_steps(facts_of: Mapping[str, Parsed], texts: Texts, lang: str, base_path: str = "/") -> tuple[Step, ...]:
-    """Return the hiring steps in one language, ordered by `order`, then key."""
+def make_steps(facts_of: Mapping[str, Parsed], texts: Texts, lang: str, base_path: str = "/",
+               reserved: frozenset[str] = frozenset()) -> tuple[Step, ...]:
+    """Return the hiring steps in one language, ordered by `order`, then key; ids in texts carry the step's key."""
     steps = [
         Step(name, lang, raw["order"], raw["duration_minutes"], raw["format"], meta["title"], meta["with"],
-             rebase(text.html, base_path), text.file.lang or lang)
+             scoped_ids(rebase(text.html, base_path), reserved, name), text.file.lang or lang)
         for name, raw, meta, text in _localized(facts_of, texts, lang, "process")
     ]
     return tuple(sorted(steps, key=lambda s: (s.order, s.key)))

@@ -7,7 +7,13 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
+from .characters import printable
+
 Severity = Literal["error", "warning", "notice"]
+
+
+class SetupError(Exception):
+    """A problem with the command line or the environment, not with content: printed as one line, exit 1."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -32,7 +38,7 @@ class Problem:
             if self.column is not None:
                 where += f":{self.column}"
         text = f"{where}: {self.message}" if self.severity == "error" else f"{where}: {self.severity}: {self.message}"
-        return f"{text} ({self.hint})" if self.hint else text
+        return printable(f"{text} ({self.hint})" if self.hint else text)
 
 
 @dataclass(frozen=True, slots=True)

@@ -12,11 +12,13 @@ from pathlib import Path
 import jinja2
 
 from .assemble import assemble_site
+from .characters import printable
 from .config import make_config
 from .i18n import check_catalogues
+from .ids import template_ids
 from .jobs import Minimums, load_minimums
 from .links import site_link_problems
-from .model import BuildResult, Problem, Project, Site, SiteConfig, YamlData
+from .model import BuildResult, Problem, Project, SetupError, Site, SiteConfig, YamlData
 from .parse import LazyConverter, ParseCache, Parsed, parse_cached
 from .render import (
     StringKeys,
@@ -132,10 +134,18 @@ def build_date(explicit: str | None = None) -> dt.date:
     """
     if explicit:
         return dt.date.fromisoformat(explicit)
-    epoch = os.environ.get("SOURCE_DATE_EPOCH")
-    if epoch:
+    epoch = os.environ.get("SOURCE_DATE_EPOCH", "")
+    if not epoch:
+        return dt.date.today()
+    if not epoch.isascii() or not epoch.isdigit():
+        raise SetupError(f"SOURCE_DATE_EPOCH must be a whole number of seconds since 1970-01-01 UTC "
+                         f"(it is '{printable(epoch[:40])}')")
+    try:
+        if len(epoch) > 12:
+            raise ValueError(epoch)
         return dt.datetime.fromtimestamp(int(epoch), dt.UTC).date()
-    return dt.date.today()
+    except (OverflowError, ValueError, OSError):
+        raise SetupError(f"SOURCE_DATE_EPOCH is too large to be a date (it is '{epoch[:40]}')") from None
 
 
 def _compile(project: Project, base_url: str | None, cache: BuildCache, check_only: bool,
@@ -148,7 +158,8 @@ def _compile(project: Project, base_url: str | None, cache: BuildCache, check_on
     strings = {lang: strings_of(doc) for lang, (_, doc) in loaded.catalogues.items()}
     if cache.minimums is None:
         cache.minimums = load_minimums()
-    site, assembly_problems = assemble_site(loaded.parsed, config, strings, today, cache.minimums)
+    reserved = template_ids(t.data.decode("utf-8", "replace") for t in project.templates)
+    site, assembly_problems = assemble_site(loaded.parsed, config, strings, today, cache.minimums, reserved)
     problems.extend(assembly_problems)
     problems.extend(link_problems(site, loaded.parsed, project))
     env = make_environment(project, cache.templates)

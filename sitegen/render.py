@@ -12,6 +12,7 @@ import jinja2
 from .context import Helpers, page_context, root_context
 from .feeds import render_feeds, render_robots
 from .i18n import FILTERS, MissingString, make_formatters
+from .ids import duplicate_ids
 from .model import OutputFile, Problem, Project, Site
 from .sitemap import render_sitemap
 from .typography import typeset
@@ -160,6 +161,10 @@ def _render_into(
         return  # reported once by check_templates
     except Exception as exc:  # a template bug must become a problem, not a traceback
         problems.append(_template_problem(exc, origin))
+        return
+    if dest.endswith(".html") and (repeated := duplicate_ids(html)):
+        problems.append(Problem(origin, None, f"{dest} has the id '{repeated[0]}' more than once",
+                                "rename the heading, or the id given to it in the text"))
         return
     if polish and dest.endswith(".html"):
         html = typeset(html)

@@ -7,8 +7,11 @@ them brings the site back.
 
 from __future__ import annotations
 
+import errno
 import html
 import mimetypes
+import signal
+import socket
 import tempfile
 import time
 from collections.abc import Callable, Iterable
@@ -17,7 +20,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import unquote
 
-from .model import BuildResult, Problem
+from .model import BuildResult, Problem, SetupError
 from .pipeline import BuildCache, build, build_date
 
 WATCHED = ("content", "templates", "assets")
@@ -72,17 +75,25 @@ def make_app(preview: Preview) -> Callable[[dict[str, Any], StartResponse], Iter
     return app
 
 
+MAX_URL_PATH = 2048
+
+
 def find_file(out: Path, url_path: str) -> tuple[str, Path | None]:
     """Return the HTTP status and the file for a URL path, never outside `out`; 404.html when missing."""
     root = out.resolve()
-    relative = unquote(url_path).lstrip("/")
-    target = (root / relative).resolve()
-    if target.is_dir():
-        target = target / "index.html"
-    if root in target.parents and target.is_file():
-        return "200 OK", target
     missing = root / "404.html"
-    return "404 Not Found", missing if missing.is_file() else None
+    not_found = "404 Not Found", missing if missing.is_file() else None
+    relative = unquote(url_path).lstrip("/")
+    if len(relative) > MAX_URL_PATH or "\0" in relative or "\\" in relative:
+        return not_found
+    try:
+        target = (root / relative).resolve()
+        if target.is_dir():
+            target = target / "index.html"
+        found = root in target.parents and target.is_file()
+    except (OSError, ValueError):  # a name too long for the file system, a loop, …
+        return not_found
+    return ("200 OK", target) if found else not_found
 
 
 def error_page(problems: Iterable[Problem]) -> str:
@@ -133,20 +144,69 @@ code {{ font: 0.95rem/1.4 ui-monospace, monospace; overflow-wrap: anywhere; }}
 """
 
 
+def check_address(host: str, port: int) -> None:
+    """Raise SetupError, with what to do, when the server could not listen on host:port."""
+    try:
+        family, kind, proto, _, address = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)[0]
+    except (socket.gaierror, UnicodeError):
+        raise SetupError(f"cannot serve on '{host}': the host name does not resolve; use --host 127.0.0.1") from None
+    with socket.socket(family, kind, proto) as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            probe.bind(address)
+        except OSError as exc:
+            raise SetupError(_bind_failure(exc, host, port)) from None
+
+
+def _bind_failure(exc: OSError, host: str, port: int) -> str:
+    """Return what a failure to listen means, and what to do."""
+    if exc.errno == errno.EADDRINUSE:
+        return f"port {port} is busy (is another serve running?); stop it or use --port {port % 65535 + 1}"
+    if exc.errno == errno.EACCES:
+        return f"port {port} needs administrator rights; use a port above 1023, e.g. --port 8000"
+    if exc.errno == errno.EADDRNOTAVAIL:
+        return f"'{host}' is not an address of this machine; use --host 127.0.0.1"
+    return f"cannot serve on {host}:{port}: {exc.strerror}"
+
+
+def preview_url(host: str, port: int) -> str:
+    """Return the address the preview is served at, with an IPv6 host in brackets."""
+    return f"http://[{host}]:{port}/" if ":" in host else f"http://{host}:{port}/"
+
+
 def serve(
     root: Path, host: str, port: int, out: Path | None, report: Report, today: str | None = None,
+    started: Callable[[], None] = lambda: None,
 ) -> None:
-    """Build, serve on host:port, rebuild on every change and reload browsers."""
+    """Build, serve on host:port, rebuild on every change and reload browsers, until stopped.
+
+    Ctrl+C, SIGTERM and SIGHUP all stop it the same way: the temporary preview folder is removed.
+    """
     from livereload import Server
     from livereload.handlers import LiveReloadHandler
 
+    check_address(host, port)
     # livereload drops a reload that comes within 3 s of the previous one; every rebuild must show.
     LiveReloadHandler.DEFAULT_RELOAD_TIME = 0
-    with tempfile.TemporaryDirectory(prefix="careers-site-") as scratch:
-        preview = Preview(out or Path(scratch) / "site")
-        rebuild = make_rebuilder(root, preview, f"http://{host}:{port}/", report, today)
-        rebuild()
-        server = Server(make_app(preview))
-        for folder in WATCHED:
-            server.watch(str(root / folder), rebuild)
-        server.serve(host=host, port=port, restart_delay=0, debug=False)
+    previous = {sig: signal.signal(sig, _interrupt) for sig in (signal.SIGTERM, signal.SIGHUP)}
+    try:
+        with tempfile.TemporaryDirectory(prefix="careers-site-") as scratch:
+            preview = Preview(out or Path(scratch) / "site")
+            rebuild = make_rebuilder(root, preview, preview_url(host, port), report, today)
+            rebuild()
+            server = Server(make_app(preview))
+            for folder in WATCHED:
+                server.watch(str(root / folder), rebuild)
+            started()
+            try:
+                server.serve(host=host, port=port, restart_delay=0, debug=False)
+            except OSError as exc:
+                raise SetupError(_bind_failure(exc, host, port)) from None
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+
+
+def _interrupt(signum: int, frame: object) -> None:
+    """Stop the server as Ctrl+C does, so that everything is cleaned up."""
+    raise KeyboardInterrupt

@@ -1,0 +1,45 @@
+"""Site stage: element ids of content that never collide with each other or with the templates' ids."""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from collections.abc import Iterable
+
+ID_ATTR = re.compile(r'(\sid=")([^"]*)(")')
+FRAGMENT_LINK = re.compile(r'(\shref="#)([^"]*)(")')
+STATIC_ID = re.compile(r"""\bid\s*=\s*["']([^"'{}]+)["']""")
+
+
+def template_ids(templates: Iterable[str]) -> frozenset[str]:
+    """Return the ids that templates write literally (`id="main"`)."""
+    return frozenset(found for text in templates for found in STATIC_ID.findall(text))
+
+
+def scoped_ids(html: str, reserved: frozenset[str], prefix: str = "") -> str:
+    """Return content HTML whose ids carry `prefix` and avoid `reserved`; its '#id' links follow them."""
+    names = ID_ATTR.findall(html)
+    if not names:
+        return html
+    renamed: dict[str, str] = {}
+    taken = set(reserved)
+    for _, name, _ in names:
+        if name in renamed:
+            continue
+        wanted = f"{prefix}-{name}" if prefix else name
+        new, number = wanted, 1
+        while new in taken:
+            number += 1
+            new = f"{wanted}-{number}"
+        renamed[name] = new
+        taken.add(new)
+    if all(old == new for old, new in renamed.items()):
+        return html
+    html = ID_ATTR.sub(lambda m: m.group(1) + renamed[m.group(2)] + m.group(3), html)
+    return FRAGMENT_LINK.sub(lambda m: m.group(1) + renamed.get(m.group(2), m.group(2)) + m.group(3), html)
+
+
+def duplicate_ids(html: str) -> list[str]:
+    """Return the ids that appear more than once in a page, in sorted order."""
+    counts = Counter(match.group(2) for match in ID_ATTR.finditer(html))
+    return sorted(name for name, count in counts.items() if count > 1)
