@@ -6,6 +6,7 @@ import bisect
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
+from html import escape as html_escape
 from html.parser import HTMLParser
 from urllib.parse import urljoin, urlsplit
 
@@ -102,7 +103,8 @@ def _suggest_page(path: str, known: frozenset[str]) -> str:
 
 def rebase(html: str, base_path: str) -> str:
     """Return content HTML whose site-root links ('/en/team/') carry the base path ('/careers/en/team/')."""
-    return html if base_path == "/" else ROOT_LINK.sub(lambda m: m.group(1) + base_path, html)
+    escaped = html_escape(base_path)
+    return html if base_path == "/" else ROOT_LINK.sub(lambda m: m.group(1) + escaped, html)
 
 
 def site_link_problems(

@@ -5,6 +5,7 @@ from __future__ import annotations
 import errno
 import hashlib
 import os
+import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
@@ -15,6 +16,8 @@ from .slugs import MAX_SLUG, is_slug, slugify
 COLLECTIONS = ("pages", "jobs", "people", "process")
 FACTS_COLLECTIONS = ("jobs", "people", "process")
 SITE_FILE = "content/_site.yaml"
+
+ASSET_NAME = re.compile(r"^assets(?:/[A-Za-z0-9_-][A-Za-z0-9._-]*)+$")
 
 Kind = Literal["site", "strings", "facts", "text"]
 
@@ -38,11 +41,15 @@ class ContentFile:
 def read_project(root: Path) -> Project:
     """Return every file below content/, templates/ and assets/, sorted by path."""
     trees = {folder: _read_tree(root, folder) for folder in ("content", "templates", "assets")}
+    assets = tuple(a for a in trees["assets"][0] if ASSET_NAME.match(a.src_path))
+    named = [Problem(a.src_path, None, "asset name has characters that addresses must escape",
+                     "rename it with letters, digits, '.', '-' and '_' only")
+             for a in trees["assets"][0] if not ASSET_NAME.match(a.src_path)]
     return Project(
         content=trees["content"][0],
         templates=trees["templates"][0],
-        assets=trees["assets"][0],
-        problems=tuple(p for _, problems in trees.values() for p in problems),
+        assets=assets,
+        problems=(*(p for _, problems in trees.values() for p in problems), *named),
     )
 
 

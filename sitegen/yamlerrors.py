@@ -84,10 +84,13 @@ def _broken_quote(line: str) -> tuple[int, str, str] | None:
             continue
         if char == quote:
             rest = line[index + 1:].strip()
-            if quote == "'" and rest and not rest.startswith("#"):
+            if not rest or rest.startswith("#"):
+                return None
+            if quote == "'":
                 return (index + 1, "YAML syntax error: an apostrophe ends the quoted text early",
                         "inside '…' write an apostrophe twice ('It''s'), or quote the text with \"…\"")
-            return None
+            return (index + 1, "YAML syntax error: a quote ends the quoted text early",
+                    "inside \"…\" write a quote as \\\", or quote the text with '…'")
         index += 1
     if quote == '"':
         return start + 1, "YAML syntax error: the quote is never closed", \
