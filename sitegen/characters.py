@@ -5,7 +5,8 @@ from __future__ import annotations
 import re
 
 # C0 controls but tab and newline, DEL, C1 controls, lone surrogates and the two noncharacters XML refuses.
-FORBIDDEN = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\ud800-\udfff\ufffe\uffff]")
+# Also U+2028 and U+2029, which YAML reads as line breaks and editors do not show.
+FORBIDDEN = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u2028\u2029\ud800-\udfff\ufffe\uffff]")
 # Bidirectional embeddings, overrides and isolates: they can make text read differently from how it is stored.
 BIDI = re.compile("[\u202a-\u202e\u2066-\u2069]")
 
@@ -16,7 +17,8 @@ def forbidden_character(text: str) -> tuple[int, str] | None:
     if found is None:
         return None
     code = ord(found.group(0))
-    kind = "a lone surrogate" if 0xD800 <= code <= 0xDFFF else "a control character"
+    kind = "a lone surrogate" if 0xD800 <= code <= 0xDFFF else \
+        "a line separator" if code in (0x2028, 0x2029) else "a control character"
     return found.start(), f"{kind} (U+{code:04X})"
 
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from typing import TYPE_CHECKING
 
-from .characters import bidi_character, forbidden_character
+from .characters import bidi_character
 from .model import Problem
 
 if TYPE_CHECKING:
@@ -118,12 +118,9 @@ def structure_problems(body: str, first_line: int, src_path: str) -> list[Proble
 
 
 def _character_problems(body: str, first_line: int, src_path: str) -> list[Problem]:
-    """Return an error for each line with a character no page may contain, a warning for bidi controls."""
+    """Return a warning for each line with a bidirectional control character (`parse` refuses worse ones)."""
     problems = []
     for index, line in enumerate(body.split("\n")):
-        if (bad := forbidden_character(line)) is not None:
-            problems.append(Problem(src_path, first_line + index, f"the text contains {bad[1]}", "remove it",
-                                    bad[0] + 1))
         if (bidi := bidi_character(line)) is not None:
             problems.append(Problem(src_path, first_line + index,
                                     f"the text contains a bidirectional control character ({bidi[1]})",

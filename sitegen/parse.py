@@ -7,6 +7,7 @@ from collections.abc import Callable, MutableMapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from .characters import forbidden_character
 from .frontmatter import parse_front_matter
 from .links import Link, extract_links
 from .markdown import convert_markdown, make_converter, sanitize, structure_problems
@@ -101,6 +102,11 @@ def parse_file(
         problem = Problem(file.src_path, line, "file is not valid UTF-8", "save it with the UTF-8 encoding", column)
         return Parsed(file, None, "", (problem,))
     text = text.removeprefix("\ufeff").replace("\r\n", "\n").replace("\r", "\n")
+    if (bad := forbidden_character(text)) is not None:
+        line = text.count("\n", 0, bad[0]) + 1
+        column = bad[0] - (text.rfind("\n", 0, bad[0]) + 1) + 1
+        problem = Problem(file.src_path, line, f"the file contains {bad[1]}", "remove it", column)
+        return Parsed(file, None, "", (problem,))
     body, body_line = "", 1
     if file.kind == "text":
         data, body, problems = parse_front_matter(text, file.src_path)

@@ -12,7 +12,6 @@ from pathlib import Path
 import jinja2
 
 from .assemble import assemble_site
-from .characters import printable
 from .config import make_config
 from .i18n import check_catalogues
 from .ids import template_ids
@@ -139,13 +138,13 @@ def build_date(explicit: str | None = None) -> dt.date:
         return dt.date.today()
     if not epoch.isascii() or not epoch.isdigit():
         raise SetupError(f"SOURCE_DATE_EPOCH must be a whole number of seconds since 1970-01-01 UTC "
-                         f"(it is '{printable(epoch[:40])}')")
+                         f"(it is {epoch[:40]!r})")
     try:
         if len(epoch) > 12:
             raise ValueError(epoch)
         return dt.datetime.fromtimestamp(int(epoch), dt.UTC).date()
     except (OverflowError, ValueError, OSError):
-        raise SetupError(f"SOURCE_DATE_EPOCH is too large to be a date (it is '{epoch[:40]}')") from None
+        raise SetupError(f"SOURCE_DATE_EPOCH is too large to be a date (it is {epoch[:40]!r})") from None
 
 
 def _compile(project: Project, base_url: str | None, cache: BuildCache, check_only: bool,

@@ -43,7 +43,7 @@ CONTENT: dict[str, tuple[dict[str, str], int, str]] = {
     "control_in_yaml": (facts("locality: Lyon", 'locality: "Ly\\x01on"'), 1,
                         f"{FACTS}:7:22: 'location.locality' contains a control character (U+0001)"),
     "control_in_markdown": (home(body="Hello\x0bworld"), 1,
-                            f"{HOME}:5:6: the text contains a control character (U+000B)"),
+                            f"{HOME}:5:6: the file contains a control character (U+000B)"),
     "nan": (facts("duration_months: 4", "hours_per_week: .nan"), 1,
             f"{FACTS}:5:17: 'hours_per_week' is not a finite number"),
     "infinity": (facts("duration_months: 4", "hours_per_week: -.inf"), 1,
