@@ -17,7 +17,7 @@ COLLECTIONS = ("pages", "jobs", "people", "process")
 FACTS_COLLECTIONS = ("jobs", "people", "process")
 SITE_FILE = "content/_site.yaml"
 
-ASSET_NAME = re.compile(r"^assets(?:/[A-Za-z0-9_-][A-Za-z0-9._-]*)+$")
+ASSET_NAME = re.compile(r"^assets(?:/[A-Za-z0-9_()-][A-Za-z0-9._()-]*)+$")
 
 Kind = Literal["site", "strings", "facts", "text"]
 
@@ -43,7 +43,7 @@ def read_project(root: Path) -> Project:
     trees = {folder: _read_tree(root, folder) for folder in ("content", "templates", "assets")}
     assets = tuple(a for a in trees["assets"][0] if ASSET_NAME.match(a.src_path))
     named = [Problem(a.src_path, None, "asset name has characters that addresses must escape",
-                     "rename it with letters, digits, '.', '-' and '_' only")
+                     "rename it with letters, digits, '.', '-', '_' and parentheses only")
              for a in trees["assets"][0] if not ASSET_NAME.match(a.src_path)]
     return Project(
         content=trees["content"][0],

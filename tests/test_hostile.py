@@ -4,6 +4,7 @@ never a file touched outside the output, and never a lost or missing output fold
 from __future__ import annotations
 
 import hashlib
+import re
 from pathlib import Path
 
 import pytest
@@ -69,6 +70,8 @@ CONTENT: dict[str, tuple[dict[str, str], int, str]] = {
                            f"{HOME}:4:8: YAML syntax error: the quote is never closed"),
     "text_after_a_quote": (home('extra: "a" b\n'), 1,
                            f"{HOME}:4:10: YAML syntax error: a quote ends the quoted text early"),
+    "cr_only_line_endings": ({HOME: "---\rtitle: Tiny home\rdescription: d\r---\rHello\r"}, 0, "built "),
+    "crlf_line_endings": ({HOME: "---\r\ntitle: Tiny home\r\ndescription: d\r\n---\r\nHello\r\n"}, 0, "built "),
     "bidi_is_a_warning": ({HOME: "---\ntitle: \"Tiny \u202ehome\"\ndescription: d\n---\nHi\n"}, 0,
                           f"{HOME}:2:8: warning: 'title' contains a bidirectional control character (U+202E)"),
 }
@@ -120,3 +123,41 @@ def test_an_alias_bomb_is_refused_before_it_is_expanded(make_project: MakeProjec
     result = compile_site(read_project(root), None, BuildCache(), check_only=True)
     assert {p.message for p in result.errors} == {"YAML anchors and aliases are not allowed"}
     assert len(result.errors) == 9 + 8 * 9  # each anchor and each alias, once: nothing was expanded
+
+
+def test_correct_markdown_builds_footnotes_and_balanced_parentheses(make_project: MakeProject, tmp_path: Path) -> None:
+    from tests.conftest import build_ok, soup
+
+    root = make_project(home(body="Read this[^1] and [the image](/assets/share_(1).png).\n\n[^1]: See the notes."))
+    (root / "assets/share_(1).png").write_bytes((root / "assets/share.png").read_bytes())
+    build_ok(root, tmp_path / "out")
+    page = soup(tmp_path / "out/en/index.html")
+    link = page.find("a", string="the image")
+    assert link is not None and re.fullmatch(r"/careers/assets/share_\(1\)\.[0-9a-f]{8}\.png", link["href"])
+    assert page.find("div", class_="footnote") is not None
+
+
+def test_a_broken_link_with_parentheses_is_named_whole(make_project: MakeProject) -> None:
+    from sitegen.pipeline import BuildCache, compile_site
+    from sitegen.sources import read_project
+
+    root = make_project(home(body="See [it](/en/missing_(x)/)."))
+    result = compile_site(read_project(root), None, BuildCache(), check_only=True)
+    assert [str(p).split(" (")[0] for p in result.errors] == [
+        f"{HOME}:5:10: link to '/en/missing_(x)/' leads nowhere on this site"]
+
+
+def test_no_built_page_has_a_duplicate_id(make_project: MakeProject, tmp_path: Path) -> None:
+    from collections import Counter
+
+    from tests.conftest import build_ok, soup
+
+    text = "## Main\n\nx\n\n## Open positions\n\n## Ada\n\n## Main\n\n<span id=\"facts-heading\">y</span>"
+    root = make_project({**home(body=text), "content/people/ada.en.md": "---\nrole: Lead\n---\n## Details\n\nHi",
+                         "content/process/call.en.md": "---\ntitle: Call\nwith: Ada\n---\n## Details\n\nHi"})
+    build_ok(root, tmp_path / "out")
+    for path in sorted((tmp_path / "out").rglob("*.html")):
+        ids = Counter(tag["id"] for tag in soup(path).find_all(id=True))
+        assert [name for name, count in ids.items() if count > 1] == [], path
+    home_ids = [tag["id"] for tag in soup(tmp_path / "out/en/index.html").find_all(id=True)]
+    assert {"main", "main-2", "main_1", "open-positions", "open-positions-2", "ada-2"} <= set(home_ids)
