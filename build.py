@@ -118,19 +118,17 @@ def run_build(args: argparse.Namespace) -> int:
 
 def disk_cache(project: Path) -> BuildCache:
     """Return a build cache primed from the user's cache folder for this project."""
-    from sitegen.cache import cache_folder, load_parsed, template_cache
+    from sitegen.cache import cache_folder, load_parsed
     from sitegen.pipeline import BuildCache
 
-    folder = cache_folder(project)
-    saved = load_parsed(folder)
-    return BuildCache(parsed=saved["parsed"], templates=template_cache(folder), string_keys=saved["string_keys"])
+    return BuildCache(parsed=load_parsed(cache_folder(project)))
 
 
 def save_cache(project: Path, cache: BuildCache) -> None:
     """Save what the build parsed, for the next build."""
     from sitegen.cache import cache_folder, save_parsed
 
-    save_parsed(cache_folder(project), {"parsed": dict(cache.parsed), "string_keys": cache.string_keys})
+    save_parsed(cache_folder(project), cache.parsed)
 
 
 def run_serve(args: argparse.Namespace) -> int:

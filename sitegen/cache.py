@@ -1,21 +1,32 @@
-"""The build cache on disk: parsed content by (path, content hash), and compiled templates.
+"""Load and write stages: the build cache on disk, parsed content by (path, content hash), as plain JSON.
 
 It lives in the user's cache folder (never in the project, so that a cloned repository cannot plant
-one), and only ever saves time: a missing, stale or unreadable cache gives the same bytes.
+one) and only ever saves time: a missing, stale, corrupt or foreign cache gives the same bytes.
+It holds data only — no pickle, no compiled template code — so a cache written by someone else (a CI
+cache restored from a pull request's job) can at worst be ignored, never run. Its folder is made with
+mode 0700; one owned by another user or writable by others is neither read nor written.
 """
 
 from __future__ import annotations
 
 import hashlib
+import json
 import os
-import pickle
+import stat
 import sys
+from collections.abc import Mapping
+from importlib import metadata
 from pathlib import Path
 from typing import Any
 
-import jinja2
+from .links import Link
+from .model import Problem, YamlData
+from .parse import CacheKey, Parsed
+from .sources import ContentFile
 
-VERSION = 1
+VERSION = 2
+FILE = "parsed.json"
+LIBRARIES = ("markdown", "nh3", "jinja2", "pyyaml", "babel", "jsonschema")
 
 
 def cache_folder(project: Path) -> Path:
@@ -25,43 +36,105 @@ def cache_folder(project: Path) -> Path:
     return base / "careers-site" / key
 
 
-def _stamp() -> str:
-    """Return what a cache must have been written by: this code and this Python."""
+def stamp() -> str:
+    """Return what a cache must have been written by: this code, this Python and these libraries."""
     code = Path(__file__).resolve().parent
     digest = hashlib.sha256()
     for path in sorted(code.rglob("*.py")) + sorted(code.rglob("*.json")):
         digest.update(path.read_bytes())
-    return f"{VERSION}:{sys.version_info[:2]}:{digest.hexdigest()[:16]}"
+    versions = ",".join(f"{name}={_version(name)}" for name in LIBRARIES)
+    return f"{VERSION}:{sys.version_info[:2]}:{versions}:{digest.hexdigest()[:16]}"
 
 
-def load_parsed(folder: Path) -> dict[str, Any]:
-    """Return the saved caches ('parsed', 'string_keys') of `folder`, or empty ones."""
+def _version(name: str) -> str:
+    """Return an installed library's version, or '?' when it cannot be told."""
     try:
-        with (folder / "parsed.pickle").open("rb") as handle:
-            saved = pickle.load(handle)
-    except Exception:  # missing, truncated, or written by other code: start afresh
-        return {"parsed": {}, "string_keys": {}}
-    if not isinstance(saved, dict) or saved.get("stamp") != _stamp():
-        return {"parsed": {}, "string_keys": {}}
-    return {"parsed": saved.get("parsed", {}), "string_keys": saved.get("string_keys", {})}
+        return metadata.version(name)
+    except metadata.PackageNotFoundError:
+        return "?"
 
 
-def save_parsed(folder: Path, caches: dict[str, Any]) -> None:
-    """Save the caches atomically; a failure to save is not an error."""
+def private_folder(folder: Path, create: bool = False) -> bool:
+    """Return True when `folder` is ours alone (owned by this user, writable by no one else).
+
+    With `create`, a missing folder is made with mode 0700.
+    """
     try:
-        folder.mkdir(parents=True, exist_ok=True)
-        tmp = folder / f"parsed.{os.getpid()}.tmp"
-        with tmp.open("wb") as handle:
-            pickle.dump({"stamp": _stamp(), **caches}, handle, protocol=pickle.HIGHEST_PROTOCOL)
-        tmp.replace(folder / "parsed.pickle")
+        if create:
+            folder.mkdir(mode=0o700, parents=True, exist_ok=True)
+        info = folder.lstat()
     except OSError:
-        pass
+        return False
+    owner_ok = not hasattr(os, "getuid") or info.st_uid == os.getuid()
+    return stat.S_ISDIR(info.st_mode) and owner_ok and not info.st_mode & (stat.S_IWGRP | stat.S_IWOTH)
 
 
-def template_cache(folder: Path) -> jinja2.BytecodeCache | None:
-    """Return a bytecode cache for compiled templates in `folder`, or None when it cannot be made."""
+def load_parsed(folder: Path) -> dict[CacheKey, Parsed]:
+    """Return the parses saved in `folder`, or none when the cache is missing, stale, corrupt or foreign."""
+    if not private_folder(folder):
+        return {}
     try:
-        (folder / "templates").mkdir(parents=True, exist_ok=True)
+        saved = json.loads((folder / FILE).read_text(encoding="utf-8"))
+        if saved.get("stamp") != stamp():
+            return {}
+        return {_key(entry["key"]): _parsed(entry) for entry in saved["parsed"]}
+    except (OSError, ValueError, KeyError, TypeError, IndexError, AttributeError):
+        return {}
+
+
+def save_parsed(folder: Path, parsed: Mapping[CacheKey, Parsed]) -> None:
+    """Save the parses atomically; a failure to save, or a folder that is not ours, is not an error."""
+    if not private_folder(folder, create=True):
+        return
+    entries = [{"key": list(key), **_plain(item)} for key, item in sorted(parsed.items(), key=lambda kv: kv[0])
+               if item.data is not None or item.problems]
+    tmp = folder / f"{FILE}.{os.getpid()}.tmp"
+    try:
+        tmp.write_text(json.dumps({"stamp": stamp(), "parsed": entries}, ensure_ascii=False), encoding="utf-8")
+        tmp.replace(folder / FILE)
     except OSError:
-        return None
-    return jinja2.FileSystemBytecodeCache(str(folder / "templates"))
+        tmp.unlink(missing_ok=True)
+
+
+def _key(raw: list[Any]) -> CacheKey:
+    """Return a cache key from its JSON form."""
+    src_path, digest, kind, lang = raw
+    return (str(src_path), str(digest), str(kind), None if lang is None else str(lang))
+
+
+def _plain(item: Parsed) -> dict[str, Any]:
+    """Return a parse as JSON-ready data."""
+    data = None
+    if item.data is not None:
+        data = {"value": item.data.value, "positions": _table(item.data.positions),
+                "values": _table(item.data.value_positions)}
+    file = item.file
+    return {
+        "file": [file.src_path, file.kind, file.collection, file.stem, file.lang],
+        "data": data, "html": item.html, "text_hash": item.text_hash,
+        "problems": [[p.path, p.line, p.message, p.hint, p.column, p.severity] for p in item.problems],
+        "links": [[link.target, link.line, link.column] for link in item.links],
+    }
+
+
+def _table(positions: Mapping[tuple[str | int, ...], tuple[int, int]]) -> list[list[Any]]:
+    """Return a position table as a list of [path, line, column]."""
+    return [[list(path), line, column] for path, (line, column) in positions.items()]
+
+
+def _parsed(entry: Mapping[str, Any]) -> Parsed:
+    """Return a parse from its JSON form."""
+    src_path, kind, collection, stem, lang = entry["file"]
+    data = entry["data"]
+    yaml = None if data is None else YamlData(
+        data["value"],
+        {tuple(path): (line, column) for path, line, column in data["positions"]},
+        {tuple(path): (line, column) for path, line, column in data["values"]},
+    )
+    return Parsed(
+        file=ContentFile(src_path, kind, collection, stem, lang),
+        data=yaml, html=str(entry["html"]),
+        problems=tuple(Problem(*problem) for problem in entry["problems"]),
+        text_hash=str(entry["text_hash"]),
+        links=tuple(Link(str(t), int(line), int(column)) for t, line, column in entry["links"]),
+    )

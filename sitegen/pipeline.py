@@ -9,8 +9,6 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-import jinja2
-
 from .assemble import assemble_site
 from .config import make_config
 from .i18n import check_catalogues
@@ -40,7 +38,6 @@ class BuildCache:
     parsed: ParseCache = field(default_factory=dict)
     validators: Validators | None = None
     minimums: Minimums | None = None
-    templates: jinja2.BytecodeCache | None = None
     string_keys: dict[tuple[str, ...], StringKeys] = field(default_factory=dict)
 
 
@@ -161,7 +158,7 @@ def _compile(project: Project, base_url: str | None, cache: BuildCache, check_on
     site, assembly_problems = assemble_site(loaded.parsed, config, strings, today, cache.minimums, reserved)
     problems.extend(assembly_problems)
     problems.extend(link_problems(site, loaded.parsed, project))
-    env = make_environment(project, cache.templates)
+    env = make_environment(project)
     problems.extend(check_templates(env, project))
     template_key = tuple(t.digest for t in project.templates)
     if template_key not in cache.string_keys:

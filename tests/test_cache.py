@@ -18,7 +18,8 @@ def test_cached_builds_give_the_same_bytes(make_project: MakeProject, tmp_path: 
     root = make_project()
     assert main(["--project", str(root), "build", "--out", str(tmp_path / "cold")]) == 0
     folder = cache_folder(root)
-    assert (folder / "parsed.pickle").is_file() and any((folder / "templates").iterdir())
+    assert (folder / "parsed.json").is_file() and sorted(p.name for p in folder.iterdir()) == ["parsed.json"]
+    assert oct(folder.stat().st_mode & 0o777) == "0o700"
     assert not (root / ".cache").exists()  # never inside the project
     assert main(["--project", str(root), "build", "--out", str(tmp_path / "warm")]) == 0
     assert main(["--project", str(root), "build", "--no-cache", "--out", str(tmp_path / "none")]) == 0
@@ -40,9 +41,34 @@ def test_an_edit_is_seen_through_the_cache(make_project: MakeProject, tmp_path: 
 def test_a_broken_cache_is_ignored(make_project: MakeProject, tmp_path: Path) -> None:
     root = make_project()
     assert main(["--project", str(root), "build", "--out", str(tmp_path / "a")]) == 0
-    (cache_folder(root) / "parsed.pickle").write_bytes(b"not a pickle")
-    assert main(["--project", str(root), "build", "--out", str(tmp_path / "b")]) == 0
-    assert tree(tmp_path / "a") == tree(tmp_path / "b")
+    saved = cache_folder(root) / "parsed.json"
+    whole = saved.read_bytes()
+    for broken in (b"not json", whole[: len(whole) // 2], b'{"stamp": 1}', whole.replace(b'"html"', b'"htm"')):
+        saved.write_bytes(broken)
+        assert main(["--project", str(root), "build", "--out", str(tmp_path / "b")]) == 0
+        assert tree(tmp_path / "a") == tree(tmp_path / "b")
+        assert saved.read_bytes() == whole  # ignored, then rewritten
+
+
+def test_a_cache_is_data_and_a_foreign_one_is_never_read(make_project: MakeProject, tmp_path: Path) -> None:
+    import json
+    import os
+
+    from sitegen.cache import load_parsed
+
+    root = make_project()
+    assert main(["--project", str(root), "build", "--out", str(tmp_path / "a")]) == 0
+    folder = cache_folder(root)
+    saved = json.loads((folder / "parsed.json").read_text())
+    assert {e["key"][0] for e in saved["parsed"]} >= {"content/_site.yaml", "content/pages/home.en.md"}
+    assert load_parsed(folder)
+    os.chmod(folder, 0o777)  # writable by others: someone else may have planted it
+    assert load_parsed(folder) == {}
+    page = root / "content/pages/home.en.md"
+    page.write_text(page.read_text().replace("Welcome", "Hello"))
+    assert main(["--project", str(root), "build", "--out", str(tmp_path / "a")]) == 0
+    assert "Hello to Tiny Co." in (tmp_path / "a/en/index.html").read_text()
+    assert json.loads((folder / "parsed.json").read_text()) == saved  # not written either
 
 
 def test_only_current_files_stay_in_the_parse_cache(make_project: MakeProject, tmp_path: Path) -> None:
