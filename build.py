@@ -64,6 +64,7 @@ def make_parser() -> argparse.ArgumentParser:
     build.add_argument("--base-url", type=base_url, help="absolute URL the site is served from (overrides _site.yaml)")
     build.add_argument("--strict", action="store_true", help="treat warnings (e.g. missing translations) as errors")
     build.add_argument("--today", type=iso_date, help=TODAY_HELP)
+    build.add_argument("--verbose", action="store_true", help="list every notice instead of one line per kind")
     build.add_argument("--no-cache", action="store_true",
                        help="do not read or write the build cache in the user's cache folder")
     serve = commands.add_parser("serve", help="build, serve, rebuild on change and reload the browser")
@@ -74,6 +75,7 @@ def make_parser() -> argparse.ArgumentParser:
     check = commands.add_parser("check", help="validate everything without writing output")
     check.add_argument("--strict", action="store_true", help="treat warnings as errors")
     check.add_argument("--today", type=iso_date, help=TODAY_HELP)
+    check.add_argument("--verbose", action="store_true", help="list every notice instead of one line per kind")
     new = commands.add_parser("new", help="create the files of a new posting or person in every language")
     new.add_argument("kind", choices=["posting", "person"])
     new.add_argument("name", help="the posting's slug (e.g. data-intern) or the person's name")
@@ -85,16 +87,28 @@ def make_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def print_problems(result: BuildResult, stream: TextIO) -> None:
-    """Print every problem on its own line, errors and warnings alike."""
-    for problem in result.problems:
-        print(problem, file=stream)
+def print_problems(result: BuildResult, stream: TextIO, verbose: bool = False) -> None:
+    """Print errors and warnings one a line; notices too, but one line per kind when a kind repeats."""
+    from sitegen.report import problem_lines
+
+    for line in problem_lines(result.problems, verbose):
+        print(line, file=stream)
+
+
+def counts(result: BuildResult) -> str:
+    """Return ', 2 warnings, 5 notices' for the problems that did not fail the build ('' when none)."""
+    parts = []
+    for severity in ("warning", "notice"):
+        count = sum(1 for p in result.problems if p.severity == severity)
+        if count:
+            parts.append(f"{count} {severity}{'s' * (count != 1)}")
+    return "".join(f", {part}" for part in parts)
 
 
 def summary(result: BuildResult, seconds: float, out: str) -> str:
-    """Return the closing line: 'built 12 pages (en 5, fr 5) in 0.12 s -> dist/'."""
+    """Return the closing line: 'built 12 pages (en 5, fr 5) in 0.12 s -> dist/, 1 notice'."""
     langs = ", ".join(f"{lang} {count}" for lang, count in result.pages_per_lang.items())
-    return f"built {result.page_count} pages ({langs}) in {seconds:.2f} s -> {out.rstrip('/')}/"
+    return f"built {result.page_count} pages ({langs}) in {seconds:.2f} s -> {out.rstrip('/')}/{counts(result)}"
 
 
 def run_build(args: argparse.Namespace) -> int:
@@ -107,7 +121,7 @@ def run_build(args: argparse.Namespace) -> int:
     result = build(args.project, out, args.base_url, cache, strict=args.strict, today=build_date(args.today))
     if cache is not None:
         save_cache(args.project, cache)
-    print_problems(result, sys.stderr)
+    print_problems(result, sys.stderr, args.verbose)
     if not result.ok:
         count = len(result.errors)
         print(f"build failed: {count} problem{'s' * (count != 1)}; nothing was written", file=sys.stderr)
@@ -195,15 +209,14 @@ def run_check(args: argparse.Namespace) -> int:
     started = time.perf_counter()
     result = compile_site(read_project(args.project), None, BuildCache(), args.strict, check_only=True,
                           today=build_date(args.today))
-    print_problems(result, sys.stderr)
+    print_problems(result, sys.stderr, args.verbose)
     if not result.ok:
         count = len(result.errors)
         print(f"check failed: {count} problem{'s' * (count != 1)}", file=sys.stderr)
         return 1
     langs = ", ".join(f"{lang} {count}" for lang, count in result.pages_per_lang.items())
-    warnings = len(result.problems)
-    note = f", {warnings} warning{'s' * (warnings != 1)}" if warnings else ""
-    print(f"checked {result.page_count} pages ({langs}) in {time.perf_counter() - started:.2f} s: no errors{note}")
+    seconds = time.perf_counter() - started
+    print(f"checked {result.page_count} pages ({langs}) in {seconds:.2f} s: no errors{counts(result)}")
     return 0
 
 

@@ -14,12 +14,13 @@ import signal
 import socket
 import tempfile
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 from urllib.parse import unquote
 
+from .characters import printable
 from .model import BuildResult, Problem, SetupError
 from .pipeline import BuildCache, build, build_date
 
@@ -36,6 +37,7 @@ class Preview:
     out: Path
     problems: tuple[Problem, ...] = field(default_factory=tuple)
     failed: bool = False
+    excerpts: dict[tuple[str, int], str] = field(default_factory=dict)
 
 
 def make_rebuilder(root: Path, preview: Preview, base_url: str, report: Report,
@@ -47,6 +49,7 @@ def make_rebuilder(root: Path, preview: Preview, base_url: str, report: Report,
         started = time.perf_counter()
         result = build(root, preview.out, base_url, cache, today=build_date(today))
         preview.failed, preview.problems = not result.ok, result.problems
+        preview.excerpts = source_lines(root, result.errors)
         report(result, time.perf_counter() - started)
         return result
 
@@ -58,7 +61,7 @@ def make_app(preview: Preview) -> Callable[[dict[str, Any], StartResponse], Iter
 
     def app(environ: dict[str, Any], start_response: StartResponse) -> Iterable[bytes]:
         if preview.failed:
-            body = error_page(preview.problems).encode("utf-8")
+            body = error_page(preview.problems, preview.excerpts).encode("utf-8")
             start_response("500 Internal Server Error", [("Content-Type", "text/html; charset=utf-8"),
                                                          ("Cache-Control", "no-store")])
             return [body]
@@ -96,17 +99,44 @@ def find_file(out: Path, url_path: str) -> tuple[str, Path | None]:
     return ("200 OK", target) if found else not_found
 
 
-def error_page(problems: Iterable[Problem]) -> str:
-    """Return an accessible page listing the problems of the failed build, with file and line."""
-    problems = tuple(problems)
-    items = []
+def source_lines(root: Path, problems: Iterable[Problem]) -> dict[tuple[str, int], str]:
+    """Return the source line each located problem points at, read from the project."""
+    lines: dict[tuple[str, int], str] = {}
+    inside = root.resolve()
     for problem in problems:
-        where = str(problem).split(": ", 1)[0] if problem.line is not None else problem.path
-        text = problem.message + (f" ({problem.hint})" if problem.hint else "")
-        label = {"error": "Error", "warning": "Warning", "notice": "Notice"}[problem.severity]
-        items.append(f'<li class="{problem.severity}"><p><strong>{label}</strong> in '
-                     f"<code>{html.escape(where)}</code></p><p>{html.escape(text)}</p></li>")
-    count = sum(1 for p in problems if p.severity == "error")
+        if problem.line is None:
+            continue
+        try:
+            path = (root / problem.path).resolve()
+            if inside in path.parents and path.is_file() and path.stat().st_size <= 1 << 20:
+                text = path.read_bytes().decode("utf-8", "replace").replace("\r\n", "\n").replace("\r", "\n")
+                rows = text.split("\n")
+                if 0 < problem.line <= len(rows):
+                    lines[(problem.path, problem.line)] = printable(rows[problem.line - 1][:300])
+        except (OSError, ValueError):
+            continue
+    return lines
+
+
+def _item(problem: Problem, excerpts: Mapping[tuple[str, int], str]) -> str:
+    """Return one problem as a list item, with the source line it points at when known."""
+    where = str(problem).split(": ", 1)[0] if problem.line is not None else problem.path
+    text = problem.message + (f" ({problem.hint})" if problem.hint else "")
+    label = {"error": "Error", "warning": "Warning", "notice": "Notice"}[problem.severity]
+    excerpt = excerpts.get((problem.path, problem.line or 0))
+    shown = f"<pre><code>{html.escape(excerpt)}</code></pre>" if excerpt is not None else ""
+    return (f'<li class="{problem.severity}"><p><strong>{label}</strong> in <code>{html.escape(where)}</code></p>'
+            f"<p>{html.escape(text)}</p>{shown}</li>")
+
+
+def error_page(problems: Iterable[Problem], excerpts: Mapping[tuple[str, int], str] | None = None) -> str:
+    """Return an accessible page listing the errors of the failed build first, then the rest folded away."""
+    problems = tuple(problems)
+    errors = [_item(p, excerpts or {}) for p in problems if p.severity == "error"]
+    others = [_item(p, excerpts or {}) for p in problems if p.severity != "error"]
+    folded = (f"<details><summary>Warnings and notices ({len(others)})</summary>"
+              f"<ol>{''.join(others)}</ol></details>") if others else ""
+    count = len(errors)
     return f"""<!doctype html>
 <html lang="en">
 <head>
@@ -123,6 +153,9 @@ li {{ border-left: 6px solid #a4141b; background: #fdf1f1; border-radius: 6px;
 li.warning, li.notice {{ border-color: #6b5300; background: #fbf6e6; }}
 li p {{ margin: 0.2rem 0; }}
 code {{ font: 0.95rem/1.4 ui-monospace, monospace; overflow-wrap: anywhere; }}
+pre {{ margin: 0.4rem 0 0; padding: 0.4rem 0.6rem; background: rgba(0, 0, 0, 0.06); border-radius: 4px;
+       white-space: pre-wrap; }}
+summary {{ cursor: pointer; min-height: 24px; }}
 @media (prefers-color-scheme: dark) {{
   body {{ background: #111416; color: #eef1f0; }}
   h1 {{ color: #ff9c9c; }}
@@ -136,8 +169,9 @@ code {{ font: 0.95rem/1.4 ui-monospace, monospace; overflow-wrap: anywhere; }}
 <h1>The site could not be built</h1>
 <p role="status">{count} problem{'s' * (count != 1)} to fix. This page updates by itself when you save a fix.</p>
 <ol>
-{''.join(items)}
+{''.join(errors)}
 </ol>
+{folded}
 </main>
 </body>
 </html>

@@ -52,7 +52,6 @@ def test_a_broken_cache_is_ignored(make_project: MakeProject, tmp_path: Path) ->
 
 def test_a_cache_is_data_and_a_foreign_one_is_never_read(make_project: MakeProject, tmp_path: Path) -> None:
     import json
-    import os
 
     from sitegen.cache import load_parsed
 
@@ -62,7 +61,7 @@ def test_a_cache_is_data_and_a_foreign_one_is_never_read(make_project: MakeProje
     saved = json.loads((folder / "parsed.json").read_text())
     assert {e["key"][0] for e in saved["parsed"]} >= {"content/_site.yaml", "content/pages/home.en.md"}
     assert load_parsed(folder)
-    os.chmod(folder, 0o777)  # writable by others: someone else may have planted it
+    folder.chmod(0o777)  # writable by others: someone else may have planted it
     assert load_parsed(folder) == {}
     page = root / "content/pages/home.en.md"
     page.write_text(page.read_text().replace("Welcome", "Hello"))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
@@ -85,3 +86,38 @@ def test_usage_errors_exit_2(argv: list[str], make_project: MakeProject) -> None
     with pytest.raises(SystemExit) as stop:
         main(argv)
     assert stop.value.code == 2
+
+
+def test_repeated_notices_are_one_line_per_kind(make_project: MakeProject, capsys) -> None:
+    from sitegen.model import Problem
+    from sitegen.report import problem_lines
+
+    notices = [Problem(f"content/jobs/p{n}.yaml", 3, "no 'education': why", "add it", 1, "notice") for n in range(3)]
+    problems = [*notices, Problem("content/a.yaml", 1, "bad", "fix", 1), Problem("b.md", None, "stale", "", None,
+                                                                                 "warning")]
+    assert problem_lines(problems) == [
+        "content/a.yaml:1:1: bad (fix)", "b.md: warning: stale",
+        "notice: 3 files: no 'education': why (add it); run with --verbose to list them"]
+    assert problem_lines(problems, verbose=True)[2:] == [str(n) for n in notices]
+
+
+def test_the_summary_counts_warnings_and_notices_apart(real_project, capsys) -> None:
+    assert main(["--project", str(real_project), "check", "--today", "2026-01-15"]) == 0
+    assert re.search(r"checked 14 pages \(en 6, fr 6\) in \d+\.\d\d s: no errors, 4 notices\n$",
+                     capsys.readouterr().out)
+
+
+def test_the_error_page_shows_errors_first_with_their_line(tmp_path) -> None:
+    from bs4 import BeautifulSoup
+
+    from sitegen.model import Problem
+    from sitegen.serve import error_page, source_lines
+
+    (tmp_path / "content").mkdir()
+    (tmp_path / "content/x.yaml").write_text("a: 1\nb: [2\n")
+    problems = [Problem("content/n.yaml", 1, "advice", "", 1, "notice"),
+                Problem("content/x.yaml", 2, "'[' is never closed", "close it", 4)]
+    page = BeautifulSoup(error_page(problems, source_lines(tmp_path, problems)), "html.parser")
+    first = page.find("main").find("ol").find("li")
+    assert "never closed" in first.get_text() and first.find("pre").get_text() == "b: [2"
+    assert page.find("details").find("summary").get_text() == "Warnings and notices (1)"
