@@ -106,9 +106,9 @@ def counts(result: BuildResult) -> str:
 
 
 def summary(result: BuildResult, seconds: float, out: str) -> str:
-    """Return the closing line: 'built 12 pages (en 5, fr 5) in 0.12 s -> dist/, 1 notice'."""
+    """Return the closing line: 'built 12 pages (en 5, fr 5) in 0.12 s, 1 notice -> dist/'."""
     langs = ", ".join(f"{lang} {count}" for lang, count in result.pages_per_lang.items())
-    return f"built {result.page_count} pages ({langs}) in {seconds:.2f} s -> {out.rstrip('/')}/{counts(result)}"
+    return f"built {result.page_count} pages ({langs}) in {seconds:.2f} s{counts(result)} -> {out.rstrip('/')}/"
 
 
 def run_build(args: argparse.Namespace) -> int:
