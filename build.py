@@ -39,6 +39,13 @@ def port_number(text: str) -> int:
     return int(text)
 
 
+def job_count(text: str) -> int:
+    """Return a number of worker processes from 1 to 64, or raise a usage error."""
+    if not (text.isascii() and text.isdigit() and 1 <= int(text[:3]) <= 64):
+        raise argparse.ArgumentTypeError(f"'{text}' is not a number of workers from 1 to 64")
+    return int(text)
+
+
 def base_url(text: str) -> str:
     """Return a usable base URL, or raise a usage error that says what is wrong with it."""
     from sitegen.config import base_url_problem
@@ -65,6 +72,7 @@ def make_parser() -> argparse.ArgumentParser:
     build.add_argument("--strict", action="store_true", help="treat warnings (e.g. missing translations) as errors")
     build.add_argument("--today", type=iso_date, help=TODAY_HELP)
     build.add_argument("--verbose", action="store_true", help="list every notice instead of one line per kind")
+    build.add_argument("--jobs", type=job_count, help="worker processes (default: one per core; same output)")
     build.add_argument("--no-cache", action="store_true",
                        help="do not read or write the build cache in the user's cache folder")
     serve = commands.add_parser("serve", help="build, serve, rebuild on change and reload the browser")
@@ -113,13 +121,16 @@ def summary(result: BuildResult, seconds: float, out: str) -> str:
 
 def run_build(args: argparse.Namespace) -> int:
     """Build once; return 0 on success and 1 on content problems."""
-    from sitegen.pipeline import build, build_date
+    from sitegen.pipeline import BuildCache, build, build_date
 
     started = time.perf_counter()
     out = args.out if args.out.is_absolute() else args.project / args.out
-    cache = disk_cache(args.project) if not args.no_cache else None
+    from sitegen.parallel import default_jobs
+
+    cache = disk_cache(args.project) if not args.no_cache else BuildCache()
+    cache.jobs = args.jobs or default_jobs()
     result = build(args.project, out, args.base_url, cache, strict=args.strict, today=build_date(args.today))
-    if cache is not None:
+    if not args.no_cache:
         save_cache(args.project, cache)
     print_problems(result, sys.stderr, args.verbose)
     if not result.ok:
@@ -132,17 +143,19 @@ def run_build(args: argparse.Namespace) -> int:
 
 def disk_cache(project: Path) -> BuildCache:
     """Return a build cache primed from the user's cache folder for this project."""
-    from sitegen.cache import cache_folder, load_parsed
+    from sitegen.cache import cache_folder, load_parsed, template_cache
     from sitegen.pipeline import BuildCache
 
-    return BuildCache(parsed=load_parsed(cache_folder(project)))
+    folder = cache_folder(project)
+    parsed, string_keys = load_parsed(folder)
+    return BuildCache(parsed=parsed, string_keys=string_keys, templates=template_cache(folder))
 
 
 def save_cache(project: Path, cache: BuildCache) -> None:
     """Save what the build parsed, for the next build."""
     from sitegen.cache import cache_folder, save_parsed
 
-    save_parsed(cache_folder(project), cache.parsed)
+    save_parsed(cache_folder(project), cache.parsed, cache.string_keys)
 
 
 def run_serve(args: argparse.Namespace) -> int:

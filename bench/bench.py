@@ -1,111 +1,181 @@
 #!/usr/bin/env python3
-"""Benchmark: build a synthetic bilingual site of N postings; print time, pages/s, peak memory.
+"""Benchmark careers-site against a floor script measured in the same run; print ratios of medians.
 
-    python bench/bench.py [--postings 1000] [--keep DIR]
+    python bench/bench.py [--sizes 5 500 5000] [--runs 3]
 
-The synthetic site uses the real templates, strings, pages, people and hiring steps, plus N
-generated postings (facts YAML + English and French Markdown). No thresholds: compare runs.
+For each size N it generates a bilingual site of N postings per language (`bench/site.py`), then times
+whole processes (imports included): the floor (`bench/floor.py`), a cold build (empty cache, empty
+output), a rebuild with nothing changed, a rebuild after editing one posting, and `serve` (start with a
+warm cache, and from saving an edit to the updated file). Each figure is the median of `--runs` runs,
+given as a ratio to the floor's median; peak memory is the largest resident size of one process. It
+also times the real site against `python -c "import jinja2, markdown, yaml"`. No thresholds: the
+machine is shared and noisy, so compare ratios. Results are recorded in bench/RESULTS.md.
 """
 
 from __future__ import annotations
 
 import argparse
-import resource
+import os
 import shutil
+import statistics
+import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
-FACTS = """identifier: bench-{n}
-date_posted: 2026-{month:02d}-{day:02d}
-contract: internship
-employment_type: [FULL_TIME, INTERN]
-duration_months: {months}
-hours_per_week: 35
-start: {{from: 2027-02, to: 2027-03}}
-end: {{from: 2027-08, to: 2027-09}}
-location: {{locality: Paris, region: Île-de-France, country: FR}}
-apply_url: https://example.org/apply/{n}
-people: [theotime, dawn]
-process: [recruiter-interview, technical-interview, team-interview]
-"""
+from bench.site import make_site  # noqa: E402
 
-TEXT = """---
-title: {title} {n}
-description: {description}
-{slug}---
-## {heading}
-
-{paragraph}
-
-- {item} 1
-- {item} 2
-- {item} 3
-"""
+Run = tuple[float, float]  # seconds, peak MiB
 
 
-def make_site(root: Path, postings: int) -> None:
-    """Write a synthetic project with `postings` postings into `root`."""
-    for folder in ("templates", "assets"):
-        shutil.copytree(REPO / folder, root / folder)
-    shutil.copytree(REPO / "content", root / "content", ignore=shutil.ignore_patterns("jobs"))
-    jobs = root / "content/jobs"
-    jobs.mkdir()
-    for n in range(postings):
-        stem = f"posting-{n:05d}"
-        (jobs / f"{stem}.yaml").write_text(
-            FACTS.format(n=n, month=n % 12 + 1, day=n % 28 + 1, months=n % 6 + 1), "utf-8")
-        (jobs / f"{stem}.en.md").write_text(TEXT.format(
-            n=n, title="Backend Engineering Intern", description="Build things with experienced engineers.",
-            slug="", heading="What you will do", item="Responsibility",
-            paragraph="Collaborate with experienced engineers on feature development. " * 8), "utf-8")
-        (jobs / f"{stem}.fr.md").write_text(TEXT.format(
-            n=n, title="Stagiaire ingénieur·e backend", description="Construire avec des ingénieur·es.",
-            slug=f"slug: stage-{n:05d}\n", heading="Vos missions", item="Mission",
-            paragraph="Collaborer avec des ingénieur·es expérimenté·es sur les fonctionnalités. " * 8),
-            "utf-8")
+def clean_env() -> dict[str, str]:
+    """Return the environment for measured processes: as a user's, so Python writes and reuses .pyc files."""
+    return {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
+
+
+def timed(command: list[str], env: dict[str, str] | None = None) -> Run:
+    """Return the wall time and peak memory of one process, which must succeed."""
+    started = time.perf_counter()
+    process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, env=env or clean_env())
+    _, status, usage = os.wait4(process.pid, 0)
+    seconds = time.perf_counter() - started
+    if status != 0:
+        raise SystemExit(f"{' '.join(command)} failed: {process.stderr.read().decode() if process.stderr else ''}")
+    return seconds, usage.ru_maxrss / 1024
+
+
+def median(runs: list[Run]) -> Run:
+    """Return the median time and the largest peak memory of several runs."""
+    return statistics.median(r[0] for r in runs), max(r[1] for r in runs)
+
+
+def build_command(root: Path, out: Path, *extra: str) -> list[str]:
+    return [sys.executable, str(REPO / "build.py"), "--project", str(root), "build", "--out", str(out), *extra]
+
+
+def measure(size: int, runs: int, scratch: Path) -> dict[str, Run]:
+    """Return the medians of every scenario for one size."""
+    root = scratch / f"site-{size}"
+    make_site(root, size)
+    env = {**clean_env(), "XDG_CACHE_HOME": str(scratch / f"cache-{size}")}
+    results: dict[str, list[Run]] = {k: [] for k in ("floor", "cold", "unchanged", "one edit", "serve start",
+                                                      "serve edit")}
+    for run in range(runs):
+        floor_out = scratch / f"floor-{size}"
+        shutil.rmtree(floor_out, ignore_errors=True)
+        results["floor"].append(timed([sys.executable, str(REPO / "bench/floor.py"), str(root), str(floor_out)]))
+        shutil.rmtree(scratch / f"cache-{size}", ignore_errors=True)
+        shutil.rmtree(root / "dist", ignore_errors=True)
+        results["cold"].append(timed(build_command(root, root / "dist"), env))
+        results["unchanged"].append(timed(build_command(root, root / "dist"), env))
+        edit(root, run)
+        results["one edit"].append(timed(build_command(root, root / "dist"), env))
+        results["serve start"].append(serve_start(root, env, scratch / f"serve-{size}-{run}"))
+        results["serve edit"].append(serve_edit(root, env, scratch / f"serve-{size}-{run}", run))
+    return {name: median(values) for name, values in results.items()}
+
+
+def edit(root: Path, run: int) -> Path:
+    """Change one posting's English text; return its path."""
+    path = root / "content/jobs/posting-00000.en.md"
+    path.write_text(path.read_text("utf-8") + f"\nAn edit, number {run}.\n", "utf-8")
+    return path
+
+
+def serve_process(root: Path, env: dict[str, str], out: Path) -> subprocess.Popen[str]:
+    import socket
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    shutil.rmtree(out, ignore_errors=True)
+    return subprocess.Popen([sys.executable, str(REPO / "build.py"), "--project", str(root), "serve", "--port",
+                             str(port), "--out", str(out)], stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                            text=True, env=env)
+
+
+def wait(condition: Callable[[], bool], limit: float = 600) -> float:
+    """Poll until `condition` holds; return the time it took."""
+    started = time.perf_counter()
+    while not condition():
+        if time.perf_counter() - started > limit:
+            raise SystemExit("timed out")
+        time.sleep(0.005)
+    return time.perf_counter() - started
+
+
+def serve_start(root: Path, env: dict[str, str], out: Path) -> Run:
+    """Return how long `serve` takes, with a warm cache, until its first build is on disk."""
+    started = time.perf_counter()
+    server = serve_process(root, env, out)
+    try:
+        wait(lambda: (out / "en/index.html").is_file())
+        return time.perf_counter() - started, 0.0
+    finally:
+        server.terminate()
+        server.wait()
+
+
+def serve_edit(root: Path, env: dict[str, str], out: Path, run: int) -> Run:
+    """Return the time from saving an edit of one posting to its updated page on disk, while serving."""
+    server = serve_process(root, env, out)
+    page = out / "en/jobs/posting-00000/index.html"
+    try:
+        wait(lambda: page.is_file())
+        time.sleep(1.0)  # let the watcher settle
+        marker = f"Saved edit {run}."
+        path = root / "content/jobs/posting-00000.en.md"
+        started = time.perf_counter()
+        path.write_text(path.read_text("utf-8") + f"\n{marker}\n", "utf-8")
+        wait(lambda: page.is_file() and marker in page.read_text("utf-8", "replace"))
+        return time.perf_counter() - started, 0.0
+    finally:
+        server.terminate()
+        server.wait()
+
+
+def real_site(runs: int, scratch: Path) -> dict[str, Run]:
+    """Return the medians of the real site's cold and warm builds and of importing the three libraries."""
+    env = {**clean_env(), "XDG_CACHE_HOME": str(scratch / "cache-real")}
+    results: dict[str, list[Run]] = {"imports": [], "real cold": [], "real warm": []}
+    for _ in range(runs):
+        results["imports"].append(timed([sys.executable, "-c", "import jinja2, markdown, yaml"]))
+        shutil.rmtree(scratch / "cache-real", ignore_errors=True)
+        shutil.rmtree(scratch / "real-out", ignore_errors=True)
+        results["real cold"].append(timed(build_command(REPO, scratch / "real-out"), env))
+        results["real warm"].append(timed(build_command(REPO, scratch / "real-out"), env))
+    return {name: median(values) for name, values in results.items()}
 
 
 def main() -> int:
-    """Generate, build cold, rebuild with the cache, rebuild after one edit; print the measurements."""
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--postings", type=int, default=1000)
-    parser.add_argument("--keep", type=Path, help="generate the site here and keep it")
+    parser.add_argument("--sizes", type=int, nargs="+", default=[5, 500, 5000])
+    parser.add_argument("--runs", type=int, default=3)
     args = parser.parse_args()
-    with tempfile.TemporaryDirectory(prefix="careers-bench-") as scratch:
-        root = args.keep or Path(scratch) / "site"
-        if root.exists():
-            shutil.rmtree(root)
-        make_site(root, args.postings)
-        started = time.perf_counter()
-        from sitegen.pipeline import BuildCache, build
-
-        cache = BuildCache()
-        result = build(root, root / "dist", cache=cache)
-        cold = time.perf_counter() - started
-        started = time.perf_counter()
-        build(root, root / "dist", cache=cache)
-        warm = time.perf_counter() - started
-        edited = root / "content/jobs/posting-00000.en.md"
-        edited.write_text(edited.read_text() + "\nOne more line.\n", "utf-8")
-        started = time.perf_counter()
-        build(root, root / "dist", cache=cache)
-        incremental = time.perf_counter() - started
-    if not result.ok:
-        print("\n".join(str(p) for p in result.errors), file=sys.stderr)
-        return 1
-    peak_mib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    print(f"postings: {args.postings}")
-    print(f"pages: {result.page_count}")
-    print(f"full build: {cold:.2f} s (imports included)")
-    print(f"pages per second: {result.page_count / cold:.0f}")
-    print(f"rebuild, nothing changed: {warm:.2f} s")
-    print(f"rebuild after editing one posting: {incremental:.2f} s")
-    print(f"peak memory: {peak_mib:.0f} MiB")
+    with tempfile.TemporaryDirectory(prefix="careers-bench-") as folder:
+        scratch = Path(folder)
+        table = {size: measure(size, args.runs, scratch) for size in args.sizes}
+        real = real_site(args.runs, scratch)
+    sizes = " | ".join(f"N={n} ({4 * n + 14} pages)" for n in args.sizes)
+    print(f"| ratio to the floor (median of {args.runs}) | {sizes} |")
+    print("|---|" + "---|" * len(args.sizes))
+    for name in ("floor", "cold", "unchanged", "one edit", "serve start", "serve edit"):
+        cells = []
+        for size in args.sizes:
+            seconds, floor = table[size][name][0], table[size]["floor"][0]
+            cells.append(f"{seconds:.2f} s" if name == "floor" else f"{seconds / floor:.2f}× ({seconds:.2f} s)")
+        print(f"| {name} | " + " | ".join(cells) + " |")
+    memory = " | ".join(f"{table[n]['cold'][1]:.0f} MiB / floor {table[n]['floor'][1]:.0f} MiB" for n in args.sizes)
+    print(f"| peak memory, cold | {memory} |")
+    base = real["imports"][0]
+    print(f"\nreal site: cold {real['real cold'][0]:.2f} s = {real['real cold'][0] / base:.2f}× importing "
+          f"jinja2, markdown and yaml ({base:.2f} s); warm {real['real warm'][0]:.2f} s = "
+          f"{real['real warm'][0] / base:.2f}×")
     return 0
 
 

@@ -2,22 +2,28 @@
 
 It lives in the user's cache folder (never in the project, so that a cloned repository cannot plant
 one) and only ever saves time: a missing, stale, corrupt or foreign cache gives the same bytes.
-It holds data only — no pickle, no compiled template code — so a cache written by someone else (a CI
-cache restored from a pull request's job) can at worst be ignored, never run. Its folder is made with
-mode 0700; one owned by another user or writable by others is neither read nor written.
+Parses are plain JSON, never pickle. Compiled templates are loaded only when signed (HMAC-SHA256) with
+a key kept outside the cache folder, in `$XDG_STATE_HOME/careers-site/cache-key`: a cache written by
+someone else (a CI cache restored from a pull request's job) can at worst be ignored, never run. Both
+folders are made with mode 0700; one owned by another user or writable by others is neither read nor
+written.
 """
 
 from __future__ import annotations
 
 import hashlib
+import hmac
 import json
 import os
+import secrets
 import stat
 import sys
 from collections.abc import Mapping
 from importlib import metadata
 from pathlib import Path
 from typing import Any
+
+import jinja2
 
 from .links import Link
 from .model import Problem, YamlData
@@ -69,31 +75,100 @@ def private_folder(folder: Path, create: bool = False) -> bool:
     return stat.S_ISDIR(info.st_mode) and owner_ok and not info.st_mode & (stat.S_IWGRP | stat.S_IWOTH)
 
 
-def load_parsed(folder: Path) -> dict[CacheKey, Parsed]:
-    """Return the parses saved in `folder`, or none when the cache is missing, stale, corrupt or foreign."""
+StringKeys = tuple[dict[str, list[tuple[str, int]]], set[str]]
+
+
+def load_parsed(folder: Path) -> tuple[dict[CacheKey, Parsed], dict[tuple[str, ...], StringKeys]]:
+    """Return the parses and template string keys saved in `folder`; none when missing, stale, corrupt or foreign."""
     if not private_folder(folder):
-        return {}
+        return {}, {}
     try:
         saved = json.loads((folder / FILE).read_text(encoding="utf-8"))
         if saved.get("stamp") != stamp():
-            return {}
-        return {_key(entry["key"]): _parsed(entry) for entry in saved["parsed"]}
+            return {}, {}
+        parsed = {_key(entry["key"]): _parsed(entry) for entry in saved["parsed"]}
+        return parsed, dict(_string_keys(entry) for entry in saved["string_keys"])
     except (OSError, ValueError, KeyError, TypeError, IndexError, AttributeError):
-        return {}
+        return {}, {}
 
 
-def save_parsed(folder: Path, parsed: Mapping[CacheKey, Parsed]) -> None:
+def _string_keys(entry: list[Any]) -> tuple[tuple[str, ...], StringKeys]:
+    """Return one saved entry of template string keys: (template digests, (used keys, prefixes))."""
+    digests, used, prefixes = entry
+    places = {str(key): [(str(path), int(line)) for path, line in where] for key, where in used.items()}
+    return tuple(str(d) for d in digests), (places, {str(p) for p in prefixes})
+
+
+def save_parsed(folder: Path, parsed: Mapping[CacheKey, Parsed],
+                string_keys: Mapping[tuple[str, ...], StringKeys] | None = None) -> None:
     """Save the parses atomically; a failure to save, or a folder that is not ours, is not an error."""
     if not private_folder(folder, create=True):
         return
     entries = [{"key": list(key), **_plain(item)} for key, item in sorted(parsed.items(), key=lambda kv: kv[0])
                if item.data is not None or item.problems]
+    keys = [[list(digests), used, sorted(prefixes)] for digests, (used, prefixes) in (string_keys or {}).items()]
     tmp = folder / f"{FILE}.{os.getpid()}.tmp"
     try:
-        tmp.write_text(json.dumps({"stamp": stamp(), "parsed": entries}, ensure_ascii=False), encoding="utf-8")
+        tmp.write_text(json.dumps({"stamp": stamp(), "parsed": entries, "string_keys": keys}, ensure_ascii=False),
+                       encoding="utf-8")
         tmp.replace(folder / FILE)
     except OSError:
         tmp.unlink(missing_ok=True)
+
+
+def signing_key() -> bytes | None:
+    """Return this user's secret for signing compiled templates, made on first use; None when unusable."""
+    base = Path(os.environ.get("XDG_STATE_HOME") or Path.home() / ".local" / "state")
+    folder = base / "careers-site"
+    if not private_folder(folder, create=True):
+        return None
+    path = folder / "cache-key"
+    try:
+        if not path.exists():
+            descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+            with os.fdopen(descriptor, "wb") as handle:
+                handle.write(secrets.token_bytes(32))
+        key = path.read_bytes()
+    except OSError:
+        return None
+    return key if len(key) == 32 else None
+
+
+class SignedBytecodeCache(jinja2.BytecodeCache):
+    """Jinja's compiled templates on disk, each signed; an unsigned or altered file is never loaded."""
+
+    def __init__(self, folder: Path, key: bytes) -> None:
+        self.folder, self.key = folder, key
+
+    def _path(self, bucket: jinja2.bccache.Bucket) -> Path:
+        return self.folder / f"{bucket.key}.jbc"
+
+    def load_bytecode(self, bucket: jinja2.bccache.Bucket) -> None:
+        try:
+            data = self._path(bucket).read_bytes()
+        except OSError:
+            return
+        mac, body = data[:32], data[32:]
+        if hmac.compare_digest(mac, hmac.new(self.key, body, hashlib.sha256).digest()):
+            bucket.bytecode_from_string(body)
+
+    def dump_bytecode(self, bucket: jinja2.bccache.Bucket) -> None:
+        body = bucket.bytecode_to_string()
+        tmp = self.folder / f"{bucket.key}.{os.getpid()}.tmp"
+        try:
+            tmp.write_bytes(hmac.new(self.key, body, hashlib.sha256).digest() + body)
+            tmp.replace(self._path(bucket))
+        except OSError:
+            tmp.unlink(missing_ok=True)
+
+
+def template_cache(folder: Path) -> jinja2.BytecodeCache | None:
+    """Return a signed cache of compiled templates below `folder`, or None when it cannot be trusted."""
+    key = signing_key()
+    templates = folder / "templates"
+    if key is None or not private_folder(folder, create=True) or not private_folder(templates, create=True):
+        return None
+    return SignedBytecodeCache(templates, key)
 
 
 def _key(raw: list[Any]) -> CacheKey:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -90,6 +91,7 @@ def _placeholder_mismatches(docs: Mapping[str, tuple[str, YamlData]], langs: tup
     return problems
 
 
+@functools.lru_cache(maxsize=4096)
 def month_range(window: MonthRange, locale: str) -> str:
     """Return a month window: 'February–March 2026', 'février–mars 2026', 'April 2026'."""
     if window.first == window.last:
@@ -99,6 +101,7 @@ def month_range(window: MonthRange, locale: str) -> str:
     return text.replace("\u2009–\u2009", joiner)
 
 
+@functools.lru_cache(maxsize=4096)
 def long_date(day: dt.date, locale: str) -> str:
     """Return a date such as '1 March 2026' or '1er mars 2026'."""
     text = format_date(day, "long", locale=locale)
@@ -107,21 +110,25 @@ def long_date(day: dt.date, locale: str) -> str:
     return text
 
 
+@functools.lru_cache(maxsize=4096)
 def months(count: int, locale: str) -> str:
     """Return a duration in months: '6 months', '6 mois'."""
     return format_unit(count, "duration-month", length="long", locale=locale)
 
 
+@functools.lru_cache(maxsize=4096)
 def minutes(count: int, locale: str) -> str:
     """Return a duration in minutes, short: '30 min' in English and French, '30 Min.' in German."""
     return format_unit(count, "duration-minute", length="short", locale=Locale.parse(locale).language)
 
 
+@functools.lru_cache(maxsize=4096)
 def number(value: float, locale: str) -> str:
     """Return a number written the locale's way: '35', '37,5', '1 400'."""
     return format_decimal(value, locale=locale)
 
 
+@functools.lru_cache(maxsize=4096)
 def money(amount: float, currency: str, locale: str) -> str:
     """Return an amount of money, without decimals when whole: '€1,400', '1 400 €'."""
     pattern = Locale.parse(locale).currency_formats["standard"].pattern
@@ -131,6 +138,7 @@ def money(amount: float, currency: str, locale: str) -> str:
     return format_currency(amount, currency, pattern, locale=locale, currency_digits=False)
 
 
+@functools.lru_cache(maxsize=4096)
 def country(code: str, locale: str) -> str:
     """Return a country's name in the locale's language: 'FR' → 'France'."""
     return str(Locale.parse(locale).territories.get(code, code))
@@ -150,6 +158,7 @@ def make_formatters(locale: str) -> dict[str, Callable[..., str]]:
     }
 
 
+@functools.lru_cache(maxsize=4096)
 def language_name(code: str, locale: str) -> str:
     """Return a language's name in the locale's language: 'en' → 'anglais' in French."""
     return str(Locale.parse(locale).languages.get(code, code))

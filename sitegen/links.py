@@ -7,7 +7,7 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 from html import escape as html_escape
-from html.parser import HTMLParser
+from html import unescape as html_unescape
 from urllib.parse import urljoin, urlsplit
 
 from .model import Problem
@@ -25,17 +25,19 @@ class Link:
     column: int
 
 
-class _Targets(HTMLParser):
-    """Collects every href and src of an HTML document, in document order."""
+TAG = re.compile(r"<[A-Za-z][^>]*>")
+TARGET = re.compile(r"""\s(?:href|src)\s*=\s*(?:"([^"]*)"|'([^']*)'|([^\s"'>]+))""", re.I)
 
-    def __init__(self) -> None:
-        super().__init__(convert_charrefs=True)
-        self.found: list[str] = []
 
-    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        self.found.extend(value.strip() for name, value in attrs if name in ("href", "src") and value)
-
-    handle_startendtag = handle_starttag
+def html_targets(html: str) -> list[str]:
+    """Return every href and src in the tags of an HTML document, in document order, entities decoded."""
+    found = []
+    for tag in TAG.finditer(html):
+        for match in TARGET.finditer(tag.group(0)):
+            value = html_unescape(next(group for group in match.groups() if group is not None)).strip()
+            if value:
+                found.append(value)
+    return found
 
 
 def extract_links(html: str, markdown: str, first_line: int) -> tuple[Link, ...]:
@@ -44,12 +46,9 @@ def extract_links(html: str, markdown: str, first_line: int) -> tuple[Link, ...]
     Each target is located at its first occurrence in the Markdown source after the previous one, or at
     the text's first line when the source spells it differently.
     """
-    collector = _Targets()
-    collector.feed(html)
-    collector.close()
     starts = [0, *(index + 1 for index, char in enumerate(markdown) if char == "\n")]
     links, cursor = set(), 0
-    for target in collector.found:
+    for target in html_targets(html):
         at = markdown.find(target, cursor)
         at = markdown.find(target) if at < 0 else at
         if at < 0:

@@ -70,12 +70,17 @@ class LazyConverter:
         return convert_markdown(self._converter, text)
 
 
+def cache_key(file: ContentFile, source: Source) -> CacheKey:
+    """Return the key of a file's parse: its path, content hash, kind and language."""
+    return (file.src_path, source.digest, file.kind, file.lang)
+
+
 def parse_cached(
     file: ContentFile, source: Source, validators: Validators,
     convert: Callable[[str], str], cache: ParseCache,
 ) -> Parsed:
     """Return the parse of a file, reusing the cached one when path and bytes are unchanged."""
-    key = (file.src_path, source.digest, file.kind, file.lang)
+    key = cache_key(file, source)
     if key not in cache:
         cache[key] = parse_file(file, source, validators, convert)
     return cache[key]

@@ -5,9 +5,11 @@ from __future__ import annotations
 import datetime as dt
 import os
 from collections import Counter
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
+
+import jinja2
 
 from .assemble import assemble_site
 from .config import make_config
@@ -15,8 +17,9 @@ from .i18n import check_catalogues
 from .ids import template_ids
 from .jobs import Minimums, load_minimums
 from .links import site_link_problems
-from .model import BuildResult, Problem, Project, SetupError, Site, SiteConfig, YamlData
-from .parse import LazyConverter, ParseCache, Parsed, parse_cached
+from .model import BuildResult, Problem, Project, SetupError, Site, SiteConfig, Source, YamlData
+from .parallel import map_chunks
+from .parse import LazyConverter, ParseCache, Parsed, cache_key, parse_cached, parse_file
 from .render import (
     StringKeys,
     check_templates,
@@ -39,6 +42,8 @@ class BuildCache:
     validators: Validators | None = None
     minimums: Minimums | None = None
     string_keys: dict[tuple[str, ...], StringKeys] = field(default_factory=dict)
+    templates: jinja2.BytecodeCache | None = None
+    jobs: int = 1  # worker processes for parsing and rendering; the output is the same for any number
 
 
 def build(root: Path, out: Path | None, base_url: str | None = None,
@@ -106,7 +111,7 @@ def _load(project: Project, base_url: str | None, cache: BuildCache) -> Loaded |
     config, problems = make_config(site_file.data, base_url)
     if config is None:
         return problems
-    parsed: list[Parsed] = []
+    files: list[tuple[ContentFile, Source]] = []
     for source in project.content:
         if source.src_path == SITE_FILE:
             continue
@@ -114,13 +119,32 @@ def _load(project: Project, base_url: str | None, cache: BuildCache) -> Loaded |
         if isinstance(file, Problem):
             problems.append(file)
             continue
-        item = parse_cached(file, source, validators, convert, cache.parsed)
-        problems.extend(item.problems)
-        parsed.append(item)
+        files.append((file, source))
+    _parse_missing(files, validators, convert, cache)
+    parsed = [parse_cached(file, source, validators, convert, cache.parsed) for file, source in files]
+    problems.extend(p for item in parsed for p in item.problems)
     catalogues = {p.file.lang: (p.file.src_path, p.data) for p in parsed
                   if p.file.kind == "strings" and p.file.lang and p.data is not None}
     problems.extend(status_problems(string_statuses(catalogues, config)))
     return Loaded(config, tuple(parsed), catalogues, tuple(problems))
+
+
+def _parse_missing(files: list[tuple[ContentFile, Source]], validators: Validators, convert: LazyConverter,
+                   cache: BuildCache) -> None:
+    """Parse the files the cache does not hold, on `cache.jobs` workers, into the cache."""
+    missing = [(file, source) for file, source in files if cache_key(file, source) not in cache.parsed]
+    if cache.jobs > 1 and len(missing) > 1:
+        validators["site"]  # load the schemas once, before the workers fork
+    results = map_chunks(_parse_files, (validators, convert), missing, cache.jobs)
+    for (file, source), item in zip(missing, results, strict=True):
+        cache.parsed[cache_key(file, source)] = item
+
+
+def _parse_files(context: tuple[Validators, LazyConverter],
+                 files: Sequence[tuple[ContentFile, Source]]) -> list[Parsed]:
+    """Return the parses of some files (a worker's task)."""
+    validators, convert = context
+    return [parse_file(file, source, validators, convert) for file, source in files]
 
 
 def build_date(explicit: str | None = None) -> dt.date:
@@ -158,7 +182,7 @@ def _compile(project: Project, base_url: str | None, cache: BuildCache, check_on
     site, assembly_problems = assemble_site(loaded.parsed, config, strings, today, cache.minimums, reserved)
     problems.extend(assembly_problems)
     problems.extend(link_problems(site, loaded.parsed, project))
-    env = make_environment(project)
+    env = make_environment(project, cache.templates)
     problems.extend(check_templates(env, project))
     template_key = tuple(t.digest for t in project.templates)
     if template_key not in cache.string_keys:
@@ -169,7 +193,7 @@ def _compile(project: Project, base_url: str | None, cache: BuildCache, check_on
     problems.extend(undefined_string_keys(used, strings))
     if any(p.severity == "error" for p in problems):
         return _failed(problems)
-    outputs, render_problems = render_site(site, env, project, polish=not check_only)
+    outputs, render_problems = render_site(site, env, project, polish=not check_only, jobs=cache.jobs)
     render_problems.extend(unsafe_destinations(outputs))
     problems.extend(render_problems)
     if render_problems:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 import types
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 import jinja2
@@ -13,7 +13,8 @@ from .context import Helpers, page_context, root_context
 from .feeds import render_feeds, render_robots
 from .i18n import FILTERS, MissingString, make_formatters
 from .ids import duplicate_ids
-from .model import OutputFile, Problem, Project, Site
+from .model import OutputFile, Page, Problem, Project, Site
+from .parallel import map_chunks
 from .sitemap import render_sitemap
 from .typography import typeset
 
@@ -121,19 +122,23 @@ def unused_string_keys(
     return sorted(k for k in defined if k not in used and not any(k.startswith(p) for p in prefixes))
 
 
+RenderContext = tuple[Site, jinja2.Environment, "Helpers", bool]
+
+
 def render_site(
-    site: Site, env: jinja2.Environment, project: Project, polish: bool = True,
+    site: Site, env: jinja2.Environment, project: Project, polish: bool = True, jobs: int = 1,
 ) -> tuple[list[OutputFile], list[Problem]]:
     """Return every page, the root pages, the sitemap and the assets as output files, plus problems.
 
+    Pages are rendered on `jobs` workers; the result does not depend on how many.
     Without `polish` (for `check`), typography and the sitemap are skipped: they cannot fail.
     """
+    helpers = Helpers.for_site(site, project.assets)
     outputs: list[OutputFile] = []
     problems: list[Problem] = []
-    helpers = Helpers.for_site(site, project.assets)
-    for page in site.pages:
-        context = page_context(site, page, helpers)
-        _render_into(env, page.template, context, page.dest_path, page.src_path, outputs, problems, polish, helpers)
+    for page_outputs, page_problems in map_chunks(_render_pages, (site, env, helpers, polish), site.pages, jobs):
+        outputs.extend(page_outputs)
+        problems.extend(page_problems)
     for template, dest in ROOT_PAGES:
         context = root_context(site, helpers)
         _render_into(env, template, context, dest, TEMPLATE_DIR + template, outputs, problems, polish, helpers)
@@ -144,6 +149,19 @@ def render_site(
     outputs.extend(OutputFile("assets/" + helpers.names[a.src_path.removeprefix("assets/")], a.data)
                    for a in project.assets)
     return outputs, problems
+
+
+def _render_pages(context: RenderContext, pages: Sequence[Page]) -> list[tuple[list[OutputFile], list[Problem]]]:
+    """Return the output file (or the problems) of each page (a worker's task)."""
+    site, env, helpers, polish = context
+    results = []
+    for page in pages:
+        outputs: list[OutputFile] = []
+        problems: list[Problem] = []
+        _render_into(env, page.template, page_context(site, page, helpers), page.dest_path, page.src_path, outputs,
+                     problems, polish, helpers)
+        results.append((outputs, problems))
+    return results
 
 
 def _render_into(

@@ -29,6 +29,7 @@ def fixed_build_date(monkeypatch: pytest.MonkeyPatch, tmp_path_factory: pytest.T
     """Set SOURCE_DATE_EPOCH for every test (and the commands it starts); keep build caches in tmp."""
     monkeypatch.setenv("SOURCE_DATE_EPOCH", TEST_DAY_EPOCH)
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path_factory.mktemp("cache")))
+    monkeypatch.setenv("XDG_STATE_HOME", str(tmp_path_factory.mktemp("state")))
 SITES = Path(__file__).resolve().parent / "sites"
 
 MakeProject = Callable[..., Path]

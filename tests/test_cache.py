@@ -18,7 +18,7 @@ def test_cached_builds_give_the_same_bytes(make_project: MakeProject, tmp_path: 
     root = make_project()
     assert main(["--project", str(root), "build", "--out", str(tmp_path / "cold")]) == 0
     folder = cache_folder(root)
-    assert (folder / "parsed.json").is_file() and sorted(p.name for p in folder.iterdir()) == ["parsed.json"]
+    assert (folder / "parsed.json").is_file() and sorted(p.name for p in folder.iterdir()) == ["parsed.json", "templates"]
     assert oct(folder.stat().st_mode & 0o777) == "0o700"
     assert not (root / ".cache").exists()  # never inside the project
     assert main(["--project", str(root), "build", "--out", str(tmp_path / "warm")]) == 0
@@ -62,7 +62,7 @@ def test_a_cache_is_data_and_a_foreign_one_is_never_read(make_project: MakeProje
     assert {e["key"][0] for e in saved["parsed"]} >= {"content/_site.yaml", "content/pages/home.en.md"}
     assert load_parsed(folder)
     folder.chmod(0o777)  # writable by others: someone else may have planted it
-    assert load_parsed(folder) == {}
+    assert load_parsed(folder) == ({}, {})
     page = root / "content/pages/home.en.md"
     page.write_text(page.read_text().replace("Welcome", "Hello"))
     assert main(["--project", str(root), "build", "--out", str(tmp_path / "a")]) == 0
@@ -79,3 +79,23 @@ def test_only_current_files_stay_in_the_parse_cache(make_project: MakeProject, t
         page.write_text(page.read_text() + word)
         build(root, tmp_path / "out", cache=cache)
     assert sum(1 for key in cache.parsed if key[0] == "content/pages/home.en.md") == 1
+
+
+def test_compiled_templates_load_only_when_signed_with_the_users_key(make_project: MakeProject, tmp_path: Path,
+                                                                     monkeypatch) -> None:
+    from sitegen.cache import template_cache
+
+    root = make_project()
+    assert main(["--project", str(root), "build", "--out", str(tmp_path / "a")]) == 0
+    compiled = sorted((cache_folder(root) / "templates").glob("*.jbc"))
+    assert compiled
+    monkeypatch.setenv("XDG_STATE_HOME", str(tmp_path / "another-job"))  # a cache restored from elsewhere
+    cache = template_cache(cache_folder(root))
+    assert cache is not None
+    import jinja2
+
+    env = jinja2.Environment(bytecode_cache=cache)
+    bucket = cache.get_bucket(env, "base.html", None, (root / "templates/base.html").read_text())
+    assert bucket.code is None  # signed with another key: not loaded
+    assert main(["--project", str(root), "build", "--out", str(tmp_path / "b")]) == 0
+    assert tree(tmp_path / "a") == tree(tmp_path / "b")

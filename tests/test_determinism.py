@@ -65,3 +65,19 @@ def test_incremental_after_random_edits_equals_clean(edits: list[tuple[str, str]
         assert served.problems == clean.problems
         if clean.ok:
             assert tree(base / "served") == tree(base / "clean")
+
+
+def test_parallel_builds_give_the_same_bytes_as_one_worker(tmp_path) -> None:
+    from bench.site import make_site as make_big_site
+    from sitegen.pipeline import BuildCache, build
+
+    root = tmp_path / "site"
+    root.mkdir()
+    make_big_site(root, 60)  # 120 posting pages and 180 files: enough for both stages to fork workers
+    outputs = {}
+    for jobs in (1, 2):
+        cache = BuildCache(jobs=jobs)
+        assert build(root, tmp_path / f"out-{jobs}", cache=cache).ok
+        outputs[jobs] = {p.relative_to(tmp_path / f"out-{jobs}").as_posix(): p.read_bytes()
+                         for p in sorted((tmp_path / f"out-{jobs}").rglob("*")) if p.is_file()}
+    assert outputs[1] == outputs[2] and len(outputs[1]) > 130

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from bench.bench import make_site as make_big_site
+from bench.site import make_site as make_big_site
 from sitegen.write import MANIFEST, read_manifest
 from tests.conftest import REPO, MakeProject
 from tests.test_hostile import run, snapshot

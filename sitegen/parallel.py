@@ -1,0 +1,51 @@
+"""Parse and render stages: a pure task over many items on every core, its results in the items' order.
+
+Workers are forked, so they start with the parent's memory (parsed content, compiled templates) and
+nothing but the items and the results crosses a process boundary. The output is the same with one
+worker or many: chunks are made, run and merged in a fixed order.
+"""
+
+from __future__ import annotations
+
+import math
+import multiprocessing
+import os
+from collections.abc import Callable, Sequence
+from typing import Any, TypeVar
+
+Item = TypeVar("Item")
+Result = TypeVar("Result")
+Context = TypeVar("Context")
+
+# Set once in each worker process by the pool's initializer (never in the parent): the task and its context.
+_WORKER: dict[str, Any] = {}
+
+
+def default_jobs() -> int:
+    """Return how many workers to use by default: the cores this process may run on."""
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # not on Linux
+        return os.cpu_count() or 1
+
+
+def map_chunks(task: Callable[[Context, Sequence[Item]], list[Result]], context: Context,
+               items: Sequence[Item], jobs: int, min_chunk: int = 40) -> list[Result]:
+    """Return `task(context, items)`, computed in chunks by `jobs` forked workers when worth it."""
+    if jobs < 2 or len(items) < 2 * min_chunk or "fork" not in multiprocessing.get_all_start_methods():
+        return task(context, items)
+    size = max(min_chunk, math.ceil(len(items) / (jobs * 4)))
+    chunks = [items[start:start + size] for start in range(0, len(items), size)]
+    with multiprocessing.get_context("fork").Pool(jobs, _start_worker, (task, context)) as pool:
+        parts = pool.map(_run_chunk, chunks, chunksize=1)
+    return [result for part in parts for result in part]
+
+
+def _start_worker(task: Callable[[Any, Sequence[Any]], list[Any]], context: Any) -> None:
+    """Keep the task and its context in this worker (the fork start method passes them without pickling)."""
+    _WORKER["task"], _WORKER["context"] = task, context
+
+
+def _run_chunk(chunk: Sequence[Any]) -> list[Any]:
+    """Run the worker's task over one chunk."""
+    return list(_WORKER["task"](_WORKER["context"], chunk))
