@@ -72,6 +72,7 @@ def make_parser() -> argparse.ArgumentParser:
     build.add_argument("--strict", action="store_true", help="treat warnings (e.g. missing translations) as errors")
     build.add_argument("--today", type=iso_date, help=TODAY_HELP)
     build.add_argument("--verbose", action="store_true", help="list every notice instead of one line per kind")
+    build.add_argument("--profile", action="store_true", help="print the time each stage took")
     build.add_argument("--jobs", type=job_count, help="worker processes (default: one per core; same output)")
     build.add_argument("--no-cache", action="store_true",
                        help="do not read or write the build cache in the user's cache folder")
@@ -133,6 +134,9 @@ def run_build(args: argparse.Namespace) -> int:
     if not args.no_cache:
         save_cache(args.project, cache)
     print_problems(result, sys.stderr, args.verbose)
+    if args.profile:
+        stages = ", ".join(f"{stage} {seconds:.2f} s" for stage, seconds in cache.timings)
+        print(f"profile: {stages} ({cache.jobs} worker{'s' * (cache.jobs != 1)})", file=sys.stderr)
     if not result.ok:
         count = len(result.errors)
         print(f"build failed: {count} problem{'s' * (count != 1)}; nothing was written", file=sys.stderr)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+import time
 from collections import Counter
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
@@ -44,6 +45,13 @@ class BuildCache:
     string_keys: dict[tuple[str, ...], StringKeys] = field(default_factory=dict)
     templates: jinja2.BytecodeCache | None = None
     jobs: int = 1  # worker processes for parsing and rendering; the output is the same for any number
+    timings: list[tuple[str, float]] = field(default_factory=list)  # seconds per stage of the last build
+
+    def time(self, stage: str, started: float) -> float:
+        """Record that `stage` ran from `started` until now; return now."""
+        now = time.perf_counter()
+        self.timings.append((stage, now - started))
+        return now
 
 
 def build(root: Path, out: Path | None, base_url: str | None = None,
@@ -51,13 +59,18 @@ def build(root: Path, out: Path | None, base_url: str | None = None,
     """Build the project at `root` into `out` (None: check only); write nothing on errors."""
     if out is not None and (reason := unsafe_output(out, root)):
         return BuildResult((), (Problem(str(out), None, "unsafe output folder", reason),))
-    project = read_project(root)
     cache = cache or BuildCache()
+    cache.timings.clear()
+    started = time.perf_counter()
+    project = read_project(root)
+    cache.time("read", started)
     result = compile_site(project, base_url, cache, strict, today=today)
     current = {(s.src_path, s.digest) for s in project.content}
     cache.parsed = {key: value for key, value in cache.parsed.items() if (key[0], key[1]) in current}
     if result.ok and out is not None:
+        started = time.perf_counter()
         write_output(out, result.outputs)
+        cache.time("write", started)
     return result
 
 
@@ -171,7 +184,9 @@ def build_date(explicit: str | None = None) -> dt.date:
 def _compile(project: Project, base_url: str | None, cache: BuildCache, check_only: bool,
              today: dt.date) -> BuildResult:
     """Return the built files and every problem, warnings included."""
+    started = time.perf_counter()
     loaded = load_content(project, base_url, cache)
+    started = cache.time("parse", started)
     if not isinstance(loaded, Loaded):
         return _failed(loaded)
     config, problems = loaded.config, list(loaded.problems)
@@ -181,6 +196,7 @@ def _compile(project: Project, base_url: str | None, cache: BuildCache, check_on
     reserved = template_ids(t.data.decode("utf-8", "replace") for t in project.templates)
     site, assembly_problems = assemble_site(loaded.parsed, config, strings, today, cache.minimums, reserved)
     problems.extend(assembly_problems)
+    started = cache.time("assemble", started)
     problems.extend(link_problems(site, loaded.parsed, project))
     env = make_environment(project, cache.templates)
     problems.extend(check_templates(env, project))
@@ -191,9 +207,11 @@ def _compile(project: Project, base_url: str | None, cache: BuildCache, check_on
     present = {p.file.lang for p in loaded.parsed if p.file.kind == "strings" and p.file.lang}
     problems.extend(check_catalogues(loaded.catalogues, config.lang_codes, present, used))
     problems.extend(undefined_string_keys(used, strings))
+    started = cache.time("check", started)
     if any(p.severity == "error" for p in problems):
         return _failed(problems)
     outputs, render_problems = render_site(site, env, project, polish=not check_only, jobs=cache.jobs)
+    cache.time("render", started)
     render_problems.extend(unsafe_destinations(outputs))
     problems.extend(render_problems)
     if render_problems:

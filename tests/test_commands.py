@@ -107,6 +107,14 @@ def test_the_summary_counts_warnings_and_notices_apart(real_project, capsys) -> 
                      capsys.readouterr().out)
 
 
+def test_profile_prints_the_time_of_each_stage(real_project, tmp_path, capsys) -> None:
+    argv = ["--project", str(real_project), "build", "--out", str(tmp_path / "o"), "--profile", "--jobs", "1"]
+    assert main(argv) == 0
+    line = next(x for x in capsys.readouterr().err.splitlines() if x.startswith("profile:"))
+    assert re.fullmatch(r"profile: read \S+ s, parse \S+ s, assemble \S+ s, check \S+ s, render \S+ s, "
+                        r"write \S+ s \(1 worker\)", line)
+
+
 def test_the_error_page_shows_errors_first_with_their_line(tmp_path) -> None:
     from bs4 import BeautifulSoup
 
