@@ -95,12 +95,29 @@ def page_context(site: Site, page: Page, helpers: Helpers) -> dict[str, Any]:
         "postings": site.postings.get(page.lang, ()),
         "people": site.people.get(page.lang, ()),
         "steps": site.steps.get(page.lang, ()),
-        "nav": [p for name in site.config.nav if (p := site.page(page.lang, f"pages/{name}"))],
+        "nav": [PageLink(p.key, p.url, p.title) for name in site.config.nav
+                if (p := site.page(page.lang, f"pages/{name}"))],
+        "page_links": page_links(site, page.lang),
         "feed_url": feed_url(site, page.lang),
         "share": helpers.image((posting.facts.image if posting else None) or site.config.share_image),
         "trail": structured.trail(site, page, t("nav_home")),
         "job_posting_ld": lambda item, description: _job_posting(site, item, description, helpers),
     }
+
+
+@dataclass(frozen=True, slots=True)
+class PageLink:
+    """Where another page is and what it is called: all a template needs to link to it."""
+
+    key: str
+    url: str
+    title: str
+
+
+def page_links(site: Site, lang: str) -> dict[str, PageLink]:
+    """Return the site's pages (not postings) in one language by key, as links."""
+    return {p.key: PageLink(p.key, p.url, p.title) for p in site.pages
+            if p.lang == lang and p.key.startswith("pages/")}
 
 
 def _job_posting(site: Site, posting: Posting, description: str, helpers: Helpers) -> Markup:

@@ -314,6 +314,8 @@ class OutputFile:
 
     dest_path: str
     data: bytes
+    fingerprint: str = ""  # for pages: the digest of what they are made from
+    kept: bool = False  # True: the previous output's file, unchanged, is kept (and `data` is empty)
 
 
 @dataclass(frozen=True, slots=True)
@@ -324,6 +326,7 @@ class BuildResult:
     problems: tuple[Problem, ...]
     pages_per_lang: Mapping[str, int] = field(default_factory=dict)
     page_count: int = 0
+    rendered: int = 0  # pages rendered by this build; the others were kept from the previous output
 
     @property
     def errors(self) -> tuple[Problem, ...]:

@@ -32,7 +32,7 @@ from .render import (
 from .schema import LazyValidators, Validators
 from .sources import SITE_FILE, ContentFile, classify, read_project
 from .translations import status_problems, string_statuses, strings_of
-from .write import unsafe_destinations, unsafe_output, write_output
+from .write import kept_fingerprints, unsafe_destinations, unsafe_output, write_output
 
 
 @dataclass(slots=True)
@@ -64,7 +64,8 @@ def build(root: Path, out: Path | None, base_url: str | None = None,
     started = time.perf_counter()
     project = read_project(root)
     cache.time("read", started)
-    result = compile_site(project, base_url, cache, strict, today=today)
+    previous = kept_fingerprints(out) if out is not None and out.exists() else {}
+    result = compile_site(project, base_url, cache, strict, today=today, previous=previous)
     current = {(s.src_path, s.digest) for s in project.content}
     cache.parsed = {key: value for key, value in cache.parsed.items() if (key[0], key[1]) in current}
     if result.ok and out is not None:
@@ -76,15 +77,16 @@ def build(root: Path, out: Path | None, base_url: str | None = None,
 
 def compile_site(
     project: Project, base_url: str | None, cache: BuildCache, strict: bool = False, check_only: bool = False,
-    today: dt.date | None = None,
+    today: dt.date | None = None, previous: Mapping[str, str] | None = None,
 ) -> BuildResult:
     """Return the built files and every problem, from the project's sources and the build date.
 
     Under `strict`, warnings (missing or stale translations, …) are errors; notices stay notices.
     `check_only` skips the finishing steps that cannot find problems (typography, sitemap, feeds).
-    `today` decides which postings are closed; by default it is `build_date()`.
+    `today` decides which postings are closed; by default it is `build_date()`. Pages whose fingerprint
+    `previous` (dest path → fingerprint of the previous output) records are kept rather than rendered.
     """
-    result = _compile(project, base_url, cache, check_only, today or build_date())
+    result = _compile(project, base_url, cache, check_only, today or build_date(), previous or {})
     if not strict or not result.problems:
         return result
     problems = [replace(p, severity="error") if p.severity == "warning" else p for p in result.problems]
@@ -182,7 +184,7 @@ def build_date(explicit: str | None = None) -> dt.date:
 
 
 def _compile(project: Project, base_url: str | None, cache: BuildCache, check_only: bool,
-             today: dt.date) -> BuildResult:
+             today: dt.date, previous: Mapping[str, str]) -> BuildResult:
     """Return the built files and every problem, warnings included."""
     started = time.perf_counter()
     loaded = load_content(project, base_url, cache)
@@ -210,7 +212,8 @@ def _compile(project: Project, base_url: str | None, cache: BuildCache, check_on
     started = cache.time("check", started)
     if any(p.severity == "error" for p in problems):
         return _failed(problems)
-    outputs, render_problems = render_site(site, env, project, polish=not check_only, jobs=cache.jobs)
+    outputs, render_problems = render_site(site, env, project, polish=not check_only, jobs=cache.jobs,
+                                           previous=previous)
     cache.time("render", started)
     render_problems.extend(unsafe_destinations(outputs))
     problems.extend(render_problems)
@@ -223,6 +226,7 @@ def _compile(project: Project, base_url: str | None, cache: BuildCache, check_on
         problems=_sorted(problems),
         pages_per_lang={lang: per_lang[lang] for lang in config.lang_codes},
         page_count=html_count,
+        rendered=sum(1 for o in outputs if o.dest_path.endswith(".html") and not o.kept),
     )
 
 

@@ -5,12 +5,15 @@ from __future__ import annotations
 import re
 import types
 from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, replace
 from typing import Any
 
 import jinja2
 
+from .cache import stamp
 from .context import Helpers, page_context, root_context
 from .feeds import render_feeds, render_robots
+from .fingerprint import page_fingerprint, site_digest, template_names, whole_site_digest
 from .i18n import FILTERS, MissingString, make_formatters
 from .ids import duplicate_ids
 from .model import OutputFile, Page, Problem, Project, Site
@@ -122,26 +125,41 @@ def unused_string_keys(
     return sorted(k for k in defined if k not in used and not any(k.startswith(p) for p in prefixes))
 
 
-RenderContext = tuple[Site, jinja2.Environment, "Helpers", bool]
+@dataclass(frozen=True, slots=True)
+class RenderContext:
+    """What every page's rendering shares: the site, templates, helpers, and what the previous output holds."""
+
+    site: Site
+    env: jinja2.Environment
+    helpers: Helpers
+    polish: bool
+    names: Mapping[str, frozenset[str]]
+    shared: str
+    previous: Mapping[str, str]
 
 
 def render_site(
     site: Site, env: jinja2.Environment, project: Project, polish: bool = True, jobs: int = 1,
+    previous: Mapping[str, str] | None = None,
 ) -> tuple[list[OutputFile], list[Problem]]:
     """Return every page, the root pages, the sitemap and the assets as output files, plus problems.
 
-    Pages are rendered on `jobs` workers; the result does not depend on how many.
+    Pages are rendered on `jobs` workers; the result does not depend on how many. A page whose
+    fingerprint is the one `previous` (dest path → fingerprint) records is kept, not rendered.
     Without `polish` (for `check`), typography and the sitemap are skipped: they cannot fail.
     """
     helpers = Helpers.for_site(site, project.assets)
+    shared = site_digest(site, [stamp(), str(polish), *(f"{s.src_path}:{s.digest}" for s in project.templates),
+                                *(f"{a.src_path}:{a.digest}" for a in project.assets)])
+    context = RenderContext(site, env, helpers, polish, template_names(env, project), shared, previous or {})
     outputs: list[OutputFile] = []
     problems: list[Problem] = []
-    for page_outputs, page_problems in map_chunks(_render_pages, (site, env, helpers, polish), site.pages, jobs):
+    for page_outputs, page_problems in map_chunks(_render_pages, context, site.pages, jobs):
         outputs.extend(page_outputs)
         problems.extend(page_problems)
     for template, dest in ROOT_PAGES:
-        context = root_context(site, helpers)
-        _render_into(env, template, context, dest, TEMPLATE_DIR + template, outputs, problems, polish, helpers)
+        _render_into(env, template, root_context(site, helpers), dest, TEMPLATE_DIR + template, outputs, problems,
+                     polish, helpers)
     if polish:
         outputs.append(render_sitemap(site))
         outputs.extend(render_feeds(site, site.strings, helpers.absolute))
@@ -152,14 +170,28 @@ def render_site(
 
 
 def _render_pages(context: RenderContext, pages: Sequence[Page]) -> list[tuple[list[OutputFile], list[Problem]]]:
-    """Return the output file (or the problems) of each page (a worker's task)."""
-    site, env, helpers, polish = context
+    """Return the output file (or the problems) of each page (a worker's task); unchanged pages are kept."""
+    site, helpers = context.site, context.helpers
+    whole: list[str] = []
+
+    def whole_site() -> str:
+        if not whole:
+            whole.append(whole_site_digest(site))
+        return whole[0]
+
     results = []
     for page in pages:
         outputs: list[OutputFile] = []
         problems: list[Problem] = []
-        _render_into(env, page.template, page_context(site, page, helpers), page.dest_path, page.src_path, outputs,
-                     problems, polish, helpers)
+        variables = page_context(site, page, helpers)
+        names = context.names.get(page.template)
+        fingerprint = page_fingerprint(context.shared, variables, names, whole_site) if names is not None else ""
+        if fingerprint and context.previous.get(page.dest_path) == fingerprint:
+            outputs.append(OutputFile(page.dest_path, b"", fingerprint, kept=True))
+        else:
+            _render_into(context.env, page.template, variables, page.dest_path, page.src_path, outputs, problems,
+                         context.polish, helpers)
+            outputs = [replace(o, fingerprint=fingerprint) for o in outputs]
         results.append((outputs, problems))
     return results
 

@@ -64,21 +64,30 @@ def _foreign_files(out: Path) -> str | None:
         return (f"the output folder {out} holds files that careers-site did not build (it has no {MANIFEST}); "
                 "choose an empty or new folder, or empty this one yourself")
     unknown = sorted(rel for p in present if (rel := p.relative_to(out).as_posix()) not in listed and rel != MANIFEST)
+
     if unknown:
         return (f"{out / unknown[0]} was not written by careers-site (the output folder's {MANIFEST} does not "
                 f"list it); move it out of the output folder, which each build replaces whole")
     return None
 
 
-def read_manifest(out: Path) -> frozenset[str] | None:
-    """Return the files a previous build listed in its manifest, or None when `out` has none."""
+def read_manifest(out: Path) -> dict[str, str] | None:
+    """Return the files a previous build listed in its manifest, with their fingerprints; None without one."""
     try:
         lines = (out / MANIFEST).read_text(encoding="utf-8").split("\n")
     except (OSError, UnicodeDecodeError):
         return None
     if not lines or lines[0] != MANIFEST_HEADER:
         return None
-    return frozenset(line for line in lines[1:] if line)
+    entries = (line.partition("\t") for line in lines[1:] if line)
+    return {path: fingerprint for path, _, fingerprint in entries}
+
+
+def kept_fingerprints(out: Path) -> dict[str, str]:
+    """Return the fingerprints of the pages a previous build wrote into `out` that are still there."""
+    out = real_output(out)
+    return {path: fingerprint for path, fingerprint in (read_manifest(out) or {}).items()
+            if fingerprint and (out / path).is_file()}
 
 
 def unsafe_destinations(files: Sequence[OutputFile]) -> list[Problem]:
@@ -107,9 +116,9 @@ def write_output(out: Path, files: Sequence[OutputFile]) -> int:
         try:
             staging.chmod(0o755)
             changed = sum(_place(out, staging, file) for file in files)
-            (staging / MANIFEST).write_text(
-                "\n".join([MANIFEST_HEADER, *sorted(f.dest_path for f in files)]) + "\n", encoding="utf-8")
-            old_files = read_manifest(out) or frozenset()
+            listed = sorted(f"{f.dest_path}\t{f.fingerprint}" if f.fingerprint else f.dest_path for f in files)
+            (staging / MANIFEST).write_text("\n".join([MANIFEST_HEADER, *listed]) + "\n", encoding="utf-8")
+            old_files = set(read_manifest(out) or ())
             changed += len(old_files - {f.dest_path for f in files})
             _swap(staging, out)
         finally:
@@ -146,6 +155,9 @@ def _place(out: Path, staging: Path, file: OutputFile) -> int:
     target = staging / file.dest_path
     target.parent.mkdir(parents=True, exist_ok=True)
     old = out / file.dest_path
+    if file.kept:  # the previous build's file, whose inputs have not changed
+        os.link(old, target)
+        return 0
     unchanged = old.is_file() and not old.is_symlink() and old.stat().st_size == len(file.data)
     if unchanged and old.read_bytes() == file.data:
         try:

@@ -1,0 +1,83 @@
+"""Render stage: what each page is made from, as one digest, so that an unchanged page is not rendered again.
+
+A page's fingerprint covers everything its output can depend on: the generator's code and libraries, every
+template, asset name, UI string and the site configuration, the build date, and the values of exactly the
+context variables that its template (with everything it includes, imports or extends) names. Two builds
+that give a page the same fingerprint give it the same bytes, so the previous output's file can be kept.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Callable, Iterable, Mapping
+from typing import Any
+
+import jinja2
+from jinja2 import meta, nodes
+
+from .model import Project, Site
+
+TEMPLATE_DIR = "templates/"
+
+
+def template_names(env: jinja2.Environment, project: Project) -> dict[str, frozenset[str]]:
+    """Return, for each template, the variables it or any template it reaches may read."""
+    direct: dict[str, set[str]] = {}
+    reaches: dict[str, set[str] | None] = {}
+    for source in project.templates:
+        name = source.src_path[len(TEMPLATE_DIR):]
+        try:
+            tree = env.parse(source.data.decode("utf-8"))
+        except (jinja2.TemplateSyntaxError, UnicodeDecodeError):
+            continue  # reported by check_templates; such a build renders nothing
+        direct[name] = {node.name for node in tree.find_all(nodes.Name) if node.ctx == "load"}
+        referenced = list(meta.find_referenced_templates(tree))
+        reaches[name] = None if None in referenced else {str(r) for r in referenced}
+    return {name: frozenset(_closure(name, direct, reaches)) for name in direct}
+
+
+def _closure(start: str, direct: Mapping[str, set[str]], reaches: Mapping[str, set[str] | None]) -> set[str]:
+    """Return the names read by `start` and every template it reaches (all of them, for a computed name)."""
+    seen, todo, names = {start}, [start], set()
+    while todo:
+        current = todo.pop()
+        names |= direct.get(current, set())
+        targets = reaches.get(current, set())
+        for target in (direct if targets is None else targets):
+            if target not in seen:
+                seen.add(target)
+                todo.append(target)
+    return names
+
+
+def site_digest(site: Site, extra: Iterable[str]) -> str:
+    """Return the digest every page shares: configuration, strings, and the build's other inputs."""
+    digest = hashlib.sha256()
+    for part in (repr(site.config), repr(sorted((k, sorted(v.items())) for k, v in site.strings.items())), *extra):
+        digest.update(part.encode("utf-8", "surrogatepass"))
+        digest.update(b"\0")
+    return digest.hexdigest()
+
+
+def page_fingerprint(shared: str, context: Mapping[str, Any], names: frozenset[str],
+                     whole_site: Callable[[], str]) -> str:
+    """Return a page's fingerprint from the shared digest and the data its template names.
+
+    Functions in the context (translators, URL helpers) are covered by the shared digest; `site`, which
+    reaches everything, stands for a digest of the whole site.
+    """
+    digest = hashlib.sha256(shared.encode("ascii"))
+    for name in sorted(names):
+        if name not in context or callable(context[name]):
+            continue
+        value = whole_site() if name == "site" else repr(context[name])
+        digest.update(f"{name}\0{value}\0".encode("utf-8", "surrogatepass"))
+    return digest.hexdigest()
+
+
+def whole_site_digest(site: Site) -> str:
+    """Return a digest of everything in the site (for templates that read `site` itself)."""
+    digest = hashlib.sha256()
+    for part in (site.pages, site.postings, site.people, site.steps):
+        digest.update(repr(part).encode("utf-8", "surrogatepass"))
+    return digest.hexdigest()

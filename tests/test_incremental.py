@@ -1,0 +1,92 @@
+"""Incremental builds: after any edit, keeping unchanged pages gives the same bytes as a clean build."""
+
+from __future__ import annotations
+
+import random
+import re
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from bench.site import make_site as make_big_site
+from sitegen.pipeline import BuildCache, build
+
+
+def tree(root: Path) -> dict[str, bytes]:
+    return {p.relative_to(root).as_posix(): p.read_bytes() for p in sorted(root.rglob("*")) if p.is_file()}
+
+
+def replace_in(path: Path, pattern: str, new: str) -> None:
+    text = path.read_text("utf-8")
+    changed = re.sub(pattern, new, text, count=1, flags=re.M)
+    assert changed != text, (path, pattern)
+    path.write_text(changed, "utf-8")
+
+
+Edit = Callable[[Path, random.Random], None]
+EDITS: dict[str, Edit] = {
+    "posting text": lambda root, rng: replace_in(root / f"content/jobs/posting-{rng.randrange(6):05d}.en.md",
+                                                 r"^## (.*)$", rf"## \1 {rng.randrange(1000)}"),
+    "posting title": lambda root, rng: replace_in(root / f"content/jobs/posting-{rng.randrange(6):05d}.fr.md",
+                                                  r"^title: (.*)$", rf"title: \1 {rng.randrange(1000)}"),
+    "posting facts": lambda root, rng: replace_in(root / f"content/jobs/posting-{rng.randrange(6):05d}.yaml",
+                                                  r"^duration_months: \d+$", f"duration_months: {rng.randrange(1, 7)}"),
+    "posting date": lambda root, rng: replace_in(root / f"content/jobs/posting-{rng.randrange(6):05d}.yaml",
+                                                 r"^date_posted: .*$",
+                                                 f"date_posted: 2026-0{rng.randrange(1, 9)}-1{rng.randrange(10)}"),
+    "person role": lambda root, rng: replace_in(root / "content/people/dawn.en.md", r"^role: (.*)$",
+                                                rf"role: \1 {rng.randrange(1000)}"),
+    "step title": lambda root, rng: replace_in(root / "content/process/team-interview.fr.md", r"^title: (.*)$",
+                                               rf"title: \1 {rng.randrange(1000)}"),
+    "ui string": lambda root, rng: replace_in(root / "content/_strings.en.yaml", r"^apply_now: (.*)$",
+                                              f"apply_now: Apply {rng.randrange(1000)}"),
+    "template": lambda root, rng: replace_in(root / "templates/posting.html", r"<article",
+                                             f'<article data-edit="{rng.randrange(1000)}"'),
+    "site name": lambda root, rng: replace_in(root / "content/_site.yaml", r"^name: (.*)$",
+                                              f"name: Careers {rng.randrange(1000)}"),
+    "stylesheet": lambda root, rng: (root / "assets/style.css").write_text(
+        (root / "assets/style.css").read_text() + f"\n/* {rng.randrange(1000)} */\n"),
+    "page text": lambda root, rng: replace_in(root / "content/pages/team.fr.md", r"^title: (.*)$",
+                                              rf"title: \1 {rng.randrange(1000)}"),
+}
+
+
+def test_incremental_builds_equal_clean_builds_after_random_edits(tmp_path: Path) -> None:
+    root, out = tmp_path / "site", tmp_path / "out"
+    root.mkdir()
+    make_big_site(root, 6)
+    cache = BuildCache()
+    assert build(root, out, cache=cache).ok
+    rng = random.Random(20261129)
+    for round_ in range(14):
+        name = rng.choice(sorted(EDITS))
+        EDITS[name](root, rng)
+        incremental = build(root, out, cache=cache)
+        assert incremental.ok, name
+        clean = build(root, tmp_path / f"clean-{round_}", cache=BuildCache())
+        assert tree(out) == tree(tmp_path / f"clean-{round_}"), f"after editing the {name}"
+        assert incremental.rendered <= clean.rendered
+
+
+@pytest.mark.parametrize(("edit", "expected"), [
+    ("posting text", {"en/jobs/posting-00001/index.html"}),
+    ("person role", None),  # every English page that shows Dawn: postings and the team page
+])
+def test_an_edit_renders_only_the_pages_that_depend_on_it(tmp_path: Path, edit: str,
+                                                          expected: set[str] | None) -> None:
+    root, out = tmp_path / "site", tmp_path / "out"
+    root.mkdir()
+    make_big_site(root, 6)
+    assert build(root, out).ok
+    before = {p: p.stat().st_mtime_ns for p in out.rglob("*.html")}
+    rng = random.Random(3)  # picks posting 1 for the text edit
+    EDITS[edit](root, rng)
+    result = build(root, out)
+    changed = {p.relative_to(out).as_posix() for p in out.rglob("*.html") if p.stat().st_mtime_ns != before.get(p)}
+    if expected is not None:
+        # rendered: the posting, the home page that lists it (same bytes), and the two root pages (always)
+        assert changed == expected and result.rendered == 4
+    else:
+        assert "en/team/index.html" in changed and not any(c.startswith("fr/") for c in changed)
+        assert len(changed) <= result.rendered - 2 < result.page_count / 2  # the home page lists postings too
