@@ -95,28 +95,29 @@ def _explain_value(
 ) -> Iterator[Problem]:
     """Yield the problem for a value of the wrong kind, located at the value itself."""
     line, column = doc.where_value(tuple(error.absolute_path))
+    name = f"'{field}'" if field else "the file"
     kind = error.validator
     expected: Any = error.validator_value
     if kind == "enum":
         options = ", ".join(str(v) for v in expected)
-        yield Problem(src_path, line, f"'{field}' is '{error.instance}', which is not allowed",
+        yield Problem(src_path, line, f"{name} is '{error.instance}', which is not allowed",
                       f"use one of: {options}", column)
     elif kind == "type":
-        yield Problem(src_path, line, f"'{field}' must be {_a(expected)}", _type_hint(error.instance, expected), column)
+        yield Problem(src_path, line, f"{name} must be {_a(expected)}", _type_hint(error.instance, expected), column)
     elif kind == "pattern" and "propertyNames" in error.relative_schema_path:
         l2, c2 = doc.where((*error.absolute_path, str(error.instance)))
         yield Problem(src_path, l2, f"invalid key '{error.instance}'",
                       f"keys must be {schema.get('description', 'match ' + str(schema.get('pattern')))}", c2)
     elif kind in {"pattern", "format"}:
         what = schema.get("description", f"match {schema.get('pattern', '')}")
-        yield Problem(src_path, line, f"'{field}' has an invalid value '{error.instance}'",
+        yield Problem(src_path, line, f"{name} has an invalid value '{error.instance}'",
                       f"it must be {what}{_slug_hint(schema, error.instance)}", column)
     elif kind == "minLength":
-        yield Problem(src_path, line, f"'{field}' is empty", "write a value, or remove the field", column)
+        yield Problem(src_path, line, f"{name} is empty", "write a value, or remove the field", column)
     elif kind == "maxLength":
-        yield Problem(src_path, line, f"'{field}' is longer than {expected} characters", "shorten it", column)
+        yield Problem(src_path, line, f"{name} is longer than {expected} characters", "shorten it", column)
     else:
-        yield Problem(src_path, line, f"'{field}' is {error.instance}, which is out of range",
+        yield Problem(src_path, line, f"{name} is {error.instance}, which is out of range",
                       f"it must be {_bound(kind, expected)}", column)
 
 
