@@ -4,11 +4,12 @@
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 import time
 import traceback
 from pathlib import Path
-from typing import TYPE_CHECKING, TextIO
+from typing import TYPE_CHECKING, Any, TextIO
 
 if TYPE_CHECKING:
     from sitegen.model import BuildResult
@@ -130,7 +131,13 @@ def run_build(args: argparse.Namespace) -> int:
 
     cache = disk_cache(args.project) if not args.no_cache else BuildCache()
     cache.jobs = args.jobs or default_jobs()
-    result = build(args.project, out, args.base_url, cache, strict=args.strict, today=build_date(args.today))
+    bars = ProgressBars() if sys.stderr.isatty() and not os.environ.get("CI") else None
+    cache.progress = bars.update if bars is not None else None
+    try:
+        result = build(args.project, out, args.base_url, cache, strict=args.strict, today=build_date(args.today))
+    finally:
+        if bars is not None:
+            bars.close()
     if not args.no_cache:
         save_cache(args.project, cache)
     print_problems(result, sys.stderr, args.verbose)
@@ -143,6 +150,29 @@ def run_build(args: argparse.Namespace) -> int:
         return 1
     print(summary(result, time.perf_counter() - started, str(args.out)))
     return 0
+
+
+class ProgressBars:
+    """Progress bars on the terminal, one per stage, shown only when a stage takes more than a second."""
+
+    def __init__(self, stream: TextIO = sys.stderr, delay: float = 1.0) -> None:
+        self.bars: dict[str, Any] = {}
+        self.stream, self.delay = stream, delay
+
+    def update(self, stage: str, done: int, total: int) -> None:
+        """Show that `done` of `total` items of `stage` are finished."""
+        from tqdm import tqdm
+
+        if stage not in self.bars:
+            self.bars[stage] = tqdm(total=total, desc=stage, unit=" files" if stage == "parse" else " pages",
+                                    delay=self.delay, file=self.stream, leave=False)
+        bar = self.bars[stage]
+        bar.update(done - bar.n)
+
+    def close(self) -> None:
+        """Remove the bars from the terminal."""
+        for bar in self.bars.values():
+            bar.close()
 
 
 def disk_cache(project: Path) -> BuildCache:

@@ -10,7 +10,7 @@ from __future__ import annotations
 import math
 import multiprocessing
 import os
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from typing import Any, TypeVar
 
 Item = TypeVar("Item")
@@ -29,16 +29,35 @@ def default_jobs() -> int:
         return os.cpu_count() or 1
 
 
+Progress = Callable[[int, int], None]  # (items done, items in all)
+
+
 def map_chunks(task: Callable[[Context, Sequence[Item]], list[Result]], context: Context,
-               items: Sequence[Item], jobs: int, min_chunk: int = 40) -> list[Result]:
-    """Return `task(context, items)`, computed in chunks by `jobs` forked workers when worth it."""
-    if jobs < 2 or len(items) < 2 * min_chunk or "fork" not in multiprocessing.get_all_start_methods():
-        return task(context, items)
-    size = max(min_chunk, math.ceil(len(items) / (jobs * 4)))
+               items: Sequence[Item], jobs: int, min_chunk: int = 40,
+               progress: Progress | None = None) -> list[Result]:
+    """Return `task(context, items)`, computed in chunks by `jobs` forked workers when worth it.
+
+    `progress`, if given, is told after each chunk how many items are done.
+    """
+    size = max(min_chunk, math.ceil(len(items) / (max(jobs, 1) * 4)))
     chunks = [items[start:start + size] for start in range(0, len(items), size)]
+    parallel = jobs > 1 and len(chunks) > 1 and "fork" in multiprocessing.get_all_start_methods()
+    if not parallel:
+        return [result for part in _reported((task(context, chunk) for chunk in chunks), len(items), progress)
+                for result in part]
     with multiprocessing.get_context("fork").Pool(jobs, _start_worker, (task, context)) as pool:
-        parts = pool.map(_run_chunk, chunks, chunksize=1)
+        parts = list(_reported(pool.imap(_run_chunk, chunks), len(items), progress))
     return [result for part in parts for result in part]
+
+
+def _reported(parts: Iterable[list[Result]], total: int, progress: Progress | None) -> Iterator[list[Result]]:
+    """Yield the parts, telling `progress` how many items are done after each."""
+    done = 0
+    for part in parts:
+        done += len(part)
+        if progress is not None:
+            progress(done, total)
+        yield part
 
 
 def _start_worker(task: Callable[[Any, Sequence[Any]], list[Any]], context: Any) -> None:

@@ -6,7 +6,7 @@ import datetime as dt
 import os
 import time
 from collections import Counter
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
@@ -46,6 +46,7 @@ class BuildCache:
     templates: jinja2.BytecodeCache | None = None
     jobs: int = 1  # worker processes for parsing and rendering; the output is the same for any number
     timings: list[tuple[str, float]] = field(default_factory=list)  # seconds per stage of the last build
+    progress: Callable[[str, int, int], None] | None = None  # told (stage, done, total) as parsing and rendering go
 
     def time(self, stage: str, started: float) -> float:
         """Record that `stage` ran from `started` until now; return now."""
@@ -150,9 +151,15 @@ def _parse_missing(files: list[tuple[ContentFile, Source]], validators: Validato
     missing = [(file, source) for file, source in files if cache_key(file, source) not in cache.parsed]
     if cache.jobs > 1 and len(missing) > 1:
         validators["site"]  # load the schemas once, before the workers fork
-    results = map_chunks(_parse_files, (validators, convert), missing, cache.jobs)
+    results = map_chunks(_parse_files, (validators, convert), missing, cache.jobs, progress=_stage(cache, "parse"))
     for (file, source), item in zip(missing, results, strict=True):
         cache.parsed[cache_key(file, source)] = item
+
+
+def _stage(cache: BuildCache, stage: str) -> Callable[[int, int], None] | None:
+    """Return the progress callback of one stage, if the caller wants progress."""
+    report = cache.progress
+    return None if report is None else lambda done, total: report(stage, done, total)
 
 
 def _parse_files(context: tuple[Validators, LazyConverter],
@@ -213,7 +220,7 @@ def _compile(project: Project, base_url: str | None, cache: BuildCache, check_on
     if any(p.severity == "error" for p in problems):
         return _failed(problems)
     outputs, render_problems = render_site(site, env, project, polish=not check_only, jobs=cache.jobs,
-                                           previous=previous)
+                                           previous=previous, progress=_stage(cache, "render"))
     cache.time("render", started)
     render_problems.extend(unsafe_destinations(outputs))
     problems.extend(render_problems)

@@ -140,7 +140,7 @@ class RenderContext:
 
 def render_site(
     site: Site, env: jinja2.Environment, project: Project, polish: bool = True, jobs: int = 1,
-    previous: Mapping[str, str] | None = None,
+    previous: Mapping[str, str] | None = None, progress: Callable[[int, int], None] | None = None,
 ) -> tuple[list[OutputFile], list[Problem]]:
     """Return every page, the root pages, the sitemap and the assets as output files, plus problems.
 
@@ -154,7 +154,7 @@ def render_site(
     context = RenderContext(site, env, helpers, polish, template_names(env, project), shared, previous or {})
     outputs: list[OutputFile] = []
     problems: list[Problem] = []
-    for page_outputs, page_problems in map_chunks(_render_pages, context, site.pages, jobs):
+    for page_outputs, page_problems in map_chunks(_render_pages, context, site.pages, jobs, progress=progress):
         outputs.extend(page_outputs)
         problems.extend(page_problems)
     for template, dest in ROOT_PAGES:

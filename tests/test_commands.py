@@ -129,3 +129,22 @@ def test_the_error_page_shows_errors_first_with_their_line(tmp_path) -> None:
     first = page.find("main").find("ol").find("li")
     assert "never closed" in first.get_text() and first.find("pre").get_text() == "b: [2"
     assert page.find("details").find("summary").get_text() == "Warnings and notices (1)"
+
+
+def test_progress_bars_show_each_stage(capsys) -> None:
+    import io
+
+    from build import ProgressBars
+
+    stream = io.StringIO()
+    bars = ProgressBars(stream, delay=0)
+    for done in (40, 80, 100):
+        bars.update("render", done, 100)
+    assert bars.bars["render"].n == 100 and bars.bars["render"].total == 100
+    bars.close()
+    assert stream.getvalue().startswith("\rrender:")
+
+
+def test_no_progress_is_shown_when_stderr_is_not_a_terminal(real_project, tmp_path, capsys) -> None:
+    assert main(["--project", str(real_project), "build", "--out", str(tmp_path / "o")]) == 0
+    assert "render" not in capsys.readouterr().err
