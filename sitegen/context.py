@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -29,6 +30,15 @@ def hashed_name(asset: Source) -> str:
 
 
 @dataclass(frozen=True, slots=True)
+class PageLink:
+    """Where another page is and what it is called: all a template needs to link to it."""
+
+    key: str
+    url: str
+    title: str
+
+
+@dataclass(frozen=True, slots=True)
 class Helpers:
     """URL and asset helpers shared by every page of one build."""
 
@@ -36,13 +46,18 @@ class Helpers:
     base_url: str
     sizes: dict[str, tuple[int, int] | None]
     names: dict[str, str]  # asset name → name with its content hash
+    links: Mapping[str, Mapping[str, PageLink]]  # language → page key → link, for the pages (not postings)
 
     @classmethod
     def for_site(cls, site: Site, assets: tuple[Source, ...]) -> Helpers:
         """Return the helpers of a site whose assets are `assets`."""
         sizes = {a.src_path.removeprefix("assets/"): image_size(a.data) for a in assets}
         names = {a.src_path.removeprefix("assets/"): hashed_name(a) for a in assets}
-        return cls(site.config.base_path, site.config.base_url, sizes, names)
+        links: dict[str, dict[str, PageLink]] = {lang: {} for lang in site.config.lang_codes}
+        for page in site.pages:
+            if page.key.startswith("pages/"):
+                links.setdefault(page.lang, {})[page.key] = PageLink(page.key, page.url, page.title)
+        return cls(site.config.base_path, site.config.base_url, sizes, names, links)
 
     def asset(self, name: str) -> str:
         """Return an asset's URL path, with its content hash: 'style.css' → '/assets/style.3f2a1c9e.css'."""
@@ -97,27 +112,12 @@ def page_context(site: Site, page: Page, helpers: Helpers) -> dict[str, Any]:
         "steps": site.steps.get(page.lang, ()),
         "nav": [PageLink(p.key, p.url, p.title) for name in site.config.nav
                 if (p := site.page(page.lang, f"pages/{name}"))],
-        "page_links": page_links(site, page.lang),
+        "page_links": helpers.links.get(page.lang, {}),
         "feed_url": feed_url(site, page.lang),
         "share": helpers.image((posting.facts.image if posting else None) or site.config.share_image),
         "trail": structured.trail(site, page, t("nav_home")),
         "job_posting_ld": lambda item, description: _job_posting(site, item, description, helpers),
     }
-
-
-@dataclass(frozen=True, slots=True)
-class PageLink:
-    """Where another page is and what it is called: all a template needs to link to it."""
-
-    key: str
-    url: str
-    title: str
-
-
-def page_links(site: Site, lang: str) -> dict[str, PageLink]:
-    """Return the site's pages (not postings) in one language by key, as links."""
-    return {p.key: PageLink(p.key, p.url, p.title) for p in site.pages
-            if p.lang == lang and p.key.startswith("pages/")}
 
 
 def _job_posting(site: Site, posting: Posting, description: str, helpers: Helpers) -> Markup:

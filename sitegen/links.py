@@ -26,6 +26,7 @@ class Link:
 
 
 TAG = re.compile(r"<[A-Za-z][^>]*>")
+NEWLINE = re.compile("\n")
 TARGET = re.compile(r"""\s(?:href|src)\s*=\s*(?:"([^"]*)"|'([^']*)'|([^\s"'>]+))""", re.I)
 
 
@@ -46,7 +47,7 @@ def extract_links(html: str, markdown: str, first_line: int) -> tuple[Link, ...]
     Each target is located at its first occurrence in the Markdown source after the previous one, or at
     the text's first line when the source spells it differently.
     """
-    starts = [0, *(index + 1 for index, char in enumerate(markdown) if char == "\n")]
+    starts = [0, *(match.end() for match in NEWLINE.finditer(markdown))]
     links, cursor = set(), 0
     for target in html_targets(html):
         at = markdown.find(target, cursor)
