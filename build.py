@@ -194,7 +194,13 @@ def save_cache(project: Path, cache: BuildCache) -> None:
 
 def run_serve(args: argparse.Namespace) -> int:
     """Serve with live reload until interrupted."""
-    from sitegen.serve import serve
+    from sitegen.cache import cache_folder, private_folder
+    from sitegen.parallel import default_jobs
+    from sitegen.serve import preview_url, serve
+
+    cache = disk_cache(args.project)
+    cache.jobs = default_jobs()
+    saved: list[bool] = []
 
     def report(result: BuildResult, seconds: float) -> None:
         print_problems(result, sys.stderr)
@@ -202,13 +208,17 @@ def run_serve(args: argparse.Namespace) -> int:
             print(summary(result, seconds, "preview"), flush=True)
         else:
             print("build failed; the preview shows the problems until they are fixed", file=sys.stderr, flush=True)
-
-    from sitegen.serve import preview_url
+        if not saved:  # the next serve starts from this build's parses and pages
+            save_cache(args.project, cache)
+            saved.append(True)
 
     def started() -> None:
         print(f"serving on {preview_url(args.host, args.port)} (Ctrl+C to stop)", flush=True)
 
-    serve(args.project, args.host, args.port, args.out, report, args.today, started)
+    out = args.out
+    if out is None and private_folder(cache_folder(args.project), create=True):
+        out = cache_folder(args.project) / "preview"
+    serve(args.project, args.host, args.port, out, report, args.today, started, cache)
     return 0
 
 

@@ -41,9 +41,9 @@ class Preview:
 
 
 def make_rebuilder(root: Path, preview: Preview, base_url: str, report: Report,
-                   today: str | None = None) -> Callable[[], BuildResult]:
+                   today: str | None = None, cache: BuildCache | None = None) -> Callable[[], BuildResult]:
     """Return a function that rebuilds into the preview folder, reusing parses of unchanged files."""
-    cache = BuildCache()
+    cache = cache or BuildCache()
 
     def rebuild() -> BuildResult:
         started = time.perf_counter()
@@ -210,11 +210,13 @@ def preview_url(host: str, port: int) -> str:
 
 def serve(
     root: Path, host: str, port: int, out: Path | None, report: Report, today: str | None = None,
-    started: Callable[[], None] = lambda: None,
+    started: Callable[[], None] = lambda: None, cache: BuildCache | None = None,
 ) -> None:
     """Build, serve on host:port, rebuild on every change and reload browsers, until stopped.
 
-    Ctrl+C, SIGTERM and SIGHUP all stop it the same way: the temporary preview folder is removed.
+    `cache` carries parses and compiled templates in from earlier runs; a preview folder `out` that an
+    earlier run built is updated incrementally. Ctrl+C, SIGTERM and SIGHUP all stop it the same way:
+    the temporary folder is removed.
     """
     from livereload import Server
     from livereload.handlers import LiveReloadHandler
@@ -226,7 +228,7 @@ def serve(
     try:
         with tempfile.TemporaryDirectory(prefix="careers-site-") as scratch:
             preview = Preview(out or Path(scratch) / "site")
-            rebuild = make_rebuilder(root, preview, preview_url(host, port), report, today)
+            rebuild = make_rebuilder(root, preview, preview_url(host, port), report, today, cache)
             rebuild()
             server = Server(make_app(preview))
             for folder in WATCHED:

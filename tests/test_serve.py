@@ -92,3 +92,14 @@ def test_a_failed_build_shows_the_error_page_until_fixed(served) -> None:
     facts.write_text(good)
     wait_for(lambda: "Greetings to Tiny Co." in (fetch(base + "/en/") or ""), "the fixed site", server)
     assert fetch_status(base + "/no/such/page/")[0] == 404
+
+
+def test_serve_keeps_its_preview_and_parses_in_the_cache_folder(served) -> None:
+    from sitegen.cache import cache_folder
+    from sitegen.write import MANIFEST
+
+    root, base, server, _ = served
+    wait_for(lambda: "Welcome to Tiny Co." in (fetch(base + "/en/") or ""), "the home page", server)
+    folder = cache_folder(root)
+    wait_for(lambda: (folder / "parsed.json").is_file(), "the saved cache", server)
+    assert (folder / "preview" / MANIFEST).is_file()  # the next serve updates it incrementally
