@@ -186,10 +186,12 @@ def disk_cache(project: Path) -> BuildCache:
 
 
 def save_cache(project: Path, cache: BuildCache) -> None:
-    """Save what the build parsed, for the next build."""
+    """Save what the build parsed, for the next build (when it parsed or dropped anything)."""
     from sitegen.cache import cache_folder, save_parsed
 
-    save_parsed(cache_folder(project), cache.parsed, cache.string_keys)
+    if cache.changed or not cache.parsed:
+        save_parsed(cache_folder(project), cache.parsed, cache.string_keys)
+        cache.changed = False
 
 
 def run_serve(args: argparse.Namespace) -> int:

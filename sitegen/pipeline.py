@@ -44,6 +44,7 @@ class BuildCache:
     minimums: Minimums | None = None
     string_keys: dict[tuple[str, ...], StringKeys] = field(default_factory=dict)
     templates: jinja2.BytecodeCache | None = None
+    changed: bool = False  # True once `parsed` gained or lost entries (the disk cache needs saving)
     jobs: int = 1  # worker processes for parsing and rendering; the output is the same for any number
     timings: list[tuple[str, float]] = field(default_factory=list)  # seconds per stage of the last build
     progress: Callable[[str, int, int], None] | None = None  # told (stage, done, total) as parsing and rendering go
@@ -68,7 +69,9 @@ def build(root: Path, out: Path | None, base_url: str | None = None,
     previous = kept_fingerprints(out) if out is not None and out.exists() else {}
     result = compile_site(project, base_url, cache, strict, today=today, previous=previous)
     current = {(s.src_path, s.digest) for s in project.content}
-    cache.parsed = {key: value for key, value in cache.parsed.items() if (key[0], key[1]) in current}
+    kept = {key: value for key, value in cache.parsed.items() if (key[0], key[1]) in current}
+    cache.changed = cache.changed or len(kept) != len(cache.parsed)
+    cache.parsed = kept
     if result.ok and out is not None:
         started = time.perf_counter()
         write_output(out, result.outputs)
@@ -154,6 +157,7 @@ def _parse_missing(files: list[tuple[ContentFile, Source]], validators: Validato
     results = map_chunks(_parse_files, (validators, convert), missing, cache.jobs, progress=_stage(cache, "parse"))
     for (file, source), item in zip(missing, results, strict=True):
         cache.parsed[cache_key(file, source)] = item
+    cache.changed = cache.changed or bool(missing)
 
 
 def _stage(cache: BuildCache, stage: str) -> Callable[[int, int], None] | None:
@@ -212,6 +216,7 @@ def _compile(project: Project, base_url: str | None, cache: BuildCache, check_on
     template_key = tuple(t.digest for t in project.templates)
     if template_key not in cache.string_keys:
         cache.string_keys = {template_key: string_keys_in_templates(env, project)}
+        cache.changed = True
     used, _ = cache.string_keys[template_key]
     present = {p.file.lang for p in loaded.parsed if p.file.kind == "strings" and p.file.lang}
     problems.extend(check_catalogues(loaded.catalogues, config.lang_codes, present, used))
