@@ -40,12 +40,14 @@ def clean_env() -> dict[str, str]:
 
 def timed(command: list[str], env: dict[str, str] | None = None) -> Run:
     """Return the wall time and peak memory of one process, which must succeed."""
-    started = time.perf_counter()
-    process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, env=env or clean_env())
-    _, status, usage = os.wait4(process.pid, 0)
-    seconds = time.perf_counter() - started
-    if status != 0:
-        raise SystemExit(f"{' '.join(command)} failed: {process.stderr.read().decode() if process.stderr else ''}")
+    with tempfile.TemporaryFile() as errors:  # a file, not a pipe: a chatty process must never block on it
+        started = time.perf_counter()
+        process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=errors, env=env or clean_env())
+        _, status, usage = os.wait4(process.pid, 0)
+        seconds = time.perf_counter() - started
+        if status != 0:
+            errors.seek(0)
+            raise SystemExit(f"{' '.join(command)} failed: {errors.read().decode()}")
     return seconds, usage.ru_maxrss / 1024
 
 
@@ -95,7 +97,7 @@ def serve_process(root: Path, env: dict[str, str], out: Path) -> subprocess.Pope
         port = sock.getsockname()[1]
     shutil.rmtree(out, ignore_errors=True)
     return subprocess.Popen([sys.executable, str(REPO / "build.py"), "--project", str(root), "serve", "--port",
-                             str(port), "--out", str(out)], stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                             str(port), "--out", str(out)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
                             text=True, env=env)
 
 

@@ -7,9 +7,13 @@ with a paragraph, a list and a link.
 from __future__ import annotations
 
 import shutil
+import sys
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(REPO))
+
+from sitegen.translations import text_hash  # noqa: E402
 
 FACTS = """identifier: bench-{n}
 date_posted: 2026-{month:02d}-{day:02d}
@@ -40,11 +44,16 @@ HEADINGS = {
 
 
 def text(lang: str, n: int) -> str:
-    """Return one posting's text in one language: front matter and six sections (about 700 words)."""
+    """Return one posting's text in one language: front matter and six sections (about 700 words).
+
+    The French text records the hash of the English one, as a translator's would after syncing.
+    """
     title = "Backend Engineering Intern" if lang == "en" else "Stagiaire ingénieur·e backend"
     front = [f"title: {title} {n}", f"description: {WORDS[lang][:120]}"]
     if lang == "fr":
-        front.append(f"slug: stage-{n:05d}")
+        source = text("en", n).split("---\n", 2)
+        meta = {"title": f"Backend Engineering Intern {n}", "description": WORDS["en"][:120]}
+        front += [f"slug: stage-{n:05d}", f'source_hash: "{text_hash(meta, source[2])}"']
     sections = []
     for index, heading in enumerate(HEADINGS[lang]):
         items = "\n".join(f"- {WORDS[lang][: 60 + 9 * item]}" for item in range(4))
