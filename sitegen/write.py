@@ -71,23 +71,29 @@ def _foreign_files(out: Path) -> str | None:
     return None
 
 
-def read_manifest(out: Path) -> dict[str, str] | None:
-    """Return the files a previous build listed in its manifest, with their fingerprints; None without one."""
+def read_manifest(out: Path) -> dict[str, tuple[str, int]] | None:
+    """Return the files a previous build listed in its manifest, with fingerprint and size; None without one."""
     try:
         lines = (out / MANIFEST).read_text(encoding="utf-8").split("\n")
     except (OSError, UnicodeDecodeError):
         return None
     if not lines or lines[0] != MANIFEST_HEADER:
         return None
-    entries = (line.partition("\t") for line in lines[1:] if line)
-    return {path: fingerprint for path, _, fingerprint in entries}
+    entries = [[*line.split("\t"), "", "-1"][:3] for line in lines[1:] if line]
+    return {path: (fingerprint, int(size) if size.lstrip("-").isdigit() else -1) for path, fingerprint, size in entries}
 
 
 def kept_fingerprints(out: Path) -> dict[str, str]:
-    """Return the fingerprints of the pages a previous build wrote into `out` that are still there."""
+    """Return the fingerprints of the pages a previous build wrote into `out` that are still as written."""
     out = real_output(out)
-    return {path: fingerprint for path, fingerprint in (read_manifest(out) or {}).items()
-            if fingerprint and (out / path).is_file()}
+    kept = {}
+    for path, (fingerprint, size) in (read_manifest(out) or {}).items():
+        try:
+            if fingerprint and (out / path).lstat().st_size == size and (out / path).is_file():
+                kept[path] = fingerprint
+        except OSError:
+            continue
+    return kept
 
 
 def unsafe_destinations(files: Sequence[OutputFile]) -> list[Problem]:
@@ -116,7 +122,8 @@ def write_output(out: Path, files: Sequence[OutputFile]) -> int:
         try:
             staging.chmod(0o755)
             changed = sum(_place(out, staging, file) for file in files)
-            listed = sorted(f"{f.dest_path}\t{f.fingerprint}" if f.fingerprint else f.dest_path for f in files)
+            listed = sorted(f"{f.dest_path}\t{f.fingerprint}\t{(staging / f.dest_path).stat().st_size}"
+                            for f in files)
             (staging / MANIFEST).write_text("\n".join([MANIFEST_HEADER, *listed]) + "\n", encoding="utf-8")
             old_files = set(read_manifest(out) or ())
             changed += len(old_files - {f.dest_path for f in files})

@@ -90,3 +90,15 @@ def test_an_edit_renders_only_the_pages_that_depend_on_it(tmp_path: Path, edit: 
     else:
         assert "en/team/index.html" in changed and not any(c.startswith("fr/") for c in changed)
         assert len(changed) <= result.rendered - 2 < result.page_count / 2  # the home page lists postings too
+
+
+def test_a_hand_edited_output_file_is_rebuilt(tmp_path: Path) -> None:
+    root, out = tmp_path / "site", tmp_path / "out"
+    root.mkdir()
+    make_big_site(root, 2)
+    assert build(root, out).ok
+    page = out / "en/team/index.html"
+    expected = page.read_bytes()
+    page.write_bytes(expected + b"<!-- mine -->")
+    assert build(root, out).ok
+    assert page.read_bytes() == expected

@@ -72,7 +72,7 @@ def test_only_a_folder_this_tool_built_is_replaced(tmp_path: Path) -> None:
     root, out = tmp_path / "project", tmp_path / "out"
     (root / "content").mkdir(parents=True)
     write_output(out, [OutputFile("index.html", b"site")])
-    assert (out / MANIFEST).read_text().split("\n")[1:] == ["index.html", ""]
+    assert (out / MANIFEST).read_text().split("\n")[1:] == ["index.html\t\t4", ""]  # path, fingerprint, size
     assert unsafe_output(out, root) is None
     (out / "notes.txt").write_text("mine")
     assert "notes.txt was not written by careers-site" in (unsafe_output(out, root) or "")
