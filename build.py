@@ -181,16 +181,17 @@ def disk_cache(project: Path) -> BuildCache:
     from sitegen.pipeline import BuildCache
 
     folder = cache_folder(project)
-    parsed, string_keys = load_parsed(folder)
-    return BuildCache(parsed=parsed, string_keys=string_keys, templates=template_cache(folder))
+    saved = load_parsed(folder)
+    return BuildCache(parsed=saved.parsed, string_keys=saved.string_keys, template_names=saved.template_names,
+                      templates=template_cache(folder))
 
 
 def save_cache(project: Path, cache: BuildCache) -> None:
     """Save what the build parsed, for the next build (when it parsed or dropped anything)."""
-    from sitegen.cache import cache_folder, save_parsed
+    from sitegen.cache import Saved, cache_folder, save_parsed
 
     if cache.changed or not cache.parsed:
-        save_parsed(cache_folder(project), cache.parsed, cache.string_keys)
+        save_parsed(cache_folder(project), Saved(dict(cache.parsed), cache.string_keys, cache.template_names))
         cache.changed = False
 
 

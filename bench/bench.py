@@ -163,7 +163,7 @@ def main() -> int:
         scratch = Path(folder)
         table = {size: measure(size, args.runs, scratch) for size in args.sizes}
         real = real_site(args.runs, scratch)
-    sizes = " | ".join(f"N={n} ({4 * n + 14} pages)" for n in args.sizes)
+    sizes = " | ".join(f"N={n} ({2 * n + 14} pages)" for n in args.sizes)
     print(f"| ratio to the floor (median of {args.runs}) | {sizes} |")
     print("|---|" + "---|" * len(args.sizes))
     for name in ("floor", "cold", "unchanged", "one edit", "serve start", "serve edit"):

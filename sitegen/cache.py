@@ -19,6 +19,7 @@ import secrets
 import stat
 import sys
 from collections.abc import Mapping
+from dataclasses import dataclass, field
 from importlib import metadata
 from pathlib import Path
 from typing import Any
@@ -76,20 +77,34 @@ def private_folder(folder: Path, create: bool = False) -> bool:
 
 
 StringKeys = tuple[dict[str, list[tuple[str, int]]], set[str]]
+Templates = tuple[str, ...]
 
 
-def load_parsed(folder: Path) -> tuple[dict[CacheKey, Parsed], dict[tuple[str, ...], StringKeys]]:
-    """Return the parses and template string keys saved in `folder`; none when missing, stale, corrupt or foreign."""
+@dataclass(frozen=True, slots=True)
+class Saved:
+    """What the disk cache holds: parses, and what each set of templates uses (string keys, variables)."""
+
+    parsed: dict[CacheKey, Parsed] = field(default_factory=dict)
+    string_keys: dict[Templates, StringKeys] = field(default_factory=dict)
+    template_names: dict[Templates, dict[str, frozenset[str]]] = field(default_factory=dict)
+
+
+def load_parsed(folder: Path) -> Saved:
+    """Return what `folder` holds; nothing when the cache is missing, stale, corrupt or foreign."""
     if not private_folder(folder):
-        return {}, {}
+        return Saved()
     try:
         saved = json.loads((folder / FILE).read_text(encoding="utf-8"))
         if saved.get("stamp") != stamp():
-            return {}, {}
-        parsed = {_key(entry["key"]): _parsed(entry) for entry in saved["parsed"]}
-        return parsed, dict(_string_keys(entry) for entry in saved["string_keys"])
+            return Saved()
+        return Saved(
+            {_key(entry["key"]): _parsed(entry) for entry in saved["parsed"]},
+            dict(_string_keys(entry) for entry in saved["string_keys"]),
+            {tuple(str(d) for d in digests): {str(k): frozenset(map(str, v)) for k, v in names.items()}
+             for digests, names in saved["template_names"]},
+        )
     except (OSError, ValueError, KeyError, TypeError, IndexError, AttributeError):
-        return {}, {}
+        return Saved()
 
 
 def _string_keys(entry: list[Any]) -> tuple[tuple[str, ...], StringKeys]:
@@ -99,18 +114,18 @@ def _string_keys(entry: list[Any]) -> tuple[tuple[str, ...], StringKeys]:
     return tuple(str(d) for d in digests), (places, {str(p) for p in prefixes})
 
 
-def save_parsed(folder: Path, parsed: Mapping[CacheKey, Parsed],
-                string_keys: Mapping[tuple[str, ...], StringKeys] | None = None) -> None:
-    """Save the parses atomically; a failure to save, or a folder that is not ours, is not an error."""
+def save_parsed(folder: Path, saved: Saved) -> None:
+    """Save the cache atomically; a failure to save, or a folder that is not ours, is not an error."""
     if not private_folder(folder, create=True):
         return
-    entries = [{"key": list(key), **_plain(item)} for key, item in sorted(parsed.items(), key=lambda kv: kv[0])
+    entries = [{"key": list(key), **_plain(item)} for key, item in sorted(saved.parsed.items(), key=lambda kv: kv[0])
                if item.data is not None or item.problems]
-    keys = [[list(digests), used, sorted(prefixes)] for digests, (used, prefixes) in (string_keys or {}).items()]
+    keys = [[list(digests), used, sorted(prefixes)] for digests, (used, prefixes) in saved.string_keys.items()]
+    names = [[list(digests), {k: sorted(v) for k, v in by.items()}] for digests, by in saved.template_names.items()]
+    document = {"stamp": stamp(), "parsed": entries, "string_keys": keys, "template_names": names}
     tmp = folder / f"{FILE}.{os.getpid()}.tmp"
     try:
-        tmp.write_text(json.dumps({"stamp": stamp(), "parsed": entries, "string_keys": keys}, ensure_ascii=False),
-                       encoding="utf-8")
+        tmp.write_text(json.dumps(document, ensure_ascii=False), encoding="utf-8")
         tmp.replace(folder / FILE)
     except OSError:
         tmp.unlink(missing_ok=True)

@@ -14,6 +14,7 @@ import jinja2
 
 from .assemble import assemble_site
 from .config import make_config
+from .fingerprint import template_names
 from .i18n import check_catalogues
 from .ids import template_ids
 from .jobs import Minimums, load_minimums
@@ -43,6 +44,7 @@ class BuildCache:
     validators: Validators | None = None
     minimums: Minimums | None = None
     string_keys: dict[tuple[str, ...], StringKeys] = field(default_factory=dict)
+    template_names: dict[tuple[str, ...], dict[str, frozenset[str]]] = field(default_factory=dict)
     templates: jinja2.BytecodeCache | None = None
     changed: bool = False  # True once `parsed` gained or lost entries (the disk cache needs saving)
     jobs: int = 1  # worker processes for parsing and rendering; the output is the same for any number
@@ -217,6 +219,9 @@ def _compile(project: Project, base_url: str | None, cache: BuildCache, check_on
     if template_key not in cache.string_keys:
         cache.string_keys = {template_key: string_keys_in_templates(env, project)}
         cache.changed = True
+    if template_key not in cache.template_names:
+        cache.template_names = {template_key: template_names(env, project)}
+        cache.changed = True
     used, _ = cache.string_keys[template_key]
     present = {p.file.lang for p in loaded.parsed if p.file.kind == "strings" and p.file.lang}
     problems.extend(check_catalogues(loaded.catalogues, config.lang_codes, present, used))
@@ -225,7 +230,8 @@ def _compile(project: Project, base_url: str | None, cache: BuildCache, check_on
     if any(p.severity == "error" for p in problems):
         return _failed(problems)
     outputs, render_problems = render_site(site, env, project, polish=not check_only, jobs=cache.jobs,
-                                           previous=previous, progress=_stage(cache, "render"))
+                                           previous=previous, progress=_stage(cache, "render"),
+                                           names=cache.template_names[template_key])
     cache.time("render", started)
     render_problems.extend(unsafe_destinations(outputs))
     problems.extend(render_problems)

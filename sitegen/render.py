@@ -141,6 +141,7 @@ class RenderContext:
 def render_site(
     site: Site, env: jinja2.Environment, project: Project, polish: bool = True, jobs: int = 1,
     previous: Mapping[str, str] | None = None, progress: Callable[[int, int], None] | None = None,
+    names: Mapping[str, frozenset[str]] | None = None,
 ) -> tuple[list[OutputFile], list[Problem]]:
     """Return every page, the root pages, the sitemap and the assets as output files, plus problems.
 
@@ -151,7 +152,8 @@ def render_site(
     helpers = Helpers.for_site(site, project.assets)
     shared = site_digest(site, [stamp(), str(polish), *(f"{s.src_path}:{s.digest}" for s in project.templates),
                                 *(f"{a.src_path}:{a.digest}" for a in project.assets)])
-    context = RenderContext(site, env, helpers, polish, template_names(env, project), shared, previous or {})
+    names = names if names is not None else template_names(env, project)
+    context = RenderContext(site, env, helpers, polish, names, shared, previous or {})
     outputs: list[OutputFile] = []
     problems: list[Problem] = []
     for page_outputs, page_problems in map_chunks(_render_pages, context, site.pages, jobs, progress=progress):
