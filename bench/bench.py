@@ -22,8 +22,10 @@ import subprocess
 import sys
 import tempfile
 import time
+import urllib.request
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
@@ -67,6 +69,7 @@ def measure(size: int, runs: int, scratch: Path) -> dict[str, Run]:
     env = {**clean_env(), "XDG_CACHE_HOME": str(scratch / f"cache-{size}")}
     results: dict[str, list[Run]] = {k: [] for k in ("floor", "cold", "unchanged", "one edit", "serve start",
                                                       "serve edit")}
+    serve_start(root, env, scratch / f"serve-{size}")  # warm the preview folder and the cache
     for run in range(runs):
         floor_out = scratch / f"floor-{size}"
         shutil.rmtree(floor_out, ignore_errors=True)
@@ -77,8 +80,8 @@ def measure(size: int, runs: int, scratch: Path) -> dict[str, Run]:
         results["unchanged"].append(timed(build_command(root, root / "dist"), env))
         edit(root, run)
         results["one edit"].append(timed(build_command(root, root / "dist"), env))
-        results["serve start"].append(serve_start(root, env, scratch / f"serve-{size}-{run}"))
-        results["serve edit"].append(serve_edit(root, env, scratch / f"serve-{size}-{run}", run))
+        results["serve start"].append(serve_start(root, env, scratch / f"serve-{size}"))
+        results["serve edit"].append(serve_edit(root, env, scratch / f"serve-{size}", run))
     return {name: median(values) for name, values in results.items()}
 
 
@@ -95,7 +98,6 @@ def serve_process(root: Path, env: dict[str, str], out: Path) -> subprocess.Pope
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         port = sock.getsockname()[1]
-    shutil.rmtree(out, ignore_errors=True)
     return subprocess.Popen([sys.executable, str(REPO / "build.py"), "--project", str(root), "serve", "--port",
                              str(port), "--out", str(out)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
                             text=True, env=env)
@@ -112,15 +114,25 @@ def wait(condition: Callable[[], bool], limit: float = 600) -> float:
 
 
 def serve_start(root: Path, env: dict[str, str], out: Path) -> Run:
-    """Return how long `serve` takes, with a warm cache, until its first build is on disk."""
+    """Return how long `serve` takes, with a warm cache and preview, until it answers on its port."""
     started = time.perf_counter()
     server = serve_process(root, env, out)
     try:
-        wait(lambda: (out / "en/index.html").is_file())
+        wait(lambda: _answers(server.args))
         return time.perf_counter() - started, 0.0
     finally:
         server.terminate()
         server.wait()
+
+
+def _answers(args: Any) -> bool:
+    """Return True when the server started with `args` answers on its port."""
+    port = args[args.index("--port") + 1]
+    try:
+        with urllib.request.urlopen(f"http://127.0.0.1:{port}/en/", timeout=1):
+            return True
+    except OSError:
+        return False
 
 
 def serve_edit(root: Path, env: dict[str, str], out: Path, run: int) -> Run:
@@ -128,7 +140,7 @@ def serve_edit(root: Path, env: dict[str, str], out: Path, run: int) -> Run:
     server = serve_process(root, env, out)
     page = out / "en/jobs/posting-00000/index.html"
     try:
-        wait(lambda: page.is_file())
+        wait(lambda: _answers(server.args))
         time.sleep(1.0)  # let the watcher settle
         marker = f"Saved edit {run}."
         path = root / "content/jobs/posting-00000.en.md"
