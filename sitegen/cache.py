@@ -125,7 +125,8 @@ def save_parsed(folder: Path, saved: Saved) -> None:
     document = {"stamp": stamp(), "parsed": entries, "string_keys": keys, "template_names": names}
     tmp = folder / f"{FILE}.{os.getpid()}.tmp"
     try:
-        tmp.write_text(json.dumps(document, ensure_ascii=False), encoding="utf-8")
+        with tmp.open("w", encoding="utf-8") as handle:  # streamed: no second copy of the cache in memory
+            json.dump(document, handle, ensure_ascii=False)
         tmp.replace(folder / FILE)
     except OSError:
         tmp.unlink(missing_ok=True)
