@@ -11,6 +11,7 @@ written.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import hmac
 import json
@@ -43,8 +44,12 @@ def cache_folder(project: Path) -> Path:
     return base / "careers-site" / key
 
 
+@functools.cache
 def stamp() -> str:
-    """Return what a cache must have been written by: this code, this Python and these libraries."""
+    """Return what a cache must have been written by: this code, this Python and these libraries.
+
+    Computed once per process: it describes the code the process runs.
+    """
     code = Path(__file__).resolve().parent
     digest = hashlib.sha256()
     for path in sorted(code.rglob("*.py")) + sorted(code.rglob("*.json")):

@@ -28,6 +28,16 @@ def bidi_character(text: str) -> tuple[int, str] | None:
     return None if found is None else (found.start(), f"U+{ord(found.group(0)):04X}")
 
 
+def unify_line_endings(text: str) -> str:
+    """Return text with CRLF and lone CR line endings turned into LF."""
+    return text.replace("\r\n", "\n").replace("\r", "\n")
+
+
+def position(text: str, index: int) -> tuple[int, int]:
+    """Return the 1-based (line, column) of `index` in `text`."""
+    return text.count("\n", 0, index) + 1, index - (text.rfind("\n", 0, index) + 1) + 1
+
+
 def printable(text: str) -> str:
     """Return text safe to print on a terminal: control, surrogate and bidi characters as escapes."""
     if not (FORBIDDEN.search(text) or BIDI.search(text)):

@@ -7,7 +7,7 @@ from collections.abc import Callable, MutableMapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from .characters import forbidden_character
+from .characters import forbidden_character, position, unify_line_endings
 from .frontmatter import parse_front_matter
 from .links import Link, extract_links
 from .markdown import convert_markdown, make_converter, sanitize, structure_problems
@@ -102,14 +102,13 @@ def parse_file(
     try:
         text = source.data.decode("utf-8")
     except UnicodeDecodeError as exc:
-        line = source.data.count(b"\n", 0, exc.start) + 1
-        column = exc.start - (source.data.rfind(b"\n", 0, exc.start) + 1) + 1
+        before = source.data[: exc.start].decode("utf-8", "replace")
+        line, column = position(before, len(before))
         problem = Problem(file.src_path, line, "file is not valid UTF-8", "save it with the UTF-8 encoding", column)
         return Parsed(file, None, "", (problem,))
-    text = text.removeprefix("\ufeff").replace("\r\n", "\n").replace("\r", "\n")
+    text = unify_line_endings(text.removeprefix("\ufeff"))
     if (bad := forbidden_character(text)) is not None:
-        line = text.count("\n", 0, bad[0]) + 1
-        column = bad[0] - (text.rfind("\n", 0, bad[0]) + 1) + 1
+        line, column = position(text, bad[0])
         problem = Problem(file.src_path, line, f"the file contains {bad[1]}", "remove it", column)
         return Parsed(file, None, "", (problem,))
     body, body_line = "", 1

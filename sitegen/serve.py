@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import unquote
 
-from .characters import printable
+from .characters import printable, unify_line_endings
 from .model import BuildResult, Problem, SetupError
 from .pipeline import BuildCache, build, build_date
 
@@ -109,8 +109,7 @@ def source_lines(root: Path, problems: Iterable[Problem]) -> dict[tuple[str, int
         try:
             path = (root / problem.path).resolve()
             if inside in path.parents and path.is_file() and path.stat().st_size <= 1 << 20:
-                text = path.read_bytes().decode("utf-8", "replace").replace("\r\n", "\n").replace("\r", "\n")
-                rows = text.split("\n")
+                rows = unify_line_endings(path.read_bytes().decode("utf-8", "replace")).split("\n")
                 if 0 < problem.line <= len(rows):
                     lines[(problem.path, problem.line)] = printable(rows[problem.line - 1][:300])
         except (OSError, ValueError):

@@ -6,6 +6,7 @@ import re
 
 import yaml
 
+from .characters import position
 from .model import Problem
 
 DEFAULT_HINT = "check the indentation, and quote values that contain ': ' or ' #'"
@@ -14,10 +15,8 @@ QUOTED_VALUE = re.compile(r"""^\s*(?:-\s+)*(?:[^\s"'#][^:#]*:\s+)?(["'])""")
 
 def reader_problem(exc: yaml.reader.ReaderError, text: str, src_path: str, offset: int) -> Problem:
     """Return a located problem for a character YAML does not accept."""
-    before = text[: exc.position]
-    line = before.count("\n") + 1 + offset
-    column = exc.position - (before.rfind("\n") + 1) + 1
-    return Problem(src_path, line, f"character U+{exc.character:04X} is not allowed in YAML"
+    line, column = position(text, exc.position)
+    return Problem(src_path, line + offset, f"character U+{exc.character:04X} is not allowed in YAML"
                    if isinstance(exc.character, int) else "character not allowed in YAML",
                    "remove it, or write it as an escape in a double-quoted string", column)
 
