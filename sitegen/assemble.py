@@ -25,8 +25,10 @@ from .model import (
 )
 from .parse import Parsed
 from .translations import Status, status_problems, text_statuses
+from .typography import typeset_plain
 
 HOME_KEY = "pages/home"
+LEGAL_KEY = "pages/legal-notice"
 
 
 @dataclass(frozen=True, slots=True)
@@ -166,7 +168,7 @@ def assemble_site(
             item = content.facts.get(key)
             if item is None or item.data is None:
                 continue
-            facts, fact_problems = make_facts(key, item.data, item.file.src_path, content.facts)
+            facts, fact_problems = make_facts(key, item.data, item.file.src_path, content.facts, config.lang_codes)
             problems.extend(fact_problems)
             problems.extend(posting_advice(facts, item.data, item.file.src_path, today, minimums or {}))
         for lang, text in sorted(by_lang.items()):
@@ -177,6 +179,8 @@ def assemble_site(
             if page.posting and not page.posting.closed:
                 postings[lang].append(page.posting)
     problems.extend(_check_nav(config, content))
+    if config.legal is not None and LEGAL_KEY not in content.texts:
+        pages.extend(_legal_page(config, lang, strings.get(lang, {})) for lang in config.lang_codes)
     all_pages = with_alternates(pages, config)
     problems.extend(unique_destinations(all_pages))
     site = Site(
@@ -194,6 +198,7 @@ def _make_page(
     """Return the page for one text; a posting page carries its posting."""
     assert text.data is not None and text.file.lang is not None
     meta, text_lang = text.data.value, text.file.lang
+    title, description = typeset_plain(meta["title"], text_lang), typeset_plain(meta["description"], text_lang)
     html = scoped_ids(rebase(text.html, config.base_path), reserved)
     url = page_url(config, lang, key, meta.get("slug") or text.file.stem)
     posting = None
@@ -201,17 +206,26 @@ def _make_page(
         by_key = {p.key: p for p in people}
         steps_by_key = {s.key: s for s in steps}
         posting = Posting(
-            facts=facts, lang=lang, title=meta["title"], description=meta["description"],
+            facts=facts, lang=lang, title=title, description=description,
             html=html, url=url, text_lang=text_lang, closed=is_closed(facts, today),
+            requirement=typeset_plain(meta.get("requirement", ""), text_lang),
             people=tuple(by_key[k] for k in facts.people if k in by_key),
             steps=tuple(steps_by_key[k] for k in facts.process if k in steps_by_key),
         )
     template = "posting.html" if posting else f"{meta.get('layout', 'home' if key == HOME_KEY else 'page')}.html"
     return Page(
         key=key, lang=lang, template=template, url=url, dest_path=dest_for(config, url),
-        title=meta["title"], description=meta["description"], html=html,
+        title=title, description=description, html=html,
         src_path=text.file.src_path, posting=posting, text_lang=text_lang, updated=_updated(meta, facts),
     )
+
+
+def _legal_page(config: SiteConfig, lang: str, table: Mapping[str, str]) -> Page:
+    """Return the legal notice page of one language, made from `_site.yaml`'s `legal` block."""
+    url = page_url(config, lang, LEGAL_KEY, table.get("legal_notice_slug") or "legal-notice")
+    return Page(key=LEGAL_KEY, lang=lang, template="legal.html", url=url, dest_path=dest_for(config, url),
+                title=table.get("legal_notice", "Legal notice"), description=table.get("legal_notice_description", ""),
+                html="", src_path="content/_site.yaml", text_lang=lang)
 
 
 def _updated(meta: Mapping[str, Any], facts: PostingFacts | None) -> dt.date | None:

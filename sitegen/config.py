@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import re
+from typing import Any
 from urllib.parse import urlsplit
 
-from .model import Language, Organisation, Problem, SiteConfig, YamlData
+from .model import Language, LegalNotice, Organisation, Problem, SiteConfig, YamlData
 from .sources import SITE_FILE
 
 
@@ -45,8 +46,29 @@ def make_config(doc: YamlData, base_url: str | None = None) -> tuple[SiteConfig 
         organisation=Organisation(org["name"], org["url"], org.get("logo"), tuple(org.get("same_as", ()))),
         nav=tuple(raw["nav"]),
         share_image=raw.get("share_image"),
+        legal=_legal(raw.get("legal")),
     )
     return config, []
+
+
+def _legal(raw: dict[str, Any] | None) -> LegalNotice | None:
+    """Return the legal notice of a schema-valid `legal:` block."""
+    if raw is None:
+        return None
+    host = raw["host"]
+    return LegalNotice(raw["publisher"], raw["registered_office"], raw["registration"], raw["publication_director"],
+                       host["name"], host["address"], raw.get("vat_number"), raw.get("contact"), host.get("phone"))
+
+
+def legal_notice_problems(config: SiteConfig, doc: YamlData) -> list[Problem]:
+    """Return a notice when a site in French has no legal notice, which French law asks for."""
+    if config.legal is not None or "fr" not in {code.split("-")[0] for code in config.lang_codes}:
+        return []
+    return [Problem(SITE_FILE, *doc.where(())[:1], "no 'legal' block: French law (LCEN, article 6) asks a site "
+                    "published in France for a legal notice (mentions légales)",
+                    "add legal: {publisher, registered_office, registration, publication_director, host: {name, "
+                    "address}} with the company's own facts; the build then writes a legal notice page per language",
+                    1, "notice")]
 
 
 def _with_slash(url: str) -> str:

@@ -14,7 +14,7 @@ from .feeds import feed_url
 from .i18n import Translator
 from .images import image_size
 from .model import Page, Posting, Site, Source
-from .typography import typeset
+from .typography import typeset_fragment
 
 SHARE_SIZE = (1200, 630)
 LANG_ATTR = Markup(' lang="{}"')
@@ -122,9 +122,23 @@ def page_context(site: Site, page: Page, helpers: Helpers) -> dict[str, Any]:
 
 def _job_posting(site: Site, posting: Posting, description: str, helpers: Helpers) -> Markup:
     """Return the JobPosting script of an open posting, its description typeset like the page."""
-    lang = posting.text_lang or posting.lang
-    html = typeset(f'<div lang="{lang}">{str(description).strip()}</div>')[len(f'<div lang="{lang}">'):-len("</div>")]
+    html = typeset_fragment(str(description).strip(), posting.text_lang or posting.lang)
     return structured.jsonld(structured.job_posting(posting, site, html, helpers.absolute, helpers.asset))
+
+
+def posting_description(site: Site, posting: Posting, helpers: Helpers, render: Any) -> str:
+    """Return a posting's full description (text, facts, apply link) as typeset HTML, for feeds.
+
+    `render(variables)` renders `_partials/job_description.html`; the JobPosting uses the same partial.
+    """
+    page = site.page(posting.lang, posting.facts.key)
+    if page is None:
+        return posting.html
+    try:
+        html = str(render(page_context(site, page, helpers))).strip()
+    except Exception:  # the posting's own page reports the template error, with its line
+        return posting.html
+    return helpers.rewrite_assets(typeset_fragment(html, posting.text_lang or posting.lang))
 
 
 def root_context(site: Site, helpers: Helpers) -> dict[str, Any]:
@@ -137,6 +151,7 @@ def root_context(site: Site, helpers: Helpers) -> dict[str, Any]:
         "t": Translator(default.code, site.strings.get(default.code, {})),
         "translators": {code: Translator(code, site.strings.get(code, {})) for code in site.config.lang_codes},
         "homes": {code: site.config.base_path + f"{code}/" for code in site.config.lang_codes},
+        "home_pages": {code: page for code in site.config.lang_codes if (page := site.page(code, "pages/home"))},
         "share": helpers.image(site.config.share_image),
     }
 

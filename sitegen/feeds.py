@@ -22,13 +22,19 @@ def feed_url(site: Site, lang: str) -> str:
     return site.config.base_path + feed_path(site, lang)
 
 
-def render_feeds(site: Site, strings: Mapping[str, Mapping[str, str]],
-                 absolute: Callable[[str], str]) -> list[OutputFile]:
-    """Return one Atom feed of open postings for every language."""
-    return [_feed(site, lang.code, strings.get(lang.code, {}), absolute) for lang in site.config.languages]
+def render_feeds(site: Site, strings: Mapping[str, Mapping[str, str]], absolute: Callable[[str], str],
+                 describe: Callable[[Posting], str] | None = None) -> list[OutputFile]:
+    """Return one Atom feed of open postings for every language.
+
+    `describe(posting)` gives an entry's content: the text, the facts and the apply link, as in the
+    JobPosting; without it, the text alone.
+    """
+    return [_feed(site, lang.code, strings.get(lang.code, {}), absolute, describe or (lambda p: p.html))
+            for lang in site.config.languages]
 
 
-def _feed(site: Site, lang: str, table: Mapping[str, str], absolute: Callable[[str], str]) -> OutputFile:
+def _feed(site: Site, lang: str, table: Mapping[str, str], absolute: Callable[[str], str],
+          describe: Callable[[Posting], str]) -> OutputFile:
     """Return one language's feed: stable ids, newest posting first."""
     postings = site.postings.get(lang, ())
     updated = max((_updated(site, p) for p in postings), default=_site_updated(site))
@@ -53,7 +59,7 @@ def _feed(site: Site, lang: str, table: Mapping[str, str], absolute: Callable[[s
             f"    <published>{_stamp(posting.facts.date_posted)}</published>",
             f"    <updated>{_stamp(_updated(site, posting))}</updated>",
             f"    <summary>{escape(posting.description)}</summary>",
-            f'    <content type="html">{escape(posting.html)}</content>',
+            f'    <content type="html">{escape(describe(posting))}</content>',
             "  </entry>",
         ]
     lines.append("</feed>")
@@ -63,7 +69,8 @@ def _feed(site: Site, lang: str, table: Mapping[str, str], absolute: Callable[[s
 def entry_id(site: Site, posting: Posting) -> str:
     """Return a posting's permanent Atom id: a tag URI from the host, publication date and identifier."""
     host = urlsplit(site.config.base_url).hostname or "localhost"
-    return f"tag:{host},{posting.facts.date_posted.isoformat()}:{posting.facts.identifier}/{posting.lang}"
+    name = posting.facts.identifier or posting.facts.key
+    return f"tag:{host},{posting.facts.date_posted.isoformat()}:{name}/{posting.lang}"
 
 
 def _updated(site: Site, posting: Posting) -> dt.date:

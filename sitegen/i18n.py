@@ -9,7 +9,8 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
 from babel import Locale
-from babel.dates import format_date, format_interval
+from babel.dates import format_date
+from babel.lists import format_list
 from babel.numbers import format_currency, format_decimal
 from babel.units import format_unit
 
@@ -93,12 +94,26 @@ def _placeholder_mismatches(docs: Mapping[str, tuple[str, YamlData]], langs: tup
 
 @functools.lru_cache(maxsize=4096)
 def month_range(window: MonthRange, locale: str) -> str:
-    """Return a month window: 'February–March 2026', 'février–mars 2026', 'April 2026'."""
-    if window.first == window.last:
-        return format_date(window.first, "LLLL y", locale=locale)
-    text = format_interval(window.first, window.last, "yMMMM", locale=locale)
-    joiner = "–" if window.first.year == window.last.year else " – "
-    return text.replace("\u2009–\u2009", joiner)
+    """Return a start or end window, one month out of several: 'February or March 2026', 'février ou mars 2026'.
+
+    A window is a choice, never a span: its months are listed with the locale's "or", each year written
+    once after its last month ('December 2026 or January 2027'; 'April 2026' for a single month).
+    """
+    months_in = _months(window.first, window.last)
+    names = [
+        format_date(day, "LLLL y" if index == len(months_in) - 1 or months_in[index + 1].year != day.year
+                    else "LLLL", locale=locale)
+        for index, day in enumerate(months_in)
+    ]
+    return format_list(names, style="or", locale=locale) if len(names) > 1 else names[0]
+
+
+def _months(first: dt.date, last: dt.date) -> list[dt.date]:
+    """Return the first day of each month from `first` to `last` (at most 24 months, then the two ends)."""
+    count = (last.year - first.year) * 12 + last.month - first.month + 1
+    if count > 24 or count < 1:
+        return [first, last] if first != last else [first]
+    return [dt.date(first.year + (first.month - 1 + i) // 12, (first.month - 1 + i) % 12 + 1, 1) for i in range(count)]
 
 
 @functools.lru_cache(maxsize=4096)

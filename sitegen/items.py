@@ -11,16 +11,21 @@ from .ids import scoped_ids
 from .links import rebase
 from .model import Location, MonthRange, Pay, Person, PostingFacts, Problem, Step, YamlData
 from .parse import Parsed
+from .typography import typeset_plain
 
 Texts = Mapping[str, Mapping[str, Parsed]]
 
 
 def make_facts(
-    key: str, doc: YamlData, src_path: str, facts_of: Mapping[str, Parsed],
+    key: str, doc: YamlData, src_path: str, facts_of: Mapping[str, Parsed], langs: tuple[str, ...] = (),
 ) -> tuple[PostingFacts, list[Problem]]:
-    """Return a posting's typed facts and problems with the people and steps it names."""
+    """Return a posting's typed facts and problems with the people and steps it names.
+
+    `apply_url` is one URL, or one per language (`{en: …, fr: …}`) naming every language in `langs`.
+    """
     raw = doc.value
-    problems = [
+    apply_url, apply_urls, problems = _apply_urls(raw["apply_url"], doc, src_path, langs)
+    problems += [
         _unknown_ref(src_path, doc, (field, index), ref, field)
         for field, collection in (("people", "people"), ("process", "process"))
         for index, ref in enumerate(raw.get(field, ()))
@@ -42,11 +47,11 @@ def make_facts(
                                 "check the years and months", column))
     loc, pay = raw["location"], raw.get("pay")
     facts = PostingFacts(
-        key=key, identifier=raw["identifier"], date_posted=_date(raw["date_posted"]),
+        key=key, identifier=raw.get("identifier"), date_posted=_date(raw["date_posted"]),
         contract=raw["contract"], employment_type=tuple(raw["employment_type"]),
         location=Location(loc["locality"], loc["country"], loc.get("region"), loc.get("street_address"),
                           loc.get("postal_code")),
-        apply_url=raw["apply_url"], duration_months=raw.get("duration_months"),
+        apply_url=apply_url, apply_urls=apply_urls, duration_months=raw.get("duration_months"),
         hours_per_week=raw.get("hours_per_week"), start=start, end=end,
         valid_through=_date(raw["valid_through"]) if "valid_through" in raw else None,
         people=tuple(raw.get("people", ())), process=tuple(raw.get("process", ())), remote=raw.get("remote"),
@@ -56,6 +61,28 @@ def make_facts(
         direct_apply=raw.get("direct_apply", False), image=raw.get("image"),
     )
     return facts, problems
+
+
+def _apply_urls(value: str | Mapping[str, str], doc: YamlData, src_path: str,
+                langs: tuple[str, ...]) -> tuple[str, tuple[tuple[str, str], ...], list[Problem]]:
+    """Return the default apply URL, the per-language ones, and problems with the languages named."""
+    if isinstance(value, str):
+        return value, (), []
+    problems = []
+    for lang in value:
+        if langs and lang not in langs:
+            line, column = doc.where(("apply_url", lang))
+            problems.append(Problem(src_path, line, f"apply_url names '{lang}', which is not a language of the site",
+                                    f"use the site's language codes: {', '.join(langs)}", column))
+    missing = [lang for lang in langs if lang not in value]
+    if missing:
+        line, column = doc.where(("apply_url",))
+        problems.append(Problem(src_path, line, f"apply_url gives no URL for {', '.join(missing)}",
+                                f"add '{missing[0]}: https://…' under apply_url, or give one URL for every language",
+                                column))
+    pairs = tuple(sorted(value.items()))
+    default = value[langs[0]] if langs and langs[0] in value else pairs[0][1]
+    return default, pairs, problems
 
 
 def _unknown_ref(src_path: str, doc: YamlData, path: tuple[str, int], ref: str, field: str) -> Problem:
@@ -91,9 +118,10 @@ def make_people(facts_of: Mapping[str, Parsed], texts: Texts, lang: str, base_pa
     """Return the team in one language, ordered by `order`, then name; ids in texts carry the person's key."""
     people = [
         (raw.get("order", 0), raw["name"], Person(
-            key=name, lang=lang, name=raw["name"], initials=initials(raw["name"]), role=meta["role"],
+            key=name, lang=lang, name=raw["name"], initials=initials(raw["name"]),
+            role=typeset_plain(meta["role"], text.file.lang or lang),
             intro_html=scoped_ids(rebase(text.html, base_path), reserved, name), photo=raw.get("photo"),
-            photo_alt=meta.get("photo_alt"),
+            photo_alt=typeset_plain(meta.get("photo_alt") or "", text.file.lang or lang) or None,
             text_lang=text.file.lang or lang,
         ))
         for name, raw, meta, text in _localized(facts_of, texts, lang, "people")
@@ -111,7 +139,8 @@ def make_steps(facts_of: Mapping[str, Parsed], texts: Texts, lang: str, base_pat
                reserved: frozenset[str] = frozenset()) -> tuple[Step, ...]:
     """Return the hiring steps in one language, ordered by `order`, then key; ids in texts carry the step's key."""
     steps = [
-        Step(name, lang, raw["order"], raw["duration_minutes"], raw["format"], meta["title"], meta["with"],
+        Step(name, lang, raw["order"], raw["duration_minutes"], raw["format"],
+             typeset_plain(meta["title"], text.file.lang or lang), typeset_plain(meta["with"], text.file.lang or lang),
              scoped_ids(rebase(text.html, base_path), reserved, name), text.file.lang or lang)
         for name, raw, meta, text in _localized(facts_of, texts, lang, "process")
     ]

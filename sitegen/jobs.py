@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import calendar
 import datetime as dt
 import json
 from collections.abc import Mapping
@@ -23,31 +22,58 @@ def load_minimums() -> dict[str, dict[str, float]]:
 
 
 def is_closed(facts: PostingFacts, today: dt.date) -> bool:
-    """Return True once the posting's last day (`valid_through`) has passed."""
-    return facts.valid_through is not None and facts.valid_through < today
+    """Return True once the posting's last day has passed: `valid_through`, or the end of its start window."""
+    return facts.closes_on is not None and facts.closes_on < today
 
 
 def posting_advice(facts: PostingFacts, doc: YamlData, src_path: str, today: dt.date,
                    minimums: Minimums) -> list[Problem]:
-    """Return notices for what search engines and candidates miss, and errors for illegal pay."""
+    """Return notices for what search engines and candidates miss, and errors for impossible dates or illegal pay."""
+    problems = _date_problems(facts, doc, src_path, today)
     if is_closed(facts, today):
-        closed_on = facts.valid_through.isoformat() if facts.valid_through else ""
-        return [_notice(src_path, doc, ("valid_through",),
-                        f"the posting closed on {closed_on}: it is published as closed",
-                        "remove it when it is no longer useful to candidates")]
-    problems = [
-        _notice(src_path, doc, (), f"no '{field}': {why}", hint)
-        for field, why, hint in _missing(facts)
-    ]
-    if facts.start is not None:
-        last_day = facts.start.last.replace(day=calendar.monthrange(facts.start.last.year, facts.start.last.month)[1])
-        if last_day < today:
-            window = month_range(facts.start, "en_GB")
-            problems.append(_notice(src_path, doc, ("start",),
-                                    f"the start window ({window}) lies wholly before {today.isoformat()}: "
-                                    "the posting is probably out of date",
-                                    "update start and end, set valid_through, or remove the posting"))
+        return [*problems, _closed_notice(facts, doc, src_path)]
+    problems.extend(_notice(src_path, doc, (), f"no '{field}': {why}", hint) for field, why, hint in _missing(facts))
     problems.extend(_pay_problems(facts, doc, src_path, minimums))
+    return problems
+
+
+def _closed_notice(facts: PostingFacts, doc: YamlData, src_path: str) -> Problem:
+    """Return the notice that a posting is published as closed, and why."""
+    closes_on = facts.closes_on.isoformat() if facts.closes_on else ""
+    if facts.valid_through is not None and facts.valid_through == facts.closes_on:
+        return _notice(src_path, doc, ("valid_through",),
+                       f"the posting closed on {closes_on}: it is published as closed",
+                       "remove it when it is no longer useful to candidates")
+    window = month_range(facts.start, "en_GB") if facts.start else ""
+    return _notice(src_path, doc, ("start",),
+                   f"the start window ({window}) ended on {closes_on}: the posting is published as closed",
+                   "if the company confirms a new window, update start and end; otherwise remove the posting "
+                   "when it is no longer useful")
+
+
+def _date_problems(facts: PostingFacts, doc: YamlData, src_path: str, today: dt.date) -> list[Problem]:
+    """Return errors for dates that cannot all be true, and a notice for a publication date in the future."""
+    problems = []
+    start_ends = facts.start_ends
+    if facts.valid_through and start_ends and facts.valid_through > start_ends:
+        line, column = doc.where_value(("valid_through",))
+        problems.append(Problem(
+            src_path, line, f"valid_through ({facts.valid_through.isoformat()}) is after the start window ends "
+            f"({start_ends.isoformat()}): nobody could start after applying",
+            f"set valid_through on or before {start_ends.isoformat()}, or remove it (the posting closes when "
+            "its start window ends)", column))
+    closes_on = facts.closes_on
+    if closes_on and facts.date_posted > closes_on:
+        line, column = doc.where_value(("date_posted",))
+        problems.append(Problem(
+            src_path, line, f"date_posted ({facts.date_posted.isoformat()}) is after the posting closes "
+            f"({closes_on.isoformat()})",
+            "date_posted is the day this site published the posting: set a day while it was open", column))
+    if facts.date_posted > today:
+        problems.append(_notice(src_path, doc, ("date_posted",),
+                                f"date_posted ({facts.date_posted.isoformat()}) is after the build date "
+                                f"({today.isoformat()}): the page says it was posted on a day still to come",
+                                "set the day the posting is published"))
     return problems
 
 
@@ -86,15 +112,19 @@ def _pay_problems(facts: PostingFacts, doc: YamlData, src_path: str, minimums: M
     if facts.duration_months is not None and facts.duration_months <= 2:
         return []  # the gratification is due only for internships of more than two months
     year = (facts.start.first if facts.start else facts.date_posted).year
-    minimum = table.get(str(year))
-    if minimum is None:
-        return [_notice(src_path, doc, ("pay",), f"no legal minimum internship pay is known for {year}",
-                        "add it to sitegen/data/internship_minimum.json")]
+    known = max((int(y) for y in table if y.isdigit() and int(y) <= year), default=None)
+    if known is None:
+        known = min(int(y) for y in table if y.isdigit())
+    minimum = table[str(known)]
     if hourly + 1e-9 >= minimum:
         return []
+    hours = facts.hours_per_week or DEFAULT_HOURS
+    monthly = minimum * hours * HOURS_PER_MONTH
     line, column = doc.where_value(("pay", "min"))
+    basis = f"for {year}" if known == year else f"for {known}, the latest year known (it never falls)"
     return [Problem(src_path, line, f"pay of {hourly:.2f} {facts.pay.currency}/h is below the legal minimum "
-                    f"internship gratification for {year} ({minimum:.2f} {facts.pay.currency}/h)",
+                    f"internship gratification {basis}: {minimum:.2f} {facts.pay.currency}/h, so at "
+                    f"{hours:g} h a week at least {monthly:.2f} {facts.pay.currency} a month",
                     "raise the pay, or check the unit and hours_per_week", column)]
 
 

@@ -81,6 +81,21 @@ class Organisation:
 
 
 @dataclass(frozen=True, slots=True)
+class LegalNotice:
+    """The publisher's legal facts (French « mentions légales »), exactly as `_site.yaml` gives them."""
+
+    publisher: str
+    registered_office: str
+    registration: str
+    publication_director: str
+    host_name: str
+    host_address: str
+    vat_number: str | None = None
+    contact: str | None = None
+    host_phone: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
 class SiteConfig:
     """`content/_site.yaml` as typed data."""
 
@@ -92,6 +107,7 @@ class SiteConfig:
     organisation: Organisation
     nav: tuple[str, ...]
     share_image: str | None = None
+    legal: LegalNotice | None = None
 
     @property
     def lang_codes(self) -> tuple[str, ...]:
@@ -180,12 +196,12 @@ class PostingFacts:
     """A posting's language-neutral facts, from `jobs/<key>.yaml`."""
 
     key: str
-    identifier: str
+    identifier: str | None
     date_posted: dt.date
     contract: str
     employment_type: tuple[str, ...]
     location: Location
-    apply_url: str
+    apply_url: str  # the default apply link; `apply_urls` holds those that differ per language
     duration_months: int | None = None
     hours_per_week: float | None = None
     start: MonthRange | None = None
@@ -200,6 +216,25 @@ class PostingFacts:
     experience_in_place_of_education: bool | None = None
     direct_apply: bool = False
     image: str | None = None
+    apply_urls: tuple[tuple[str, str], ...] = ()  # (language, URL) pairs
+
+    def apply_url_in(self, lang: str) -> str:
+        """Return where candidates apply from a page in `lang`."""
+        return dict(self.apply_urls).get(lang, self.apply_url)
+
+    @property
+    def closes_on(self) -> dt.date | None:
+        """Return the last day applications are open: `valid_through`, or the end of the start window."""
+        ends = [day for day in (self.valid_through, self.start_ends) if day is not None]
+        return min(ends) if ends else None
+
+    @property
+    def start_ends(self) -> dt.date | None:
+        """Return the last day of the start window: after it, nobody can start the job any more."""
+        if self.start is None:
+            return None
+        last = self.start.last
+        return (last.replace(day=28) + dt.timedelta(days=4)).replace(day=1) - dt.timedelta(days=1)
 
 
 @dataclass(frozen=True, slots=True)
@@ -286,6 +321,12 @@ class Posting:
     steps: tuple[Step, ...]
     text_lang: str = ""
     closed: bool = False
+    requirement: str = ""  # what a candidate must meet to apply, in the page's language (front matter)
+
+    @property
+    def apply_url(self) -> str:
+        """Return where candidates apply from this posting's page."""
+        return self.facts.apply_url_in(self.lang)
 
 
 @dataclass(frozen=True, slots=True)

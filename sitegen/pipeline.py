@@ -13,7 +13,7 @@ from pathlib import Path
 import jinja2
 
 from .assemble import assemble_site
-from .config import make_config
+from .config import legal_notice_problems, make_config
 from .fingerprint import template_names
 from .i18n import check_catalogues
 from .ids import template_ids
@@ -33,6 +33,7 @@ from .render import (
 from .schema import LazyValidators, Validators
 from .sources import SITE_FILE, ContentFile, classify, read_project
 from .translations import status_problems, string_statuses, strings_of
+from .typography import typeset_plain
 from .write import kept_fingerprints, unsafe_destinations, unsafe_output, write_output
 
 
@@ -132,6 +133,7 @@ def _load(project: Project, base_url: str | None, cache: BuildCache) -> Loaded |
     config, problems = make_config(site_file.data, base_url)
     if config is None:
         return problems
+    problems.extend(legal_notice_problems(config, site_file.data))
     files: list[tuple[ContentFile, Source]] = []
     for source in project.content:
         if source.src_path == SITE_FILE:
@@ -205,7 +207,8 @@ def _compile(project: Project, base_url: str | None, cache: BuildCache, check_on
     if not isinstance(loaded, Loaded):
         return _failed(loaded)
     config, problems = loaded.config, list(loaded.problems)
-    strings = {lang: strings_of(doc) for lang, (_, doc) in loaded.catalogues.items()}
+    strings = {lang: {key: typeset_plain(text, lang) for key, text in strings_of(doc).items()}
+               for lang, (_, doc) in loaded.catalogues.items()}
     if cache.minimums is None:
         cache.minimums = load_minimums()
     reserved = template_ids(t.data.decode("utf-8", "replace") for t in project.templates)
@@ -225,7 +228,8 @@ def _compile(project: Project, base_url: str | None, cache: BuildCache, check_on
     used, _ = cache.string_keys[template_key]
     present = {p.file.lang for p in loaded.parsed if p.file.kind == "strings" and p.file.lang}
     problems.extend(check_catalogues(loaded.catalogues, config.lang_codes, present, used))
-    problems.extend(undefined_string_keys(used, strings))
+    if all(p.data is not None for p in loaded.parsed if p.file.kind == "strings"):
+        problems.extend(undefined_string_keys(used, strings))  # else the broken catalogue is the one problem
     started = cache.time("check", started)
     if any(p.severity == "error" for p in problems):
         return _failed(problems)

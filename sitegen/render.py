@@ -11,7 +11,7 @@ from typing import Any
 import jinja2
 
 from .cache import stamp
-from .context import Helpers, page_context, root_context
+from .context import Helpers, page_context, posting_description, root_context
 from .feeds import render_feeds, render_robots
 from .fingerprint import page_fingerprint, site_digest, template_names, whole_site_digest
 from .i18n import FILTERS, MissingString, make_formatters
@@ -116,13 +116,17 @@ def undefined_string_keys(
     ]
 
 
+CODE_KEYS = frozenset({"legal_notice", "legal_notice_slug", "legal_notice_description"})  # read by assemble.py
+
+
 def unused_string_keys(
     env: jinja2.Environment, project: Project, strings: Mapping[str, Mapping[str, str]],
 ) -> list[str]:
     """Return the catalogue keys no template uses, directly or through a computed key's prefix."""
     used, prefixes = string_keys_in_templates(env, project)
     defined = {key for table in strings.values() for key in table}
-    return sorted(k for k in defined if k not in used and not any(k.startswith(p) for p in prefixes))
+    return sorted(k for k in defined
+                  if k not in used and k not in CODE_KEYS and not any(k.startswith(p) for p in prefixes))
 
 
 @dataclass(frozen=True, slots=True)
@@ -164,7 +168,9 @@ def render_site(
                      polish, helpers)
     if polish:
         outputs.append(render_sitemap(site))
-        outputs.extend(render_feeds(site, site.strings, helpers.absolute))
+        description = env.get_template("_partials/job_description.html")
+        outputs.extend(render_feeds(site, site.strings, helpers.absolute,
+                                    lambda p: posting_description(site, p, helpers, description.render)))
         outputs.append(render_robots(site, helpers.absolute))
     outputs.extend(OutputFile("assets/" + helpers.names[a.src_path.removeprefix("assets/")], a.data)
                    for a in project.assets)

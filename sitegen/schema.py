@@ -86,8 +86,25 @@ def _explain(error: ValidationError, doc: YamlData, src_path: str) -> Iterator[P
     elif kind in {"enum", "type", "pattern", "format", "minimum", "exclusiveMinimum", "maximum", "minLength",
                   "maxLength"}:
         yield from _explain_value(error, doc, src_path, field, schema)
+    elif kind == "oneOf" and (branch := _closest_branch(error)):
+        for sub in branch:
+            yield from _explain(sub, doc, src_path)
+    elif kind == "oneOf":
+        line, column = doc.where_value(path)
+        yield Problem(src_path, line, f"'{field}' is {_a(_json_type(error.instance))}, which it may not be",
+                      f"it must be {schema.get('description', 'one of the forms the schema allows')}", column)
     else:
         yield Problem(src_path, line, f"'{field or 'file'}': {error.message}", "", column)
+
+
+def _closest_branch(error: ValidationError) -> list[ValidationError]:
+    """Return the errors of the `oneOf` branch whose type the value has (the one the editor meant)."""
+    errors = list(error.context or ())
+    wrong_type = [e for e in errors if e.validator == "type" and len(e.relative_schema_path) <= 2]
+    meant = {e.relative_schema_path[0] for e in errors if e not in wrong_type}
+    failed_type = {e.relative_schema_path[0] for e in wrong_type}
+    branches = sorted(meant - failed_type)
+    return [e for e in errors if e.relative_schema_path[0] == branches[0]] if len(branches) == 1 else []
 
 
 def _explain_value(

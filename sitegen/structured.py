@@ -64,16 +64,19 @@ def job_posting(posting: Posting, site: Site, description: str, absolute: Absolu
         "hiringOrganization": hiring,
         "jobLocation": {"@type": "Place", "address": address},
         "employmentType": list(facts.employment_type),
-        "identifier": {"@type": "PropertyValue", "name": org.name, "value": facts.identifier},
         "directApply": facts.direct_apply,
         "url": absolute(posting.url),
         "inLanguage": posting.text_lang or posting.lang,
     }
-    if facts.valid_through:
-        data["validThrough"] = f"{facts.valid_through.isoformat()}T23:59:59"
+    if facts.identifier:
+        data["identifier"] = {"@type": "PropertyValue", "name": org.name, "value": facts.identifier}
+    if facts.closes_on:
+        data["validThrough"] = f"{facts.closes_on.isoformat()}T23:59:59"
+    if posting.requirement:
+        data["qualifications"] = posting.requirement
     if facts.pay:
         value: dict[str, Any] = {"@type": "QuantitativeValue", "unitText": facts.pay.unit}
-        if facts.pay.max is not None:
+        if facts.pay.max is not None and facts.pay.max != facts.pay.min:
             value.update(minValue=facts.pay.min, maxValue=facts.pay.max)
         else:
             value["value"] = facts.pay.min

@@ -154,9 +154,9 @@ def set_source_hash(text: str, digest: str) -> str:
     close = next(i for i in range(1, len(lines)) if lines[i].rstrip() == "---")
     for index in range(1, close):
         if lines[index].startswith("source_hash:"):
-            lines[index] = f"source_hash: {digest}"
+            lines[index] = f'source_hash: "{digest}"'
             return "\n".join(lines)
-    return "\n".join([*lines[:close], f"source_hash: {digest}", *lines[close:]])
+    return "\n".join([*lines[:close], f'source_hash: "{digest}"', *lines[close:]])
 
 
 def set_string_hashes(text: str, hashes: Mapping[str, str]) -> str:
@@ -174,5 +174,5 @@ def set_string_hashes(text: str, hashes: Mapping[str, str]) -> str:
     while kept and not kept[-1].strip():
         kept.pop()
     block = [f"{STRING_HASHES}:  # written by {MARK_SYNCED}; do not edit"]
-    block += [f"  {key}: {value}" for key, value in sorted(hashes.items())]
+    block += [f'  {key}: "{value}"' for key, value in sorted(hashes.items())]  # quoted: 1234567890 is a number
     return "\n".join([*kept, "", *block]) + "\n"

@@ -31,7 +31,8 @@ OPEN_QUOTE = re.compile(rf"«[{SPACES}]*")
 CLOSE_QUOTE = re.compile(rf"(?<=[^{SPACES}])[{SPACES}]*»")
 CLOSE_QUOTE_START = re.compile(rf"^[{SPACES}]*»")
 UNIT = re.compile(r"(?<=\d)[ \u202f](?=(?:h|min|s|ms|km|m|cm|mm|kg|g|ans?|mois|jours?|semaines?|heures?|"
-                  r"Go|Mo|ko|°C)\b)")
+                  r"Go|Mo|ko|°C|pixels?|janvier|février|mars|avril|mai|juin|juillet|août|septembre|octobre|"
+                  r"novembre|décembre)\b)")
 SYMBOL = re.compile(r"(?<=\d)[ \u202f]?(?=[%€$£])")
 
 
@@ -154,3 +155,21 @@ def _mask(text: str) -> tuple[str | None, list[str]]:
 def _unmask(text: str, saved: list[str]) -> str:
     """Return the text with its masked pieces put back."""
     return re.sub("[\ue000-\uf8ff]", lambda m: saved[ord(m.group(0)) - 0xE000], text) if saved else text
+
+
+RULES: dict[str, Rule] = {"fr": french_text}
+
+
+def typeset_plain(text: str, lang: str) -> str:
+    """Return plain text (a title, a description, a UI string) with its language's typography.
+
+    Used for text that leaves the page body too: `<title>`, meta descriptions, Open Graph, JSON-LD, feeds.
+    """
+    rule = RULES.get(lang.split("-")[0].lower())
+    return rule(text, None) if rule is not None and text else text
+
+
+def typeset_fragment(html: str, lang: str) -> str:
+    """Return an HTML fragment typeset as if it stood inside an element with `lang`."""
+    opening = f'<div lang="{lang}">'
+    return typeset(opening + html + "</div>")[len(opening):-len("</div>")]

@@ -141,6 +141,8 @@ def _walk(node: yaml.Node, path: Path_, tables: Tables, problems: list[Problem],
     values[path] = here
     if isinstance(node, yaml.ScalarNode):
         problems.extend(_scalar_problems(node, dotted(path) or "value", here, src_path))
+        if _is_hash(path) and not node.style:  # plain: None from PyYAML, "" from libyaml
+            node.tag = "tag:yaml.org,2002:str"  # an old unquoted hash such as 9409069e51 or 1234567890 is text
     elif isinstance(node, yaml.MappingNode):
         seen: dict[str, int] = {}
         for key_node, value_node in node.value:
@@ -161,6 +163,11 @@ def _walk(node: yaml.Node, path: Path_, tables: Tables, problems: list[Problem],
     elif isinstance(node, yaml.SequenceNode):
         for index, item in enumerate(node.value):
             _walk(item, (*path, index), tables, problems, src_path, offset)
+
+
+def _is_hash(path: Path_) -> bool:
+    """Return True for the paths where translation hashes live: `source_hash` and `_source_hashes.<key>`."""
+    return path == ("source_hash",) or (len(path) == 2 and path[0] == "_source_hashes")
 
 
 def _key_problem(key_node: yaml.Node, at: tuple[int, int], src_path: str) -> Problem | None:

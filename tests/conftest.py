@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 import shutil
 from collections.abc import Callable, Mapping
@@ -22,6 +23,7 @@ settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "default"))
 REPO = Path(__file__).resolve().parent.parent
 # Builds in tests happen on a fixed day, so that which postings are open never depends on the clock.
 TEST_DAY_EPOCH = "1768867200"  # 2026-01-20T00:00:00Z
+TEST_DAY = dt.date(2026, 1, 20)
 
 
 @pytest.fixture(autouse=True)
@@ -84,7 +86,7 @@ def make_project(tmp_path: Path) -> MakeProject:
 
 def build_ok(root: Path, out: Path) -> BuildResult:
     """Build and assert that it succeeded."""
-    result = build(root, out)
+    result = build(root, out, today=TEST_DAY)  # also in module-scoped fixtures, where the env is not set yet
     assert result.ok, "\n".join(str(p) for p in result.problems)
     return result
 

@@ -18,7 +18,7 @@ from tests.test_serve import free_port
 PAGE_TYPES = {
     "en": {"home": "/en/", "posting": "/en/jobs/backend-intern/", "mission": "/en/mission/", "team": "/en/team/",
            "process": "/en/process/", "accessibility": "/en/accessibility/"},
-    "fr": {"home": "/fr/", "posting": "/fr/offres/stagiaire-ingenieur-backend/", "mission": "/fr/mission/",
+    "fr": {"home": "/fr/", "posting": "/fr/offres/stage-ingenierie-backend/", "mission": "/fr/mission/",
            "team": "/fr/equipe/", "process": "/fr/recrutement/", "accessibility": "/fr/accessibilite/"},
 }
 ROOT_PAGES = {"chooser": "/", "not-found": "/404.html"}
@@ -212,7 +212,7 @@ def test_broken_yaml_shows_the_error_page_and_fixing_restores(page: Page, previe
 
 
 def test_a_posting_prints_cleanly_on_a4(page: Page, site: str) -> None:
-    page.goto(site + "/fr/offres/stagiaire-ingenieur-backend/")
+    page.goto(site + "/fr/offres/stage-ingenierie-backend/")
     page.emulate_media(media="print")
     hidden = page.evaluate("""() => ['.site-nav', '.switcher', '.site-footer', '.apply-bar', '.breadcrumbs']
         .map(s => getComputedStyle(document.querySelector(s)).display)""")

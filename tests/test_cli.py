@@ -19,7 +19,7 @@ def run_cli(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
 def test_build_exits_0_and_prints_the_summary(real_project: Path) -> None:
     done = run_cli("build", cwd=real_project)
     assert done.returncode == 0, done.stderr
-    assert re.fullmatch(r"built 14 pages \(en 6, fr 6\) in \d+\.\d\d s, 4 notices -> dist/\n", done.stdout)
+    assert re.fullmatch(r"built 14 pages \(en 6, fr 6\) in \d+\.\d\d s, 5 notices -> dist/\n", done.stdout)
     assert (real_project / "dist/en/index.html").is_file()
 
 

@@ -18,7 +18,7 @@ def run(root: Path, *args: str) -> int:
 def test_check_validates_without_writing(make_project: MakeProject, capsys) -> None:
     root = make_project()
     assert run(root, "check") == 0
-    assert capsys.readouterr().out.startswith("checked 8 pages (en 3, fr 3) in ")
+    assert capsys.readouterr().out.startswith("checked 10 pages (en 4, fr 4) in ")
     assert not (root / "dist").exists()
     (root / "content/pages/team.en.md").write_text("---\ntitle: Team\n---\n")
     assert run(root, "check") == 1
@@ -103,7 +103,7 @@ def test_repeated_notices_are_one_line_per_kind(make_project: MakeProject, capsy
 
 def test_the_summary_counts_warnings_and_notices_apart(real_project, capsys) -> None:
     assert main(["--project", str(real_project), "check", "--today", "2026-01-15"]) == 0
-    assert re.search(r"checked 14 pages \(en 6, fr 6\) in \d+\.\d\d s: no errors, 4 notices\n$",
+    assert re.search(r"checked 14 pages \(en 6, fr 6\) in \d+\.\d\d s: no errors, 5 notices\n$",
                      capsys.readouterr().out)
 
 

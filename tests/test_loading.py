@@ -42,13 +42,13 @@ def test_a_translation_cannot_set_facts(make_project: MakeProject) -> None:
                          "duration_months: 9\n---\nTexte\n"})
     result = compile_project(root)
     assert "content/jobs/data-intern.fr.md:4:1: unknown field 'duration_months' (allowed fields: "\
-           "description, slug, source_hash, title, updated)" in messages(result)
+           "description, requirement, slug, source_hash, title, updated)" in messages(result)
 
 
 def test_typed_site_model(make_project: MakeProject) -> None:
     result = compile_project(make_project())
     assert result.ok
-    assert result.pages_per_lang == {"en": 3, "fr": 3}
+    assert result.pages_per_lang == {"en": 4, "fr": 4}  # home, team, a posting, the legal notice
 
 
 def test_site_structure_from_assembly(make_project: MakeProject) -> None:

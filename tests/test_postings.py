@@ -42,7 +42,7 @@ def test_added_posting_appears_in_both_job_lists(make_project: MakeProject, tmp_
     assert page.html["lang"] == "fr" and page.h1.get_text() == "Stagiaire design"
     assert page.select_one("nav.switcher a")["href"] == "/careers/en/jobs/design-intern/"
     # A posting with no people, steps, duration or window still builds: optional facts are left out.
-    assert [dt.get_text() for dt in page.select("dl dt")] == ["Contrat", "Lieu", "Référence"]
+    assert [dt.get_text() for dt in page.select("dl dt")] == ["Type de contrat", "Lieu", "Référence"]
     assert not page.select(".timeline") and not page.select(".people")
     assert templates_before == {p: p.read_bytes() for p in (root / "templates").rglob("*") if p.is_file()}
 
@@ -51,7 +51,7 @@ def test_no_postings_says_so(make_project: MakeProject, tmp_path: Path) -> None:
     root = make_project({f"content/jobs/data-intern.{ext}": None for ext in ("yaml", "en.md", "fr.md")})
     build_ok(root, tmp_path / "out")
     assert soup(tmp_path / "out/en/index.html").select_one("#open-positions + p").get_text() == \
-        "There are no open positions right now."
+        "There are no open positions right now. New openings will be listed here."
 
 
 def build_and(root: Path, out: Path) -> Path:

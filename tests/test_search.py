@@ -82,7 +82,8 @@ def check_job_posting(posting: dict, page: BeautifulSoup, lang: str) -> None:
             assert address[key] in text
     assert country(address["addressCountry"], locale) in text
     assert set(posting["employmentType"]) <= EMPLOYMENT
-    assert posting["identifier"]["value"] in text
+    if "identifier" in posting:
+        assert posting["identifier"]["value"] in text
     assert isinstance(posting["directApply"], bool)
     assert "jobLocationType" not in posting
     if "validThrough" in posting:
@@ -117,14 +118,15 @@ def test_job_posting_on_posting_pages_only(dist: Path) -> None:
 
 def test_job_posting_ids_are_the_same_in_every_language(dist: Path) -> None:
     en = of_type(soup(dist / "en/jobs/backend-intern/index.html"), "JobPosting")[0]
-    fr = of_type(soup(dist / "fr/offres/stagiaire-ingenieur-backend/index.html"), "JobPosting")[0]
-    assert en["identifier"] == fr["identifier"]
+    fr = of_type(soup(dist / "fr/offres/stage-ingenierie-backend/index.html"), "JobPosting")[0]
+    assert "identifier" not in en and "identifier" not in fr  # the company uses no reference candidates can quote
     assert en["employmentType"] == fr["employmentType"] == ["FULL_TIME", "INTERN"]
     assert en["hiringOrganization"]["@id"] == fr["hiringOrganization"]["@id"]
-    assert en["title"] == "Backend Engineering Intern"
-    assert fr["title"] == "Stagiaire ingénieur·e backend (F/H)"
-    assert "Contrat\u00a0: Stage, temps plein" in fr["description"]  # typeset like the page
-    assert "baseSalary" not in en and "validThrough" not in en  # the posting states neither
+    assert en["title"] == "Backend Engineer Intern"
+    assert fr["title"] == "Stage de fin d’études en ingénierie backend"
+    assert "Type de contrat\u00a0: Stage à temps plein" in fr["description"]  # typeset like the page
+    assert "baseSalary" not in en  # the posting states none
+    assert en["validThrough"] == fr["validThrough"] == "2026-03-31T23:59:59"  # the start window's end
 
 
 def test_organization_people_and_breadcrumbs(dist: Path) -> None:
@@ -132,18 +134,19 @@ def test_organization_people_and_breadcrumbs(dist: Path) -> None:
     (org,) = of_type(home, "Organization")
     assert org["@id"] == "https://careers.example.com/#organization"
     assert org["name"] == "Back Market" and org["url"] == "https://www.backmarket.com/"
-    assert re.fullmatch(r"https://careers\.example\.com/assets/logo\.[0-9a-f]{8}\.png", org["logo"])
+    assert "logo" not in org  # no stand-in mark: the company's official logo is not given
     assert of_type(home, "BreadcrumbList") == []
     team = soup(dist / "fr/equipe/index.html")
     graph = next(item for item in ld(team) if "@graph" in item)["@graph"]
     assert [(p["name"], p["jobTitle"]) for p in graph] == [
-        ("Théotime", "Lead DevOps"), ("Dawn", "Chief Technology Officer (CTO)")]
+        ("Théotime", "Lead DevOps"), ("Dawn", "Chief Tech Officer (CTO)")]
     assert all(p["worksFor"] == {"@id": org["@id"]} for p in graph)
     (crumbs,) = of_type(team, "BreadcrumbList")
     assert [(i["position"], i["name"], i["item"]) for i in crumbs["itemListElement"]] == [
-        (1, "Offres", "https://careers.example.com/fr/"), (2, "L’équipe", "https://careers.example.com/fr/equipe/")]
+        (1, "Carrières", "https://careers.example.com/fr/"),
+        (2, "L’équipe", "https://careers.example.com/fr/equipe/")]  # the root is the careers home, not "Offres"
     visible = [a.get_text() for a in team.select("nav.breadcrumbs a")]
-    assert visible == ["Offres", "L’équipe"]
+    assert visible == ["Carrières", "L’équipe"]
 
 
 def test_all_facts_are_marked_up_and_visible(tiny_dist: Path) -> None:
@@ -160,7 +163,7 @@ def test_all_facts_are_marked_up_and_visible(tiny_dist: Path) -> None:
     fr = soup(tiny_dist / "fr/offres/stagiaire-data/index.html")
     facts = {d.get_text(): v.get_text() for d, v in zip(fr.select("dl dt"), fr.select("dl dd"), strict=True)}
     assert facts["Rémunération"] == "700\u00a0€–900\u00a0€ par mois"
-    assert facts["Candidater avant le"] == "31 mars 2026"
+    assert facts["Date limite de candidature"] == "31\u00a0mars 2026"
     assert facts["Diplôme"] == "Licence (bac + 3)"
 
 
@@ -187,9 +190,9 @@ def build_on(root: Path, out: Path, day: str) -> Path:
 def test_expiry(make_project: MakeProject, tmp_path: Path, day: str, is_open: bool) -> None:
     out = build_on(make_project(), tmp_path / "out", day)
     for path, home, feed, closed_text in (
-        ("en/jobs/data-intern/index.html", "en/index.html", "en/jobs.xml", "Applications closed on 31 March 2026."),
+        ("en/jobs/data-intern/index.html", "en/index.html", "en/jobs.xml", "The last day to apply was 31 March 2026."),
         ("fr/offres/stagiaire-data/index.html", "fr/index.html", "fr/offres.xml",
-         "Les candidatures sont closes depuis le 31 mars 2026."),
+         "Les candidatures étaient ouvertes jusqu’au 31\u00a0mars 2026 inclus."),
     ):
         page = soup(out / path)
         assert bool(page.select("a.button")) is is_open
@@ -218,9 +221,9 @@ def notices(result) -> list[str]:
     return [str(p) for p in result.problems if p.severity == "notice"]
 
 
-def test_notices_for_missing_facts_pay_and_a_past_start(make_project: MakeProject) -> None:
+def test_notices_for_missing_facts_and_pay(make_project: MakeProject) -> None:
     facts = "identifier: x\ndate_posted: 2026-01-15\ncontract: internship\nemployment_type: [INTERN]\n" \
-            "start: {from: 2025-09, to: 2025-10}\nlocation: {locality: Lyon, country: FR}\n" \
+            "start: {from: 2026-09, to: 2026-10}\nlocation: {locality: Lyon, country: FR}\n" \
             "apply_url: https://x.example.org/\n"
     root = make_project({"content/jobs/data-intern.yaml": facts})
     result = compile_site(read_project(root), None, BuildCache(), strict=True, today=dt.date(2026, 1, 20))
@@ -235,16 +238,61 @@ def test_notices_for_missing_facts_pay_and_a_past_start(make_project: MakeProjec
         "(baseSalary) (add 'pay: {min: …, max: …, currency: EUR, unit: MONTH}')",
         f"{path}:1:1: notice: no 'valid_through': Google for Jobs recommends a closing date (validThrough) "
         "(add 'valid_through: YYYY-MM-DD' when the posting states one)",
-        f"{path}:5:1: notice: the start window (September–October 2025) lies wholly before 2026-01-20: the posting "
-        "is probably out of date (update start and end, set valid_through, or remove the posting)",
     ]
+
+
+PAST_START = "date_posted: 2025-08-01\ncontract: internship\nemployment_type: [INTERN]\n" \
+             "start: {from: 2025-09, to: 2025-10}\nlocation: {locality: Lyon, country: FR}\n" \
+             "apply_url: https://x.example.org/\n"
+
+
+def test_a_posting_closes_when_its_start_window_ends(make_project: MakeProject, tmp_path: Path) -> None:
+    root = make_project({"content/jobs/data-intern.yaml": PAST_START})
+    result = compile_site(read_project(root), None, BuildCache(), strict=True, today=dt.date(2026, 1, 20))
+    assert result.ok
+    assert notices(result) == [
+        "content/jobs/data-intern.yaml:4:1: notice: the start window (September or October 2025) ended on 2025-10-31: "
+        "the posting is published as closed (if the company confirms a new window, update start and end; "
+        "otherwise remove the posting when it is no longer useful)"]
+    out = build_on(root, tmp_path / "out", "2025-10-31")  # open on the window's last day
+    assert soup(out / "en/jobs/data-intern/index.html").select("a.button")
+    out = build_on(root, tmp_path / "later", "2025-11-01")
+    page = soup(out / "fr/offres/stagiaire-data/index.html")
+    assert page.select_one(".notice.closed").get_text().startswith(
+        "Les candidatures sont closes\u00a0: ce poste était à pourvoir en septembre ou octobre 2025.")
+    assert not of_type(page, "JobPosting") and not page.select("a.button")
+
+
+@pytest.mark.parametrize(("extra", "expected"), [
+    ("valid_through: 2025-11-15\n", "content/jobs/data-intern.yaml:7:16: valid_through (2025-11-15) is after the "
+     "start window ends (2025-10-31): nobody could start after applying (set valid_through on or before 2025-10-31, "
+     "or remove it (the posting closes when its start window ends))"),
+    ("valid_through: 2025-07-01\n", "content/jobs/data-intern.yaml:1:14: date_posted (2025-08-01) is after the "
+     "posting closes (2025-07-01) (date_posted is the day this site published the posting: set a day while it "
+     "was open)"),
+])
+def test_closing_dates_that_cannot_be_true(make_project: MakeProject, extra: str, expected: str) -> None:
+    root = make_project({"content/jobs/data-intern.yaml": PAST_START + extra})
+    result = compile_site(read_project(root), None, BuildCache(), today=dt.date(2025, 8, 2))
+    assert [str(p) for p in result.errors] == [expected]
+
+
+def test_a_date_posted_in_the_future_is_a_notice(make_project: MakeProject) -> None:
+    root = make_project()
+    result = compile_site(read_project(root), None, BuildCache(), today=dt.date(2026, 1, 10))
+    assert result.ok
+    assert "content/jobs/data-intern.yaml:2:1: notice: date_posted (2026-01-15) is after the build date " \
+           "(2026-01-10): the page says it was posted on a day still to come (set the day the posting is published)" \
+           in notices(result)
 
 
 @pytest.mark.parametrize(("pay", "extra", "expected"), [
     ("{min: 600, currency: EUR, unit: MONTH}", "", "pay of 3.96 EUR/h is below the legal minimum internship "
-     "gratification for 2026 (4.50 EUR/h) (raise the pay, or check the unit and hours_per_week)"),
+     "gratification for 2026: 4.50 EUR/h, so at 35 h a week at least 682.50 EUR a month (raise the pay, or check "
+     "the unit and hours_per_week)"),
     ("{min: 4.2, currency: EUR, unit: HOUR}", "", "pay of 4.20 EUR/h is below the legal minimum internship "
-     "gratification for 2026 (4.50 EUR/h) (raise the pay, or check the unit and hours_per_week)"),
+     "gratification for 2026: 4.50 EUR/h, so at 35 h a week at least 682.50 EUR a month (raise the pay, or check "
+     "the unit and hours_per_week)"),
     ("{min: 4.5, currency: EUR, unit: HOUR}", "", None),
     ("{min: 690, currency: EUR, unit: MONTH}", "", None),  # 690 / (35 × 52 / 12) = 4.55
     ("{min: 600, currency: EUR, unit: MONTH}", "duration_months: 2\n", None),  # not due for two months
@@ -258,14 +306,21 @@ def test_legal_minimum_internship_pay(make_project: MakeProject, pay: str, extra
     assert errors == ([f"content/jobs/data-intern.yaml:12:12: {expected}"] if expected else [])
 
 
-def test_unknown_year_for_the_legal_minimum(make_project: MakeProject) -> None:
+@pytest.mark.parametrize(("pay", "expected"), [
+    ("{min: 300, currency: EUR, unit: MONTH}", "content/jobs/data-intern.yaml:11:12: pay of 1.98 EUR/h is below "
+     "the legal minimum internship gratification for 2026, the latest year known (it never falls): 4.50 EUR/h, "
+     "so at 35 h a week at least 682.50 EUR a month (raise the pay, or check the unit and hours_per_week)"),
+    ("{min: 700, currency: EUR, unit: MONTH}", None),
+])
+def test_a_year_missing_from_the_table_uses_the_latest_known_minimum(make_project: MakeProject, pay: str,
+                                                                     expected: str | None) -> None:
     root = make_project()
     path = root / "content/jobs/data-intern.yaml"
     text = path.read_text().replace("start: {from: 2026-04, to: 2026-04}", "start: {from: 2031-04, to: 2031-04}")
-    path.write_text(text)
+    path.write_text(text.replace("valid_through: 2026-03-31\n", "").replace(
+        "pay: {min: 700, max: 900, currency: EUR, unit: MONTH}", f"pay: {pay}"))
     result = compile_site(read_project(root), None, BuildCache())
-    assert "content/jobs/data-intern.yaml:12:1: notice: no legal minimum internship pay is known for 2031 "\
-           "(add it to sitegen/data/internship_minimum.json)" in notices(result)
+    assert [str(p) for p in result.errors] == ([expected] if expected else [])
 
 
 def test_every_page_shares_well(dist: Path) -> None:
@@ -302,8 +357,8 @@ def test_a_posting_may_set_its_own_share_image(make_project: MakeProject, tmp_pa
 def test_sitemap_feeds_and_robots(dist: Path) -> None:
     robots = (dist / "robots.txt").read_text()
     assert robots.splitlines()[-1] == "Sitemap: https://careers.example.com/sitemap.xml"
-    for lang, feed, title in (("en", "en/jobs.xml", "Backend Engineering Intern"),
-                              ("fr", "fr/offres.xml", "Stagiaire ingénieur·e backend (F/H)")):
+    for lang, feed, title in (("en", "en/jobs.xml", "Backend Engineer Intern"),
+                              ("fr", "fr/offres.xml", "Stage de fin d’études en ingénierie backend")):
         root = ET.parse(dist / feed).getroot()
         assert root.tag == f"{ATOM}feed"
         assert root.get("{http://www.w3.org/XML/1998/namespace}lang") == lang
@@ -314,7 +369,22 @@ def test_sitemap_feeds_and_robots(dist: Path) -> None:
         (entry,) = root.findall(f"{ATOM}entry")
         assert entry.find(f"{ATOM}title").text == title
         assert entry.find(f"{ATOM}id").text == (
-            f"tag:careers.example.com,2026-11-27:backend-engineering-intern-paris-2026/{lang}")
+            f"tag:careers.example.com,2026-01-05:jobs/backend-intern/{lang}")
+        # The entry carries the facts and the apply link, as the JobPosting description does.
+        content = BeautifulSoup(entry.find(f"{ATOM}content").text, "html.parser")
+        apply = content.find("a", href=re.compile("welcometothejungle"))
+        assert apply["href"].endswith(f"/{lang}/companies/back-market/jobs/backend-engineer-intern_paris")
+        items = [li.get_text() for li in content.find_all("li")]
+        facts = {"en": ["Duration: 6 months", "Working hours: 35\u00a0hours a week", "Start: February or March 2026",
+                        "Location: Paris, Île-de-France, France",
+                        "Requirement: Currently enrolled final-year students only · internship agreement required"],
+                 "fr": ["Durée\u00a0: 6\u00a0mois", "Temps de travail\u00a0: 35\u00a0h par semaine",
+                        "Début\u00a0: février ou mars 2026", "Lieu\u00a0: Paris, Île-de-France, France",
+                        "Condition\u00a0: Actuellement en dernière année d’études · convention de stage obligatoire"]}
+        assert set(facts[lang]) <= set(items), items
         href = entry.find(f"{ATOM}link").get("href").removeprefix("https://careers.example.com/")
         assert (dist / href / "index.html").is_file()
         assert dt.datetime.fromisoformat(entry.find(f"{ATOM}updated").text.replace("Z", "+00:00"))
+    french = (dist / "fr/offres.xml").read_text()
+    assert "Obligatoire\u00a0:" in french and "d’exploitation\u202f; Linux" in french  # French typography
+    assert "Obligatoire :" not in french and " ; " not in french

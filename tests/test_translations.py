@@ -80,8 +80,8 @@ def test_sitemap_alternates_match_page_heads_exactly(dist: Path) -> None:
         canonical, links = head_links(file_for(dist, loc, BASE))
         assert canonical == loc
         assert alternates == links
-    assert entries[BASE + "/en/jobs/backend-intern/"][0] == "2026-11-27"
-    assert entries[BASE + "/fr/equipe/"][0] == "2026-11-27"
+    assert entries[BASE + "/en/jobs/backend-intern/"][0] == "2026-01-05"
+    assert entries[BASE + "/fr/equipe/"][0] == "2026-11-29"
 
 
 def test_sitemap_lastmod_comes_from_content_not_the_clock(make_project: MakeProject, tmp_path: Path) -> None:
@@ -157,7 +157,7 @@ def test_fallback_posting_person_and_step(make_project: MakeProject, tmp_path: P
     assert posting.h1["lang"] == "en"
     assert posting.select_one(".person .role")["lang"] == "en"
     assert posting.select_one(".step h3")["lang"] == "en"
-    assert posting.select_one("dl dt").get_text() == "Contrat"  # the page's own language for the interface
+    assert posting.select_one("dl dt").get_text() == "Type de contrat"  # the page's own language for the interface
 
 
 def run(root: Path, *args: str) -> int:
@@ -243,13 +243,26 @@ def test_unused_and_undefined_ui_strings(make_project: MakeProject, capsys) -> N
 def test_set_source_hash_inserts_then_replaces() -> None:
     text = "---\ntitle: T\n---\nBody\n"
     once = set_source_hash(text, "abcdef1234")
-    assert once == "---\ntitle: T\nsource_hash: abcdef1234\n---\nBody\n"
-    assert set_source_hash(once, "0123456789") == "---\ntitle: T\nsource_hash: 0123456789\n---\nBody\n"
+    assert once == '---\ntitle: T\nsource_hash: "abcdef1234"\n---\nBody\n'
+    assert set_source_hash(once, "0123456789") == '---\ntitle: T\nsource_hash: "0123456789"\n---\nBody\n'
+
+
+@pytest.mark.parametrize("written", ["1234567890", "9409069e51", "0123456789", '"1234567890"', "'9409069e51'"])
+def test_hashes_are_text_quoted_or_not(written: str) -> None:
+    """Old files hold unquoted hashes; YAML reads 1234567890 as a number and 9409069e51 as a float in 1.2."""
+    from sitegen.frontmatter import parse_front_matter
+    from sitegen.yamlfile import parse_yaml
+
+    expected = written.strip("'\"")
+    doc, _, problems = parse_front_matter(f"---\ntitle: T\nsource_hash: {written}\n---\nBody\n", "x.fr.md")
+    assert not problems and doc is not None and doc.value["source_hash"] == expected
+    catalogue, problems = parse_yaml(f"a: A\n_source_hashes:\n  a: {written}\n", "s.yaml")
+    assert not problems and catalogue is not None and catalogue.value["_source_hashes"]["a"] == expected
 
 
 def test_set_string_hashes_keeps_the_rest_and_is_idempotent() -> None:
     text = "# comment\na: A\nb: B\n"
     once = set_string_hashes(text, {"b": "2222222222", "a": "1111111111"})
     assert once.startswith("# comment\na: A\nb: B\n\n_source_hashes:")
-    assert once.endswith("  a: 1111111111\n  b: 2222222222\n")
+    assert once.endswith('  a: "1111111111"\n  b: "2222222222"\n')
     assert set_string_hashes(once, {"a": "1111111111", "b": "2222222222"}) == once
