@@ -305,7 +305,7 @@ def run_new(args: argparse.Namespace) -> int:
         (args.project / path).parent.mkdir(parents=True, exist_ok=True)
         (args.project / path).write_text(text, encoding="utf-8")
         print(f"created {path}")
-    print("replace every TODO, then run: python build.py check")
+    print("replace every TODO, then run: python3 build.py check")
     return 0
 
 

@@ -179,6 +179,7 @@ def assemble_site(
             if page.posting and not page.posting.closed:
                 postings[lang].append(page.posting)
     problems.extend(_check_nav(config, content))
+    problems.extend(photo_alt_problems(content))
     if config.legal is not None and LEGAL_KEY not in content.texts:
         pages.extend(_legal_page(config, lang, strings.get(lang, {})) for lang in config.lang_codes)
     all_pages = with_alternates(pages, config)
@@ -239,6 +240,25 @@ def _updated(meta: Mapping[str, Any], facts: PostingFacts | None) -> dt.date | N
 def _posting_order(posting: Posting) -> tuple[str, str]:
     """Return the job-list order: newest first, then by title."""
     return (f"{9999_99_99 - int(posting.facts.date_posted.strftime('%Y%m%d')):08d}", posting.title)
+
+
+def photo_alt_problems(content: Content) -> list[Problem]:
+    """Return an error for each text of a person with a photo that does not describe the photo (`photo_alt`)."""
+    problems = []
+    for key, item in sorted(content.facts.items()):
+        if not key.startswith("people/") or item.data is None or not item.data.value.get("photo"):
+            continue
+        seen = set()
+        for text in content.texts.get(key, {}).values():
+            if text.data is None or text.file.src_path in seen or text.data.value.get("photo_alt"):
+                continue
+            seen.add(text.file.src_path)
+            line, column = text.data.where(())
+            problems.append(Problem(
+                text.file.src_path, line, f"no 'photo_alt': {item.file.src_path} gives a photo, and every language "
+                "needs a text that describes it for people who cannot see it",
+                "add 'photo_alt: …' to the front matter, e.g. photo_alt: Ada at her desk, smiling", column))
+    return problems
 
 
 def _check_nav(config: SiteConfig, content: Content) -> list[Problem]:

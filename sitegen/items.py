@@ -26,7 +26,8 @@ def make_facts(
     raw = doc.value
     apply_url, apply_urls, problems = _apply_urls(raw["apply_url"], doc, src_path, langs)
     problems += [
-        _unknown_ref(src_path, doc, (field, index), ref, field)
+        _unknown_ref(src_path, doc, (field, index), ref, field,
+                     [k.split("/", 1)[1] for k in facts_of if k.startswith(f"{collection}/")])
         for field, collection in (("people", "people"), ("process", "process"))
         for index, ref in enumerate(raw.get(field, ()))
         if f"{collection}/{ref}" not in facts_of
@@ -85,12 +86,17 @@ def _apply_urls(value: str | Mapping[str, str], doc: YamlData, src_path: str,
     return default, pairs, problems
 
 
-def _unknown_ref(src_path: str, doc: YamlData, path: tuple[str, int], ref: str, field: str) -> Problem:
+def _unknown_ref(src_path: str, doc: YamlData, path: tuple[str, int], ref: str, field: str,
+                 known: list[str]) -> Problem:
     """Return the problem for a posting that names a person or step that does not exist."""
+    import difflib
+
     line, column = doc.where(path)
     folder = "people" if field == "people" else "process"
+    close = difflib.get_close_matches(ref, sorted(known), n=1, cutoff=0.6)
+    hint = f"did you mean '{close[0]}'?" if close else f"create content/{folder}/{ref}.yaml, or fix the name"
     return Problem(src_path, line, f"unknown {'person' if field == 'people' else 'process step'} '{ref}'",
-                   f"create content/{folder}/{ref}.yaml, or fix the name", column)
+                   hint, column)
 
 
 def _window(raw: Mapping[str, str] | None) -> MonthRange | None:

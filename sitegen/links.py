@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import bisect
 import re
-from collections.abc import Iterable
-from dataclasses import dataclass
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
 from html import escape as html_escape
 from html import unescape as html_unescape
 from urllib.parse import urljoin, urlsplit
@@ -61,9 +61,20 @@ def extract_links(html: str, markdown: str, first_line: int) -> tuple[Link, ...]
     return tuple(sorted(links, key=lambda link: (link.line, link.column, link.target)))
 
 
+@dataclass(frozen=True, slots=True)
+class SiteLinks:
+    """What links are checked against: output paths, names editors may write instead, ids per page."""
+
+    known: frozenset[str]  # every output path, without the base path, starting with '/'
+    base_path: str
+    langs: tuple[str, ...]
+    aliases: Mapping[tuple[str, str], str] = field(default_factory=dict)  # (lang or '*', name) → the path to write
+    ids: Mapping[str, frozenset[str]] = field(default_factory=dict)  # page path → the ids it may hold
+
+
 def check_link(link: Link, src_path: str, base_url: str, known: frozenset[str], base_path: str,
-               own_lang: str, langs: Iterable[str]) -> Problem | None:
-    """Return a problem when a link uses a forbidden scheme or points to nothing on the site.
+               own_lang: str, langs: Iterable[str], site: SiteLinks | None = None) -> Problem | None:
+    """Return a problem when a link uses a forbidden scheme, points to nothing, or to a missing '#id'.
 
     `base_url` is the URL of the page the text appears on; `known` holds every output path
     (without the base path, starting with '/').
@@ -75,19 +86,48 @@ def check_link(link: Link, src_path: str, base_url: str, known: frozenset[str], 
         return Problem(src_path, link.line, f"link uses the '{parts.scheme}:' scheme, which is not allowed",
                        "use https:, mailto:, tel: or a path on this site", link.column)
     if not parts.path:
-        return None  # '#fragment' or '?query' on the same page
+        return _fragment_problem(link, src_path, base_url, parts.fragment, site)
     path = urljoin(base_url, parts.path) if not parts.path.startswith("/") else parts.path
     if base_path != "/" and path.startswith(base_path):
         path = "/" + path[len(base_path):]
     candidates = {path, path + "/", path.rstrip("/") + "/index.html"}
     if not candidates & known:
-        return Problem(src_path, link.line, f"link to '{link.target}' leads nowhere on this site",
-                       _suggest_page(path, known), link.column)
+        alias = _alias(parts.path, own_lang, site)
+        hint = f"did you mean '{alias}'?" if alias else _suggest_page(path, known)
+        return Problem(src_path, link.line, f"link to '{link.target}' leads nowhere on this site", hint, link.column)
+    if parts.fragment:
+        target = next((c for c in (path, path + "/") if c in known), path)
+        if (problem := _fragment_problem(link, src_path, target, parts.fragment, site)) is not None:
+            return problem
     first = path.strip("/").split("/", 1)[0]
     if first in langs and first != own_lang:
         return Problem(src_path, link.line, f"link to '{link.target}' leaves the page's language",
                        f"link to the {own_lang} version of the page", link.column, "warning")
     return None
+
+
+def _alias(written: str, lang: str, site: SiteLinks | None) -> str | None:
+    """Return the path to write for a source file name, an asset name or another language's slug."""
+    if site is None:
+        return None
+    name = written.removeprefix("./").lstrip("/")
+    for key in ((lang, name), (lang, name.removeprefix("content/")), (lang, name.rsplit("/", 1)[-1]),
+                ("*", "/" + name)):
+        if (found := site.aliases.get(key)) is not None:
+            return found
+    return None
+
+
+def _fragment_problem(link: Link, src_path: str, page: str, fragment: str, site: SiteLinks | None) -> Problem | None:
+    """Return a warning when '#fragment' names no id of the page it leads to (when that page's ids are known)."""
+    if site is None or not fragment or page not in site.ids or fragment in site.ids[page]:
+        return None
+    import difflib
+
+    close = difflib.get_close_matches(fragment, sorted(site.ids[page]), n=1, cutoff=0.6)
+    hint = f"did you mean '#{close[0]}'?" if close else "link to a heading's id, shown in the page's HTML"
+    return Problem(src_path, link.line, f"link to '{link.target}' names no heading or section of that page",
+                   hint, link.column, "warning")
 
 
 def _suggest_page(path: str, known: frozenset[str]) -> str:
@@ -109,13 +149,13 @@ def rebase(html: str, base_path: str) -> str:
 
 def site_link_problems(
     pages: Iterable[tuple[str, str, str, tuple[Link, ...]]], known: frozenset[str], base_path: str,
-    langs: tuple[str, ...],
+    langs: tuple[str, ...], site: SiteLinks | None = None,
 ) -> list[Problem]:
     """Return the problems of every text's links: (src_path, lang, URL shown at, links) per text."""
     problems = []
     for src_path, lang, shown_at, links in pages:
         for link in links:
-            problem = check_link(link, src_path, shown_at, known, base_path, lang, langs)
+            problem = check_link(link, src_path, shown_at, known, base_path, lang, langs, site)
             if problem is not None:
                 problems.append(problem)
     return problems

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+import re
 import time
 from collections import Counter
 from collections.abc import Callable, Mapping, Sequence
@@ -18,8 +19,8 @@ from .fingerprint import template_names
 from .i18n import check_catalogues
 from .ids import template_ids
 from .jobs import Minimums, load_minimums
-from .links import site_link_problems
-from .model import BuildResult, Problem, Project, SetupError, Site, SiteConfig, Source, YamlData
+from .links import SiteLinks, site_link_problems
+from .model import BuildResult, Person, Problem, Project, SetupError, Site, SiteConfig, Source, YamlData
 from .parallel import map_chunks
 from .parse import LazyConverter, ParseCache, Parsed, cache_key, parse_cached, parse_file
 from .render import (
@@ -265,7 +266,9 @@ def link_problems(site: Site, parsed: tuple[Parsed, ...], project: Project) -> l
         (t.file.src_path, t.file.lang, shown_at.get((t.file.src_path, t.file.lang), f"/{t.file.lang}/"), t.links)
         for t in parsed if t.file.kind == "text" and t.file.lang and t.links
     ]
-    problems = site_link_problems(texts, known, base, site.config.lang_codes)
+    problems = site_link_problems(texts, known, base, site.config.lang_codes,
+                                  SiteLinks(known, base, site.config.lang_codes, link_aliases(site, project),
+                                            page_ids(site, project)))
     for item in parsed:
         for key in ("photo", "image"):
             name = item.data.value.get(key) if item.data and item.file.kind == "facts" else None
@@ -278,6 +281,41 @@ def link_problems(site: Site, parsed: tuple[Parsed, ...], project: Project) -> l
             problems.append(Problem("content/_site.yaml", None, f"{what} 'assets/{name}' does not exist",
                                     "add the image to assets/, or fix the file name"))
     return problems
+
+
+def link_aliases(site: Site, project: Project) -> dict[tuple[str, str], str]:
+    """Return, per language, what editors write instead of a path: source file names, asset names, and the
+    path of a page under another language's slug ('/fr/team/' → '/fr/equipe/')."""
+    base, langs = site.config.base_path, site.config.lang_codes
+    aliases: dict[tuple[str, str], str] = {}
+    for page in site.pages:
+        path = "/" + page.url[len(base):]
+        for lang in langs:
+            if lang == page.lang:
+                for name in (page.src_path, page.src_path.removeprefix("content/"), page.src_path.rsplit("/", 1)[-1]):
+                    aliases.setdefault((lang, name), path)
+            elif (other := site.page(lang, page.key)) is not None:
+                aliases.setdefault(("*", "/" + lang + path[len(page.lang) + 1:]), "/" + other.url[len(base):])
+    for asset in project.assets:
+        name = asset.src_path.removeprefix("assets/")
+        for lang in langs:
+            aliases.setdefault((lang, name), "/" + asset.src_path)
+            aliases.setdefault((lang, asset.src_path), "/" + asset.src_path)
+    return aliases
+
+
+def page_ids(site: Site, project: Project) -> dict[str, frozenset[str]]:
+    """Return, per page path, the ids it may hold: its text's, the templates', people's and steps'."""
+    shared = set(template_ids(t.data.decode("utf-8", "replace") for t in project.templates))
+    for lang in site.config.lang_codes:
+        for item in (*site.people.get(lang, ()), *site.steps.get(lang, ())):
+            shared.add(item.key)
+            shared.update(ID_VALUE.findall(item.intro_html if isinstance(item, Person) else item.html))
+    return {"/" + page.url[len(site.config.base_path):]: frozenset(shared | set(ID_VALUE.findall(page.html)))
+            for page in site.pages}
+
+
+ID_VALUE = re.compile(r'\sid="([^"]*)"')
 
 
 def _failed(problems: list[Problem]) -> BuildResult:

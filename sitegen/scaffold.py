@@ -21,7 +21,7 @@ def posting_files(config: SiteConfig, slug: str, today: dt.date) -> list[tuple[s
                        "use lowercase letters, digits and hyphens")
     facts = "\n".join([
         SCHEMA_LINE.format(name="posting"),
-        "# A new posting: replace every TODO, then run `python build.py check`.",
+        "# A new posting: replace every TODO, then run `python3 build.py check`.",
         f"identifier: {slug}",
         f"date_posted: {today.isoformat()}  # the day the site publishes the posting",
         "contract: internship  # internship | permanent | fixed_term | apprenticeship | freelance",

@@ -120,13 +120,19 @@ def _explain_value(
         yield Problem(src_path, line, f"{name} is '{error.instance}', which is not allowed",
                       f"use one of: {options}", column)
     elif kind == "type":
-        yield Problem(src_path, line, f"{name} must be {_a(expected)}", _type_hint(error.instance, expected), column)
+        hint = _type_hint(error.instance, expected)
+        if examples := schema.get("examples"):
+            hint += f"; write it as in {field.rsplit('.', 1)[-1]}: {_yaml_example(examples[0])}"
+        yield Problem(src_path, line, f"{name} must be {_a(expected)}", hint, column)
     elif kind == "pattern" and "propertyNames" in error.relative_schema_path:
         l2, c2 = doc.where((*error.absolute_path, str(error.instance)))
         yield Problem(src_path, l2, f"invalid key '{error.instance}'",
-                      f"keys must be {schema.get('description', 'match ' + str(schema.get('pattern')))}", c2)
+                      f"keys must be {_expected(schema)}", c2)
+    elif kind == "format" and expected == "date" and (why := _not_a_day(error.instance)):
+        yield Problem(src_path, line, f"{name} is '{error.instance}', which is not a date: {why}",
+                      "write a day that exists, as YYYY-MM-DD", column)
     elif kind in {"pattern", "format"}:
-        what = schema.get("description", f"match {schema.get('pattern', '')}")
+        what = _expected(schema)
         yield Problem(src_path, line, f"{name} has an invalid value '{error.instance}'",
                       f"it must be {what}{_slug_hint(schema, error.instance)}", column)
     elif kind == "minLength":
@@ -136,6 +142,37 @@ def _explain_value(
     else:
         yield Problem(src_path, line, f"{name} is {error.instance}, which is out of range",
                       f"it must be {_bound(kind, expected)}", column)
+
+
+def _expected(schema: Mapping[str, Any]) -> str:
+    """Return what a value must look like, in words: the schema's `x-expected`, else its description."""
+    return str(schema.get("x-expected") or schema.get("description") or f"match {schema.get('pattern', '')}")
+
+
+def _not_a_day(value: Any) -> str | None:
+    """Return why a YYYY-MM-DD text names no day ('June 2027 has 30 days'), or None."""
+    import calendar
+    import re
+
+    match = re.fullmatch(r"(\d{4})-(\d{2})-(\d{2})", str(value))
+    if not match:
+        return None
+    year, month, day = (int(part) for part in match.groups())
+    if not 1 <= month <= 12:
+        return f"there is no month {month}"
+    last = calendar.monthrange(year, month)[1]
+    if day < 1 or day > last:
+        return f"{calendar.month_name[month]} {year} has {last} days"
+    return None
+
+
+def _yaml_example(value: Any) -> str:
+    """Return a schema example written as YAML flow text: [FULL_TIME, INTERN], {from: 2026-02, to: 2026-03}."""
+    if isinstance(value, list):
+        return "[" + ", ".join(_yaml_example(v) for v in value) + "]"
+    if isinstance(value, dict):
+        return "{" + ", ".join(f"{k}: {_yaml_example(v)}" for k, v in value.items()) + "}"
+    return str(value)
 
 
 def _type_hint(value: Any, expected: Any) -> str:
@@ -156,7 +193,7 @@ def _bound(kind: Any, limit: Any) -> str:
 
 def _slug_hint(schema: Mapping[str, Any], value: Any) -> str:
     """Return ', e.g. '<slug>'' when a slug pattern failed and the value can be folded into one."""
-    if "hyphens" not in str(schema.get("description", "")) or not isinstance(value, str):
+    if "hyphens" not in _expected(schema) or not isinstance(value, str):
         return ""
     suggestion = slugify(value)
     return f": use '{suggestion}'" if suggestion else ""

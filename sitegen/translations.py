@@ -129,7 +129,7 @@ def status_problems(statuses: list[Status]) -> list[Problem]:
     return problems
 
 
-MARK_SYNCED = "python build.py translations --mark-synced"
+MARK_SYNCED = "python3 build.py translations --mark-synced"
 
 
 def _text_problem(status: Status) -> Problem:

@@ -15,7 +15,7 @@ TEXT = "content/jobs/data-intern.en.md"
 GOOD = (SITES / "tiny" / FACTS).read_text(encoding="utf-8")
 HOME = "---\ntitle: Tiny home\ndescription: d\n---\n"
 NOT_SYNCED = ("content/pages/{0}.fr.md: warning: translation is out of date: content/pages/{0}.en.md changed since "
-              "it was synced (update it, then run: python build.py translations --mark-synced "
+              "it was synced (update it, then run: python3 build.py translations --mark-synced "
               "content/pages/{0}.fr.md)")
 
 
@@ -23,6 +23,14 @@ def facts(old: str, new: str) -> dict[str, str]:
     assert old in GOOD
     return {FACTS: GOOD.replace(old, new)}
 
+
+JOB_NOT_SYNCED = ("content/jobs/data-intern.fr.md: warning: translation is out of date: content/jobs/data-intern.en.md "
+                  "changed since it was synced (update it, then run: python3 build.py translations --mark-synced "
+                  "content/jobs/data-intern.fr.md)")
+ALT_MISSING = [
+    f"content/people/ada.{lang}.md:2:1: no 'photo_alt': content/people/ada.yaml gives a photo, and every language "
+    "needs a text that describes it for people who cannot see it (add 'photo_alt: …' to the front matter, "
+    "e.g. photo_alt: Ada at her desk, smiling)" for lang in ("en", "fr")]
 
 CASES: dict[str, tuple[dict[str, str], list[str]]] = {
     "yaml_unclosed_bracket": (facts("people: [ada]", "people: [ada"), [
@@ -62,8 +70,41 @@ CASES: dict[str, tuple[dict[str, str], list[str]]] = {
         "content/jobs/data-intern.yaml:3:11: 'contract' is 'intern', which is not allowed "
         "(use one of: internship, permanent, fixed_term, apprenticeship, freelance)"]),
     "bad_date": (facts("date_posted: 2026-01-15", "date_posted: 2026-13-01"), [
-        "content/jobs/data-intern.yaml:2:14: 'date_posted' has an invalid value '2026-13-01' "
+        "content/jobs/data-intern.yaml:2:14: 'date_posted' is '2026-13-01', which is not a date: there is no "
+        "month 13 (write a day that exists, as YYYY-MM-DD)"]),
+    "day_that_does_not_exist": (facts("valid_through: 2026-03-31", "valid_through: 2026-02-30"), [
+        "content/jobs/data-intern.yaml:11:16: 'valid_through' is '2026-02-30', which is not a date: February 2026 "
+        "has 28 days (write a day that exists, as YYYY-MM-DD)"]),
+    "not_a_date_at_all": (facts("date_posted: 2026-01-15", "date_posted: 15/01/2026"), [
+        "content/jobs/data-intern.yaml:2:14: 'date_posted' has an invalid value '15/01/2026' "
         "(it must be an ISO date, YYYY-MM-DD)"]),
+    "person_named_as_shown": (facts("people: [ada]", "people: [Ada Lovelace]"), [
+        "content/jobs/data-intern.yaml:9:10: 'people[0]' has an invalid value 'Ada Lovelace' (it must be a file "
+        "name in content/people/ without .yaml (lowercase letters, digits and hyphens): use 'ada-lovelace')"]),
+    "list_written_as_text": (facts("employment_type: [INTERN]", "employment_type: INTERN"), [
+        "content/jobs/data-intern.yaml:4:18: 'employment_type' must be a list (it is a text here; write it as in "
+        "employment_type: [FULL_TIME, INTERN])"]),
+    "links_written_as_files": ({TEXT: "---\ntitle: Data Intern\ndescription: d\n---\n## The job\n\n"
+                                      "[team](team.en.md) [logo](logo.png) [équipe](/fr/team/)\n"}, [
+        "content/jobs/data-intern.en.md:7:8: link to 'team.en.md' leads nowhere on this site "
+        "(did you mean '/en/team/'?)",
+        "content/jobs/data-intern.en.md:7:27: link to 'logo.png' leads nowhere on this site "
+        "(did you mean '/assets/logo.png'?)",
+        "content/jobs/data-intern.en.md:7:46: link to '/fr/team/' leads nowhere on this site "
+        "(did you mean '/fr/equipe/'?)", JOB_NOT_SYNCED]),
+    "person_misspelt": (facts("people: [ada]", "people: [adaa]"), [
+        "content/jobs/data-intern.yaml:9:10: unknown person 'adaa' (did you mean 'ada'?)"]),
+    "step_misspelt": (facts("process: [call]", "process: [cal]"), [
+        "content/jobs/data-intern.yaml:10:11: unknown process step 'cal' (did you mean 'call'?)"]),
+    "apply_url_missing_a_language": (facts("apply_url: mailto:jobs@tiny.example.org",
+                                           "apply_url: {en: 'https://tiny.example.org/en/apply'}"), [
+        "content/jobs/data-intern.yaml:8:1: apply_url gives no URL for fr (add 'fr: https://…' under apply_url, "
+        "or give one URL for every language)"]),
+    "apply_url_unknown_language": (facts("apply_url: mailto:jobs@tiny.example.org",
+                                         "apply_url: {en: 'https://a.example.org/', fr: 'https://b.example.org/', "
+                                         "de: 'https://c.example.org/'}"), [
+        "content/jobs/data-intern.yaml:8:73: apply_url names 'de', which is not a language of the site "
+        "(use the site's language codes: en, fr)"]),
     "bad_month": (facts("{from: 2026-04, to: 2026-04}", "{from: 2026-4, to: 2026-04}"), [
         "content/jobs/data-intern.yaml:6:15: 'start.from' has an invalid value '2026-4' "
         "(it must be a month, YYYY-MM)"]),
@@ -109,7 +150,7 @@ CASES: dict[str, tuple[dict[str, str], list[str]]] = {
     "same_output_path": ({"content/pages/about.en.md": "---\ntitle: About\ndescription: d\nslug: team\n---\n",
                           "content/pages/about.fr.md": "---\ntitle: À propos\ndescription: d\nslug: a-propos\n---\n"}, [
         "content/pages/about.fr.md: warning: translation was never marked as synced with content/pages/about.en.md "
-        "(check it against the source, then run: python build.py translations --mark-synced "
+        "(check it against the source, then run: python3 build.py translations --mark-synced "
         "content/pages/about.fr.md)",
         "content/pages/team.en.md: two pages write en/team/index.html "
         "(content/pages/about.en.md writes it too; change a slug)"]),
@@ -123,8 +164,10 @@ CASES: dict[str, tuple[dict[str, str], list[str]]] = {
         "(use https:, mailto:, tel: or a path on this site)",
         NOT_SYNCED.format("home")]),
     "missing_photo": ({"content/people/ada.yaml": "name: Ada Lovelace\nphoto: ada.jpg\n"}, [
+        *ALT_MISSING,
         "content/people/ada.yaml:2:8: photo 'assets/ada.jpg' does not exist "
         "(add the image to assets/, or fix the file name)"]),
+    "photo_without_alt": ({"content/people/ada.yaml": "name: Ada Lovelace\nphoto: logo.png\n"}, ALT_MISSING),
     "level_one_heading": ({TEXT: "---\ntitle: Data Intern\ndescription: d\n---\n# Data Intern\n\nCount.\n"}, [
         "content/jobs/data-intern.en.md:5:1: the text has a level-1 heading "
         "(the title is the page's only top heading: start sections with '##')"]),
@@ -153,6 +196,18 @@ def test_mistake(case: str, make_project: MakeProject) -> None:
     result = compile_site(read_project(make_project(files)), None, BuildCache())
     assert [str(p) for p in result.problems] == expected
     assert not result.ok and not result.outputs
+
+
+def test_anchor_links_are_checked_against_the_ids_of_their_page(make_project: MakeProject) -> None:
+    text = "---\ntitle: Data Intern\ndescription: d\n---\n## The job\n\n" \
+           "[a](#the-jobb) [b](#the-job) [c](/en/team/#nobody) [d](#main) [e](/en/team/#ada)\n"
+    result = compile_site(read_project(make_project({TEXT: text})), None, BuildCache())
+    assert result.ok  # a broken anchor is a warning: --strict fails on it
+    assert [str(p) for p in result.problems] == [
+        "content/jobs/data-intern.en.md:7:5: warning: link to '#the-jobb' names no heading or section of that "
+        "page (did you mean '#the-job'?)",
+        "content/jobs/data-intern.en.md:7:34: warning: link to '/en/team/#nobody' names no heading or section of "
+        "that page (link to a heading's id, shown in the page's HTML)", JOB_NOT_SYNCED]
 
 
 def test_not_utf8(make_project: MakeProject) -> None:

@@ -180,7 +180,7 @@ def test_stale_then_marked_synced(make_project: MakeProject, capsys) -> None:
         ["content/pages/team", "present", "stale"]]
     result = build(root, None)
     assert "content/pages/team.fr.md: warning: translation is out of date: content/pages/team.en.md changed "\
-           "since it was synced (update it, then run: python build.py translations --mark-synced "\
+           "since it was synced (update it, then run: python3 build.py translations --mark-synced "\
            "content/pages/team.fr.md)" in messages(result)
     assert run(root, "--mark-synced", "content/pages/team.fr.md") == 0
     assert run(root, "--strict") == 0
