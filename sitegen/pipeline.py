@@ -20,7 +20,7 @@ from .i18n import check_catalogues
 from .ids import template_ids
 from .jobs import Minimums, load_minimums
 from .links import SiteLinks, site_link_problems
-from .model import BuildResult, Person, Problem, Project, SetupError, Site, SiteConfig, Source, YamlData
+from .model import BuildResult, Problem, Project, SetupError, Site, SiteConfig, Source, YamlData
 from .parallel import map_chunks
 from .parse import LazyConverter, ParseCache, Parsed, cache_key, parse_cached, parse_file
 from .render import (
@@ -308,9 +308,10 @@ def page_ids(site: Site, project: Project) -> dict[str, frozenset[str]]:
     """Return, per page path, the ids it may hold: its text's, the templates', people's and steps'."""
     shared = set(template_ids(t.data.decode("utf-8", "replace") for t in project.templates))
     for lang in site.config.lang_codes:
-        for item in (*site.people.get(lang, ()), *site.steps.get(lang, ())):
-            shared.add(item.key)
-            shared.update(ID_VALUE.findall(item.intro_html if isinstance(item, Person) else item.html))
+        for key, html in [*((p.key, p.intro_html) for p in site.people.get(lang, ())),
+                          *((s.key, s.html) for s in site.steps.get(lang, ()))]:
+            shared.add(key)
+            shared.update(ID_VALUE.findall(html))
     return {"/" + page.url[len(site.config.base_path):]: frozenset(shared | set(ID_VALUE.findall(page.html)))
             for page in site.pages}
 
