@@ -297,11 +297,15 @@ def run_new(args: argparse.Namespace) -> int:
     if not isinstance(planned, list):
         print(planned, file=sys.stderr)
         return 2
-    existing = [path for path, _ in planned if (args.project / path).exists()]
-    if existing:
-        print(f"{existing[0]}: already exists (choose another name; nothing was written)", file=sys.stderr)
+    missing = [(path, text) for path, text in planned if not (args.project / path).exists()]
+    if not missing:
+        print(f"{planned[0][0]}: already exists, in every language (choose another name; nothing was written)",
+              file=sys.stderr)
         return 1
-    for path, text in planned:
+    for path, _ in planned:
+        if (path, _) not in missing:
+            print(f"kept {path} (it exists)")
+    for path, text in missing:
         (args.project / path).parent.mkdir(parents=True, exist_ok=True)
         (args.project / path).write_text(text, encoding="utf-8")
         print(f"created {path}")

@@ -17,7 +17,7 @@ def placeholder_problems(doc: YamlData | None, body: str, body_line: int, src_pa
     problems = []
     if doc is not None:
         for path, value in _strings(doc.value, ()):
-            if TODO.search(value):
+            if TODO.search(value) or (path == ("slug",) and value.startswith("todo-")):
                 line, column = doc.where_value(path)
                 name = ".".join(str(p) for p in path) or "value"
                 problems.append(Problem(src_path, line, f"placeholder left in '{name}'", HINT, column))

@@ -44,12 +44,18 @@ def test_new_posting_is_unpublishable_until_filled_in(make_project: MakeProject,
     facts = (root / "content/jobs/design-intern.yaml").read_text()
     assert facts.startswith("# yaml-language-server: $schema=../../sitegen/schemas/posting.schema.json\n")
     assert "date_posted: 2027-01-01" in facts
+    for commented in ("# valid_through: ", "# pay: {min: 1400, max: 1600", "# start: {from: 2027-02, to: 2027-03}"):
+        assert commented in facts
+    assert "\nidentifier:" not in facts  # only a reference the company really uses
+    french = (root / "content/jobs/design-intern.fr.md").read_text()
+    assert "\nslug: todo-translated-slug" in french and "# requirement:" in french
     capsys.readouterr()
     assert run(root, "check") == 1
     err = capsys.readouterr().err
-    assert "content/jobs/design-intern.yaml:8:13: placeholder left in 'location.locality'" in err
+    assert "content/jobs/design-intern.yaml:7:13: placeholder left in 'location.locality'" in err
     assert "content/jobs/design-intern.en.md:2:8: placeholder left in 'title'" in err
-    assert "content/jobs/design-intern.fr.md:8:1: placeholder left in the text" in err
+    assert "content/jobs/design-intern.fr.md:5:7: placeholder left in 'slug'" in err  # never the English slug
+    assert "content/jobs/design-intern.fr.md:9:1: placeholder left in the text" in err
     assert "has no text" not in err
     assert run(root, "build") == 1
     assert not (root / "dist").exists()
@@ -59,8 +65,18 @@ def test_new_never_overwrites(make_project: MakeProject, capsys) -> None:
     root = make_project()
     before = (root / "content/jobs/data-intern.en.md").read_text()
     assert run(root, "new", "posting", "data-intern") == 1
-    assert "content/jobs/data-intern.yaml: already exists" in capsys.readouterr().err
+    assert "content/jobs/data-intern.yaml: already exists, in every language" in capsys.readouterr().err
     assert (root / "content/jobs/data-intern.en.md").read_text() == before
+
+
+def test_new_creates_only_the_missing_files_of_an_existing_item(make_project: MakeProject, capsys) -> None:
+    root = make_project({"content/jobs/data-intern.fr.md": None})
+    before = {p: (root / p).read_text() for p in ("content/jobs/data-intern.yaml", "content/jobs/data-intern.en.md")}
+    assert run(root, "new", "posting", "data-intern") == 0
+    out = capsys.readouterr().out
+    assert "kept content/jobs/data-intern.yaml (it exists)" in out and "created content/jobs/data-intern.fr.md" in out
+    assert {p: (root / p).read_text() for p in before} == before
+    assert (root / "content/jobs/data-intern.fr.md").read_text().startswith('---\ntitle: "TODO')
 
 
 def test_new_posting_needs_a_slug(make_project: MakeProject, capsys) -> None:
@@ -78,7 +94,8 @@ def test_new_person(make_project: MakeProject, capsys) -> None:
     assert run(root, "check") == 1
     err = capsys.readouterr().err
     assert "content/people/ana-maria.en.md:2:7: placeholder left in 'role'" in err
-    assert "content/people/ana-maria.fr.md:4:1: placeholder left in the text" in err
+    assert "content/people/ana-maria.fr.md:5:1: placeholder left in the text" in err
+    assert "# photo_alt:" in (root / "content/people/ana-maria.fr.md").read_text()
 
 
 @pytest.mark.parametrize("argv", [["publish"], ["new", "job", "x"], ["build", "--nope"], []])
