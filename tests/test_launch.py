@@ -51,7 +51,7 @@ def test_french_typography_in_title_meta_sharing_json_ld_and_feed(make_project: 
     content = entry.find(f"{ATOM}content").text
     assert f"Compter des choses{NB}: 92{NB}%{NN}; vite." in content and f"Lieu{NB}: Lyon" in content
     english = soup(out / "en/jobs/data-intern/index.html")  # English keeps English typography
-    assert "Count things at Tiny Co." == english.find("meta", attrs={"name": "description"})["content"]
+    assert english.find("meta", attrs={"name": "description"})["content"] == "Count things at Tiny Co."
 
 
 def test_feed_entries_carry_facts_and_the_apply_link(make_project: MakeProject, tmp_path: Path) -> None:
