@@ -141,17 +141,60 @@ def test_no_request_leaves_the_site(page: Page, site: str) -> None:
 def test_screenshots_for_review(browser: Browser, site: str) -> None:
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     taken = []
-    for width in (390, 1280):
-        context = browser.new_context(viewport={"width": width, "height": 900})
+    for width, scheme in ((390, "light"), (390, "dark"), (1280, "light"), (1280, "dark")):
+        context = browser.new_context(viewport={"width": width, "height": 900}, color_scheme=scheme)
         tab = context.new_page()
         shots = [(f"{lang}-{kind}", url) for lang, urls in PAGE_TYPES.items() for kind, url in urls.items()]
         for name, url in [*shots, *ROOT_PAGES.items()]:
             tab.goto(site + url)
-            path = SCREENSHOTS / f"{name}-{width}.png"
+            path = SCREENSHOTS / f"{name}-{width}-{scheme}.png"
             tab.screenshot(path=str(path), full_page=True)
             taken.append(path)
         context.close()
-    assert len(taken) == 28 and all(p.stat().st_size > 5000 for p in taken)
+    assert len(taken) == 56 and all(p.stat().st_size > 5000 for p in taken)
+
+
+@pytest.mark.parametrize("lang", ["en", "fr"])
+def test_on_a_phone_the_header_is_two_short_rows_and_the_posting_shows_its_key_facts(
+        browser: Browser, site: str, lang: str) -> None:
+    context = browser.new_context(viewport={"width": 390, "height": 844})
+    tab = context.new_page()
+    for url in PAGE_TYPES[lang].values():
+        tab.goto(site + url)
+        rows = tab.evaluate("""() => {
+            const tops = new Set();
+            for (const el of document.querySelectorAll('.brand, .site-nav a, .switcher li > *')) {
+                const box = el.getBoundingClientRect();
+                if (box.width > 0) tops.add(Math.round(box.top));
+            }
+            return tops.size;
+        }""")
+        height = tab.evaluate("document.querySelector('.site-header').getBoundingClientRect().height")
+        assert rows <= 2 and height <= 110, (url, rows, height)
+    tab.goto(site + PAGE_TYPES[lang]["posting"])
+    for selector in ("h1", ".key-facts"):
+        box = tab.locator(selector).bounding_box()
+        assert box is not None and box["y"] + box["height"] <= 844, selector
+    facts = tab.locator(".key-facts").inner_text()
+    assert ("6 months" in facts and "Internship" in facts and "Paris" in facts and "February or March" in facts) \
+        if lang == "en" else ("6\u00a0mois" in facts and "Stage" in facts and "février ou mars" in facts)
+    context.close()
+
+
+def test_the_current_language_is_marked_current(page: Page, site: str) -> None:
+    for url, current, other in (("/fr/", "fr", "en"), ("/en/team/", "en", "fr")):
+        page.goto(site + url)
+        marked = page.locator(".switcher [aria-current]")
+        assert marked.get_attribute("lang") == current and marked.evaluate("e => e.tagName") == "SPAN"
+        link = page.locator(f".switcher a[lang='{other}']")
+        weights = [int(x.evaluate("e => getComputedStyle(e).fontWeight")) for x in (marked, link)]
+        assert weights[0] >= 700 > weights[1], weights  # the current one stands out, not the other
+        underline = marked.evaluate("e => getComputedStyle(e).boxShadow")
+        assert "inset" in underline
+        nav_current = page.locator(".site-nav a[aria-current]")
+        if nav_current.count():
+            style = nav_current.evaluate("e => [getComputedStyle(e).borderRadius, getComputedStyle(e).backgroundColor]")
+            assert style[0] in ("0px", "") and style[1] in ("rgba(0, 0, 0, 0)", "transparent"), style
 
 
 @pytest.fixture
