@@ -88,7 +88,7 @@ def test_posting_shows_facts_people_process_and_apply(dist: Path) -> None:
         "Working hours": "35\u00a0hours a week",
         "Start": "February or March 2026",
         "End": "August or September 2026",
-        "Location": "Paris, Île-de-France, France",
+        "Location": "Paris, France",
         "Requirement": "Currently enrolled final-year students only · internship agreement required",
         "Last day to apply": "31 March 2026",  # the end of the start window: the site closes it then
     }  # no "Reference": the company uses none that candidates could quote
@@ -111,7 +111,7 @@ def test_french_posting_facts(dist: Path) -> None:
     page = soup(html_file(dist, "/fr/offres/stage-ingenierie-backend/"))
     values = [dd.get_text() for dd in page.select("dl dd")]
     assert values == ["Stage à temps plein", "6\u00a0mois", "35\u00a0h par semaine", "février ou mars 2026",
-                      "août ou septembre 2026", "Paris, Île-de-France, France",
+                      "août ou septembre 2026", "Paris, France",
                       "31\u00a0mars 2026", "Actuellement en dernière année d’études · convention de stage obligatoire"]
     assert page.select_one("a.button")["href"] == WTTJ.format("fr")
     assert page.select_one("#people-heading").get_text() == "Découvrez l’équipe"
