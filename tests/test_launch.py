@@ -147,3 +147,22 @@ def test_a_french_site_without_a_legal_notice_gets_a_notice(make_project: MakePr
     assert any("no 'legal' block: French law (LCEN, article 6)" in m for m in messages(result))
     assert not (tmp_path / "out/fr/mentions-legales").exists()
     assert not soup(tmp_path / "out/fr/index.html").select("footer a[href*='mentions']")
+
+
+def test_every_schema_field_has_hover_help_with_an_example() -> None:
+    """The README promises a description on hover for every field: each says what it is and gives an example."""
+    folder = Path(__file__).parent.parent / "sitegen" / "schemas"
+    missing = []
+
+    def walk(node: dict, where: str) -> None:
+        for name, field in node.get("properties", {}).items():
+            text = field.get("description", "")
+            if "e.g." not in text and name != "_source_hashes":
+                missing.append(f"{where}.{name}")
+            walk(field, f"{where}.{name}")
+            if isinstance(field.get("items"), dict):
+                walk(field["items"], f"{where}.{name}[]")
+
+    for path in sorted(folder.glob("*.schema.json")):
+        walk(json.loads(path.read_text(encoding="utf-8")), path.name)
+    assert not missing, missing
