@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
@@ -266,3 +267,15 @@ def test_set_string_hashes_keeps_the_rest_and_is_idempotent() -> None:
     assert once.startswith("# comment\na: A\nb: B\n\n_source_hashes:")
     assert once.endswith('  a: "1111111111"\n  b: "2222222222"\n')
     assert set_string_hashes(once, {"a": "1111111111", "b": "2222222222"}) == once
+
+
+def test_quoted_and_old_unquoted_hashes_both_read_as_synced(make_project: MakeProject, capsys) -> None:
+    root = make_project()
+    catalogue = root / "content/_strings.fr.yaml"
+    assert run(root, "--mark-synced", "content/_strings.fr.yaml", "content/pages/team.fr.md") == 0
+    written = catalogue.read_text()
+    assert re.search(r'(?m)^  apply_now: "[0-9a-f]{10}"$', written)  # always quoted
+    assert re.search(r'(?m)^source_hash: "[0-9a-f]{10}"$', (root / "content/pages/team.fr.md").read_text())
+    catalogue.write_text(re.sub(r'(?m)^(  \w+): "([0-9a-f]+)"$', r"\1: \2", written))  # as older versions wrote
+    capsys.readouterr()
+    assert run(root, "--strict") == 0, capsys.readouterr().out
