@@ -71,6 +71,8 @@ def make_parser() -> argparse.ArgumentParser:
     build.add_argument("--out", default="dist", type=Path, help="output folder (default: dist)")
     build.add_argument("--base-url", type=base_url, help="absolute URL the site is served from (overrides _site.yaml)")
     build.add_argument("--strict", action="store_true", help="treat warnings (e.g. missing translations) as errors")
+    build.add_argument("--preview", action="store_true",
+                       help="a copy for review: noindex everywhere, a banner, no JSON-LD, sitemap or feeds")
     build.add_argument("--today", type=iso_date, help=TODAY_HELP)
     build.add_argument("--verbose", action="store_true", help="list every notice instead of one line per kind")
     build.add_argument("--profile", action="store_true", help="print the time each stage took")
@@ -134,7 +136,8 @@ def run_build(args: argparse.Namespace) -> int:
     bars = ProgressBars() if sys.stderr.isatty() and not os.environ.get("CI") else None
     cache.progress = bars.update if bars is not None else None
     try:
-        result = build(args.project, out, args.base_url, cache, strict=args.strict, today=build_date(args.today))
+        result = build(args.project, out, args.base_url, cache, strict=args.strict, today=build_date(args.today),
+                       preview=args.preview)
     finally:
         if bars is not None:
             bars.close()

@@ -11,6 +11,7 @@ from markupsafe import Markup
 
 from . import structured
 from .feeds import feed_url
+from .hosting import META_CSP, REFERRER
 from .i18n import Translator
 from .images import image_size
 from .model import Page, Posting, Site, Source
@@ -121,7 +122,9 @@ def page_context(site: Site, page: Page, helpers: Helpers) -> dict[str, Any]:
 
 
 def _job_posting(site: Site, posting: Posting, description: str, helpers: Helpers) -> Markup:
-    """Return the JobPosting script of an open posting, its description typeset like the page."""
+    """Return the JobPosting script of an open posting, its description typeset like the page (none in a preview)."""
+    if site.config.preview:
+        return Markup("")
     html = typeset_fragment(str(description).strip(), posting.text_lang or posting.lang)
     return structured.jsonld(structured.job_posting(posting, site, html, helpers.absolute, helpers.asset))
 
@@ -166,7 +169,9 @@ def _common(site: Site, helpers: Helpers) -> dict[str, Any]:
         "image_size": lambda name: helpers.sizes.get(name),
         "lang_name": lambda code: site.config.language(code).name,
         "locale_of": lambda code: site.config.language(code).locale,
-        "jsonld": structured.jsonld,
+        "jsonld": (lambda data: Markup("")) if site.config.preview else structured.jsonld,
+        "meta_csp": META_CSP,
+        "referrer_policy": REFERRER,
         "organization_ld": lambda: structured.organization(site, helpers.absolute, helpers.asset),
         "people_ld": lambda team: structured.people(site, team),
         "breadcrumbs_ld": lambda trail: structured.breadcrumbs(trail, helpers.absolute),

@@ -1,4 +1,4 @@
-"""Atom feeds of open postings, one per language, and robots.txt."""
+"""Atom feeds of open postings, one per language."""
 
 from __future__ import annotations
 
@@ -87,9 +87,3 @@ def _site_updated(site: Site) -> dt.date:
 def _stamp(day: dt.date) -> str:
     """Return an Atom date-time at midnight UTC."""
     return f"{day.isoformat()}T00:00:00Z"
-
-
-def render_robots(site: Site, absolute: Callable[[str], str]) -> OutputFile:
-    """Return robots.txt: everything may be crawled; the sitemap is named."""
-    text = f"User-agent: *\nAllow: /\n\nSitemap: {absolute(site.config.base_path + 'sitemap.xml')}\n"
-    return OutputFile("robots.txt", text.encode("utf-8"))

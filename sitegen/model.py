@@ -108,6 +108,8 @@ class SiteConfig:
     nav: tuple[str, ...]
     share_image: str | None = None
     legal: LegalNotice | None = None
+    preview: bool = False  # a preview copy: never indexed, no structured data, sitemap or feeds
+    live: bool = False  # built for `serve`, whose reload script a Content-Security-Policy would block
 
     @property
     def lang_codes(self) -> tuple[str, ...]:

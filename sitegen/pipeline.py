@@ -61,8 +61,12 @@ class BuildCache:
 
 
 def build(root: Path, out: Path | None, base_url: str | None = None,
-          cache: BuildCache | None = None, strict: bool = False, today: dt.date | None = None) -> BuildResult:
-    """Build the project at `root` into `out` (None: check only); write nothing on errors."""
+          cache: BuildCache | None = None, strict: bool = False, today: dt.date | None = None,
+          preview: bool = False, live: bool = False) -> BuildResult:
+    """Build the project at `root` into `out` (None: check only); write nothing on errors.
+
+    `preview` builds a copy that search engines must never index; `live` builds for `serve`.
+    """
     if out is not None and (reason := unsafe_output(out, root)):
         return BuildResult((), (Problem(str(out), None, "unsafe output folder", reason),))
     cache = cache or BuildCache()
@@ -71,7 +75,8 @@ def build(root: Path, out: Path | None, base_url: str | None = None,
     project = read_project(root)
     cache.time("read", started)
     previous = kept_fingerprints(out) if out is not None and out.exists() else {}
-    result = compile_site(project, base_url, cache, strict, today=today, previous=previous)
+    result = compile_site(project, base_url, cache, strict, today=today, previous=previous, preview=preview,
+                          live=live)
     current = {(s.src_path, s.digest) for s in project.content}
     kept = {key: value for key, value in cache.parsed.items() if (key[0], key[1]) in current}
     cache.changed = cache.changed or len(kept) != len(cache.parsed)
@@ -85,7 +90,8 @@ def build(root: Path, out: Path | None, base_url: str | None = None,
 
 def compile_site(
     project: Project, base_url: str | None, cache: BuildCache, strict: bool = False, check_only: bool = False,
-    today: dt.date | None = None, previous: Mapping[str, str] | None = None,
+    today: dt.date | None = None, previous: Mapping[str, str] | None = None, preview: bool = False,
+    live: bool = False,
 ) -> BuildResult:
     """Return the built files and every problem, from the project's sources and the build date.
 
@@ -94,7 +100,9 @@ def compile_site(
     `today` decides which postings are closed; by default it is `build_date()`. Pages whose fingerprint
     `previous` (dest path → fingerprint of the previous output) records are kept rather than rendered.
     """
-    result = _compile(project, base_url, cache, check_only, today or build_date(), previous or {})
+    result = _compile(project, base_url, cache, check_only, today or build_date(), previous or {}, preview, live)
+    if strict and not preview and (placeholder := _placeholder_base_url(project, base_url)):
+        result = replace(result, problems=(*result.problems, placeholder), outputs=())
     if not strict or not result.problems:
         return result
     problems = [replace(p, severity="error") if p.severity == "warning" else p for p in result.problems]
@@ -199,15 +207,32 @@ def build_date(explicit: str | None = None) -> dt.date:
         raise SetupError(f"SOURCE_DATE_EPOCH is too large to be a date (it is {epoch[:40]!r})") from None
 
 
+def _placeholder_base_url(project: Project, base_url: str | None) -> Problem | None:
+    """Return an error when a production build would publish under an example.com-style placeholder address."""
+    from urllib.parse import urlsplit
+
+    url = base_url
+    if url is None:
+        source = next((s for s in project.content if s.src_path == SITE_FILE), None)
+        found = re.search(rb"(?m)^base_url:\s*['\"]?([^\s'\"#]+)", source.data) if source else None
+        url = found.group(1).decode("utf-8", "replace") if found else None
+    host = (urlsplit(url).hostname or "") if url else ""
+    if not re.search(r"(^|\.)example\.(com|org|net)$", host):
+        return None
+    return Problem(SITE_FILE, None, f"base_url is still a placeholder ({url}): a production build needs the "
+                   "address the site is published at",
+                   "set base_url in _site.yaml, pass --base-url https://…, or build a preview with --preview")
+
+
 def _compile(project: Project, base_url: str | None, cache: BuildCache, check_only: bool,
-             today: dt.date, previous: Mapping[str, str]) -> BuildResult:
+             today: dt.date, previous: Mapping[str, str], preview: bool = False, live: bool = False) -> BuildResult:
     """Return the built files and every problem, warnings included."""
     started = time.perf_counter()
     loaded = load_content(project, base_url, cache)
     started = cache.time("parse", started)
     if not isinstance(loaded, Loaded):
         return _failed(loaded)
-    config, problems = loaded.config, list(loaded.problems)
+    config, problems = replace(loaded.config, preview=preview, live=live), list(loaded.problems)
     strings = {lang: {key: typeset_plain(text, lang) for key, text in strings_of(doc).items()}
                for lang, (_, doc) in loaded.catalogues.items()}
     if cache.minimums is None:

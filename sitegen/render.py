@@ -12,8 +12,9 @@ import jinja2
 
 from .cache import stamp
 from .context import Helpers, page_context, posting_description, root_context
-from .feeds import render_feeds, render_robots
+from .feeds import render_feeds
 from .fingerprint import page_fingerprint, site_digest, template_names, whole_site_digest
+from .hosting import render_headers, render_robots
 from .i18n import FILTERS, MissingString, make_formatters
 from .ids import duplicate_ids
 from .model import OutputFile, Page, Problem, Project, Site
@@ -166,12 +167,14 @@ def render_site(
     for template, dest in ROOT_PAGES:
         _render_into(env, template, root_context(site, helpers), dest, TEMPLATE_DIR + template, outputs, problems,
                      polish, helpers)
-    if polish:
+    if polish and not site.config.preview:  # a preview publishes nothing that search engines or boards read
         outputs.append(render_sitemap(site))
         description = env.get_template("_partials/job_description.html")
         outputs.extend(render_feeds(site, site.strings, helpers.absolute,
                                     lambda p: posting_description(site, p, helpers, description.render)))
+    if polish:
         outputs.append(render_robots(site, helpers.absolute))
+        outputs.append(render_headers(site))
     outputs.extend(OutputFile("assets/" + helpers.names[a.src_path.removeprefix("assets/")], a.data)
                    for a in project.assets)
     return outputs, problems

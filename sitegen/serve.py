@@ -47,7 +47,7 @@ def make_rebuilder(root: Path, preview: Preview, base_url: str, report: Report,
 
     def rebuild() -> BuildResult:
         started = time.perf_counter()
-        result = build(root, preview.out, base_url, cache, today=build_date(today))
+        result = build(root, preview.out, base_url, cache, today=build_date(today), live=True)
         preview.failed, preview.problems = not result.ok, result.problems
         preview.excerpts = source_lines(root, result.errors)
         report(result, time.perf_counter() - started)

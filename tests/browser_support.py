@@ -24,10 +24,26 @@ class QuietHandler(http.server.SimpleHTTPRequestHandler):
         pass
 
 
+class HeadersHandler(QuietHandler):
+    """Serves a folder and sends the headers its `_headers` file gives each path, as Netlify would."""
+
+    def end_headers(self) -> None:
+        from sitegen.hosting import headers_for, parse_headers
+
+        rules_file = Path(self.directory) / "_headers"
+        if rules_file.is_file():
+            for name, value in headers_for(parse_headers(rules_file.read_text("utf-8")), self.path.split("?")[0]):
+                self.send_header(name, value)
+        super().end_headers()
+
+
 @contextmanager
-def static_server(folder: Path) -> Iterator[str]:
-    """Serve `folder` on a free port of 127.0.0.1 until the block ends; yield the base URL."""
-    handler = functools.partial(QuietHandler, directory=str(folder))
+def static_server(folder: Path, with_headers: bool = False) -> Iterator[str]:
+    """Serve `folder` on a free port of 127.0.0.1 until the block ends; yield the base URL.
+
+    `with_headers` sends the headers of the folder's `_headers` file, as Netlify and Cloudflare do.
+    """
+    handler = functools.partial(HeadersHandler if with_headers else QuietHandler, directory=str(folder))
     server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()

@@ -24,6 +24,7 @@ REPO = Path(__file__).resolve().parent.parent
 # Builds in tests happen on a fixed day, so that which postings are open never depends on the clock.
 TEST_DAY_EPOCH = "1768867200"  # 2026-01-20T00:00:00Z
 TEST_DAY = dt.date(2026, 1, 20)
+PUBLISHED = "https://careers-site.test/"  # a production address for --strict builds (not a placeholder)
 
 
 @pytest.fixture(autouse=True)

@@ -266,3 +266,36 @@ def test_a_posting_prints_cleanly_on_a4(page: Page, site: str) -> None:
     assert "welcometothejungle.com" in after  # the printed page says where to apply
     pdf = page.pdf(format="A4", print_background=False)
     assert pdf.startswith(b"%PDF") and pdf.count(b"/Type /Page\n") + pdf.count(b"/Type/Page") <= 4
+
+
+@pytest.fixture(scope="module")
+def site_with_headers(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    out = tmp_path_factory.mktemp("headers") / "dist"
+    build_ok(REPO, out)
+    with static_server(out, with_headers=True) as base:
+        yield base
+
+
+def test_the_content_security_policy_blocks_nothing_the_site_needs(browser: Browser, site_with_headers: str) -> None:
+    """With `_headers` applied as a host would, no page logs a violation or a console message, and JSON-LD parses."""
+    context = browser.new_context(viewport={"width": 1280, "height": 900})
+    context.add_init_script("""window.__violations = [];
+        document.addEventListener('securitypolicyviolation',
+                                  e => window.__violations.push(e.violatedDirective + ' ' + e.blockedURI));""")
+    tab = context.new_page()
+    console: list[str] = []
+    tab.on("console", lambda message: console.append(f"{message.type}: {message.text}"))
+    for url in ALL_URLS:
+        response = tab.goto(site_with_headers + url)
+        assert response is not None and "default-src 'none'" in response.headers["content-security-policy"]
+        tab.wait_for_load_state("load")
+        violations = tab.evaluate("window.__violations")
+        assert violations == [], (url, violations)
+        styled = tab.evaluate("getComputedStyle(document.body).fontFamily")
+        assert "system-ui" in styled, url  # the stylesheet loaded under style-src 'self'
+    tab.goto(site_with_headers + PAGE_TYPES["en"]["posting"])
+    types = tab.evaluate("""() => [...document.querySelectorAll('script[type="application/ld+json"]')]
+                                 .map(s => JSON.parse(s.textContent)['@type'])""")
+    assert "JobPosting" in types
+    context.close()
+    assert console == [], console

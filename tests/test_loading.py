@@ -7,7 +7,7 @@ import datetime as dt
 from sitegen.model import MonthRange
 from sitegen.pipeline import BuildCache, compile_site
 from sitegen.sources import ContentFile, classify, read_project
-from tests.conftest import MakeProject, build_ok, messages, soup
+from tests.conftest import PUBLISHED, MakeProject, build_ok, messages, soup
 
 
 def compile_project(root):
@@ -96,7 +96,7 @@ def test_classify_names() -> None:
 
 def test_missing_translation_is_an_error_naming_the_file_under_strict(make_project: MakeProject) -> None:
     root = make_project({"content/pages/team.fr.md": None})
-    result = compile_site(read_project(root), None, BuildCache(), strict=True)
+    result = compile_site(read_project(root), PUBLISHED, BuildCache(), strict=True)
     assert not result.ok and not result.outputs
     assert messages(result) == [
         "content/pages/team.fr.md: missing translation (translate content/pages/team.en.md into this file)"]

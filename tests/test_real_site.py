@@ -11,7 +11,7 @@ from urllib.parse import urlsplit
 import pytest
 
 from sitegen.pipeline import build
-from tests.conftest import REPO, soup
+from tests.conftest import PUBLISHED, REPO, soup
 
 EXPECTED = {
     # url: (lang, title text, counterpart url)
@@ -200,7 +200,7 @@ def test_root_chooser_links_every_language_without_script(dist: Path) -> None:
     assert [a["href"] for a in page.select("a.choice")] == ["/en/", "/fr/"]
     assert [a["lang"] for a in page.select("a.choice")] == ["en", "fr"]
     assert not page.find("script")
-    assert not page.find("meta", attrs={"http-equiv": True})
+    assert not page.find("meta", attrs={"http-equiv": "refresh"})
 
 
 def test_404_is_bilingual(dist: Path) -> None:
@@ -247,5 +247,15 @@ def test_fragment_links_point_to_existing_ids(dist: Path) -> None:
 def test_real_site_is_complete_under_strict(tmp_path: Path) -> None:
     from sitegen.pipeline import build
 
-    result = build(REPO, tmp_path / "strict", strict=True)
+    result = build(REPO, tmp_path / "strict", PUBLISHED, strict=True)
     assert [str(p) for p in result.problems if p.severity != "notice"] == []
+
+
+def test_a_production_build_refuses_the_placeholder_address(tmp_path: Path) -> None:
+    result = build(REPO, tmp_path / "strict", strict=True)
+    assert [str(p) for p in result.errors] == [
+        "content/_site.yaml: base_url is still a placeholder (https://careers.example.com/): a production build "
+        "needs the address the site is published at (set base_url in _site.yaml, pass --base-url https://…, or "
+        "build a preview with --preview)"]
+    assert not (tmp_path / "strict").exists()
+    assert build(REPO, tmp_path / "preview", strict=True, preview=True).ok  # a preview may keep it

@@ -16,7 +16,7 @@ from sitegen.i18n import country, long_date, money, months
 from sitegen.images import image_size
 from sitegen.pipeline import BuildCache, build, compile_site
 from sitegen.sources import read_project
-from tests.conftest import REPO, MakeProject, build_ok, soup
+from tests.conftest import PUBLISHED, REPO, MakeProject, build_ok, soup
 
 ATOM = "{http://www.w3.org/2005/Atom}"
 SM = "{http://www.sitemaps.org/schemas/sitemap/0.9}"
@@ -227,7 +227,7 @@ def test_notices_for_missing_facts_and_pay(make_project: MakeProject) -> None:
             "start: {from: 2026-09, to: 2026-10}\nlocation: {locality: Lyon, country: FR}\n" \
             "apply_url: https://x.example.org/\n"
     root = make_project({"content/jobs/data-intern.yaml": facts})
-    result = compile_site(read_project(root), None, BuildCache(), strict=True, today=dt.date(2026, 1, 20))
+    result = compile_site(read_project(root), PUBLISHED, BuildCache(), strict=True, today=dt.date(2026, 1, 20))
     assert result.ok  # notices never fail a build, even under --strict
     path = "content/jobs/data-intern.yaml"
     assert notices(result) == [
@@ -249,7 +249,7 @@ PAST_START = "date_posted: 2025-08-01\ncontract: internship\nemployment_type: [I
 
 def test_a_posting_closes_when_its_start_window_ends(make_project: MakeProject, tmp_path: Path) -> None:
     root = make_project({"content/jobs/data-intern.yaml": PAST_START})
-    result = compile_site(read_project(root), None, BuildCache(), strict=True, today=dt.date(2026, 1, 20))
+    result = compile_site(read_project(root), PUBLISHED, BuildCache(), strict=True, today=dt.date(2026, 1, 20))
     assert result.ok
     assert notices(result) == [
         "content/jobs/data-intern.yaml:4:1: notice: the start window (September or October 2025) ended on 2025-10-31: "
