@@ -12,12 +12,13 @@ import jinja2
 
 from .cache import stamp
 from .context import Helpers, page_context, posting_description, root_context
+from .boards import render_boards
 from .feeds import render_feeds
 from .fingerprint import page_fingerprint, site_digest, template_names, whole_site_digest
 from .hosting import render_headers, render_robots
 from .i18n import FILTERS, MissingString, make_formatters
 from .ids import duplicate_ids
-from .model import OutputFile, Page, Problem, Project, Site
+from .model import OutputFile, Page, Posting, Problem, Project, Site
 from .parallel import map_chunks
 from .sitemap import render_sitemap
 from .typography import typeset
@@ -169,9 +170,17 @@ def render_site(
                      polish, helpers)
     if polish and not site.config.preview:  # a preview publishes nothing that search engines or boards read
         outputs.append(render_sitemap(site))
-        description = env.get_template("_partials/job_description.html")
-        outputs.extend(render_feeds(site, site.strings, helpers.absolute,
-                                    lambda p: posting_description(site, p, helpers, description.render)))
+        template = env.get_template("_partials/job_description.html")
+        described: dict[tuple[str, str], str] = {}
+
+        def describe(posting: Posting) -> str:
+            key = (posting.lang, posting.facts.key)
+            if key not in described:
+                described[key] = posting_description(site, posting, helpers, template.render)
+            return described[key]
+
+        outputs.extend(render_feeds(site, site.strings, helpers.absolute, describe))
+        outputs.extend(render_boards(site, helpers.absolute, describe))
     if polish:
         outputs.append(render_robots(site, helpers.absolute))
         outputs.append(render_headers(site))

@@ -1,0 +1,149 @@
+"""Distribution to job boards and other sites: `jobs.json` (documented, versioned) and an Indeed XML feed.
+
+Both list open postings only, from the same facts and texts as the pages. Neither is written for a
+preview build.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from collections.abc import Callable
+from importlib import resources
+from typing import Any
+from xml.sax.saxutils import escape
+
+from .model import OutputFile, Posting, Site
+
+JOBS_JSON_VERSION = 1
+INDEED_FEED = "jobs-indeed.xml"
+INDEED_JOB_TYPES = {"FULL_TIME": "fulltime", "PART_TIME": "parttime", "CONTRACTOR": "contract",
+                    "TEMPORARY": "temporary", "INTERN": "internship"}
+Describe = Callable[[Posting], str]
+Absolute = Callable[[str], str]
+
+
+def render_boards(site: Site, absolute: Absolute, describe: Describe) -> list[OutputFile]:
+    """Return `jobs.json`, its JSON Schema, and the Indeed feed."""
+    schema = (resources.files("sitegen") / "schemas" / "jobs-feed.schema.json").read_bytes()
+    return [
+        OutputFile("jobs.json", jobs_json(site, absolute, describe).encode("utf-8")),
+        OutputFile("jobs.schema.json", schema),
+        OutputFile(INDEED_FEED, indeed_feed(site, absolute, describe).encode("utf-8")),
+    ]
+
+
+def jobs_json(site: Site, absolute: Absolute, describe: Describe) -> str:
+    """Return the open postings of every language as JSON (`jobs.schema.json` describes it)."""
+    data = {
+        "$schema": absolute(site.config.base_path + "jobs.schema.json"),
+        "version": JOBS_JSON_VERSION,
+        "site": {"name": site.config.name, "url": site.config.base_url,
+                 "organisation": {"name": site.config.organisation.name, "url": site.config.organisation.url}},
+        "languages": {lang: [_job(p, absolute, describe) for p in site.postings.get(lang, ())]
+                      for lang in site.config.lang_codes},
+    }
+    return json.dumps(data, ensure_ascii=False, indent=2, sort_keys=False) + "\n"
+
+
+def _job(posting: Posting, absolute: Absolute, describe: Describe) -> dict[str, Any]:
+    """Return one posting as plain data: only the facts the content has."""
+    facts = posting.facts
+    job: dict[str, Any] = {
+        "id": facts.key.split("/", 1)[1],
+        "url": absolute(posting.url),
+        "language": posting.text_lang or posting.lang,
+        "title": posting.title,
+        "description": posting.description,
+        "description_html": describe(posting),
+        "apply_url": posting.apply_url,
+        "date_posted": facts.date_posted.isoformat(),
+        "contract": facts.contract,
+        "employment_type": list(facts.employment_type),
+        "location": {k: v for k, v in (("locality", facts.location.locality), ("region", facts.location.region),
+                                       ("postal_code", facts.location.postal_code),
+                                       ("street_address", facts.location.street_address),
+                                       ("country", facts.location.country)) if v},
+    }
+    optional: dict[str, Any] = {
+        "identifier": facts.identifier, "requirement": posting.requirement or None,
+        "closes_on": facts.closes_on.isoformat() if facts.closes_on else None,
+        "duration_months": facts.duration_months, "hours_per_week": facts.hours_per_week,
+        "start": {"from": _month(facts.start.first), "to": _month(facts.start.last)} if facts.start else None,
+        "end": {"from": _month(facts.end.first), "to": _month(facts.end.last)} if facts.end else None,
+        "remote": facts.remote, "education": facts.education, "experience_months": facts.experience_months,
+        "pay": ({k: v for k, v in (("min", facts.pay.min), ("max", facts.pay.max), ("currency", facts.pay.currency),
+                                   ("unit", facts.pay.unit)) if v is not None} if facts.pay else None),
+    }
+    job.update({key: value for key, value in optional.items() if value is not None})
+    return job
+
+
+def _month(day: dt.date) -> str:
+    """Return 'YYYY-MM'."""
+    return day.strftime("%Y-%m")
+
+
+def board_language(site: Site, country: str) -> str:
+    """Return the language a board gets for a job in `country`: one the country speaks officially, if the
+    site has it (job ads in France must be in French), else the site's default language."""
+    from babel.languages import get_official_languages
+
+    spoken = [code.split("_")[0] for code in get_official_languages(country, de_facto=True)]
+    return next((lang for lang in spoken if lang in site.config.lang_codes), site.config.default_lang)
+
+
+def indeed_feed(site: Site, absolute: Absolute, describe: Describe) -> str:
+    """Return Indeed's XML job feed: every open posting once, in the language of its country.
+
+    `lastBuildDate` is the latest content date (not the clock), so that two builds give the same bytes.
+    """
+    changed = max((p.updated for p in site.pages if p.updated), default=dt.date(1970, 1, 1))
+    lines = ['<?xml version="1.0" encoding="utf-8"?>', "<source>",
+             f"<publisher>{escape(site.config.organisation.name)}</publisher>",
+             f"<publisherurl>{escape(site.config.base_url)}</publisherurl>",
+             f"<lastBuildDate>{_rfc822(changed)}</lastBuildDate>"]
+    keys = sorted({p.facts.key for postings in site.postings.values() for p in postings})
+    for key in keys:
+        choices = {p.lang: p for postings in site.postings.values() for p in postings if p.facts.key == key}
+        lang = board_language(site, next(iter(choices.values())).facts.location.country)
+        posting = choices.get(lang) or choices[sorted(choices)[0]]
+        lines += ["<job>", *(_element(name, value) for name, value in _indeed_fields(site, posting, absolute, describe)
+                             if value), "</job>"]
+    lines.append("</source>")
+    return "\n".join(lines) + "\n"
+
+
+def _indeed_fields(site: Site, posting: Posting, absolute: Absolute,
+                   describe: Describe) -> list[tuple[str, str | None]]:
+    """Return Indeed's fields of one posting, in the order of Indeed's published format."""
+    facts = posting.facts
+    reference = facts.identifier or facts.key.split("/", 1)[1]
+    types = [INDEED_JOB_TYPES[t] for t in facts.employment_type if t in INDEED_JOB_TYPES]
+    salary = None
+    if facts.pay:
+        amount = f"{facts.pay.min:g}" + (f"-{facts.pay.max:g}" if facts.pay.max and facts.pay.max != facts.pay.min
+                                         else "")
+        salary = f"{amount} {facts.pay.currency} per {facts.pay.unit.lower()}"
+    return [
+        ("title", posting.title), ("date", _rfc822(facts.date_posted)), ("referencenumber", reference),
+        ("requisitionid", reference), ("url", absolute(posting.url)), ("company", site.config.organisation.name),
+        ("sourcename", site.config.organisation.name), ("city", facts.location.locality),
+        ("state", facts.location.region), ("country", facts.location.country),
+        ("postalcode", facts.location.postal_code), ("streetaddress", facts.location.street_address),
+        ("description", describe(posting)), ("salary", salary), ("jobtype", ", ".join(dict.fromkeys(types))),
+        ("expirationdate", facts.closes_on.isoformat() if facts.closes_on else None),
+        ("remotetype", {"remote": "Fully remote", "hybrid": "Hybrid remote"}.get(facts.remote or "")),
+    ]
+
+
+def _element(name: str, value: str) -> str:
+    """Return an element whose text is a CDATA section (a ']]>' inside is split across two sections)."""
+    return f"<{name}><![CDATA[{value.replace(']]>', ']]]]><![CDATA[>')}]]></{name}>"
+
+
+def _rfc822(day: dt.date) -> str:
+    """Return a date as Indeed writes it: 'Mon, 05 Jan 2026 00:00:00 GMT' (English names, whatever the locale)."""
+    names = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
+    months = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
+    return f"{names[day.weekday()]}, {day.day:02d} {months[day.month - 1]} {day.year} 00:00:00 GMT"

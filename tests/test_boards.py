@@ -1,0 +1,72 @@
+"""Job-board distribution: `jobs.json` against its published schema, the Indeed feed against its XSD, both
+checked against the pages."""
+
+from __future__ import annotations
+
+import json
+import xml.etree.ElementTree as ET
+from pathlib import Path
+
+import jsonschema
+import pytest
+import xmlschema
+
+from sitegen.pipeline import build
+from tests.conftest import REPO, TEST_DAY, MakeProject, build_ok, soup
+
+XSD = REPO / "sitegen" / "schemas" / "indeed-feed.xsd"
+
+
+@pytest.fixture(scope="module")
+def dist(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    out = tmp_path_factory.mktemp("boards") / "dist"
+    build_ok(REPO, out)
+    return out
+
+
+def test_jobs_json_is_valid_and_matches_the_pages(dist: Path) -> None:
+    data = json.loads((dist / "jobs.json").read_text())
+    schema = json.loads((dist / "jobs.schema.json").read_text())
+    jsonschema.Draft202012Validator(schema, format_checker=jsonschema.FormatChecker()).validate(data)
+    assert data["version"] == 1 and set(data["languages"]) == {"en", "fr"}
+    for lang, (job,) in data["languages"].items():
+        page = soup(dist / job["url"].removeprefix("https://careers.example.com/") / "index.html")
+        assert page.h1.get_text() == job["title"] and page.html["lang"] == lang
+        assert {a["href"] for a in page.select("a.button")} == {job["apply_url"]}
+        assert page.find("meta", attrs={"name": "description"})["content"] == job["description"]
+        assert job["requirement"] in page.select_one(".facts").get_text()
+        assert job["id"] == "backend-intern" and job["closes_on"] == "2026-03-31"
+        assert job["start"] == {"from": "2026-02", "to": "2026-03"} and "identifier" not in job
+
+
+def test_indeed_feed_is_valid_french_for_a_job_in_france(dist: Path) -> None:
+    xmlschema.XMLSchema(str(XSD)).validate(str(dist / "jobs-indeed.xml"))
+    (job,) = ET.parse(dist / "jobs-indeed.xml").getroot().findall("job")
+    fields = {child.tag: child.text for child in job}
+    assert fields["title"] == "Stage de fin d’études en ingénierie backend"  # job ads in France are in French
+    assert fields["url"] == "https://careers.example.com/fr/offres/stage-ingenierie-backend/"
+    assert fields["referencenumber"] == fields["requisitionid"] == "backend-intern"
+    assert fields["city"] == "Paris" and fields["country"] == "FR" and fields["company"] == "Back Market"
+    assert fields["date"] == "Mon, 05 Jan 2026 00:00:00 GMT" and fields["expirationdate"] == "2026-03-31"
+    assert fields["jobtype"] == "fulltime, internship"
+    assert "Obligatoire\u00a0:" in fields["description"] and "convention de stage obligatoire" in fields["description"]
+    assert "salary" not in fields and "state" not in fields  # the posting gives neither
+
+
+def test_boards_list_open_postings_only_and_carry_pay(make_project: MakeProject, tmp_path: Path) -> None:
+    root = make_project()
+    build_ok(root, tmp_path / "open")
+    (job,) = ET.parse(tmp_path / "open/jobs-indeed.xml").getroot().findall("job")
+    assert job.findtext("salary") == "700-900 EUR per month" and job.findtext("city") == "Lyon"
+    xmlschema.XMLSchema(str(XSD)).validate(str(tmp_path / "open/jobs-indeed.xml"))
+    assert build(root, tmp_path / "closed", today=TEST_DAY.replace(month=5)).ok
+    assert ET.parse(tmp_path / "closed/jobs-indeed.xml").getroot().findall("job") == []
+    assert json.loads((tmp_path / "closed/jobs.json").read_text())["languages"] == {"en": [], "fr": []}
+
+
+def test_a_cdata_end_inside_a_title_cannot_break_the_feed(make_project: MakeProject, tmp_path: Path) -> None:
+    root = make_project({"content/jobs/data-intern.fr.md": "---\ntitle: 'a ]]> b <c>'\ndescription: d\n"
+                                                            "slug: stagiaire-data\n---\nTexte.\n"})
+    build_ok(root, tmp_path / "out")
+    job = ET.parse(tmp_path / "out/jobs-indeed.xml").getroot().find("job")
+    assert job is not None and job.findtext("title") == "a ]]> b <c>"
