@@ -10,9 +10,9 @@ from typing import Any
 
 import jinja2
 
+from .boards import render_boards
 from .cache import stamp
 from .context import Helpers, page_context, posting_description, root_context
-from .boards import render_boards
 from .feeds import render_feeds
 from .fingerprint import page_fingerprint, site_digest, template_names, whole_site_digest
 from .hosting import render_headers, render_robots
@@ -169,24 +169,31 @@ def render_site(
         _render_into(env, template, root_context(site, helpers), dest, TEMPLATE_DIR + template, outputs, problems,
                      polish, helpers)
     if polish and not site.config.preview:  # a preview publishes nothing that search engines or boards read
-        outputs.append(render_sitemap(site))
-        template = env.get_template("_partials/job_description.html")
-        described: dict[tuple[str, str], str] = {}
-
-        def describe(posting: Posting) -> str:
-            key = (posting.lang, posting.facts.key)
-            if key not in described:
-                described[key] = posting_description(site, posting, helpers, template.render)
-            return described[key]
-
-        outputs.extend(render_feeds(site, site.strings, helpers.absolute, describe))
-        outputs.extend(render_boards(site, helpers.absolute, describe))
+        outputs.extend(_published_files(site, env, helpers))
     if polish:
         outputs.append(render_robots(site, helpers.absolute))
         outputs.append(render_headers(site))
     outputs.extend(OutputFile("assets/" + helpers.names[a.src_path.removeprefix("assets/")], a.data)
                    for a in project.assets)
     return outputs, problems
+
+
+def _published_files(site: Site, env: jinja2.Environment, helpers: Helpers) -> list[OutputFile]:
+    """Return what search engines, feed readers and job boards read: sitemap, feeds, jobs.json, Indeed feed.
+
+    Feeds and boards carry each posting's full description, rendered once from the JobPosting's partial.
+    """
+    template = env.get_template("_partials/job_description.html")
+    described: dict[tuple[str, str], str] = {}
+
+    def describe(posting: Posting) -> str:
+        key = (posting.lang, posting.facts.key)
+        if key not in described:
+            described[key] = posting_description(site, posting, helpers, template.render)
+        return described[key]
+
+    return [render_sitemap(site), *render_feeds(site, site.strings, helpers.absolute, describe),
+            *render_boards(site, helpers.absolute, describe)]
 
 
 def _render_pages(context: RenderContext, pages: Sequence[Page]) -> list[tuple[list[OutputFile], list[Problem]]]:
