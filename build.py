@@ -88,6 +88,11 @@ def make_parser() -> argparse.ArgumentParser:
     check.add_argument("--strict", action="store_true", help="treat warnings as errors")
     check.add_argument("--today", type=iso_date, help=TODAY_HELP)
     check.add_argument("--verbose", action="store_true", help="list every notice instead of one line per kind")
+    diff = commands.add_parser("diff", help="summarise what changed between two built sites (Markdown)")
+    diff.add_argument("old", type=Path, help="the folder of the earlier build (e.g. the base branch's)")
+    diff.add_argument("new", type=Path, help="the folder of the later build")
+    diff.add_argument("--old-problems", type=Path, help="what the earlier build printed (its stderr)")
+    diff.add_argument("--new-problems", type=Path, help="what the later build printed, to list new warnings")
     new = commands.add_parser("new", help="create the files of a new posting or person in every language")
     new.add_argument("kind", choices=["posting", "person"])
     new.add_argument("name", help="the posting's slug (e.g. data-intern) or the person's name")
@@ -322,7 +327,23 @@ def environment_error(exc: OSError) -> str:
     return f"{exc.strerror or exc}{where} (the previous output, if any, is unchanged)"
 
 
-COMMANDS = {"build": run_build, "serve": run_serve, "check": run_check, "new": run_new,
+def run_diff(args: argparse.Namespace) -> int:
+    """Print the Markdown summary of what changed from one built site to another."""
+    from sitegen.diff import compare, read_built
+
+    for folder in (args.old, args.new):
+        if not folder.is_dir():
+            print(f"error: {folder} is not a folder (give two built sites)", file=sys.stderr)
+            return 2
+    languages = {p.name for p in (*args.old.iterdir(), *args.new.iterdir()) if p.is_dir() and len(p.name) <= 8
+                 and (p / "index.html").is_file()}
+    problems = [path.read_text("utf-8").splitlines() if path and path.is_file() else None
+                for path in (args.old_problems, args.new_problems)]
+    print(compare(read_built(args.old), read_built(args.new), languages, *problems), end="")
+    return 0
+
+
+COMMANDS = {"build": run_build, "serve": run_serve, "check": run_check, "new": run_new, "diff": run_diff,
             "translations": run_translations}
 
 
