@@ -67,7 +67,8 @@ def compare(old: Built, new: Built, languages: set[str], old_problems: list[str]
             if paths:
                 lines += ["", f"**Pages {kind}:** " + ", ".join(f"`{_url(p)}`" for p in paths)]
     lines += ["", *_posting_lines(old.postings, new.postings)]
-    other = sorted(p for p in set(old.files) ^ set(new.files) if not p.endswith(".html") and not p.startswith("assets/"))
+    other = sorted(p for p in set(old.files) ^ set(new.files)
+                   if not p.endswith(".html") and not p.startswith("assets/"))
     if other:
         lines += ["", "**Other files added or removed:** " + ", ".join(f"`{p}`" for p in other)]
     if new_problems is not None:

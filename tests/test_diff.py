@@ -10,7 +10,8 @@ from tests.conftest import MakeProject, write_files
 
 DESIGN = {
     "content/jobs/design-intern.yaml": "date_posted: 2026-03-20\ncontract: internship\nemployment_type: [INTERN]\n"
-                                       "location: {locality: Lyon, country: FR}\napply_url: mailto:jobs@tiny.example.org\n",
+                                       "location: {locality: Lyon, country: FR}\n"
+                                       "apply_url: mailto:jobs@tiny.example.org\n",
     "content/jobs/design-intern.en.md": "---\ntitle: Design Intern\ndescription: Draw things.\n---\nDraw.\n",
     "content/jobs/design-intern.fr.md": "---\ntitle: Stagiaire design\ndescription: Dessiner.\nslug: stagiaire-design\n"
                                         "---\nDessiner.\n",
