@@ -93,6 +93,11 @@ def make_parser() -> argparse.ArgumentParser:
     diff.add_argument("new", type=Path, help="the folder of the later build")
     diff.add_argument("--old-problems", type=Path, help="what the earlier build printed (its stderr)")
     diff.add_argument("--new-problems", type=Path, help="what the later build printed, to list new warnings")
+    notify = commands.add_parser("notify-google",
+                                 help="after a deploy, tell Google's Indexing API about new and removed postings")
+    notify.add_argument("site", type=Path, help="the folder just built and deployed (not a preview)")
+    notify.add_argument("--previous", type=Path, help="the jobs.json published before this deploy, if any")
+    notify.add_argument("--endpoint", default=None, help="the API's address (a local fake in tests)")
     new = commands.add_parser("new", help="create the files of a new posting or person in every language")
     new.add_argument("kind", choices=["posting", "person"])
     new.add_argument("name", help="the posting's slug (e.g. data-intern) or the person's name")
@@ -343,8 +348,31 @@ def run_diff(args: argparse.Namespace) -> int:
     return 0
 
 
+def run_notify_google(args: argparse.Namespace) -> int:
+    """Send URL_UPDATED / URL_DELETED for postings that appeared or went away; off unless a token is set."""
+    import os
+
+    from sitegen.indexing import ENDPOINT, TOKEN_VARIABLE, notifications, publish, read_previous
+
+    current = args.site / "jobs.json"
+    if not current.is_file():
+        print(f"error: {current} does not exist: only a production build is announced, never a preview",
+              file=sys.stderr)
+        return 1
+    items = notifications(read_previous(args.previous), current.read_text("utf-8"))
+    token = os.environ.get(TOKEN_VARIABLE, "")
+    if not token:
+        print(f"Indexing API not configured ({TOKEN_VARIABLE} is not set): {len(items)} change(s) not sent")
+        return 0
+    lines = publish(items, token, args.endpoint or ENDPOINT)
+    for line in lines:
+        print(line, file=sys.stderr if line.startswith("error:") else sys.stdout)
+    print(f"sent {sum(not line.startswith('error:') for line in lines)} of {len(items)} notification(s)")
+    return 1 if any(line.startswith("error:") for line in lines) else 0
+
+
 COMMANDS = {"build": run_build, "serve": run_serve, "check": run_check, "new": run_new, "diff": run_diff,
-            "translations": run_translations}
+            "translations": run_translations, "notify-google": run_notify_google}
 
 
 def main(argv: list[str] | None = None) -> int:
