@@ -45,6 +45,15 @@ def render_headers(site: Site) -> OutputFile:
     return OutputFile("_headers", ("\n".join(lines) + "\n").encode("utf-8"))
 
 
+def render_redirects(site: Site) -> OutputFile:
+    """Return `_redirects` (Netlify and Cloudflare syntax): unknown paths below the base path get the 404 page.
+
+    Hosts find `/404.html` at the root by themselves; a site in a sub-folder needs this rule.
+    """
+    base = site.config.base_path
+    return OutputFile("_redirects", f"{base}*  {base}404.html  404\n".encode("utf-8"))
+
+
 def render_robots(site: Site, absolute: Callable[[str], str]) -> OutputFile:
     """Return robots.txt: everything may be crawled and the sitemap is named; a preview forbids everything."""
     if site.config.preview:

@@ -15,7 +15,7 @@ from .cache import stamp
 from .context import Helpers, page_context, posting_description, root_context
 from .feeds import render_feeds
 from .fingerprint import page_fingerprint, site_digest, template_names, whole_site_digest
-from .hosting import render_headers, render_robots
+from .hosting import render_headers, render_redirects, render_robots
 from .i18n import FILTERS, MissingString, make_formatters
 from .ids import duplicate_ids
 from .model import OutputFile, Page, Posting, Problem, Project, Site
@@ -173,6 +173,7 @@ def render_site(
     if polish:
         outputs.append(render_robots(site, helpers.absolute))
         outputs.append(render_headers(site))
+        outputs.append(render_redirects(site))
     outputs.extend(OutputFile("assets/" + helpers.names[a.src_path.removeprefix("assets/")], a.data)
                    for a in project.assets)
     return outputs, problems

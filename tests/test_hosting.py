@@ -71,3 +71,25 @@ def test_a_preview_is_never_mistaken_for_the_real_site(tmp_path: Path) -> None:
         assert not (out / name).exists(), name
     rules = parse_headers((out / "_headers").read_text())
     assert dict(headers_for(rules, "/en/"))["X-Robots-Tag"] == "noindex, nofollow"
+
+
+def test_a_sub_folder_build_has_no_broken_link_and_its_own_404(make_project: MakeProject, tmp_path: Path) -> None:
+    """The tiny site lives at /careers/: every link and asset of every page resolves inside the build."""
+    out = tmp_path / "out"
+    build_ok(make_project(), out)
+    assert (out / "_redirects").read_text() == "/careers/*  /careers/404.html  404\n"
+    checked = 0
+    for path in html_pages(out):
+        page = soup(path)
+        for tag, attr in (("a", "href"), ("link", "href"), ("img", "src")):
+            for element in page.find_all(tag, attrs={attr: True}):
+                target = element[attr].split("#")[0]
+                if not target or target.startswith(("mailto:", "https://", "http://")):
+                    continue
+                assert target.startswith("/careers/"), (path, target)  # absolute paths under the sub-folder
+                local = out / target.removeprefix("/careers/")
+                assert (local / "index.html" if target.endswith("/") else local).is_file(), (path, target)
+                checked += 1
+    assert checked > 50
+    not_found = soup(out / "404.html")
+    assert all(a["href"].startswith("/careers/") for a in not_found.find_all("a"))
