@@ -51,7 +51,7 @@ def render_redirects(site: Site) -> OutputFile:
     Hosts find `/404.html` at the root by themselves; a site in a sub-folder needs this rule.
     """
     base = site.config.base_path
-    return OutputFile("_redirects", f"{base}*  {base}404.html  404\n".encode("utf-8"))
+    return OutputFile("_redirects", f"{base}*  {base}404.html  404\n".encode())
 
 
 def render_robots(site: Site, absolute: Callable[[str], str]) -> OutputFile:
