@@ -7,6 +7,7 @@ preview build.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import json
 from collections.abc import Callable
 from importlib import resources
@@ -84,13 +85,18 @@ def _month(day: dt.date) -> str:
     return day.strftime("%Y-%m")
 
 
+@functools.lru_cache(maxsize=256)
+def _spoken(country: str) -> tuple[str, ...]:
+    """Return the languages a country speaks officially or in practice, most used first."""
+    from babel.languages import get_official_languages
+
+    return tuple(code.split("_")[0] for code in get_official_languages(country, de_facto=True))
+
+
 def board_language(site: Site, country: str) -> str:
     """Return the language a board gets for a job in `country`: one the country speaks officially, if the
     site has it (job ads in France must be in French), else the site's default language."""
-    from babel.languages import get_official_languages
-
-    spoken = [code.split("_")[0] for code in get_official_languages(country, de_facto=True)]
-    return next((lang for lang in spoken if lang in site.config.lang_codes), site.config.default_lang)
+    return next((lang for lang in _spoken(country) if lang in site.config.lang_codes), site.config.default_lang)
 
 
 def indeed_feed(site: Site, absolute: Absolute, describe: Describe) -> str:
@@ -103,9 +109,12 @@ def indeed_feed(site: Site, absolute: Absolute, describe: Describe) -> str:
              f"<publisher>{escape(site.config.organisation.name)}</publisher>",
              f"<publisherurl>{escape(site.config.base_url)}</publisherurl>",
              f"<lastBuildDate>{_rfc822(changed)}</lastBuildDate>"]
-    keys = sorted({p.facts.key for postings in site.postings.values() for p in postings})
-    for key in keys:
-        choices = {p.lang: p for postings in site.postings.values() for p in postings if p.facts.key == key}
+    by_key: dict[str, dict[str, Posting]] = {}
+    for postings in site.postings.values():
+        for posting in postings:
+            by_key.setdefault(posting.facts.key, {})[posting.lang] = posting
+    for key in sorted(by_key):
+        choices = by_key[key]
         lang = board_language(site, next(iter(choices.values())).facts.location.country)
         posting = choices.get(lang) or choices[sorted(choices)[0]]
         lines += ["<job>", *(_element(name, value) for name, value in _indeed_fields(site, posting, absolute, describe)

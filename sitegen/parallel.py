@@ -39,15 +39,25 @@ def map_chunks(task: Callable[[Context, Sequence[Item]], list[Result]], context:
 
     `progress`, if given, is told after each chunk how many items are done.
     """
+    return [result for part in iter_chunks(task, context, items, jobs, min_chunk, progress) for result in part]
+
+
+def iter_chunks(task: Callable[[Context, Sequence[Item]], list[Result]], context: Context,
+                items: Sequence[Item], jobs: int, min_chunk: int = 40,
+                progress: Progress | None = None) -> Iterator[list[Result]]:
+    """Yield the results of `task` chunk by chunk, in the items' order, as soon as each chunk is done.
+
+    A caller that handles each chunk and lets it go (the render stage writes pages out) never holds
+    more than a few chunks' results.
+    """
     size = max(min_chunk, math.ceil(len(items) / (max(jobs, 1) * 4)))
     chunks = [items[start:start + size] for start in range(0, len(items), size)]
     parallel = jobs > 1 and len(chunks) > 1 and "fork" in multiprocessing.get_all_start_methods()
     if not parallel:
-        return [result for part in _reported((task(context, chunk) for chunk in chunks), len(items), progress)
-                for result in part]
+        yield from _reported((task(context, chunk) for chunk in chunks), len(items), progress)
+        return
     with multiprocessing.get_context("fork").Pool(jobs, _start_worker, (task, context)) as pool:
-        parts = list(_reported(pool.imap(_run_chunk, chunks), len(items), progress))
-    return [result for part in parts for result in part]
+        yield from _reported(pool.imap(_run_chunk, chunks), len(items), progress)
 
 
 def _reported(parts: Iterable[list[Result]], total: int, progress: Progress | None) -> Iterator[list[Result]]:

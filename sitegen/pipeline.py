@@ -35,7 +35,7 @@ from .schema import LazyValidators, Validators
 from .sources import SITE_FILE, ContentFile, classify, read_project
 from .translations import status_problems, string_statuses, strings_of
 from .typography import typeset_plain
-from .write import kept_fingerprints, unsafe_destinations, unsafe_output, write_output
+from .write import Sink, kept_fingerprints, staged, unsafe_destinations, unsafe_output
 
 
 @dataclass(slots=True)
@@ -74,24 +74,28 @@ def build(root: Path, out: Path | None, base_url: str | None = None,
     started = time.perf_counter()
     project = read_project(root)
     cache.time("read", started)
-    previous = kept_fingerprints(out) if out is not None and out.exists() else {}
-    result = compile_site(project, base_url, cache, strict, today=today, previous=previous, preview=preview,
-                          live=live)
+    if out is None:
+        result = compile_site(project, base_url, cache, strict, today=today, preview=preview, live=live)
+    else:
+        with staged(out) as staging:  # pages go to disk as they are rendered; the swap happens only on success
+            previous = kept_fingerprints(out) if out.exists() else {}
+            result = compile_site(project, base_url, cache, strict, today=today, previous=previous, preview=preview,
+                                  live=live, sink=staging.place)
+            if result.ok:
+                started = time.perf_counter()
+                staging.commit()
+                cache.time("write", started)
     current = {(s.src_path, s.digest) for s in project.content}
     kept = {key: value for key, value in cache.parsed.items() if (key[0], key[1]) in current}
     cache.changed = cache.changed or len(kept) != len(cache.parsed)
     cache.parsed = kept
-    if result.ok and out is not None:
-        started = time.perf_counter()
-        write_output(out, result.outputs)
-        cache.time("write", started)
     return result
 
 
 def compile_site(
     project: Project, base_url: str | None, cache: BuildCache, strict: bool = False, check_only: bool = False,
     today: dt.date | None = None, previous: Mapping[str, str] | None = None, preview: bool = False,
-    live: bool = False,
+    live: bool = False, sink: Sink | None = None,
 ) -> BuildResult:
     """Return the built files and every problem, from the project's sources and the build date.
 
@@ -100,7 +104,8 @@ def compile_site(
     `today` decides which postings are closed; by default it is `build_date()`. Pages whose fingerprint
     `previous` (dest path → fingerprint of the previous output) records are kept rather than rendered.
     """
-    result = _compile(project, base_url, cache, check_only, today or build_date(), previous or {}, preview, live)
+    result = _compile(project, base_url, cache, check_only, today or build_date(), previous or {}, preview, live,
+                      sink)
     if strict and not preview and (placeholder := _placeholder_base_url(project, base_url)):
         result = replace(result, problems=(*result.problems, placeholder), outputs=())
     if not strict or not result.problems:
@@ -225,7 +230,8 @@ def _placeholder_base_url(project: Project, base_url: str | None) -> Problem | N
 
 
 def _compile(project: Project, base_url: str | None, cache: BuildCache, check_only: bool,
-             today: dt.date, previous: Mapping[str, str], preview: bool = False, live: bool = False) -> BuildResult:
+             today: dt.date, previous: Mapping[str, str], preview: bool = False, live: bool = False,
+             sink: Sink | None = None) -> BuildResult:
     """Return the built files and every problem, warnings included."""
     started = time.perf_counter()
     loaded = load_content(project, base_url, cache)
@@ -261,7 +267,7 @@ def _compile(project: Project, base_url: str | None, cache: BuildCache, check_on
         return _failed(problems)
     outputs, render_problems = render_site(site, env, project, polish=not check_only, jobs=cache.jobs,
                                            previous=previous, progress=_stage(cache, "render"),
-                                           names=cache.template_names[template_key])
+                                           names=cache.template_names[template_key], sink=sink)
     cache.time("render", started)
     render_problems.extend(unsafe_destinations(outputs))
     problems.extend(render_problems)

@@ -19,9 +19,10 @@ from .hosting import render_headers, render_redirects, render_robots
 from .i18n import FILTERS, MissingString, make_formatters
 from .ids import duplicate_ids
 from .model import OutputFile, Page, Posting, Problem, Project, Site
-from .parallel import map_chunks
+from .parallel import iter_chunks
 from .sitemap import render_sitemap
 from .typography import typeset
+from .write import Sink
 
 TEMPLATE_DIR = "templates/"
 ROOT_PAGES = (("chooser.html", "index.html"), ("404.html", "404.html"))
@@ -147,14 +148,16 @@ class RenderContext:
 def render_site(
     site: Site, env: jinja2.Environment, project: Project, polish: bool = True, jobs: int = 1,
     previous: Mapping[str, str] | None = None, progress: Callable[[int, int], None] | None = None,
-    names: Mapping[str, frozenset[str]] | None = None,
+    names: Mapping[str, frozenset[str]] | None = None, sink: Sink | None = None,
 ) -> tuple[list[OutputFile], list[Problem]]:
     """Return every page, the root pages, the sitemap and the assets as output files, plus problems.
 
     Pages are rendered on `jobs` workers; the result does not depend on how many. A page whose
     fingerprint is the one `previous` (dest path → fingerprint) records is kept, not rendered.
     Without `polish` (for `check`), typography and the sitemap are skipped: they cannot fail.
+    With a `sink`, each file goes to it as soon as it is rendered and is returned without its bytes.
     """
+    emit: Sink = sink or (lambda file: file)
     helpers = Helpers.for_site(site, project.assets)
     shared = site_digest(site, [stamp(), str(polish), *(f"{s.src_path}:{s.digest}" for s in project.templates),
                                 *(f"{a.src_path}:{a.digest}" for a in project.assets)])
@@ -162,20 +165,21 @@ def render_site(
     context = RenderContext(site, env, helpers, polish, names, shared, previous or {})
     outputs: list[OutputFile] = []
     problems: list[Problem] = []
-    for page_outputs, page_problems in map_chunks(_render_pages, context, site.pages, jobs, progress=progress):
-        outputs.extend(page_outputs)
-        problems.extend(page_problems)
+    for part in iter_chunks(_render_pages, context, site.pages, jobs, progress=progress):
+        for page_outputs, page_problems in part:
+            outputs.extend(emit(file) for file in page_outputs)
+            problems.extend(page_problems)
+    rest: list[OutputFile] = []
     for template, dest in ROOT_PAGES:
-        _render_into(env, template, root_context(site, helpers), dest, TEMPLATE_DIR + template, outputs, problems,
+        _render_into(env, template, root_context(site, helpers), dest, TEMPLATE_DIR + template, rest, problems,
                      polish, helpers)
     if polish and not site.config.preview:  # a preview publishes nothing that search engines or boards read
-        outputs.extend(_published_files(site, env, helpers))
+        rest.extend(_published_files(site, env, helpers))
     if polish:
-        outputs.append(render_robots(site, helpers.absolute))
-        outputs.append(render_headers(site))
-        outputs.append(render_redirects(site))
-    outputs.extend(OutputFile("assets/" + helpers.names[a.src_path.removeprefix("assets/")], a.data)
-                   for a in project.assets)
+        rest += [render_robots(site, helpers.absolute), render_headers(site), render_redirects(site)]
+    rest.extend(OutputFile("assets/" + helpers.names[a.src_path.removeprefix("assets/")], a.data)
+                for a in project.assets)
+    outputs.extend(emit(file) for file in rest)
     return outputs, problems
 
 

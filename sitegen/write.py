@@ -19,12 +19,13 @@ import os
 import shutil
 import sys
 import tempfile
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 
 from .model import OutputFile, Problem
 
 MANIFEST = ".careers-site-manifest"
+Sink = Callable[[OutputFile], OutputFile]  # writes a file out; returns it without its bytes
 MANIFEST_HEADER = "# careers-site output: every file below was written by the build; the next build replaces them"
 
 
@@ -108,29 +109,59 @@ def unsafe_destinations(files: Sequence[OutputFile]) -> list[Problem]:
 
 
 def write_output(out: Path, files: Sequence[OutputFile]) -> int:
-    """Replace `out` with exactly these files and a manifest, atomically; return how many files changed.
+    """Replace `out` with exactly these files and a manifest, atomically; return how many files changed."""
+    with staged(out) as staging:
+        for file in files:
+            staging.place(file)
+        return staging.commit()
 
-    The new tree is written into a folder beside `out` and exchanged with it only when complete, so a
-    failure or a kill leaves the previous output untouched. Unchanged files are hard links to the old
-    ones and keep their modification times.
+
+class Staging:
+    """A new output tree beside `out`, filled one file at a time and exchanged with `out` only when complete.
+
+    A build streams its files here as they are rendered, so no page's text stays in memory; a failure or
+    a kill before `commit` leaves the previous output untouched. Unchanged files are hard links to the
+    old ones and keep their modification times.
+    """
+
+    def __init__(self, out: Path, folder: Path) -> None:
+        self.out, self.folder = out, folder
+        self.listed: dict[str, tuple[str, int]] = {}  # dest path → (fingerprint, size)
+        self.changed = 0
+
+    def place(self, file: OutputFile) -> OutputFile:
+        """Write one file into the tree (an unsafe path is skipped: the build reports it); return it without data."""
+        if unsafe_destinations([file]):
+            return file
+        self.changed += _place(self.out, self.folder, file)
+        self.listed[file.dest_path] = (file.fingerprint, (self.folder / file.dest_path).stat().st_size)
+        return OutputFile(file.dest_path, b"", file.fingerprint, file.kept)
+
+    def commit(self) -> int:
+        """Write the manifest and put the tree at `out`; return how many files changed."""
+        listed = sorted(f"{path}\t{fingerprint}\t{size}" for path, (fingerprint, size) in self.listed.items())
+        (self.folder / MANIFEST).write_text("\n".join([MANIFEST_HEADER, *listed]) + "\n", encoding="utf-8")
+        changed = self.changed + len(set(read_manifest(self.out) or ()) - set(self.listed))
+        _swap(self.folder, self.out)
+        return changed
+
+
+@contextlib.contextmanager
+def staged(out: Path) -> Iterator[Staging]:
+    """Hold the output's lock and yield an empty staging tree beside it; remove what is left of it at the end.
+
+    The lock is held from the first file to the swap, so concurrent builds into one folder never mix.
     """
     out = real_output(out)
     out.parent.mkdir(parents=True, exist_ok=True)
     with _locked(out):
         _remove_leftovers(out)
-        staging = Path(tempfile.mkdtemp(prefix=f".{out.name}.new-", dir=out.parent))
+        folder = Path(tempfile.mkdtemp(prefix=f".{out.name}.new-", dir=out.parent))
         try:
-            staging.chmod(0o755)
-            changed = sum(_place(out, staging, file) for file in files)
-            listed = sorted(f"{f.dest_path}\t{f.fingerprint}\t{(staging / f.dest_path).stat().st_size}"
-                            for f in files)
-            (staging / MANIFEST).write_text("\n".join([MANIFEST_HEADER, *listed]) + "\n", encoding="utf-8")
-            old_files = set(read_manifest(out) or ())
-            changed += len(old_files - {f.dest_path for f in files})
-            _swap(staging, out)
+            folder.chmod(0o755)
+            yield Staging(out, folder)
         finally:
-            shutil.rmtree(staging, ignore_errors=True)  # after the swap, it holds the previous output
-    return changed
+            shutil.rmtree(folder, ignore_errors=True)  # after a swap, it holds the previous output
 
 
 @contextlib.contextmanager
