@@ -10,11 +10,13 @@ import datetime as dt
 import functools
 import json
 from collections.abc import Callable
-from importlib import resources
+from pathlib import Path
 from typing import Any
-from xml.sax.saxutils import escape
 
 from .model import OutputFile, Posting, Site
+from .xmltext import escape
+
+PACKAGE = Path(__file__).resolve().parent  # the package's data files (package_data in pyproject.toml)
 
 JOBS_JSON_VERSION = 1
 INDEED_FEED = "jobs-indeed.xml"
@@ -26,7 +28,7 @@ Absolute = Callable[[str], str]
 
 def render_boards(site: Site, absolute: Absolute, describe: Describe) -> list[OutputFile]:
     """Return `jobs.json`, its JSON Schema, and the Indeed feed."""
-    schema = (resources.files("sitegen") / "schemas" / "jobs-feed.schema.json").read_bytes()
+    schema = (PACKAGE / "schemas" / "jobs-feed.schema.json").read_bytes()
     return [
         OutputFile("jobs.json", jobs_json(site, absolute, describe).encode("utf-8")),
         OutputFile("jobs.schema.json", schema),

@@ -5,9 +5,9 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable, Mapping
 from urllib.parse import urlsplit
-from xml.sax.saxutils import escape, quoteattr
 
 from .model import OutputFile, Posting, Site
+from .xmltext import escape, quoteattr
 
 ATOM = "http://www.w3.org/2005/Atom"
 

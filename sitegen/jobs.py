@@ -5,10 +5,12 @@ from __future__ import annotations
 import datetime as dt
 import json
 from collections.abc import Mapping
-from importlib import resources
+from pathlib import Path
 
 from .i18n import month_range
 from .model import PostingFacts, Problem, YamlData
+
+PACKAGE = Path(__file__).resolve().parent  # the package's data files (package_data in pyproject.toml)
 
 Minimums = Mapping[str, Mapping[str, float]]  # country -> year -> currency units per hour
 HOURS_PER_MONTH = 52 / 12
@@ -17,7 +19,7 @@ DEFAULT_HOURS = 35.0
 
 def load_minimums() -> dict[str, dict[str, float]]:
     """Return the table of minimum hourly internship pay shipped in `sitegen/data/`."""
-    text = (resources.files("sitegen") / "data" / "internship_minimum.json").read_text("utf-8")
+    text = (PACKAGE / "data" / "internship_minimum.json").read_text("utf-8")
     return {k: v for k, v in json.loads(text).items() if isinstance(v, dict)}
 
 

@@ -5,12 +5,14 @@ from __future__ import annotations
 import difflib
 import json
 from collections.abc import Iterator, Mapping
-from importlib import resources
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from .model import Problem, YamlData
 from .slugs import slugify
 from .yamlfile import dotted
+
+PACKAGE = Path(__file__).resolve().parent  # the package's data files (package_data in pyproject.toml)
 
 if TYPE_CHECKING:
     from jsonschema import Draft202012Validator
@@ -52,7 +54,7 @@ def load_validators() -> dict[str, Draft202012Validator]:
     strict = Draft202012Validator.TYPE_CHECKER.redefine(
         "integer", lambda _, value: isinstance(value, int) and not isinstance(value, bool))
     validator_class = validators.extend(Draft202012Validator, type_checker=strict)  # type: ignore[no-untyped-call]
-    folder = resources.files("sitegen") / "schemas"
+    folder = PACKAGE / "schemas"
     checker = FormatChecker()
     return {
         name: validator_class(json.loads((folder / f"{name}.schema.json").read_text("utf-8")), format_checker=checker)

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from xml.sax.saxutils import quoteattr
 
 from .assemble import HOME_KEY
 from .model import Alternate, OutputFile, Site
+from .xmltext import quoteattr
 
 
 def sitemap_entries(site: Site) -> list[tuple[str, tuple[Alternate, ...], str, str | None]]:
