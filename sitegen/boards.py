@@ -30,27 +30,27 @@ def render_boards(site: Site, absolute: Absolute, describe: Describe) -> list[Ou
     """Return `jobs.json`, its JSON Schema, and the Indeed feed."""
     schema = (PACKAGE / "schemas" / "jobs-feed.schema.json").read_bytes()
     return [
-        OutputFile("jobs.json", jobs_json(site, absolute, describe).encode("utf-8")),
+        OutputFile("jobs.json", jobs_json(site, absolute).encode("utf-8")),
         OutputFile("jobs.schema.json", schema),
         OutputFile(INDEED_FEED, indeed_feed(site, absolute, describe).encode("utf-8")),
     ]
 
 
-def jobs_json(site: Site, absolute: Absolute, describe: Describe) -> str:
+def jobs_json(site: Site, absolute: Absolute) -> str:
     """Return the open postings of every language as JSON (`jobs.schema.json` describes it)."""
     data = {
         "$schema": absolute(site.config.base_path + "jobs.schema.json"),
         "version": JOBS_JSON_VERSION,
         "site": {"name": site.config.name, "url": site.config.base_url,
                  "organisation": {"name": site.config.organisation.name, "url": site.config.organisation.url}},
-        "languages": {lang: [_job(p, absolute, describe) for p in site.postings.get(lang, ())]
+        "languages": {lang: [_job(p, absolute) for p in site.postings.get(lang, ())]
                       for lang in site.config.lang_codes},
     }
     return json.dumps(data, ensure_ascii=False, indent=2, sort_keys=False) + "\n"
 
 
-def _job(posting: Posting, absolute: Absolute, describe: Describe) -> dict[str, Any]:
-    """Return one posting as plain data: only the facts the content has."""
+def _job(posting: Posting, absolute: Absolute) -> dict[str, Any]:
+    """Return one posting as plain data: only the facts the content has (the full text is on its page)."""
     facts = posting.facts
     job: dict[str, Any] = {
         "id": facts.key.split("/", 1)[1],
@@ -58,7 +58,6 @@ def _job(posting: Posting, absolute: Absolute, describe: Describe) -> dict[str, 
         "language": posting.text_lang or posting.lang,
         "title": posting.title,
         "description": posting.description,
-        "description_html": describe(posting),
         "apply_url": posting.apply_url,
         "date_posted": facts.date_posted.isoformat(),
         "contract": facts.contract,
