@@ -21,7 +21,7 @@ from .ids import duplicate_ids
 from .model import OutputFile, Page, Posting, Problem, Project, Site
 from .parallel import iter_chunks
 from .sitemap import render_sitemap
-from .typography import typeset
+from .typography import typeset, typeset_fragment
 from .write import Sink
 
 TEMPLATE_DIR = "templates/"
@@ -165,16 +165,19 @@ def render_site(
     context = RenderContext(site, env, helpers, polish, names, shared, previous or {})
     outputs: list[OutputFile] = []
     problems: list[Problem] = []
+    described: dict[tuple[str, str], str] = {}
     for part in iter_chunks(_render_pages, context, site.pages, jobs, progress=progress):
-        for page_outputs, page_problems in part:
+        for page_outputs, page_problems, description in part:
             outputs.extend(emit(file) for file in page_outputs)
             problems.extend(page_problems)
+            if description is not None:
+                described[description[:2]] = description[2]
     rest: list[OutputFile] = []
     for template, dest in ROOT_PAGES:
         _render_into(env, template, root_context(site, helpers), dest, TEMPLATE_DIR + template, rest, problems,
                      polish, helpers)
     if polish and not site.config.preview:  # a preview publishes nothing that search engines or boards read
-        rest.extend(_published_files(site, env, helpers))
+        rest.extend(_published_files(site, env, helpers, described))
     if polish:
         rest += [render_robots(site, helpers.absolute), render_headers(site), render_redirects(site)]
     rest.extend(OutputFile("assets/" + helpers.names[a.src_path.removeprefix("assets/")], a.data)
@@ -183,13 +186,14 @@ def render_site(
     return outputs, problems
 
 
-def _published_files(site: Site, env: jinja2.Environment, helpers: Helpers) -> list[OutputFile]:
+def _published_files(site: Site, env: jinja2.Environment, helpers: Helpers,
+                     described: dict[tuple[str, str], str]) -> list[OutputFile]:
     """Return what search engines, feed readers and job boards read: sitemap, feeds, jobs.json, Indeed feed.
 
-    Feeds and boards carry each posting's full description, rendered once from the JobPosting's partial.
+    Feeds and boards carry each posting's full description: the one its page rendered for the JobPosting
+    (`described`, by language and key), else (a page kept from the previous build) rendered here.
     """
     template = env.get_template("_partials/job_description.html")
-    described: dict[tuple[str, str], str] = {}
 
     def describe(posting: Posting) -> str:
         key = (posting.lang, posting.facts.key)
@@ -201,8 +205,16 @@ def _published_files(site: Site, env: jinja2.Environment, helpers: Helpers) -> l
             *render_boards(site, helpers.absolute, describe)]
 
 
-def _render_pages(context: RenderContext, pages: Sequence[Page]) -> list[tuple[list[OutputFile], list[Problem]]]:
-    """Return the output file (or the problems) of each page (a worker's task); unchanged pages are kept."""
+# files, problems, and for an open posting (language, key, its full description)
+Rendered = tuple[list[OutputFile], list[Problem], tuple[str, str, str] | None]
+
+
+def _render_pages(context: RenderContext, pages: Sequence[Page]) -> list[Rendered]:
+    """Return the output file (or the problems) of each page (a worker's task); unchanged pages are kept.
+
+    An open posting's page also returns the full description its JobPosting carries, typeset, so that the
+    feeds and job boards reuse it instead of rendering it again.
+    """
     site, helpers = context.site, context.helpers
     whole: list[str] = []
 
@@ -218,14 +230,30 @@ def _render_pages(context: RenderContext, pages: Sequence[Page]) -> list[tuple[l
         variables = page_context(site, page, helpers)
         names = context.names.get(page.template)
         fingerprint = page_fingerprint(context.shared, variables, names, whole_site) if names is not None else ""
+        described: list[str] = []
         if fingerprint and context.previous.get(page.dest_path) == fingerprint:
             outputs.append(OutputFile(page.dest_path, b"", fingerprint, kept=True))
         else:
+            if page.posting is not None and context.polish:
+                variables = {**variables, "job_posting_ld": _capturing(variables["job_posting_ld"], described)}
             _render_into(context.env, page.template, variables, page.dest_path, page.src_path, outputs, problems,
                          context.polish, helpers)
             outputs = [replace(o, fingerprint=fingerprint) for o in outputs]
-        results.append((outputs, problems))
+        posting = page.posting
+        description = None
+        if described and posting is not None:
+            html = helpers.rewrite_assets(typeset_fragment(described[0], posting.text_lang or posting.lang))
+            description = (page.lang, page.key, html)
+        results.append((outputs, problems, description))
     return results
+
+
+def _capturing(job_posting_ld: Callable[[Any, Any], Any], into: list[str]) -> Callable[[Any, Any], Any]:
+    """Return `job_posting_ld` that also keeps the description it is given."""
+    def capture(item: Any, description: Any) -> Any:
+        into.append(str(description).strip())
+        return job_posting_ld(item, description)
+    return capture
 
 
 def _render_into(

@@ -10,7 +10,7 @@ from pathlib import Path
 
 from bs4 import BeautifulSoup
 
-from tests.conftest import MakeProject, build_ok, messages, soup
+from tests.conftest import TEST_DAY, MakeProject, build_ok, messages, soup
 
 NB, NN = "\u00a0", "\u202f"
 ATOM = "{http://www.w3.org/2005/Atom}"
@@ -166,3 +166,20 @@ def test_every_schema_field_has_hover_help_with_an_example() -> None:
     for path in sorted(p for p in folder.glob("*.schema.json") if p.name != "jobs-feed.schema.json"):  # content
         walk(json.loads(path.read_text(encoding="utf-8")), path.name)
     assert not missing, missing
+
+
+def test_feeds_are_the_same_whether_the_posting_page_was_rendered_or_kept(make_project: MakeProject,
+                                                                          tmp_path: Path) -> None:
+    """Feeds reuse the description a posting's page rendered; a page kept from the last build falls back to
+    rendering it again, with the same bytes."""
+    from sitegen.pipeline import BuildCache, build
+
+    root = make_project()
+    out = tmp_path / "out"
+    first = build(root, out, cache=BuildCache(), today=TEST_DAY)
+    assert first.ok and first.rendered == first.page_count
+    feeds = {name: (out / name).read_bytes() for name in ("en/jobs.xml", "fr/offres.xml", "jobs-indeed.xml")}
+    again = build(root, out, cache=BuildCache(), today=TEST_DAY)
+    assert again.ok and again.rendered == 2  # the chooser and 404 page; every other page kept, so the
+    # descriptions are rendered again for the feeds
+    assert {name: (out / name).read_bytes() for name in feeds} == feeds
