@@ -10,6 +10,7 @@ from __future__ import annotations
 import math
 import multiprocessing
 import os
+import signal
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from typing import Any, TypeVar
 
@@ -71,7 +72,14 @@ def _reported(parts: Iterable[list[Result]], total: int, progress: Progress | No
 
 
 def _start_worker(task: Callable[[Any, Sequence[Any]], list[Any]], context: Any) -> None:
-    """Keep the task and its context in this worker (the fork start method passes them without pickling)."""
+    """Keep the task and its context in this worker (the fork start method passes them without pickling).
+
+    A forked worker would inherit the parent's handlers (`serve` turns SIGTERM and SIGHUP into a clean
+    stop); the parent stops its workers itself, so they take the default action.
+    """
+    for name in ("SIGTERM", "SIGHUP"):
+        if hasattr(signal, name):
+            signal.signal(getattr(signal, name), signal.SIG_DFL)
     _WORKER["task"], _WORKER["context"] = task, context
 
 
