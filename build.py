@@ -141,7 +141,7 @@ def run_build(args: argparse.Namespace) -> int:
     out = args.out if args.out.is_absolute() else args.project / args.out
     from sitegen.parallel import default_jobs
 
-    cache = disk_cache(args.project) if not args.no_cache else BuildCache()
+    cache = disk_cache(args.project, "preview" if args.preview else "build") if not args.no_cache else BuildCache()
     cache.jobs = args.jobs or default_jobs()
     bars = ProgressBars() if sys.stderr.isatty() and not os.environ.get("CI") else None
     cache.progress = bars.update if bars is not None else None
@@ -188,15 +188,15 @@ class ProgressBars:
             bar.close()
 
 
-def disk_cache(project: Path) -> BuildCache:
-    """Return a build cache primed from the user's cache folder for this project."""
-    from sitegen.cache import cache_folder, load_parsed, template_cache
+def disk_cache(project: Path, kind: str = "build") -> BuildCache:
+    """Return a build cache primed from the user's cache folder for this project, for a kind of build."""
+    from sitegen.cache import cache_folder, description_store, load_parsed, template_cache
     from sitegen.pipeline import BuildCache
 
     folder = cache_folder(project)
     saved = load_parsed(folder)
     return BuildCache(parsed=saved.parsed, string_keys=saved.string_keys, template_names=saved.template_names,
-                      templates=template_cache(folder))
+                      templates=template_cache(folder), descriptions=description_store(folder, kind))
 
 
 def save_cache(project: Path, cache: BuildCache) -> None:
@@ -214,7 +214,7 @@ def run_serve(args: argparse.Namespace) -> int:
     from sitegen.parallel import default_jobs
     from sitegen.serve import preview_url, serve
 
-    cache = disk_cache(args.project)
+    cache = disk_cache(args.project, "serve")
     cache.jobs = default_jobs()
     saved: list[bool] = []
 

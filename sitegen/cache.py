@@ -19,7 +19,7 @@ import os
 import secrets
 import stat
 import sys
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping, MutableMapping
 from dataclasses import dataclass, field
 from importlib import metadata
 from pathlib import Path
@@ -190,6 +190,74 @@ def template_cache(folder: Path) -> jinja2.BytecodeCache | None:
     if key is None or not private_folder(folder, create=True) or not private_folder(templates, create=True):
         return None
     return SignedBytecodeCache(templates, key)
+
+
+class SignedTexts(MutableMapping[str, str]):
+    """Texts on disk by a hexadecimal key, one signed file each; an unsigned or altered file is absent.
+
+    The build keeps here the full description each open posting's page rendered, by the page's
+    fingerprint, so that the feeds of a build that keeps the page need not render it again.
+    """
+
+    def __init__(self, folder: Path, key: bytes) -> None:
+        self.folder, self.key = folder, key
+
+    def _path(self, name: str) -> Path | None:
+        return self.folder / f"{name}.html" if name.isascii() and name.isalnum() and len(name) <= 128 else None
+
+    def __getitem__(self, name: str) -> str:
+        path = self._path(name)
+        try:
+            data = path.read_bytes() if path is not None else b""
+        except OSError:
+            raise KeyError(name) from None
+        mac, body = data[:32], data[32:]
+        if len(data) < 32 or not hmac.compare_digest(mac, hmac.new(self.key, body, hashlib.sha256).digest()):
+            raise KeyError(name)
+        try:
+            return body.decode("utf-8")
+        except UnicodeDecodeError:
+            raise KeyError(name) from None
+
+    def __setitem__(self, name: str, text: str) -> None:
+        path = self._path(name)
+        if path is None:
+            return
+        body = text.encode("utf-8", "surrogatepass")
+        tmp = path.with_name(f"{path.name}.{os.getpid()}.tmp")
+        try:
+            tmp.write_bytes(hmac.new(self.key, body, hashlib.sha256).digest() + body)
+            tmp.replace(path)
+        except OSError:
+            tmp.unlink(missing_ok=True)
+
+    def __delitem__(self, name: str) -> None:
+        path = self._path(name)
+        if path is None:
+            raise KeyError(name)
+        path.unlink(missing_ok=True)
+
+    def __iter__(self) -> Iterator[str]:
+        try:
+            names = [entry.name for entry in os.scandir(self.folder)]
+        except OSError:
+            names = []
+        return iter(sorted(name[:-5] for name in names if name.endswith(".html")))
+
+    def __len__(self) -> int:
+        return sum(1 for _ in self)
+
+
+def description_store(folder: Path, kind: str = "build") -> MutableMapping[str, str]:
+    """Return the signed store of posting descriptions below `folder`; an in-memory one when it cannot be trusted.
+
+    Each kind of build (build, preview, serve) has its own, since each prunes what it no longer uses.
+    """
+    key = signing_key()
+    texts = folder / f"descriptions-{kind}"
+    if key is None or not private_folder(folder, create=True) or not private_folder(texts, create=True):
+        return {}
+    return SignedTexts(texts, key)
 
 
 def _key(raw: list[Any]) -> CacheKey:

@@ -7,7 +7,7 @@ import os
 import re
 import time
 from collections import Counter
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Mapping, MutableMapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
@@ -48,6 +48,7 @@ class BuildCache:
     string_keys: dict[tuple[str, ...], StringKeys] = field(default_factory=dict)
     template_names: dict[tuple[str, ...], dict[str, frozenset[str]]] = field(default_factory=dict)
     templates: jinja2.BytecodeCache | None = None
+    descriptions: MutableMapping[str, str] = field(default_factory=dict)  # page fingerprint → posting description
     changed: bool = False  # True once `parsed` gained or lost entries (the disk cache needs saving)
     jobs: int = 1  # worker processes for parsing and rendering; the output is the same for any number
     timings: list[tuple[str, float]] = field(default_factory=list)  # seconds per stage of the last build
@@ -267,8 +268,11 @@ def _compile(project: Project, base_url: str | None, cache: BuildCache, check_on
         return _failed(problems)
     outputs, render_problems = render_site(site, env, project, polish=not check_only, jobs=cache.jobs,
                                            previous=previous, progress=_stage(cache, "render"),
-                                           names=cache.template_names[template_key], sink=sink)
+                                           names=cache.template_names[template_key], sink=sink,
+                                           descriptions=cache.descriptions)
     cache.time("render", started)
+    if not check_only:
+        _forget_descriptions(cache.descriptions, {o.fingerprint for o in outputs if o.fingerprint})
     render_problems.extend(unsafe_destinations(outputs))
     problems.extend(render_problems)
     if render_problems:
@@ -282,6 +286,12 @@ def _compile(project: Project, base_url: str | None, cache: BuildCache, check_on
         page_count=html_count,
         rendered=sum(1 for o in outputs if o.dest_path.endswith(".html") and not o.kept),
     )
+
+
+def _forget_descriptions(descriptions: MutableMapping[str, str], current: set[str]) -> None:
+    """Drop the descriptions of pages this build no longer has."""
+    for fingerprint in [key for key in descriptions if key not in current]:
+        del descriptions[fingerprint]
 
 
 def link_problems(site: Site, parsed: tuple[Parsed, ...], project: Project) -> list[Problem]:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 import types
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Mapping, MutableMapping, Sequence
 from dataclasses import dataclass, replace
 from typing import Any
 
@@ -149,6 +149,7 @@ def render_site(
     site: Site, env: jinja2.Environment, project: Project, polish: bool = True, jobs: int = 1,
     previous: Mapping[str, str] | None = None, progress: Callable[[int, int], None] | None = None,
     names: Mapping[str, frozenset[str]] | None = None, sink: Sink | None = None,
+    descriptions: MutableMapping[str, str] | None = None,
 ) -> tuple[list[OutputFile], list[Problem]]:
     """Return every page, the root pages, the sitemap and the assets as output files, plus problems.
 
@@ -156,6 +157,8 @@ def render_site(
     fingerprint is the one `previous` (dest path → fingerprint) records is kept, not rendered.
     Without `polish` (for `check`), typography and the sitemap are skipped: they cannot fail.
     With a `sink`, each file goes to it as soon as it is rendered and is returned without its bytes.
+    `descriptions` (page fingerprint → a posting's full description) keeps what open postings' pages
+    render for the feeds, so that a page kept from the previous build needs no rendering either.
     """
     emit: Sink = sink or (lambda file: file)
     helpers = Helpers.for_site(site, project.assets)
@@ -166,12 +169,20 @@ def render_site(
     outputs: list[OutputFile] = []
     problems: list[Problem] = []
     described: dict[tuple[str, str], str] = {}
+    store: MutableMapping[str, str] = descriptions if descriptions is not None else {}
     for part in iter_chunks(_render_pages, context, site.pages, jobs, progress=progress):
         for page_outputs, page_problems, description in part:
             outputs.extend(emit(file) for file in page_outputs)
             problems.extend(page_problems)
-            if description is not None:
-                described[description[:2]] = description[2]
+            if description is None:
+                continue
+            lang, key, html, fingerprint = description
+            if html is not None:
+                described[lang, key] = html
+                if fingerprint:
+                    store[fingerprint] = html
+            elif (known := store.get(fingerprint)) is not None:
+                described[lang, key] = known
     rest: list[OutputFile] = []
     for template, dest in ROOT_PAGES:
         _render_into(env, template, root_context(site, helpers), dest, TEMPLATE_DIR + template, rest, problems,
@@ -205,15 +216,17 @@ def _published_files(site: Site, env: jinja2.Environment, helpers: Helpers,
             *render_boards(site, helpers.absolute, describe)]
 
 
-# files, problems, and for an open posting (language, key, its full description)
-Rendered = tuple[list[OutputFile], list[Problem], tuple[str, str, str] | None]
+# files, problems, and for an open posting (language, key, its full description or None when the page
+# was kept, the page's fingerprint)
+Rendered = tuple[list[OutputFile], list[Problem], tuple[str, str, str | None, str] | None]
 
 
 def _render_pages(context: RenderContext, pages: Sequence[Page]) -> list[Rendered]:
     """Return the output file (or the problems) of each page (a worker's task); unchanged pages are kept.
 
     An open posting's page also returns the full description its JobPosting carries, typeset, so that the
-    feeds and job boards reuse it instead of rendering it again.
+    feeds and job boards reuse it instead of rendering it again (a kept page returns its fingerprint, which
+    finds the description its last rendering left).
     """
     site, helpers = context.site, context.helpers
     whole: list[str] = []
@@ -231,19 +244,21 @@ def _render_pages(context: RenderContext, pages: Sequence[Page]) -> list[Rendere
         names = context.names.get(page.template)
         fingerprint = page_fingerprint(context.shared, variables, names, whole_site) if names is not None else ""
         described: list[str] = []
+        posting = page.posting
+        description: tuple[str, str, str | None, str] | None = None
         if fingerprint and context.previous.get(page.dest_path) == fingerprint:
             outputs.append(OutputFile(page.dest_path, b"", fingerprint, kept=True))
+            if posting is not None and context.polish:
+                description = (page.lang, page.key, None, fingerprint)
         else:
             if page.posting is not None and context.polish:
                 variables = {**variables, "job_posting_ld": _capturing(variables["job_posting_ld"], described)}
             _render_into(context.env, page.template, variables, page.dest_path, page.src_path, outputs, problems,
                          context.polish, helpers)
             outputs = [replace(o, fingerprint=fingerprint) for o in outputs]
-        posting = page.posting
-        description = None
         if described and posting is not None:
             html = helpers.rewrite_assets(typeset_fragment(described[0], posting.text_lang or posting.lang))
-            description = (page.lang, page.key, html)
+            description = (page.lang, page.key, html, fingerprint)
         results.append((outputs, problems, description))
     return results
 

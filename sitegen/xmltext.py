@@ -2,16 +2,18 @@
 
 from __future__ import annotations
 
-TEXT = str.maketrans({"&": "&amp;", "<": "&lt;", ">": "&gt;"})
-ATTRIBUTE = str.maketrans({"&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "\n": "&#10;", "\r": "&#13;",
-                           "\t": "&#9;"})
+# Chained str.replace: far faster than str.translate on the long descriptions feeds carry.
+ATTRIBUTE = (('"', "&quot;"), ("\n", "&#10;"), ("\r", "&#13;"), ("\t", "&#9;"))
 
 
 def escape(text: str) -> str:
     """Return text safe inside an XML element."""
-    return text.translate(TEXT)
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
 def quoteattr(text: str) -> str:
     """Return an XML attribute value with its double quotes: '"a &amp; b"'."""
-    return '"' + text.translate(ATTRIBUTE) + '"'
+    text = escape(text)
+    for character, entity in ATTRIBUTE:
+        text = text.replace(character, entity)
+    return '"' + text + '"'

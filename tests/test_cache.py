@@ -18,7 +18,7 @@ def test_cached_builds_give_the_same_bytes(make_project: MakeProject, tmp_path: 
     root = make_project()
     assert main(["--project", str(root), "build", "--out", str(tmp_path / "cold")]) == 0
     folder = cache_folder(root)
-    assert sorted(p.name for p in folder.iterdir()) == ["parsed.json", "templates"]
+    assert sorted(p.name for p in folder.iterdir()) == ["descriptions-build", "parsed.json", "templates"]
     assert oct(folder.stat().st_mode & 0o777) == "0o700"
     assert not (root / ".cache").exists()  # never inside the project
     assert main(["--project", str(root), "build", "--out", str(tmp_path / "warm")]) == 0
@@ -99,3 +99,31 @@ def test_compiled_templates_load_only_when_signed_with_the_users_key(make_projec
     assert bucket.code is None  # signed with another key: not loaded
     assert main(["--project", str(root), "build", "--out", str(tmp_path / "b")]) == 0
     assert tree(tmp_path / "a") == tree(tmp_path / "b")
+
+
+def test_posting_descriptions_are_kept_signed_and_pruned(make_project: MakeProject, tmp_path: Path,
+                                                         monkeypatch) -> None:
+    """Each open posting's description is kept by page fingerprint, signed; an altered or foreign file is
+    ignored, and a description no page has any more is removed."""
+    from sitegen.cache import description_store
+
+    root = make_project()
+    assert main(["--project", str(root), "build", "--out", str(tmp_path / "a")]) == 0
+    folder = cache_folder(root) / "descriptions-build"
+    files = sorted(folder.glob("*.html"))
+    assert len(files) == 2 and oct(folder.stat().st_mode & 0o777) == "0o700"
+    store = description_store(cache_folder(root))
+    first = files[0].name.removesuffix(".html")
+    assert "Count things." in store[first]
+    files[0].write_bytes(files[0].read_bytes().replace(b"Count things.", b"Evil things."))
+    assert first not in store  # altered: its signature no longer matches
+    assert main(["--project", str(root), "build", "--out", str(tmp_path / "b")]) == 0
+    assert tree(tmp_path / "a") == tree(tmp_path / "b")
+    monkeypatch.setenv("XDG_STATE_HOME", str(tmp_path / "another-job"))
+    foreign = description_store(cache_folder(root))
+    assert len(foreign) == 2 and all(foreign.get(name) is None for name in foreign)  # signed with another key
+    monkeypatch.undo()
+    posting = next((root / "content/jobs").glob("*.en.md"))
+    posting.write_text(posting.read_text() + "\nOne more line.\n")
+    assert main(["--project", str(root), "build", "--out", str(tmp_path / "a")]) == 0
+    assert len(list(folder.glob("*.html"))) == 2  # the old English description is gone

@@ -169,17 +169,27 @@ def test_every_schema_field_has_hover_help_with_an_example() -> None:
 
 
 def test_feeds_are_the_same_whether_the_posting_page_was_rendered_or_kept(make_project: MakeProject,
-                                                                          tmp_path: Path) -> None:
-    """Feeds reuse the description a posting's page rendered; a page kept from the last build falls back to
-    rendering it again, with the same bytes."""
+                                                                          tmp_path: Path, monkeypatch) -> None:
+    """Feeds reuse the description a posting's page rendered. A page kept from the last build finds it in
+    the build's description store, by the page's fingerprint; without one, it is rendered again. The bytes
+    are the same every way."""
+    from sitegen import render
     from sitegen.pipeline import BuildCache, build
 
     root = make_project()
     out = tmp_path / "out"
-    first = build(root, out, cache=BuildCache(), today=TEST_DAY)
+    cache = BuildCache()
+    first = build(root, out, cache=cache, today=TEST_DAY)
     assert first.ok and first.rendered == first.page_count
+    assert len(cache.descriptions) == 2  # the open posting, in English and in French
     feeds = {name: (out / name).read_bytes() for name in ("en/jobs.xml", "fr/offres.xml", "jobs-indeed.xml")}
-    again = build(root, out, cache=BuildCache(), today=TEST_DAY)
-    assert again.ok and again.rendered == 2  # the chooser and 404 page; every other page kept, so the
-    # descriptions are rendered again for the feeds
+    calls: list[str] = []
+    real = render.posting_description
+    monkeypatch.setattr(render, "posting_description", lambda *a: calls.append("x") or real(*a))
+    again = build(root, out, cache=cache, today=TEST_DAY)
+    assert again.ok and again.rendered == 2  # the chooser and 404 page; every other page kept
+    assert calls == []  # the descriptions came from the store
+    assert {name: (out / name).read_bytes() for name in feeds} == feeds
+    fresh = build(root, out, cache=BuildCache(), today=TEST_DAY)
+    assert fresh.ok and fresh.rendered == 2 and len(calls) == 2  # no store: rendered again for the feeds
     assert {name: (out / name).read_bytes() for name in feeds} == feeds
