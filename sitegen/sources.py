@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import errno
 import hashlib
+import io
 import os
 import re
 from dataclasses import dataclass
@@ -77,31 +78,36 @@ def _read_tree(root: Path, folder: str) -> tuple[tuple[Source, ...], list[Proble
 
 
 def _walk(root: Path, folder: Path, inside: Path, sources: list[Source], problems: list[Problem]) -> None:
-    """Add the readable files below `folder` to `sources`, in sorted order, and the problems met."""
+    """Add the readable files below `folder` to `sources`, in sorted order, and the problems met.
+
+    Paths stay strings until a symbolic link needs resolving: a big site has tens of thousands of files.
+    """
+    prefix = folder.relative_to(root).as_posix() + "/"
     try:
         entries = sorted(os.scandir(folder), key=lambda entry: entry.name)
     except OSError as exc:
-        problems.append(Problem(folder.relative_to(root).as_posix() + "/", None,
-                                f"cannot read the folder: {exc.strerror}", "check its permissions"))
+        problems.append(Problem(prefix, None, f"cannot read the folder: {exc.strerror}", "check its permissions"))
         return
     for entry in entries:
-        path = Path(entry.path)
-        rel = path.relative_to(root).as_posix()
-        if _ignored(path.relative_to(folder)):
+        rel = prefix + entry.name
+        if _ignored_name(entry.name):
             continue
         if entry.is_symlink():
+            path = Path(entry.path)
             target, problem = _link_target(path, rel, inside)
             if problem is not None:
                 problems.append(problem)
             elif target is not None and target.is_dir():
                 problems.append(Problem(rel, None, "symbolic links to folders are not followed",
                                         "move the folder here instead"))
+            elif target is not None and not target.is_file():
+                problems.append(Problem(rel, None, "not a regular file (a pipe, socket or device)", "remove it"))
             elif target is not None:
-                _add(root, path, target, sources, problems)
+                _add(rel, target, sources, problems)
         elif entry.is_dir(follow_symlinks=False):
-            _walk(root, path, inside, sources, problems)
+            _walk(root, Path(entry.path), inside, sources, problems)
         elif entry.is_file(follow_symlinks=False):
-            _add(root, path, path, sources, problems)
+            _add(rel, entry.path, sources, problems)
         else:
             problems.append(Problem(rel, None, "not a regular file (a pipe, socket or device)", "remove it"))
 
@@ -122,23 +128,20 @@ def _link_target(link: Path, rel: str, inside: Path) -> tuple[Path | None, Probl
     return target, None
 
 
-def _add(root: Path, path: Path, target: Path, sources: list[Source], problems: list[Problem]) -> None:
+def _add(rel: str, target: Path | str, sources: list[Source], problems: list[Problem]) -> None:
     """Read one regular file into `sources`, or record why it cannot be read."""
-    rel = path.relative_to(root).as_posix()
-    if not target.is_file():
-        problems.append(Problem(rel, None, "not a regular file (a pipe, socket or device)", "remove it"))
-        return
     try:
-        data = target.read_bytes()
+        with io.FileIO(target) as handle:  # scandir, or the link's check, found a regular file
+            data = handle.readall()
     except OSError as exc:
         problems.append(Problem(rel, None, f"cannot read the file: {exc.strerror}", "check its permissions"))
         return
     sources.append(Source(rel, data, hashlib.sha256(data).hexdigest()))
 
 
-def _ignored(rel: Path) -> bool:
+def _ignored_name(name: str) -> bool:
     """Return True for dot files, dot folders and editor leftovers."""
-    return any(part.startswith(".") for part in rel.parts) or rel.name.endswith(("~", ".swp"))
+    return name.startswith(".") or name.endswith(("~", ".swp"))
 
 
 def classify(src_path: str, langs: tuple[str, ...]) -> ContentFile | Problem:

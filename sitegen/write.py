@@ -54,22 +54,39 @@ def unsafe_output(out: Path, root: Path) -> str | None:
 
 def _foreign_files(out: Path) -> str | None:
     """Return why a folder is not a previous output of this tool, or None when it is one (or empty)."""
-    try:
-        present = [p for p in out.rglob("*") if not p.is_dir()]
-    except OSError as exc:
-        return f"the output folder {out} cannot be read: {exc.strerror}"
+    present = _files_below(out)
+    if isinstance(present, OSError):
+        return f"the output folder {out} cannot be read: {present.strerror}"
     if not present:
         return None
     listed = read_manifest(out)
     if listed is None:
         return (f"the output folder {out} holds files that careers-site did not build (it has no {MANIFEST}); "
                 "choose an empty or new folder, or empty this one yourself")
-    unknown = sorted(rel for p in present if (rel := p.relative_to(out).as_posix()) not in listed and rel != MANIFEST)
+    unknown = sorted(rel for rel in present if rel not in listed and rel != MANIFEST)
 
     if unknown:
         return (f"{out / unknown[0]} was not written by careers-site (the output folder's {MANIFEST} does not "
                 f"list it); move it out of the output folder, which each build replaces whole")
     return None
+
+
+def _files_below(folder: Path) -> list[str] | OSError:
+    """Return the paths of everything below `folder` that is not a folder, relative to it."""
+    found: list[str] = []
+    todo = [""]
+    while todo:
+        prefix = todo.pop()
+        try:
+            with os.scandir(folder / prefix if prefix else folder) as entries:
+                for entry in entries:
+                    if entry.is_dir(follow_symlinks=False):
+                        todo.append(prefix + entry.name + "/")
+                    else:
+                        found.append(prefix + entry.name)
+        except OSError as exc:
+            return exc
+    return found
 
 
 def read_manifest(out: Path) -> dict[str, tuple[str, int]] | None:
@@ -121,11 +138,13 @@ class Staging:
 
     A build streams its files here as they are rendered, so no page's text stays in memory; a failure or
     a kill before `commit` leaves the previous output untouched. Unchanged files are hard links to the
-    old ones and keep their modification times.
+    old ones and keep their modification times. The tree is made only once a file differs from the old
+    output: a build that changes nothing touches no file but, if need be, the manifest.
     """
 
-    def __init__(self, out: Path, folder: Path) -> None:
-        self.out, self.folder = out, folder
+    def __init__(self, out: Path) -> None:
+        self.out = out
+        self.folder: Path | None = None
         self.listed: dict[str, tuple[str, int]] = {}  # dest path → (fingerprint, size)
         self.changed = 0
 
@@ -133,22 +152,68 @@ class Staging:
         """Write one file into the tree (an unsafe path is skipped: the build reports it); return it without data."""
         if unsafe_destinations([file]):
             return file
-        self.changed += _place(self.out, self.folder, file)
-        self.listed[file.dest_path] = (file.fingerprint, (self.folder / file.dest_path).stat().st_size)
+        if self.folder is None and (size := _same_as_old(self.out, file)) is not None:
+            self.listed[file.dest_path] = (file.fingerprint, size)
+        else:
+            folder = self._tree()
+            self.changed += _place(self.out, folder, file)
+            self.listed[file.dest_path] = (file.fingerprint, (folder / file.dest_path).stat().st_size)
         return OutputFile(file.dest_path, b"", file.fingerprint, file.kept)
+
+    def _tree(self) -> Path:
+        """Return the staging tree, made on first need with links to the files placed so far."""
+        if self.folder is None:
+            self.folder = Path(tempfile.mkdtemp(prefix=f".{self.out.name}.new-", dir=self.out.parent))
+            self.folder.chmod(0o755)
+            for path in self.listed:
+                target = self.folder / path
+                target.parent.mkdir(parents=True, exist_ok=True)
+                os.link(self.out / path, target)
+        return self.folder
 
     def commit(self) -> int:
         """Write the manifest and put the tree at `out`; return how many files changed."""
         listed = sorted(f"{path}\t{fingerprint}\t{size}" for path, (fingerprint, size) in self.listed.items())
-        (self.folder / MANIFEST).write_text("\n".join([MANIFEST_HEADER, *listed]) + "\n", encoding="utf-8")
-        changed = self.changed + len(set(read_manifest(self.out) or ()) - set(self.listed))
-        _swap(self.folder, self.out)
-        return changed
+        manifest = "\n".join([MANIFEST_HEADER, *listed]) + "\n"
+        removed = len(set(read_manifest(self.out) or ()) - set(self.listed))
+        if self.folder is None and not removed:  # every file is the old one: only the manifest may change
+            tmp = self.out.parent / f".{self.out.name}.new-{os.getpid()}.manifest"
+            _replace_text(self.out / MANIFEST, manifest, tmp)
+            return 0
+        folder = self._tree()
+        (folder / MANIFEST).write_text(manifest, encoding="utf-8")
+        _swap(folder, self.out)
+        return self.changed + removed
+
+
+def _same_as_old(out: Path, file: OutputFile) -> int | None:
+    """Return the size of the old output's file when `file` is that file unchanged, else None."""
+    old = out / file.dest_path
+    try:
+        if old.is_symlink() or not old.is_file():
+            return None
+        size = old.stat().st_size
+        if file.kept or (size == len(file.data) and old.read_bytes() == file.data):
+            return size
+    except OSError:
+        return None
+    return None
+
+
+def _replace_text(path: Path, text: str, tmp: Path) -> None:
+    """Replace a file's text in one step, through `tmp` (unless it already holds it)."""
+    try:
+        if path.read_text(encoding="utf-8") == text:
+            return
+    except (OSError, UnicodeDecodeError):
+        pass
+    tmp.write_text(text, encoding="utf-8")
+    tmp.replace(path)
 
 
 @contextlib.contextmanager
 def staged(out: Path) -> Iterator[Staging]:
-    """Hold the output's lock and yield an empty staging tree beside it; remove what is left of it at the end.
+    """Hold the output's lock and yield a staging tree beside it; remove what is left of it at the end.
 
     The lock is held from the first file to the swap, so concurrent builds into one folder never mix.
     """
@@ -156,12 +221,12 @@ def staged(out: Path) -> Iterator[Staging]:
     out.parent.mkdir(parents=True, exist_ok=True)
     with _locked(out):
         _remove_leftovers(out)
-        folder = Path(tempfile.mkdtemp(prefix=f".{out.name}.new-", dir=out.parent))
+        staging = Staging(out)
         try:
-            folder.chmod(0o755)
-            yield Staging(out, folder)
+            yield staging
         finally:
-            shutil.rmtree(folder, ignore_errors=True)  # after a swap, it holds the previous output
+            if staging.folder is not None:
+                shutil.rmtree(staging.folder, ignore_errors=True)  # after a swap, it holds the previous output
 
 
 @contextlib.contextmanager
@@ -181,11 +246,13 @@ def _locked(out: Path) -> Iterator[None]:
 
 
 def _remove_leftovers(out: Path) -> None:
-    """Remove the staging and retired folders that killed builds left beside `out`."""
+    """Remove the staging folders, manifests and retired folders that killed builds left beside `out`."""
     for pattern in (f".{out.name}.new-*", f".{out.name}.old-*"):
         for leftover in out.parent.glob(pattern):
             if leftover.is_dir() and not leftover.is_symlink():
                 shutil.rmtree(leftover, ignore_errors=True)
+            elif leftover.is_file() and leftover.name.endswith(".manifest"):
+                leftover.unlink(missing_ok=True)
 
 
 def _place(out: Path, staging: Path, file: OutputFile) -> int:

@@ -31,6 +31,27 @@ def test_replaces_the_tree_and_keeps_unchanged_files(tmp_path: Path) -> None:
     assert oct(out.stat().st_mode & 0o777) == "0o755"
 
 
+def test_a_build_that_changes_nothing_makes_no_tree(tmp_path: Path, monkeypatch) -> None:
+    """Identical files, and kept ones, need no staging tree: nothing is made, linked or swapped; a changed
+    fingerprint is written to the manifest in one step, and a kill leaves no stray file in the output."""
+    import tempfile
+
+    out = tmp_path / "out"
+    write_output(out, [OutputFile("a/index.html", b"A", "f1"), OutputFile("b.css", b"B")])
+    made: list[str] = []
+    real = tempfile.mkdtemp
+    monkeypatch.setattr(tempfile, "mkdtemp", lambda *a, **k: made.append("tree") or real(*a, **k))
+    inode = out.stat().st_ino
+    changed = write_output(out, [OutputFile("a/index.html", b"", "f1", kept=True), OutputFile("b.css", b"B", "f2")])
+    assert changed == 0 and made == [] and out.stat().st_ino == inode
+    assert "b.css\tf2\t1" in (out / MANIFEST).read_text()
+    assert sorted(p.name for p in tmp_path.iterdir()) == [".out.lock", "out"]
+    (tmp_path / f".out.new-{os.getpid() + 1}.manifest").write_text("left by a killed build")
+    assert write_output(out, [OutputFile("a/index.html", b"A2", "f3")]) == 2  # one changed, one removed
+    assert made == ["tree"] and tree(out) == {"a/index.html": b"A2"}
+    assert sorted(p.name for p in tmp_path.iterdir()) == [".out.lock", "out"]
+
+
 def test_a_failure_while_writing_leaves_the_previous_output(tmp_path: Path, monkeypatch) -> None:
     out = tmp_path / "out"
     write_output(out, [OutputFile("index.html", b"old"), OutputFile("en/index.html", b"old en")])
