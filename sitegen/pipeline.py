@@ -35,7 +35,7 @@ from .schema import LazyValidators, Validators
 from .sources import SITE_FILE, ContentFile, classify, read_project
 from .translations import status_problems, string_statuses, strings_of
 from .typography import typeset_plain
-from .write import Sink, kept_fingerprints, staged, unsafe_destinations, unsafe_output
+from .write import InPlace, Sink, kept_fingerprints, output_lock, staged, unsafe_destinations, unsafe_output
 
 
 @dataclass(slots=True)
@@ -63,17 +63,18 @@ class BuildCache:
 
 def build(root: Path, out: Path | None, base_url: str | None = None,
           cache: BuildCache | None = None, strict: bool = False, today: dt.date | None = None,
-          preview: bool = False, live: bool = False) -> BuildResult:
+          preview: bool = False, live: bool = False, project: Project | None = None) -> BuildResult:
     """Build the project at `root` into `out` (None: check only); write nothing on errors.
 
-    `preview` builds a copy that search engines must never index; `live` builds for `serve`.
+    `preview` builds a copy that search engines must never index; `live` builds for `serve`, which
+    may pass the `project` it already read.
     """
     if out is not None and (reason := unsafe_output(out, root)):
         return BuildResult((), (Problem(str(out), None, "unsafe output folder", reason),))
     cache = cache or BuildCache()
     cache.timings.clear()
     started = time.perf_counter()
-    project = read_project(root)
+    project = project or read_project(root)
     cache.time("read", started)
     if out is None:
         result = compile_site(project, base_url, cache, strict, today=today, preview=preview, live=live)
@@ -86,11 +87,35 @@ def build(root: Path, out: Path | None, base_url: str | None = None,
                 started = time.perf_counter()
                 staging.commit()
                 cache.time("write", started)
+    _forget_parses(cache, project)
+    return result
+
+
+def build_in_place(project: Project, writer: InPlace, base_url: str | None, cache: BuildCache,
+                   today: dt.date | None = None) -> BuildResult:
+    """Rebuild `project` for `serve` into the folder `writer` updates in place, rendering only what changed.
+
+    The previous build's pages are known from `writer`, so nothing is read back from the folder; on
+    errors, no file is written unless a template failed on some page (the preview shows the errors).
+    """
+    cache.timings.clear()
+    with output_lock(writer.out):
+        result = compile_site(project, base_url, cache, today=today, previous=writer.fingerprints, live=True,
+                              sink=writer.place)
+        if result.ok:
+            writer.commit()
+        else:
+            writer.abandon()
+    _forget_parses(cache, project)
+    return result
+
+
+def _forget_parses(cache: BuildCache, project: Project) -> None:
+    """Keep in the cache only the parses of the files the project has now."""
     current = {(s.src_path, s.digest) for s in project.content}
     kept = {key: value for key, value in cache.parsed.items() if (key[0], key[1]) in current}
     cache.changed = cache.changed or len(kept) != len(cache.parsed)
     cache.parsed = kept
-    return result
 
 
 def compile_site(

@@ -1,8 +1,9 @@
-"""The dev server: livereload around `pipeline.build`, with a parse cache and an error page.
+"""The dev server: livereload around the build, with the site kept in memory and an error page.
 
-Each change in content/, templates/ or assets/ rebuilds the site (re-parsing only changed files) and
-reloads the browser. While the build fails, every URL shows the problems instead of the site; fixing
-them brings the site back.
+The first build reads the whole project. After it, the file system's events name the files that changed:
+only those are read and parsed again, only the pages whose inputs changed are rendered, and only files
+that differ are written to the preview folder; then the browser reloads. While the build fails, every
+URL shows the problems instead of the site; fixing them brings the site back.
 """
 
 from __future__ import annotations
@@ -21,8 +22,10 @@ from typing import Any
 from urllib.parse import unquote
 
 from .characters import printable, unify_line_endings
-from .model import BuildResult, Problem, SetupError
-from .pipeline import BuildCache, build, build_date
+from .model import BuildResult, Problem, Project, SetupError
+from .pipeline import BuildCache, build, build_date, build_in_place
+from .sources import read_project, refresh_project
+from .write import InPlace
 
 WATCHED = ("content", "templates", "assets")
 
@@ -40,14 +43,37 @@ class Preview:
     excerpts: dict[tuple[str, int], str] = field(default_factory=dict)
 
 
-def make_rebuilder(root: Path, preview: Preview, base_url: str, report: Report,
-                   today: str | None = None, cache: BuildCache | None = None) -> Callable[[], BuildResult]:
-    """Return a function that rebuilds into the preview folder, reusing parses of unchanged files."""
-    cache = cache or BuildCache()
+@dataclass(slots=True)
+class Resident:
+    """What serve keeps between builds: the project as last read, and the preview folder's writer."""
 
-    def rebuild() -> BuildResult:
+    project: Project | None = None
+    writer: InPlace | None = None
+
+
+def make_rebuilder(root: Path, preview: Preview, base_url: str, report: Report, today: str | None = None,
+                   cache: BuildCache | None = None) -> Callable[[set[str] | None], BuildResult]:
+    """Return a function that rebuilds into the preview folder after the files at some paths changed.
+
+    Called with None, it reads the whole project and writes a complete new preview (atomically, as
+    `build` does); called with the changed paths after a successful build, it reads those files again
+    and updates the preview in place.
+    """
+    cache = cache or BuildCache()
+    state = Resident()
+
+    def rebuild(changed: set[str] | None = None) -> BuildResult:
         started = time.perf_counter()
-        result = build(root, preview.out, base_url, cache, today=build_date(today), live=True)
+        day = build_date(today)
+        if changed is None or state.project is None:
+            state.project = read_project(root)
+        else:
+            state.project = refresh_project(root, state.project, changed)
+        if state.writer is None:
+            result = build(root, preview.out, base_url, cache, today=day, live=True, project=state.project)
+            state.writer = InPlace(preview.out) if result.ok else None
+        else:
+            result = build_in_place(state.project, state.writer, base_url, cache, today=day)
         preview.failed, preview.problems = not result.ok, result.problems
         preview.excerpts = source_lines(root, result.errors)
         report(result, time.perf_counter() - started)
@@ -220,6 +246,8 @@ def serve(
     from livereload import Server
     from livereload.handlers import LiveReloadHandler
 
+    from .watch import ChangeWatcher
+
     check_address(host, port)
     # livereload drops a reload that comes within 3 s of the previous one; every rebuild must show.
     LiveReloadHandler.DEFAULT_RELOAD_TIME = 0
@@ -228,15 +256,18 @@ def serve(
         with tempfile.TemporaryDirectory(prefix="careers-site-") as scratch:
             preview = Preview(out or Path(scratch) / "site")
             rebuild = make_rebuilder(root, preview, preview_url(host, port), report, today, cache)
-            rebuild()
-            server = Server(make_app(preview))
+            rebuild(None)
+            watcher = ChangeWatcher([root / folder for folder in WATCHED], rebuild)
+            server = Server(make_app(preview), watcher=watcher)
             for folder in WATCHED:
-                server.watch(str(root / folder), rebuild)
+                server.watch(str(root / folder))
             started()
             try:
                 server.serve(host=host, port=port, restart_delay=0, debug=False)
             except OSError as exc:
                 raise SetupError(_bind_failure(exc, host, port)) from None
+            finally:
+                watcher.stop()
     finally:
         for sig, handler in previous.items():
             signal.signal(sig, handler)

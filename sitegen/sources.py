@@ -7,6 +7,7 @@ import hashlib
 import io
 import os
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
@@ -41,7 +42,7 @@ class ContentFile:
 
 def read_project(root: Path) -> Project:
     """Return every file below content/, templates/ and assets/, sorted by path."""
-    trees = {folder: _read_tree(root, folder) for folder in ("content", "templates", "assets")}
+    trees = {folder: _read_tree(root, folder) for folder in FOLDERS}
     assets = tuple(a for a in trees["assets"][0] if ASSET_NAME.match(a.src_path))
     named = [Problem(a.src_path, None, "asset name has characters that addresses must escape",
                      "rename it with letters, digits, '.', '-', '_' and parentheses only")
@@ -52,6 +53,47 @@ def read_project(root: Path) -> Project:
         assets=assets,
         problems=(*(p for _, problems in trees.values() for p in problems), *named),
     )
+
+
+FOLDERS = ("content", "templates", "assets")
+
+
+def refresh_project(root: Path, project: Project, changed: Iterable[str]) -> Project:
+    """Return `project` with the files at `changed` (paths below `root`) read again, added or removed.
+
+    Only plain files are refreshed one by one: a folder, a link, an oddly named asset, or a project that
+    had problems when read means reading the whole project again, which finds the same problems.
+    """
+    if project.problems:
+        return read_project(root)
+    trees = {folder: {s.src_path: s for s in sources}
+             for folder, sources in zip(FOLDERS, (project.content, project.templates, project.assets), strict=True)}
+    for path in changed:
+        try:
+            rel = Path(path).absolute().relative_to(root.absolute()).as_posix()
+        except ValueError:
+            continue
+        parts = rel.split("/")
+        if parts[0] not in FOLDERS or any(_ignored_name(part) for part in parts[1:]):
+            continue
+        full = root / rel
+        if len(parts) == 1 or any((root / "/".join(parts[:i])).is_symlink() for i in range(1, len(parts) + 1)):
+            return read_project(root)
+        if full.is_dir() or (parts[0] == "assets" and not ASSET_NAME.match(rel)):
+            return read_project(root)
+        sources: list[Source] = []
+        problems: list[Problem] = []
+        if full.is_file():
+            _add(rel, full, sources, problems)
+        elif full.exists():
+            return read_project(root)
+        if problems:
+            return read_project(root)
+        trees[parts[0]].pop(rel, None)
+        trees[parts[0]].update((s.src_path, s) for s in sources)
+    content, templates, assets = (tuple(tree[key] for key in sorted(tree, key=lambda path: path.split("/")))
+                                  for tree in trees.values())
+    return Project(content, templates, assets)
 
 
 def _read_tree(root: Path, folder: str) -> tuple[tuple[Source, ...], list[Problem]]:

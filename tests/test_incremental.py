@@ -102,3 +102,53 @@ def test_a_hand_edited_output_file_is_rebuilt(tmp_path: Path) -> None:
     page.write_bytes(expected + b"<!-- mine -->")
     assert build(root, out).ok
     assert page.read_bytes() == expected
+
+
+def sources(root: Path) -> dict[str, bytes]:
+    """Return the project's input files by path below `root`."""
+    return {path: data for path, data in tree(root).items() if path.split("/")[0] in ("content", "templates", "assets")}
+
+
+def test_serve_rebuilds_in_place_equal_clean_builds_after_random_edits(tmp_path: Path) -> None:
+    """serve reads only the files the watcher names and rewrites only what differs in its preview folder;
+    after every edit (files added, removed, broken and mended too) the folder is byte for byte a clean build."""
+    from sitegen.serve import Preview, make_rebuilder
+
+    root, out = tmp_path / "site", tmp_path / "preview"
+    root.mkdir()
+    make_big_site(root, 6)
+    preview, results = Preview(out), []
+    rebuild = make_rebuilder(root, preview, "http://127.0.0.1:8000/", lambda result, _: results.append(result))
+    assert rebuild(None).ok
+
+    def add_posting(root: Path, rng: random.Random) -> None:
+        number = rng.randrange(100, 200)
+        for suffix in (".yaml", ".en.md", ".fr.md"):
+            text = (root / f"content/jobs/posting-00002{suffix}").read_text("utf-8")
+            text = text.replace("slug: stage-00002", f"slug: stage-{number:05d}")
+            (root / f"content/jobs/posting-{number:05d}{suffix}").write_text(text, "utf-8")
+
+    def remove_posting(root: Path, rng: random.Random) -> None:
+        for path in sorted((root / "content/jobs").glob("posting-00[1-9]*.*")) or []:
+            path.unlink()
+
+    edits: dict[str, Edit] = {**EDITS, "new posting": add_posting, "removed posting": remove_posting}
+    rng = random.Random(20261130)
+    for round_ in range(16):
+        name = {0: "new posting", 8: "removed posting"}.get(round_) or rng.choice(sorted(edits))
+        before = sources(root)
+        edits[name](root, rng)
+        if round_ == 5:  # a mistake first: the preview shows it, and the folder is left as it was
+            broken = root / "content/jobs/posting-00003.yaml"
+            good = broken.read_text()
+            broken.write_text(good.replace("contract: internship", "contract: [unclosed"))
+            assert not rebuild({str(broken)}).ok and preview.failed
+            broken.write_text(good)
+        now = sources(root)
+        changed = {str(root / path) for path in set(before) | set(now) if before.get(path) != now.get(path)}
+        changed.add(str(root / "content/jobs/posting-00003.yaml"))  # a save that changes nothing is harmless
+        result = rebuild(changed)
+        assert result.ok and not preview.failed, name
+        clean = build(root, tmp_path / f"clean-{round_}", "http://127.0.0.1:8000/", BuildCache(), live=True)
+        assert tree(out) == tree(tmp_path / f"clean-{round_}"), f"after the edit '{name}'"
+        assert result.rendered <= clean.rendered
