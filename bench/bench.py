@@ -69,7 +69,8 @@ def measure(size: int, runs: int, scratch: Path) -> dict[str, Run]:
     env = {**clean_env(), "XDG_CACHE_HOME": str(scratch / f"cache-{size}")}
     results: dict[str, list[Run]] = {k: [] for k in ("floor", "cold", "unchanged", "one edit", "serve start",
                                                       "serve edit")}
-    serve_start(root, env, scratch / f"serve-{size}")  # warm the preview folder and the cache
+    port = free_port()
+    serve_start(root, env, scratch / f"serve-{size}", port)  # warm the preview folder and the cache
     for run in range(runs):
         floor_out = scratch / f"floor-{size}"
         shutil.rmtree(floor_out, ignore_errors=True)
@@ -80,8 +81,10 @@ def measure(size: int, runs: int, scratch: Path) -> dict[str, Run]:
         results["unchanged"].append(timed(build_command(root, root / "dist"), env))
         edit(root, run)
         results["one edit"].append(timed(build_command(root, root / "dist"), env))
-        results["serve start"].append(serve_start(root, env, scratch / f"serve-{size}"))
-        results["serve edit"].append(serve_edit(root, env, scratch / f"serve-{size}", run))
+        results["serve start"].append(serve_start(root, env, scratch / f"serve-{size}", port))
+        results["serve edit"].append(serve_edit(root, env, scratch / f"serve-{size}", run, port))
+        print(f"  N={size} run {run + 1}: " + ", ".join(f"{name} {values[-1][0]:.2f} s"
+                                                        for name, values in results.items()), file=sys.stderr)
     return {name: median(values) for name, values in results.items()}
 
 
@@ -92,12 +95,16 @@ def edit(root: Path, run: int) -> Path:
     return path
 
 
-def serve_process(root: Path, env: dict[str, str], out: Path) -> subprocess.Popen[str]:
+def free_port() -> int:
+    """Return a port nobody listens on. A size's serve runs share it: the address is part of every page."""
     import socket
 
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
-        port = sock.getsockname()[1]
+        return int(sock.getsockname()[1])
+
+
+def serve_process(root: Path, env: dict[str, str], out: Path, port: int) -> subprocess.Popen[str]:
     return subprocess.Popen([sys.executable, str(REPO / "build.py"), "--project", str(root), "serve", "--port",
                              str(port), "--out", str(out)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
                             text=True, env=env)
@@ -113,16 +120,26 @@ def wait(condition: Callable[[], bool], limit: float = 600) -> float:
     return time.perf_counter() - started
 
 
-def serve_start(root: Path, env: dict[str, str], out: Path) -> Run:
+def serve_start(root: Path, env: dict[str, str], out: Path, port: int) -> Run:
     """Return how long `serve` takes, with a warm cache and preview, until it answers on its port."""
     started = time.perf_counter()
-    server = serve_process(root, env, out)
+    server = serve_process(root, env, out, port)
     try:
         wait(lambda: _answers(server.args))
         return time.perf_counter() - started, 0.0
     finally:
-        server.terminate()
+        stop(server)
+
+
+def stop(server: subprocess.Popen[str]) -> None:
+    """Stop a server the way Ctrl+C would; kill it if it has not stopped within a minute."""
+    server.terminate()
+    try:
+        server.wait(timeout=60)
+    except subprocess.TimeoutExpired:
+        server.kill()
         server.wait()
+        print("  (the server had to be killed)", file=sys.stderr)
 
 
 def _answers(args: Any) -> bool:
@@ -135,9 +152,9 @@ def _answers(args: Any) -> bool:
         return False
 
 
-def serve_edit(root: Path, env: dict[str, str], out: Path, run: int) -> Run:
+def serve_edit(root: Path, env: dict[str, str], out: Path, run: int, port: int) -> Run:
     """Return the time from saving an edit of one posting to its updated page on disk, while serving."""
-    server = serve_process(root, env, out)
+    server = serve_process(root, env, out, port)
     page = out / "en/jobs/posting-00000/index.html"
     try:
         wait(lambda: _answers(server.args))
@@ -149,8 +166,7 @@ def serve_edit(root: Path, env: dict[str, str], out: Path, run: int) -> Run:
         wait(lambda: page.is_file() and marker in page.read_text("utf-8", "replace"))
         return time.perf_counter() - started, 0.0
     finally:
-        server.terminate()
-        server.wait()
+        stop(server)
 
 
 def real_site(runs: int, scratch: Path) -> dict[str, Run]:
