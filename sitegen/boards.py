@@ -46,7 +46,7 @@ def jobs_json(site: Site, absolute: Absolute) -> str:
         "languages": {lang: [_job(p, absolute) for p in site.postings.get(lang, ())]
                       for lang in site.config.lang_codes},
     }
-    return json.dumps(data, ensure_ascii=False, indent=2, sort_keys=False) + "\n"
+    return json.dumps(data, ensure_ascii=False, separators=(",", ":")) + "\n"  # compact: the C encoder, 10× faster
 
 
 def _job(posting: Posting, absolute: Absolute) -> dict[str, Any]:

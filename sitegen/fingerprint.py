@@ -64,11 +64,15 @@ def page_fingerprint(shared: str, context: Mapping[str, Any], names: frozenset[s
     """Return a page's fingerprint from the shared digest and the data its template names.
 
     Functions in the context (translators, URL helpers) are covered by the shared digest; `site`, which
-    reaches everything, stands for a digest of the whole site.
+    reaches everything, stands for a digest of the whole site; `posting`, when it is the page's own, is
+    covered by the page's value, which holds it.
     """
     digest = hashlib.sha256(shared.encode("ascii"))
+    page = context.get("page") if "page" in names else None
     for name in sorted(names):
         if name not in context or callable(context[name]):
+            continue
+        if name == "posting" and page is not None and context[name] is getattr(page, "posting", None):
             continue
         value = whole_site() if name == "site" else repr(context[name])
         digest.update(f"{name}\0{value}\0".encode("utf-8", "surrogatepass"))

@@ -22,13 +22,13 @@ def scoped_ids(html: str, reserved: frozenset[str], prefix: str = "") -> str:
     if not names:
         return html
     renamed: dict[str, str] = {}
-    taken = set(reserved)
+    taken: set[str] = set()  # besides `reserved`, which is not copied: it grows with the site
     for _, name, _ in names:
         if name in renamed:
             continue
         wanted = f"{prefix}-{name}" if prefix else name
         new, number = wanted, 1
-        while new in taken:
+        while new in taken or new in reserved:
             number += 1
             new = f"{wanted}-{number}"
         renamed[name] = new

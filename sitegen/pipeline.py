@@ -49,6 +49,7 @@ class BuildCache:
     template_names: dict[tuple[str, ...], dict[str, frozenset[str]]] = field(default_factory=dict)
     templates: jinja2.BytecodeCache | None = None
     descriptions: MutableMapping[str, str] = field(default_factory=dict)  # page fingerprint → posting description
+    environment: tuple[tuple[tuple[str, str], ...], jinja2.Environment] | None = None  # the last templates' (serve)
     changed: bool = False  # True once `parsed` gained or lost entries (the disk cache needs saving)
     jobs: int = 1  # worker processes for parsing and rendering; the output is the same for any number
     timings: list[tuple[str, float]] = field(default_factory=list)  # seconds per stage of the last build
@@ -274,7 +275,7 @@ def _compile(project: Project, base_url: str | None, cache: BuildCache, check_on
     problems.extend(assembly_problems)
     started = cache.time("assemble", started)
     problems.extend(link_problems(site, loaded.parsed, project))
-    env = make_environment(project, cache.templates)
+    env = _environment(project, cache)
     problems.extend(check_templates(env, project))
     template_key = tuple(t.digest for t in project.templates)
     if template_key not in cache.string_keys:
@@ -311,6 +312,14 @@ def _compile(project: Project, base_url: str | None, cache: BuildCache, check_on
         page_count=html_count,
         rendered=sum(1 for o in outputs if o.dest_path.endswith(".html") and not o.kept),
     )
+
+
+def _environment(project: Project, cache: BuildCache) -> jinja2.Environment:
+    """Return the Jinja environment of the project's templates: the last build's while they are the same."""
+    key = tuple((t.src_path, t.digest) for t in project.templates)
+    if cache.environment is None or cache.environment[0] != key:
+        cache.environment = (key, make_environment(project, cache.templates))
+    return cache.environment[1]
 
 
 def _forget_descriptions(descriptions: MutableMapping[str, str], current: set[str]) -> None:

@@ -6,6 +6,7 @@ apostrophes change, so the pass is idempotent and never alters other visible cha
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Callable
 
@@ -169,7 +170,12 @@ def typeset_plain(text: str, lang: str) -> str:
     return rule(text, None) if rule is not None and text else text
 
 
+@functools.lru_cache(maxsize=8)
 def typeset_fragment(html: str, lang: str) -> str:
-    """Return an HTML fragment typeset as if it stood inside an element with `lang`."""
+    """Return an HTML fragment typeset as if it stood inside an element with `lang`.
+
+    Remembered for a few calls: a posting's description is typeset for its JobPosting, then asked
+    again, the same, for the feeds.
+    """
     opening = f'<div lang="{lang}">'
     return typeset(opening + html + "</div>")[len(opening):-len("</div>")]
