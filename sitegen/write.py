@@ -7,7 +7,8 @@ Guarantees (the README repeats them):
   (on Linux the two folders are exchanged by one `renameat2(RENAME_EXCHANGE)`);
 - builds into the same folder are serialized by a lock file beside it, and each build first removes the
   staging folders that killed builds left beside it;
-- an output path that is a symbolic link to a folder is written through: the link stays, its target is updated.
+- an output path that is a symbolic link to a folder is written through: the link stays, its target is updated;
+- `serve`'s preview folder, after its first build, is updated in place instead (`InPlace`), one file at a time.
 """
 
 from __future__ import annotations
