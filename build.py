@@ -189,22 +189,24 @@ class ProgressBars:
 
 
 def disk_cache(project: Path, kind: str = "build") -> BuildCache:
-    """Return a build cache primed from the user's cache folder for this project, for a kind of build."""
-    from sitegen.cache import cache_folder, description_store, load_parsed, template_cache
+    """Return a build cache backed by the user's cache folder for this project, for a kind of build."""
+    from sitegen.cache import ParseStore, cache_folder, description_store, load_saved, template_cache
     from sitegen.pipeline import BuildCache
 
     folder = cache_folder(project)
-    saved = load_parsed(folder)
-    return BuildCache(parsed=saved.parsed, string_keys=saved.string_keys, template_names=saved.template_names,
+    saved = load_saved(folder)
+    return BuildCache(parsed=ParseStore(folder), string_keys=saved.string_keys, template_names=saved.template_names,
                       templates=template_cache(folder), descriptions=description_store(folder, kind))
 
 
-def save_cache(project: Path, cache: BuildCache) -> None:
-    """Save what the build parsed, for the next build (when it parsed or dropped anything)."""
-    from sitegen.cache import Saved, cache_folder, save_parsed
+def save_cache(project: Path, cache: BuildCache, prune: bool = True) -> None:
+    """Save the parses the build made and what its templates use, for the next build."""
+    from sitegen.cache import ParseStore, Saved, cache_folder, save_saved
 
-    if cache.changed or not cache.parsed:
-        save_parsed(cache_folder(project), Saved(dict(cache.parsed), cache.string_keys, cache.template_names))
+    if isinstance(cache.parsed, ParseStore):
+        cache.parsed.save(prune)
+    if cache.changed:
+        save_saved(cache_folder(project), Saved(cache.string_keys, cache.template_names))
         cache.changed = False
 
 
@@ -224,9 +226,8 @@ def run_serve(args: argparse.Namespace) -> int:
             print(summary(result, seconds, "preview"), flush=True)
         else:
             print("build failed; the preview shows the problems until they are fixed", file=sys.stderr, flush=True)
-        if not saved:  # the next serve starts from this build's parses and pages
-            save_cache(args.project, cache)
-            saved.append(True)
+        save_cache(args.project, cache, prune=not saved)  # new parses only, for the next serve or build
+        saved.append(True)
 
     def started() -> None:
         print(f"serving on {preview_url(args.host, args.port)} (Ctrl+C to stop)", flush=True)

@@ -17,11 +17,11 @@ import hmac
 import json
 import os
 import secrets
+import shutil
 import stat
 import sys
 from collections.abc import Iterator, Mapping, MutableMapping
 from dataclasses import dataclass, field
-from importlib import metadata
 from pathlib import Path
 from typing import Any
 
@@ -32,8 +32,9 @@ from .model import Problem, YamlData
 from .parse import CacheKey, Parsed
 from .sources import ContentFile
 
-VERSION = 2
-FILE = "parsed.json"
+VERSION = 3
+FILE = "parsed.json"  # the single-file parse cache of earlier versions, removed when seen
+META = "templates.json"
 LIBRARIES = ("markdown", "nh3", "jinja2", "pyyaml", "babel", "jsonschema")
 
 
@@ -58,8 +59,29 @@ def stamp() -> str:
     return f"{VERSION}:{sys.version_info[:2]}:{versions}:{digest.hexdigest()[:16]}"
 
 
+MODULES = {"markdown": "markdown", "nh3": "nh3", "jinja2": "jinja2", "pyyaml": "yaml", "babel": "babel",
+           "jsonschema": "jsonschema"}
+
+
 def _version(name: str) -> str:
-    """Return an installed library's version, or '?' when it cannot be told."""
+    """Return an installed library's version, or '?' when it cannot be told.
+
+    Read from the name of its `<name>-<version>.dist-info` folder beside the package, which needs no
+    import of `importlib.metadata` (and the e-mail parser it brings, a noticeable share of a small build).
+    """
+    import importlib.util
+
+    spec = importlib.util.find_spec(MODULES.get(name, name))
+    folders = spec.submodule_search_locations if spec is not None else None
+    if folders:
+        wanted = name.lower().replace("-", "_") + "-"
+        with os.scandir(Path(next(iter(folders))).parent) as entries:
+            names = [entry.name for entry in entries]
+        for name in names:  # the folder's name has '_' for '-' in the library's name
+            if name.lower().startswith(wanted) and name.lower().endswith(".dist-info"):
+                return name[len(wanted):-len(".dist-info")]
+    from importlib import metadata
+
     try:
         return metadata.version(name)
     except metadata.PackageNotFoundError:
@@ -87,23 +109,119 @@ Templates = tuple[str, ...]
 
 @dataclass(frozen=True, slots=True)
 class Saved:
-    """What the disk cache holds: parses, and what each set of templates uses (string keys, variables)."""
+    """What the disk cache holds besides parses: what each set of templates uses (string keys, variables)."""
 
-    parsed: dict[CacheKey, Parsed] = field(default_factory=dict)
     string_keys: dict[Templates, StringKeys] = field(default_factory=dict)
     template_names: dict[Templates, dict[str, frozenset[str]]] = field(default_factory=dict)
 
 
-def load_parsed(folder: Path) -> Saved:
-    """Return what `folder` holds; nothing when the cache is missing, stale, corrupt or foreign."""
+class ParseStore(MutableMapping[CacheKey, Parsed]):
+    """Parses by (path, content hash, kind, language): in memory, and on disk one JSON file per parse.
+
+    A parse the build asks for is read from its file on first use, so a build reads only the parses of
+    the files the project has now, and saving writes only the parses that are new. The files live in a
+    folder named after the stamp: a cache written by other code or libraries is never read. A missing,
+    truncated or altered file is a parse to make again.
+    """
+
+    def __init__(self, folder: Path | None) -> None:
+        self.memory: dict[CacheKey, Parsed] = {}
+        self.new: set[CacheKey] = set()
+        self.folder = folder / f"parsed-{hashlib.sha256(stamp().encode()).hexdigest()[:16]}" if folder else None
+        self.readable = self.folder is not None and private_folder(self.folder.parent) and private_folder(self.folder)
+
+    def __getitem__(self, key: CacheKey) -> Parsed:
+        if key not in self.memory:
+            found = self._read(key)
+            if found is None:
+                raise KeyError(key)
+            self.memory[key] = found
+        return self.memory[key]
+
+    def __contains__(self, key: object) -> bool:
+        try:
+            self[key]  # type: ignore[index]
+        except (KeyError, TypeError):
+            return False
+        return True
+
+    def __setitem__(self, key: CacheKey, item: Parsed) -> None:
+        self.memory[key] = item
+        self.new.add(key)
+
+    def __delitem__(self, key: CacheKey) -> None:
+        del self.memory[key]
+        self.new.discard(key)
+
+    def __iter__(self) -> Iterator[CacheKey]:
+        return iter(self.memory)
+
+    def __len__(self) -> int:
+        return len(self.memory)
+
+    def _read(self, key: CacheKey) -> Parsed | None:
+        if not self.readable or self.folder is None:
+            return None
+        try:
+            entry = json.loads((self.folder / _file_name(key)).read_bytes())
+            return _parsed(entry) if _key(entry["key"]) == key else None
+        except (OSError, ValueError, KeyError, TypeError, IndexError, AttributeError):
+            return None
+
+    def save(self, prune: bool = True) -> None:
+        """Write the new parses; with `prune`, remove the files of parses no longer held, and stale stamps."""
+        if self.folder is None or not private_folder(self.folder.parent, create=True):
+            return
+        if not private_folder(self.folder, create=True):
+            return
+        self.readable = True
+        for key in sorted(self.new):
+            item = self.memory.get(key)
+            if item is not None and (item.data is not None or item.problems):
+                _write_json(self.folder / _file_name(key), {"key": list(key), **_plain(item)})
+        self.new.clear()
+        if prune:
+            self._prune()
+
+    def _prune(self) -> None:
+        assert self.folder is not None
+        held = {_file_name(key) for key in self.memory}
+        with os.scandir(self.folder) as entries:
+            names = [entry.name for entry in entries]
+        for name in names:
+            if name not in held:
+                (self.folder / name).unlink(missing_ok=True)
+        for other in self.folder.parent.glob("parsed-*"):
+            if other != self.folder and other.is_dir() and not other.is_symlink():
+                shutil.rmtree(other, ignore_errors=True)
+        (self.folder.parent / FILE).unlink(missing_ok=True)  # the single-file cache of earlier versions
+
+
+def _file_name(key: CacheKey) -> str:
+    """Return the file name of a parse: a digest of its key."""
+    joined = "\0".join(part or "" for part in key).encode("utf-8", "surrogatepass")
+    return hashlib.sha256(joined).hexdigest()[:32] + ".json"
+
+
+def _write_json(path: Path, data: Any) -> None:
+    """Write JSON to a file in one step; a failure to write is not an error (the cache only saves time)."""
+    tmp = path.with_name(f"{path.name}.{os.getpid()}.tmp")
+    try:
+        tmp.write_text(json.dumps(data, ensure_ascii=False), encoding="utf-8")
+        tmp.replace(path)
+    except OSError:
+        tmp.unlink(missing_ok=True)
+
+
+def load_saved(folder: Path) -> Saved:
+    """Return what templates use, as `folder` holds it; nothing when missing, stale, corrupt or foreign."""
     if not private_folder(folder):
         return Saved()
     try:
-        saved = json.loads((folder / FILE).read_text(encoding="utf-8"))
+        saved = json.loads((folder / META).read_text(encoding="utf-8"))
         if saved.get("stamp") != stamp():
             return Saved()
         return Saved(
-            {_key(entry["key"]): _parsed(entry) for entry in saved["parsed"]},
             dict(_string_keys(entry) for entry in saved["string_keys"]),
             {tuple(str(d) for d in digests): {str(k): frozenset(map(str, v)) for k, v in names.items()}
              for digests, names in saved["template_names"]},
@@ -119,22 +237,13 @@ def _string_keys(entry: list[Any]) -> tuple[tuple[str, ...], StringKeys]:
     return tuple(str(d) for d in digests), (places, {str(p) for p in prefixes})
 
 
-def save_parsed(folder: Path, saved: Saved) -> None:
-    """Save the cache atomically; a failure to save, or a folder that is not ours, is not an error."""
+def save_saved(folder: Path, saved: Saved) -> None:
+    """Save what templates use; a failure to save, or a folder that is not ours, is not an error."""
     if not private_folder(folder, create=True):
         return
-    entries = [{"key": list(key), **_plain(item)} for key, item in sorted(saved.parsed.items(), key=lambda kv: kv[0])
-               if item.data is not None or item.problems]
     keys = [[list(digests), used, sorted(prefixes)] for digests, (used, prefixes) in saved.string_keys.items()]
     names = [[list(digests), {k: sorted(v) for k, v in by.items()}] for digests, by in saved.template_names.items()]
-    document = {"stamp": stamp(), "parsed": entries, "string_keys": keys, "template_names": names}
-    tmp = folder / f"{FILE}.{os.getpid()}.tmp"
-    try:
-        with tmp.open("w", encoding="utf-8") as handle:  # streamed: no second copy of the cache in memory
-            json.dump(document, handle, ensure_ascii=False)
-        tmp.replace(folder / FILE)
-    except OSError:
-        tmp.unlink(missing_ok=True)
+    _write_json(folder / META, {"stamp": stamp(), "string_keys": keys, "template_names": names})
 
 
 def signing_key() -> bytes | None:
@@ -239,7 +348,8 @@ class SignedTexts(MutableMapping[str, str]):
 
     def __iter__(self) -> Iterator[str]:
         try:
-            names = [entry.name for entry in os.scandir(self.folder)]
+            with os.scandir(self.folder) as entries:
+                names = [entry.name for entry in entries]
         except OSError:
             names = []
         return iter(sorted(name[:-5] for name in names if name.endswith(".html")))

@@ -8,7 +8,6 @@ worker or many: chunks are made, run and merged in a fixed order.
 from __future__ import annotations
 
 import math
-import multiprocessing
 import os
 import signal
 from collections.abc import Callable, Iterable, Iterator, Sequence
@@ -53,12 +52,19 @@ def iter_chunks(task: Callable[[Context, Sequence[Item]], list[Result]], context
     """
     size = max(min_chunk, math.ceil(len(items) / (max(jobs, 1) * 4)))
     chunks = [items[start:start + size] for start in range(0, len(items), size)]
-    parallel = jobs > 1 and len(chunks) > 1 and "fork" in multiprocessing.get_all_start_methods()
+    parallel = jobs > 1 and len(chunks) > 1 and _can_fork()
     if not parallel:
         yield from _reported((task(context, chunk) for chunk in chunks), len(items), progress)
         return
+    import multiprocessing  # only when there is work for workers: a small build never imports it
+
     with multiprocessing.get_context("fork").Pool(jobs, _start_worker, (task, context)) as pool:
         yield from _reported(pool.imap(_run_chunk, chunks), len(items), progress)
+
+
+def _can_fork() -> bool:
+    """Return True where worker processes can be forked (Linux, macOS; not Windows)."""
+    return hasattr(os, "fork") and os.name == "posix"
 
 
 def _reported(parts: Iterable[list[Result]], total: int, progress: Progress | None) -> Iterator[list[Result]]:

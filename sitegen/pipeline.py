@@ -50,7 +50,7 @@ class BuildCache:
     templates: jinja2.BytecodeCache | None = None
     descriptions: MutableMapping[str, str] = field(default_factory=dict)  # page fingerprint → posting description
     environment: tuple[tuple[tuple[str, str], ...], jinja2.Environment] | None = None  # the last templates' (serve)
-    changed: bool = False  # True once `parsed` gained or lost entries (the disk cache needs saving)
+    changed: bool = False  # True once what templates use changed (the disk cache needs saving)
     jobs: int = 1  # worker processes for parsing and rendering; the output is the same for any number
     timings: list[tuple[str, float]] = field(default_factory=list)  # seconds per stage of the last build
     progress: Callable[[str, int, int], None] | None = None  # told (stage, done, total) as parsing and rendering go
@@ -114,9 +114,8 @@ def build_in_place(project: Project, writer: InPlace, base_url: str | None, cach
 def _forget_parses(cache: BuildCache, project: Project) -> None:
     """Keep in the cache only the parses of the files the project has now."""
     current = {(s.src_path, s.digest) for s in project.content}
-    kept = {key: value for key, value in cache.parsed.items() if (key[0], key[1]) in current}
-    cache.changed = cache.changed or len(kept) != len(cache.parsed)
-    cache.parsed = kept
+    for key in [key for key in cache.parsed if (key[0], key[1]) not in current]:
+        del cache.parsed[key]
 
 
 def compile_site(
@@ -202,7 +201,6 @@ def _parse_missing(files: list[tuple[ContentFile, Source]], validators: Validato
     results = map_chunks(_parse_files, (validators, convert), missing, cache.jobs, progress=_stage(cache, "parse"))
     for (file, source), item in zip(missing, results, strict=True):
         cache.parsed[cache_key(file, source)] = item
-    cache.changed = cache.changed or bool(missing)
 
 
 def _stage(cache: BuildCache, stage: str) -> Callable[[int, int], None] | None:

@@ -126,7 +126,8 @@ def _walk(root: Path, folder: Path, inside: Path, sources: list[Source], problem
     """
     prefix = folder.relative_to(root).as_posix() + "/"
     try:
-        entries = sorted(os.scandir(folder), key=lambda entry: entry.name)
+        with os.scandir(folder) as found:
+            entries = sorted(found, key=lambda entry: entry.name)
     except OSError as exc:
         problems.append(Problem(prefix, None, f"cannot read the folder: {exc.strerror}", "check its permissions"))
         return

@@ -18,7 +18,9 @@ def test_cached_builds_give_the_same_bytes(make_project: MakeProject, tmp_path: 
     root = make_project()
     assert main(["--project", str(root), "build", "--out", str(tmp_path / "cold")]) == 0
     folder = cache_folder(root)
-    assert sorted(p.name for p in folder.iterdir()) == ["descriptions-build", "parsed.json", "templates"]
+    names = sorted(p.name for p in folder.iterdir())
+    assert names[0] == "descriptions-build" and names[1].startswith("parsed-") and names[2:] == [
+        "templates", "templates.json"]
     assert oct(folder.stat().st_mode & 0o777) == "0o700"
     assert not (root / ".cache").exists()  # never inside the project
     assert main(["--project", str(root), "build", "--out", str(tmp_path / "warm")]) == 0
@@ -38,36 +40,65 @@ def test_an_edit_is_seen_through_the_cache(make_project: MakeProject, tmp_path: 
     assert "Hello to Tiny Co." in html and 'class="edited"' in html
 
 
+def parse_files(root: Path) -> dict[str, bytes]:
+    """Return the parse cache's files (one per parsed file), by name."""
+    (folder,) = cache_folder(root).glob("parsed-*")
+    return {p.name: p.read_bytes() for p in sorted(folder.iterdir())}
+
+
 def test_a_broken_cache_is_ignored(make_project: MakeProject, tmp_path: Path) -> None:
     root = make_project()
     assert main(["--project", str(root), "build", "--out", str(tmp_path / "a")]) == 0
-    saved = cache_folder(root) / "parsed.json"
-    whole = saved.read_bytes()
-    for broken in (b"not json", whole[: len(whole) // 2], b'{"stamp": 1}', whole.replace(b'"html"', b'"htm"')):
-        saved.write_bytes(broken)
+    whole = parse_files(root)
+    assert len(whole) > 10
+    (folder,) = cache_folder(root).glob("parsed-*")
+    name = next(n for n, data in whole.items() if b"home.en.md" in data)
+    for broken in (b"not json", whole[name][: len(whole[name]) // 2], b'{"key": 1}',
+                   whole[name].replace(b'"html"', b'"htm"'), whole[next(n for n in whole if n != name)]):
+        (folder / name).write_bytes(broken)
         assert main(["--project", str(root), "build", "--out", str(tmp_path / "b")]) == 0
         assert tree(tmp_path / "a") == tree(tmp_path / "b")
-        assert saved.read_bytes() == whole  # ignored, then rewritten
+        assert parse_files(root) == whole  # ignored, then rewritten
 
 
 def test_a_cache_is_data_and_a_foreign_one_is_never_read(make_project: MakeProject, tmp_path: Path) -> None:
     import json
 
-    from sitegen.cache import load_parsed
+    from sitegen.cache import ParseStore, load_saved
+    from sitegen.parse import cache_key
+    from sitegen.sources import ContentFile, read_project
 
     root = make_project()
     assert main(["--project", str(root), "build", "--out", str(tmp_path / "a")]) == 0
     folder = cache_folder(root)
-    saved = json.loads((folder / "parsed.json").read_text())
-    assert {e["key"][0] for e in saved["parsed"]} >= {"content/_site.yaml", "content/pages/home.en.md"}
-    assert load_parsed(folder).parsed and load_parsed(folder).template_names
+    saved = parse_files(root)
+    keys = {json.loads(data)["key"][0] for data in saved.values()}
+    assert keys >= {"content/_site.yaml", "content/pages/home.en.md"}
+    source = next(s for s in read_project(root).content if s.src_path == "content/pages/home.en.md")
+    key = cache_key(ContentFile(source.src_path, "text", "pages", "home", "en"), source)
+    assert key in ParseStore(folder) and load_saved(folder).template_names
     folder.chmod(0o777)  # writable by others: someone else may have planted it
-    assert load_parsed(folder).parsed == {}
+    assert key not in ParseStore(folder) and not load_saved(folder).template_names
     page = root / "content/pages/home.en.md"
     page.write_text(page.read_text().replace("Welcome", "Hello"))
     assert main(["--project", str(root), "build", "--out", str(tmp_path / "a")]) == 0
     assert "Hello to Tiny Co." in (tmp_path / "a/en/index.html").read_text()
-    assert json.loads((folder / "parsed.json").read_text()) == saved  # not written either
+    folder.chmod(0o700)
+    assert parse_files(root) == saved  # not written either
+
+
+def test_a_build_reads_and_writes_only_the_parses_it_needs(make_project: MakeProject, tmp_path: Path) -> None:
+    """One file per parse: an edit writes one new file and removes the old one; other files are untouched."""
+    root = make_project()
+    assert main(["--project", str(root), "build", "--out", str(tmp_path / "a")]) == 0
+    (folder,) = cache_folder(root).glob("parsed-*")
+    before = {p.name: p.stat().st_mtime_ns for p in folder.iterdir()}
+    page = root / "content/pages/home.en.md"
+    page.write_text(page.read_text().replace("Welcome", "Hello"))
+    assert main(["--project", str(root), "build", "--out", str(tmp_path / "a")]) == 0
+    after = {p.name: p.stat().st_mtime_ns for p in folder.iterdir()}
+    assert len(set(before) - set(after)) == 1 and len(set(after) - set(before)) == 1
+    assert all(after[name] == before[name] for name in set(before) & set(after))
 
 
 def test_only_current_files_stay_in_the_parse_cache(make_project: MakeProject, tmp_path: Path) -> None:
