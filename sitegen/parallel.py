@@ -1,7 +1,9 @@
 """Parse and render stages: a pure task over many items on every core, its results in the items' order.
 
-Workers are forked, so they start with the parent's memory (parsed content, compiled templates) and
-nothing but the items and the results crosses a process boundary. The output is the same with one
+Workers are forked, so they start with the parent's memory (parsed content, compiled templates, the
+items themselves): only chunk bounds go to them and only results come back. Small task messages also
+keep the pool stoppable: a pool whose task pipe is full of big chunks can hang when terminated (a
+Ctrl+C during a build). The output is the same with one
 worker or many: chunks are made, run and merged in a fixed order.
 """
 
@@ -51,15 +53,16 @@ def iter_chunks(task: Callable[[Context, Sequence[Item]], list[Result]], context
     more than a few chunks' results.
     """
     size = max(min_chunk, math.ceil(len(items) / (max(jobs, 1) * 4)))
-    chunks = [items[start:start + size] for start in range(0, len(items), size)]
+    bounds = [(start, min(start + size, len(items))) for start in range(0, len(items), size)]
+    chunks = [items[start:stop] for start, stop in bounds]
     parallel = jobs > 1 and len(chunks) > 1 and _can_fork()
     if not parallel:
         yield from _reported((task(context, chunk) for chunk in chunks), len(items), progress)
         return
     import multiprocessing  # only when there is work for workers: a small build never imports it
 
-    with multiprocessing.get_context("fork").Pool(jobs, _start_worker, (task, context)) as pool:
-        yield from _reported(pool.imap(_run_chunk, chunks), len(items), progress)
+    with multiprocessing.get_context("fork").Pool(jobs, _start_worker, (task, context, items)) as pool:
+        yield from _reported(pool.imap(_run_chunk, bounds), len(items), progress)
 
 
 def _can_fork() -> bool:
@@ -77,8 +80,8 @@ def _reported(parts: Iterable[list[Result]], total: int, progress: Progress | No
         yield part
 
 
-def _start_worker(task: Callable[[Any, Sequence[Any]], list[Any]], context: Any) -> None:
-    """Keep the task and its context in this worker (the fork start method passes them without pickling).
+def _start_worker(task: Callable[[Any, Sequence[Any]], list[Any]], context: Any, items: Sequence[Any]) -> None:
+    """Keep the task, its context and the items in this worker (forking passes them without pickling).
 
     A forked worker would inherit the parent's handlers (`serve` turns SIGTERM and SIGHUP into a clean
     stop); the parent stops its workers itself, so they take the default action.
@@ -86,9 +89,10 @@ def _start_worker(task: Callable[[Any, Sequence[Any]], list[Any]], context: Any)
     for name in ("SIGTERM", "SIGHUP"):
         if hasattr(signal, name):
             signal.signal(getattr(signal, name), signal.SIG_DFL)
-    _WORKER["task"], _WORKER["context"] = task, context
+    _WORKER["task"], _WORKER["context"], _WORKER["items"] = task, context, items
 
 
-def _run_chunk(chunk: Sequence[Any]) -> list[Any]:
-    """Run the worker's task over one chunk."""
-    return list(_WORKER["task"](_WORKER["context"], chunk))
+def _run_chunk(bounds: tuple[int, int]) -> list[Any]:
+    """Run the worker's task over one chunk of its items, given by its bounds."""
+    start, stop = bounds
+    return list(_WORKER["task"](_WORKER["context"], _WORKER["items"][start:stop]))

@@ -81,3 +81,4 @@ def test_parallel_builds_give_the_same_bytes_as_one_worker(tmp_path) -> None:
         outputs[jobs] = {p.relative_to(tmp_path / f"out-{jobs}").as_posix(): p.read_bytes()
                          for p in sorted((tmp_path / f"out-{jobs}").rglob("*")) if p.is_file()}
     assert outputs[1] == outputs[2] and len(outputs[1]) > 130
+

@@ -8,6 +8,7 @@ import signal
 import socket
 import subprocess
 import sys
+import time
 from pathlib import Path
 from typing import Any
 
@@ -180,3 +181,31 @@ def test_serve_cleans_up_when_stopped(sig: signal.Signals, make_project: MakePro
     finally:
         server.kill()
     assert list((tmp_path / "tmp").iterdir()) == []
+
+
+@pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGINT])
+def test_serve_stops_while_a_rebuild_runs_on_workers(sig: signal.Signals, tmp_path: Path) -> None:
+    """Stopping serve in the middle of a rebuild (its workers busy) stops it at once, every time."""
+    from bench.site import make_site as make_big_site
+    from tests.test_serve import fetch
+
+    root = tmp_path / "site"
+    root.mkdir()
+    make_big_site(root, 500)
+    posting = root / "content/jobs/posting-00000.en.md"
+    for attempt in range(2):
+        port = free_port()
+        server = serve_process(root, port, tmp_path, "--out", str(tmp_path / "preview"))
+        try:
+            address = f"http://127.0.0.1:{port}/en/"
+            wait_for(lambda address=address: fetch(address) is not None, "the preview", server)
+            marker = f"Edit number {attempt}."
+            posting.write_text(posting.read_text() + f"\n{marker}\n")
+            page = tmp_path / "preview/en/jobs/posting-00000/index.html"
+            deadline = time.monotonic() + 120
+            while marker not in page.read_text("utf-8", "replace") and time.monotonic() < deadline:
+                time.sleep(0.002)  # stop as soon as the page is there: the workers are still busy with the rest
+            server.send_signal(sig)
+            server.communicate(timeout=60)
+        finally:
+            server.kill()
