@@ -50,6 +50,7 @@ class BuildCache:
     templates: jinja2.BytecodeCache | None = None
     descriptions: MutableMapping[str, str] = field(default_factory=dict)  # page fingerprint → posting description
     environment: tuple[tuple[tuple[str, str], ...], jinja2.Environment] | None = None  # the last templates' (serve)
+    converter: LazyConverter = field(default_factory=LazyConverter)  # one Markdown instance, made on first use
     changed: bool = False  # True once what templates use changed (the disk cache needs saving)
     jobs: int = 1  # worker processes for parsing and rendering; the output is the same for any number
     timings: list[tuple[str, float]] = field(default_factory=list)  # seconds per stage of the last build
@@ -162,7 +163,7 @@ def _load(project: Project, base_url: str | None, cache: BuildCache) -> Loaded |
     """Return the parsed content of the files read, or the problems that stop everything."""
     if cache.validators is None:
         cache.validators = LazyValidators()
-    validators, convert = cache.validators, LazyConverter()
+    validators, convert = cache.validators, cache.converter
     by_path = {s.src_path: s for s in project.content}
     if SITE_FILE not in by_path:
         return [Problem(SITE_FILE, None, "missing site configuration",
@@ -214,6 +215,19 @@ def _parse_files(context: tuple[Validators, LazyConverter],
     """Return the parses of some files (a worker's task)."""
     validators, convert = context
     return [parse_file(file, source, validators, convert) for file, source in files]
+
+
+def warm_up(cache: BuildCache) -> None:
+    """Load now what the first parse would load: the schemas (jsonschema) and the Markdown converter.
+
+    `serve` calls it once it is up, so that the first save after a start from a warm cache is as quick
+    as the others.
+    """
+    if cache.validators is None:
+        cache.validators = LazyValidators()
+    cache.validators["site"]
+    cache.converter("")
+    import nh3  # noqa: F401 - the sanitizer every parse of a text uses
 
 
 def build_date(explicit: str | None = None) -> dt.date:

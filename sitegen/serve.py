@@ -23,7 +23,7 @@ from urllib.parse import unquote
 
 from .characters import printable, unify_line_endings
 from .model import BuildResult, Problem, Project, SetupError
-from .pipeline import BuildCache, build, build_date, build_in_place
+from .pipeline import BuildCache, build, build_date, build_in_place, warm_up
 from .sources import read_project, refresh_project
 from .write import InPlace
 
@@ -245,6 +245,7 @@ def serve(
     """
     from livereload import Server
     from livereload.handlers import LiveReloadHandler
+    from tornado.ioloop import IOLoop
 
     from .watch import ChangeWatcher
 
@@ -255,8 +256,10 @@ def serve(
     try:
         with tempfile.TemporaryDirectory(prefix="careers-site-") as scratch:
             preview = Preview(out or Path(scratch) / "site")
+            cache = cache or BuildCache()
             rebuild = make_rebuilder(root, preview, preview_url(host, port), report, today, cache)
             rebuild(None)
+            IOLoop.current().add_callback(warm_up, cache)  # once serving: the first save is then as quick
             watcher = ChangeWatcher([root / folder for folder in WATCHED], rebuild)
             server = Server(make_app(preview), watcher=watcher)
             for folder in WATCHED:

@@ -40,6 +40,7 @@ class ChangeWatcher(Watcher):  # type: ignore[misc]
 
     def start(self, callback: Callable[[], None]) -> bool:
         """Start watching on a thread; `callback` runs on livereload's loop after each batch. True: no polling."""
+        import watchfiles  # noqa: F401 - imported here, so that a missing install fails at start, not silently
         from tornado.ioloop import IOLoop
 
         if self.thread is not None or not self.folders:
