@@ -190,13 +190,24 @@ class ProgressBars:
 
 def disk_cache(project: Path, kind: str = "build") -> BuildCache:
     """Return a build cache backed by the user's cache folder for this project, for a kind of build."""
-    from sitegen.cache import ParseStore, cache_folder, description_store, load_saved, template_cache
+    from sitegen.cache import (
+        ParseStore,
+        cache_folder,
+        description_store,
+        load_saved,
+        private_folder,
+        stamp,
+        template_cache,
+    )
     from sitegen.pipeline import BuildCache
+    from sitegen.record import Recorder
 
     folder = cache_folder(project)
     saved = load_saved(folder)
+    recorder = Recorder(folder, stamp()) if private_folder(folder, create=True) else None
     return BuildCache(parsed=ParseStore(folder), string_keys=saved.string_keys, template_names=saved.template_names,
-                      templates=template_cache(folder), descriptions=description_store(folder, kind))
+                      templates=template_cache(folder), descriptions=description_store(folder, kind),
+                      recorder=recorder)
 
 
 def save_cache(project: Path, cache: BuildCache, prune: bool = True) -> None:
@@ -204,7 +215,7 @@ def save_cache(project: Path, cache: BuildCache, prune: bool = True) -> None:
     from sitegen.cache import ParseStore, Saved, cache_folder, save_saved
 
     if isinstance(cache.parsed, ParseStore):
-        cache.parsed.save(prune)
+        cache.parsed.save(cache.current if prune else None)
     if cache.changed:
         save_saved(cache_folder(project), Saved(cache.string_keys, cache.template_names))
         cache.changed = False

@@ -168,8 +168,8 @@ class ParseStore(MutableMapping[CacheKey, Parsed]):
         except (OSError, ValueError, KeyError, TypeError, IndexError, AttributeError):
             return None
 
-    def save(self, prune: bool = True) -> None:
-        """Write the new parses; with `prune`, remove the files of parses no longer held, and stale stamps."""
+    def save(self, current: set[tuple[str, str]] | None = None) -> None:
+        """Write the new parses; given the project's (path, SHA-256) pairs, remove the files of all others."""
         if self.folder is None or not private_folder(self.folder.parent, create=True):
             return
         if not private_folder(self.folder, create=True):
@@ -180,16 +180,15 @@ class ParseStore(MutableMapping[CacheKey, Parsed]):
             if item is not None and (item.data is not None or item.problems):
                 _write_json(self.folder / _file_name(key), {"key": list(key), **_plain(item)})
         self.new.clear()
-        if prune:
-            self._prune()
+        if current is not None:
+            self._prune({_file_name((path, digest, "", None)) for path, digest in current})
 
-    def _prune(self) -> None:
+    def _prune(self, wanted: set[str]) -> None:
         assert self.folder is not None
-        held = {_file_name(key) for key in self.memory}
         with os.scandir(self.folder) as entries:
             names = [entry.name for entry in entries]
         for name in names:
-            if name not in held:
+            if name not in wanted:
                 (self.folder / name).unlink(missing_ok=True)
         for other in self.folder.parent.glob("parsed-*"):
             if other != self.folder and other.is_dir() and not other.is_symlink():
@@ -198,8 +197,8 @@ class ParseStore(MutableMapping[CacheKey, Parsed]):
 
 
 def _file_name(key: CacheKey) -> str:
-    """Return the file name of a parse: a digest of its key."""
-    joined = "\0".join(part or "" for part in key).encode("utf-8", "surrogatepass")
+    """Return the file name of a parse: a digest of its file's path and SHA-256 (the file holds the whole key)."""
+    joined = f"{key[0]}\0{key[1]}".encode("utf-8", "surrogatepass")
     return hashlib.sha256(joined).hexdigest()[:32] + ".json"
 
 

@@ -23,6 +23,7 @@ from .links import SiteLinks, site_link_problems
 from .model import BuildResult, Problem, Project, SetupError, Site, SiteConfig, Source, YamlData
 from .parallel import map_chunks
 from .parse import LazyConverter, ParseCache, Parsed, cache_key, parse_cached, parse_file
+from .record import Recorder
 from .render import (
     StringKeys,
     check_templates,
@@ -35,7 +36,16 @@ from .schema import LazyValidators, Validators
 from .sources import SITE_FILE, ContentFile, classify, read_project
 from .translations import status_problems, string_statuses, strings_of
 from .typography import typeset_plain
-from .write import InPlace, Sink, kept_fingerprints, output_lock, staged, unsafe_destinations, unsafe_output
+from .write import (
+    InPlace,
+    Sink,
+    kept_fingerprints,
+    output_lock,
+    real_output,
+    staged,
+    unsafe_destinations,
+    unsafe_output,
+)
 
 
 @dataclass(slots=True)
@@ -51,6 +61,8 @@ class BuildCache:
     descriptions: MutableMapping[str, str] = field(default_factory=dict)  # page fingerprint → posting description
     environment: tuple[tuple[tuple[str, str], ...], jinja2.Environment] | None = None  # the last templates' (serve)
     converter: LazyConverter = field(default_factory=LazyConverter)  # one Markdown instance, made on first use
+    recorder: Recorder | None = None  # keeps each build's record, so that a build with nothing changed does nothing
+    current: set[tuple[str, str]] | None = None  # (path, SHA-256) of the content files the last build read
     changed: bool = False  # True once what templates use changed (the disk cache needs saving)
     jobs: int = 1  # worker processes for parsing and rendering; the output is the same for any number
     timings: list[tuple[str, float]] = field(default_factory=list)  # seconds per stage of the last build
@@ -77,7 +89,16 @@ def build(root: Path, out: Path | None, base_url: str | None = None,
     cache.timings.clear()
     started = time.perf_counter()
     project = project or read_project(root)
+    cache.current = {(s.src_path, s.digest) for s in project.content}
     cache.time("read", started)
+    today = today or build_date()
+    recorder = cache.recorder if out is not None else None
+    key = recorder.key(project, base_url, today, (strict, preview, live)) if recorder is not None else ""
+    if recorder is not None and out is not None:
+        with output_lock(real_output(out)):
+            same = recorder.replay(out, key)
+        if same is not None:
+            return same  # the output is already what this build would write
     if out is None:
         result = compile_site(project, base_url, cache, strict, today=today, preview=preview, live=live)
     else:
@@ -89,6 +110,8 @@ def build(root: Path, out: Path | None, base_url: str | None = None,
                 started = time.perf_counter()
                 staging.commit()
                 cache.time("write", started)
+                if recorder is not None:
+                    recorder.keep(out, key, result)
     _forget_parses(cache, project)
     return result
 
@@ -117,6 +140,7 @@ def _forget_parses(cache: BuildCache, project: Project) -> None:
     current = {(s.src_path, s.digest) for s in project.content}
     for key in [key for key in cache.parsed if (key[0], key[1]) not in current]:
         del cache.parsed[key]
+    cache.current = current
 
 
 def compile_site(

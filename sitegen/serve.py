@@ -25,7 +25,7 @@ from .characters import printable, unify_line_endings
 from .model import BuildResult, Problem, Project, SetupError
 from .pipeline import BuildCache, build, build_date, build_in_place, warm_up
 from .sources import read_project, refresh_project
-from .write import InPlace
+from .write import MANIFEST, InPlace, unsafe_output
 
 WATCHED = ("content", "templates", "assets")
 
@@ -55,9 +55,10 @@ def make_rebuilder(root: Path, preview: Preview, base_url: str, report: Report, 
                    cache: BuildCache | None = None) -> Callable[[set[str] | None], BuildResult]:
     """Return a function that rebuilds into the preview folder after the files at some paths changed.
 
-    Called with None, it reads the whole project and writes a complete new preview (atomically, as
-    `build` does); called with the changed paths after a successful build, it reads those files again
-    and updates the preview in place.
+    Called with None, it reads the whole project; called with the changed paths, it reads those files
+    again. The first build into a new folder writes a complete preview (atomically, as `build` does);
+    every other build, including the first one into the preview an earlier serve left, updates the
+    folder in place.
     """
     cache = cache or BuildCache()
     state = Resident()
@@ -69,6 +70,8 @@ def make_rebuilder(root: Path, preview: Preview, base_url: str, report: Report, 
             state.project = read_project(root)
         else:
             state.project = refresh_project(root, state.project, changed)
+        if state.writer is None and (preview.out / MANIFEST).is_file() and not unsafe_output(preview.out, root):
+            state.writer = InPlace(preview.out)  # a preview an earlier serve left: update it in place
         if state.writer is None:
             result = build(root, preview.out, base_url, cache, today=day, live=True, project=state.project)
             state.writer = InPlace(preview.out) if result.ok else None

@@ -19,8 +19,8 @@ def test_cached_builds_give_the_same_bytes(make_project: MakeProject, tmp_path: 
     assert main(["--project", str(root), "build", "--out", str(tmp_path / "cold")]) == 0
     folder = cache_folder(root)
     names = sorted(p.name for p in folder.iterdir())
-    assert names[0] == "descriptions-build" and names[1].startswith("parsed-") and names[2:] == [
-        "templates", "templates.json"]
+    assert names[0].startswith("build-") and names[1] == "descriptions-build" and names[2].startswith("parsed-")
+    assert names[3:] == ["templates", "templates.json"]
     assert oct(folder.stat().st_mode & 0o777) == "0o700"
     assert not (root / ".cache").exists()  # never inside the project
     assert main(["--project", str(root), "build", "--out", str(tmp_path / "warm")]) == 0
@@ -56,8 +56,9 @@ def test_a_broken_cache_is_ignored(make_project: MakeProject, tmp_path: Path) ->
     for broken in (b"not json", whole[name][: len(whole[name]) // 2], b'{"key": 1}',
                    whole[name].replace(b'"html"', b'"htm"'), whole[next(n for n in whole if n != name)]):
         (folder / name).write_bytes(broken)
-        assert main(["--project", str(root), "build", "--out", str(tmp_path / "b")]) == 0
-        assert tree(tmp_path / "a") == tree(tmp_path / "b")
+        fresh = tmp_path / f"b-{len(broken)}"  # a new output: a build, not a replay of the last one
+        assert main(["--project", str(root), "build", "--out", str(fresh)]) == 0
+        assert tree(tmp_path / "a") == tree(fresh)
         assert parse_files(root) == whole  # ignored, then rewritten
 
 
@@ -158,3 +159,42 @@ def test_posting_descriptions_are_kept_signed_and_pruned(make_project: MakeProje
     posting.write_text(posting.read_text() + "\nOne more line.\n")
     assert main(["--project", str(root), "build", "--out", str(tmp_path / "a")]) == 0
     assert len(list(folder.glob("*.html"))) == 2  # the old English description is gone
+
+
+def test_a_build_with_nothing_changed_does_nothing(make_project: MakeProject, tmp_path: Path, monkeypatch,
+                                                   capsys) -> None:
+    """Same inputs, same options, same date, an output as the last build left it: the build reports the
+    same result without compiling; anything else (an edit, an option, the date, a touched output file)
+    builds again."""
+    from sitegen import pipeline
+
+    root, out = make_project(), tmp_path / "out"
+    command = ["--project", str(root), "build", "--out", str(out)]
+    assert main(command) == 0
+    first = capsys.readouterr()
+    expected = tree(out)
+    compiled: list[str] = []
+    real = pipeline.compile_site
+    monkeypatch.setattr(pipeline, "compile_site", lambda *a, **k: compiled.append("x") or real(*a, **k))
+    assert main(command) == 0
+    again = capsys.readouterr()
+    assert compiled == [] and tree(out) == expected
+    assert again.err == first.err and again.out.split(" in ")[0] == first.out.split(" in ")[0]
+    for changed in (["--today", "2026-01-21"], ["--preview"], ["--base-url", "https://jobs.careers-site.test/"],
+                    ["--strict", "--base-url", "https://careers-site.test/careers/"]):
+        assert main([*command, *changed]) == 0
+        assert len(compiled) == 1, changed
+        compiled.clear()
+        assert main(command) == 0  # back to the first build's options: built again, then recorded
+        assert compiled == ["x"] and tree(out) == expected
+        compiled.clear()
+    (out / "en/index.html").unlink()
+    assert main(command) == 0 and compiled == ["x"] and tree(out) == expected
+    compiled.clear()
+    (out / "fr/index.html").write_text("mine, same size?")
+    assert main(command) == 0 and compiled == ["x"] and tree(out) == expected
+    compiled.clear()
+    page = root / "content/pages/home.en.md"
+    page.write_text(page.read_text().replace("Welcome", "Hello"))
+    assert main(command) == 0 and compiled == ["x"]
+    assert "Hello to Tiny Co." in (out / "en/index.html").read_text()

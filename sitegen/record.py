@@ -1,0 +1,95 @@
+"""Build stage shortcut: a build whose inputs are those of the last one, into the output it left, does nothing.
+
+After each successful build into a folder, the record keeps a digest of everything the output depends on
+(every input file's path and SHA-256, the problems met while reading them, the generator's code and
+libraries, the base URL, the build date and the options) with the build's problems and page counts, and
+a digest of the manifest it wrote. A later build with the same digest, into a folder whose manifest is
+that one and whose files still have the sizes it lists, reports the same result without parsing or
+rendering anything: the output is already exactly what the build would write. Records are plain JSON in
+the cache folder; a missing, stale or corrupt one only means a full build.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+import stat
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from .model import BuildResult, Problem, Project
+from .write import MANIFEST, read_manifest, real_output
+
+
+@dataclass(frozen=True, slots=True)
+class Recorder:
+    """Where the records of builds live (a private cache folder), and the generator's stamp."""
+
+    folder: Path
+    stamp: str
+
+    def key(self, project: Project, base_url: str | None, today: dt.date, options: tuple[bool, ...]) -> str:
+        """Return the digest of everything a build's output depends on."""
+        digest = hashlib.sha256()
+        parts = [self.stamp, repr(base_url), today.isoformat(), repr(options), repr(project.problems)]
+        parts += [f"{s.src_path}\t{s.digest}" for s in (*project.content, *project.templates, *project.assets)]
+        for part in parts:
+            digest.update(part.encode("utf-8", "surrogatepass") + b"\n")
+        return digest.hexdigest()
+
+    def _path(self, out: Path) -> Path:
+        name = hashlib.sha256(str(real_output(out)).encode("utf-8", "surrogatepass")).hexdigest()[:16]
+        return self.folder / f"build-{name}.json"
+
+    def replay(self, out: Path, key: str) -> BuildResult | None:
+        """Return the recorded result when the last build into `out` had this key and left `out` as it is."""
+        try:
+            record = json.loads(self._path(out).read_text(encoding="utf-8"))
+            if record["key"] != key or record["manifest"] != _manifest_digest(out):
+                return None
+            if not _intact(real_output(out)):
+                return None  # a file was removed or changed size since
+            return BuildResult(
+                outputs=(), problems=tuple(Problem(*fields) for fields in record["problems"]),
+                pages_per_lang={str(k): int(v) for k, v in record["pages_per_lang"].items()},
+                page_count=int(record["page_count"]), rendered=0,
+            )
+        except (OSError, ValueError, KeyError, TypeError):
+            return None
+
+    def keep(self, out: Path, key: str, result: BuildResult) -> None:
+        """Record a successful build into `out`; a failure to write only costs the next build its shortcut."""
+        record: dict[str, Any] = {
+            "key": key, "manifest": _manifest_digest(out), "page_count": result.page_count,
+            "pages_per_lang": dict(result.pages_per_lang),
+            "problems": [[p.path, p.line, p.message, p.hint, p.column, p.severity] for p in result.problems],
+        }
+        path = self._path(out)
+        tmp = path.with_name(path.name + ".tmp")
+        try:
+            tmp.write_text(json.dumps(record, ensure_ascii=False), encoding="utf-8")
+            tmp.replace(path)
+        except OSError:
+            tmp.unlink(missing_ok=True)
+
+
+def _intact(out: Path) -> bool:
+    """Return True when every file the output's manifest lists is there, a regular file of the listed size."""
+    for path, (_, size) in (read_manifest(out) or {}).items():
+        try:
+            info = (out / path).lstat()
+        except OSError:
+            return False
+        if not stat.S_ISREG(info.st_mode) or info.st_size != size:
+            return False
+    return True
+
+
+def _manifest_digest(out: Path) -> str:
+    """Return the digest of the manifest an output folder holds ('' without one)."""
+    try:
+        return hashlib.sha256((real_output(out) / MANIFEST).read_bytes()).hexdigest()
+    except OSError:
+        return ""
