@@ -190,17 +190,11 @@ class ProgressBars:
 
 def disk_cache(project: Path, kind: str = "build") -> BuildCache:
     """Return a build cache backed by the user's cache folder for this project, for a kind of build."""
-    from sitegen.cache import (
-        ParseStore,
-        cache_folder,
-        description_store,
-        load_saved,
-        private_folder,
-        stamp,
-        template_cache,
-    )
+    from sitegen.cache import cache_folder, load_saved, private_folder, stamp
+    from sitegen.parsestore import ParseStore
     from sitegen.pipeline import BuildCache
     from sitegen.record import Recorder
+    from sitegen.signed import description_store, template_cache
 
     folder = cache_folder(project)
     saved = load_saved(folder)
@@ -212,7 +206,8 @@ def disk_cache(project: Path, kind: str = "build") -> BuildCache:
 
 def save_cache(project: Path, cache: BuildCache, prune: bool = True) -> None:
     """Save the parses the build made and what its templates use, for the next build."""
-    from sitegen.cache import ParseStore, Saved, cache_folder, save_saved
+    from sitegen.cache import Saved, cache_folder, save_saved
+    from sitegen.parsestore import ParseStore
 
     if isinstance(cache.parsed, ParseStore):
         cache.parsed.save(cache.current if prune else None)
@@ -307,7 +302,8 @@ def run_check(args: argparse.Namespace) -> int:
 
 def run_new(args: argparse.Namespace) -> int:
     """Write the scaffold of a new posting or person; refuse to overwrite anything."""
-    from sitegen.pipeline import BuildCache, Loaded, build_date, load_content
+    from sitegen.loading import BuildCache, Loaded, load_content
+    from sitegen.pipeline import build_date
     from sitegen.scaffold import person_files, posting_files
     from sitegen.sources import read_project
 

@@ -7,37 +7,27 @@ import os
 import re
 import time
 from collections import Counter
-from collections.abc import Callable, Mapping, MutableMapping, Sequence
-from dataclasses import dataclass, field, replace
+from collections.abc import Mapping, MutableMapping
+from dataclasses import replace
 from pathlib import Path
 
 import jinja2
 
 from .assemble import assemble_site
-from .config import legal_notice_problems, make_config
 from .fingerprint import template_names
 from .i18n import check_catalogues
 from .ids import template_ids
-from .jobs import Minimums, load_minimums
-from .links import SiteLinks, site_link_problems
-from .model import BuildResult, Problem, Project, SetupError, Site, SiteConfig, Source, YamlData
-from .parallel import map_chunks
-from .parse import LazyConverter, ParseCache, Parsed, cache_key, parse_cached, parse_file
-from .record import Recorder
-from .render import (
-    StringKeys,
-    check_templates,
-    make_environment,
-    render_site,
-    string_keys_in_templates,
-    undefined_string_keys,
-)
-from .schema import LazyValidators, Validators
-from .sources import SITE_FILE, ContentFile, classify, read_project
-from .translations import status_problems, string_statuses, strings_of
+from .inplace import InPlace
+from .jobs import load_minimums
+from .linkcheck import link_problems
+from .loading import BuildCache, Loaded, load_content, stage_progress
+from .model import BuildResult, Problem, Project, SetupError
+from .render import make_environment, render_site
+from .sources import SITE_FILE, read_project
+from .templatecheck import check_templates, string_keys_in_templates, undefined_string_keys
+from .translations import strings_of
 from .typography import typeset_plain
 from .write import (
-    InPlace,
     Sink,
     kept_fingerprints,
     output_lock,
@@ -47,33 +37,7 @@ from .write import (
     unsafe_output,
 )
 
-
-@dataclass(slots=True)
-class BuildCache:
-    """What a long-running process (serve) keeps between builds: parses by (path, hash)."""
-
-    parsed: ParseCache = field(default_factory=dict)
-    validators: Validators | None = None
-    minimums: Minimums | None = None
-    string_keys: dict[tuple[str, ...], StringKeys] = field(default_factory=dict)
-    template_names: dict[tuple[str, ...], dict[str, frozenset[str]]] = field(default_factory=dict)
-    templates: jinja2.BytecodeCache | None = None
-    descriptions: MutableMapping[str, str] = field(default_factory=dict)  # page fingerprint → posting description
-    environment: tuple[tuple[tuple[str, str], ...], jinja2.Environment] | None = None  # the last templates' (serve)
-    converter: LazyConverter = field(default_factory=LazyConverter)  # one Markdown instance, made on first use
-    recorder: Recorder | None = None  # keeps each build's record, so that a build with nothing changed does nothing
-    current: set[tuple[str, str]] | None = None  # (path, SHA-256) of the content files the last build read
-    changed: bool = False  # True once what templates use changed (the disk cache needs saving)
-    jobs: int = 1  # worker processes for parsing and rendering; the output is the same for any number
-    timings: list[tuple[str, float]] = field(default_factory=list)  # seconds per stage of the last build
-    progress: Callable[[str, int, int], None] | None = None  # told (stage, done, total) as parsing and rendering go
-
-    def time(self, stage: str, started: float) -> float:
-        """Record that `stage` ran from `started` until now; return now."""
-        now = time.perf_counter()
-        self.timings.append((stage, now - started))
-        return now
-
+__all__ = ["BuildCache", "build", "build_date", "build_in_place", "compile_site"]
 
 def build(root: Path, out: Path | None, base_url: str | None = None,
           cache: BuildCache | None = None, strict: bool = False, today: dt.date | None = None,
@@ -165,95 +129,6 @@ def compile_site(
     return _failed(problems) if any(p.severity == "error" for p in problems) else result
 
 
-@dataclass(frozen=True, slots=True)
-class Loaded:
-    """The parsed content of a project, before assembly."""
-
-    config: SiteConfig
-    parsed: tuple[Parsed, ...]
-    catalogues: Mapping[str, tuple[str, YamlData]]
-    problems: tuple[Problem, ...]
-
-
-def load_content(project: Project, base_url: str | None, cache: BuildCache) -> Loaded | list[Problem]:
-    """Return the parsed, schema-checked content, or the problems that stop everything."""
-    loaded = _load(project, base_url, cache)
-    if isinstance(loaded, Loaded):
-        return replace(loaded, problems=(*project.problems, *loaded.problems))
-    return [*project.problems, *loaded]
-
-
-def _load(project: Project, base_url: str | None, cache: BuildCache) -> Loaded | list[Problem]:
-    """Return the parsed content of the files read, or the problems that stop everything."""
-    if cache.validators is None:
-        cache.validators = LazyValidators()
-    validators, convert = cache.validators, cache.converter
-    by_path = {s.src_path: s for s in project.content}
-    if SITE_FILE not in by_path:
-        return [Problem(SITE_FILE, None, "missing site configuration",
-                        "create it with name, base_url, languages and organisation")]
-    site_file = parse_cached(ContentFile(SITE_FILE, "site"), by_path[SITE_FILE], validators, convert, cache.parsed)
-    if site_file.data is None:
-        return list(site_file.problems)
-    config, problems = make_config(site_file.data, base_url)
-    if config is None:
-        return problems
-    problems.extend(legal_notice_problems(config, site_file.data))
-    files: list[tuple[ContentFile, Source]] = []
-    for source in project.content:
-        if source.src_path == SITE_FILE:
-            continue
-        file = classify(source.src_path, config.lang_codes)
-        if isinstance(file, Problem):
-            problems.append(file)
-            continue
-        files.append((file, source))
-    _parse_missing(files, validators, convert, cache)
-    parsed = [parse_cached(file, source, validators, convert, cache.parsed) for file, source in files]
-    problems.extend(p for item in parsed for p in item.problems)
-    catalogues = {p.file.lang: (p.file.src_path, p.data) for p in parsed
-                  if p.file.kind == "strings" and p.file.lang and p.data is not None}
-    problems.extend(status_problems(string_statuses(catalogues, config)))
-    return Loaded(config, tuple(parsed), catalogues, tuple(problems))
-
-
-def _parse_missing(files: list[tuple[ContentFile, Source]], validators: Validators, convert: LazyConverter,
-                   cache: BuildCache) -> None:
-    """Parse the files the cache does not hold, on `cache.jobs` workers, into the cache."""
-    missing = [(file, source) for file, source in files if cache_key(file, source) not in cache.parsed]
-    if cache.jobs > 1 and len(missing) > 1:
-        validators["site"]  # load the schemas once, before the workers fork
-    results = map_chunks(_parse_files, (validators, convert), missing, cache.jobs, progress=_stage(cache, "parse"))
-    for (file, source), item in zip(missing, results, strict=True):
-        cache.parsed[cache_key(file, source)] = item
-
-
-def _stage(cache: BuildCache, stage: str) -> Callable[[int, int], None] | None:
-    """Return the progress callback of one stage, if the caller wants progress."""
-    report = cache.progress
-    return None if report is None else lambda done, total: report(stage, done, total)
-
-
-def _parse_files(context: tuple[Validators, LazyConverter],
-                 files: Sequence[tuple[ContentFile, Source]]) -> list[Parsed]:
-    """Return the parses of some files (a worker's task)."""
-    validators, convert = context
-    return [parse_file(file, source, validators, convert) for file, source in files]
-
-
-def warm_up(cache: BuildCache) -> None:
-    """Load now what the first parse would load: the schemas (jsonschema) and the Markdown converter.
-
-    `serve` calls it once it is up, so that the first save after a start from a warm cache is as quick
-    as the others.
-    """
-    if cache.validators is None:
-        cache.validators = LazyValidators()
-    cache.validators["site"]
-    cache.converter("")
-    import nh3  # noqa: F401 - the sanitizer every parse of a text uses
-
-
 def build_date(explicit: str | None = None) -> dt.date:
     """Return the build date: `explicit` (YYYY-MM-DD), else SOURCE_DATE_EPOCH, else today's date.
 
@@ -329,7 +204,7 @@ def _compile(project: Project, base_url: str | None, cache: BuildCache, check_on
     if any(p.severity == "error" for p in problems):
         return _failed(problems)
     outputs, render_problems = render_site(site, env, project, polish=not check_only, jobs=cache.jobs,
-                                           previous=previous, progress=_stage(cache, "render"),
+                                           previous=previous, progress=stage_progress(cache, "render"),
                                            names=cache.template_names[template_key], sink=sink,
                                            descriptions=cache.descriptions)
     cache.time("render", started)
@@ -362,72 +237,6 @@ def _forget_descriptions(descriptions: MutableMapping[str, str], current: set[st
     """Drop the descriptions of pages this build no longer has."""
     for fingerprint in [key for key in descriptions if key not in current]:
         del descriptions[fingerprint]
-
-
-def link_problems(site: Site, parsed: tuple[Parsed, ...], project: Project) -> list[Problem]:
-    """Return the problems of links in texts and of people's photos, checked against the built site."""
-    base = site.config.base_path
-    known = frozenset(
-        {"/", "/index.html", "/404.html", "/sitemap.xml"}
-        | {"/" + p.url[len(base):] for p in site.pages}
-        | {"/" + a.src_path for a in project.assets}
-    )
-    shown_at = {(p.src_path, p.lang): "/" + p.url[len(base):] for p in site.pages}
-    texts = [
-        (t.file.src_path, t.file.lang, shown_at.get((t.file.src_path, t.file.lang), f"/{t.file.lang}/"), t.links)
-        for t in parsed if t.file.kind == "text" and t.file.lang and t.links
-    ]
-    problems = site_link_problems(texts, known, base, site.config.lang_codes,
-                                  SiteLinks(known, base, site.config.lang_codes, link_aliases(site, project),
-                                            page_ids(site, project)))
-    for item in parsed:
-        for key in ("photo", "image"):
-            name = item.data.value.get(key) if item.data and item.file.kind == "facts" else None
-            if name and f"/assets/{name}" not in known:
-                line, column = item.data.where_value((key,)) if item.data else (None, None)
-                problems.append(Problem(item.file.src_path, line, f"{key} 'assets/{name}' does not exist",
-                                        "add the image to assets/, or fix the file name", column))
-    for name, what in ((site.config.share_image, "share_image"), (site.config.organisation.logo, "organisation.logo")):
-        if name and f"/assets/{name}" not in known:
-            problems.append(Problem("content/_site.yaml", None, f"{what} 'assets/{name}' does not exist",
-                                    "add the image to assets/, or fix the file name"))
-    return problems
-
-
-def link_aliases(site: Site, project: Project) -> dict[tuple[str, str], str]:
-    """Return, per language, what editors write instead of a path: source file names, asset names, and the
-    path of a page under another language's slug ('/fr/team/' → '/fr/equipe/')."""
-    base, langs = site.config.base_path, site.config.lang_codes
-    aliases: dict[tuple[str, str], str] = {}
-    for page in site.pages:
-        path = "/" + page.url[len(base):]
-        for lang in langs:
-            if lang == page.lang:
-                for name in (page.src_path, page.src_path.removeprefix("content/"), page.src_path.rsplit("/", 1)[-1]):
-                    aliases.setdefault((lang, name), path)
-            elif (other := site.page(lang, page.key)) is not None:
-                aliases.setdefault(("*", "/" + lang + path[len(page.lang) + 1:]), "/" + other.url[len(base):])
-    for asset in project.assets:
-        name = asset.src_path.removeprefix("assets/")
-        for lang in langs:
-            aliases.setdefault((lang, name), "/" + asset.src_path)
-            aliases.setdefault((lang, asset.src_path), "/" + asset.src_path)
-    return aliases
-
-
-def page_ids(site: Site, project: Project) -> dict[str, frozenset[str]]:
-    """Return, per page path, the ids it may hold: its text's, the templates', people's and steps'."""
-    shared = set(template_ids(t.data.decode("utf-8", "replace") for t in project.templates))
-    for lang in site.config.lang_codes:
-        for key, html in [*((p.key, p.intro_html) for p in site.people.get(lang, ())),
-                          *((s.key, s.html) for s in site.steps.get(lang, ()))]:
-            shared.add(key)
-            shared.update(ID_VALUE.findall(html))
-    return {"/" + page.url[len(site.config.base_path):]: frozenset(shared | set(ID_VALUE.findall(page.html)))
-            for page in site.pages}
-
-
-ID_VALUE = re.compile(r'\sid="([^"]*)"')
 
 
 def _failed(problems: list[Problem]) -> BuildResult:

@@ -7,9 +7,10 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from .assemble import group_content
+from .loading import BuildCache, Loaded, load_content
 from .model import Problem, Project
-from .pipeline import BuildCache, Loaded, load_content
-from .render import make_environment, unused_string_keys
+from .render import make_environment
+from .templatecheck import unused_string_keys
 from .translations import Status, set_source_hash, set_string_hashes, string_hash, string_statuses, strings_of
 
 

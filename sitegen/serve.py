@@ -22,10 +22,12 @@ from typing import Any
 from urllib.parse import unquote
 
 from .characters import printable, unify_line_endings
+from .inplace import InPlace
+from .loading import BuildCache, warm_up
 from .model import BuildResult, Problem, Project, SetupError
-from .pipeline import BuildCache, build, build_date, build_in_place, warm_up
+from .pipeline import build, build_date, build_in_place
 from .sources import read_project, refresh_project
-from .write import MANIFEST, InPlace, unsafe_output
+from .write import MANIFEST, unsafe_output
 
 WATCHED = ("content", "templates", "assets")
 

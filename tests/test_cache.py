@@ -65,8 +65,9 @@ def test_a_broken_cache_is_ignored(make_project: MakeProject, tmp_path: Path) ->
 def test_a_cache_is_data_and_a_foreign_one_is_never_read(make_project: MakeProject, tmp_path: Path) -> None:
     import json
 
-    from sitegen.cache import ParseStore, load_saved
+    from sitegen.cache import load_saved
     from sitegen.parse import cache_key
+    from sitegen.parsestore import ParseStore
     from sitegen.sources import ContentFile, read_project
 
     root = make_project()
@@ -115,7 +116,7 @@ def test_only_current_files_stay_in_the_parse_cache(make_project: MakeProject, t
 
 def test_compiled_templates_load_only_when_signed_with_the_users_key(make_project: MakeProject, tmp_path: Path,
                                                                      monkeypatch) -> None:
-    from sitegen.cache import template_cache
+    from sitegen.signed import template_cache
 
     root = make_project()
     assert main(["--project", str(root), "build", "--out", str(tmp_path / "a")]) == 0
@@ -137,7 +138,7 @@ def test_posting_descriptions_are_kept_signed_and_pruned(make_project: MakeProje
                                                          monkeypatch) -> None:
     """Each open posting's description is kept by page fingerprint, signed; an altered or foreign file is
     ignored, and a description no page has any more is removed."""
-    from sitegen.cache import description_store
+    from sitegen.signed import description_store
 
     root = make_project()
     assert main(["--project", str(root), "build", "--out", str(tmp_path / "a")]) == 0

@@ -1,0 +1,93 @@
+"""Write stage for `serve`: its preview folder updated in place, one changed file at a time."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from .model import OutputFile
+from .write import (
+    MANIFEST,
+    MANIFEST_HEADER,
+    kept_fingerprints,
+    read_manifest,
+    real_output,
+    replace_text,
+    unsafe_destinations,
+)
+
+
+class InPlace:
+    """A preview folder (serve's) updated in place: only files that differ are written, each in one step.
+
+    It remembers what the folder holds, so a rebuild neither reads the manifest nor looks at unchanged
+    files. Before the first file of a build is written, the manifest forgets every fingerprint, and it
+    lists a new file before the file is made: a build that fails or is killed halfway leaves a folder
+    that is still recognised as ours, whose pages the next build renders again.
+    """
+
+    def __init__(self, out: Path) -> None:
+        self.out = real_output(out)
+        listed = read_manifest(self.out) or {}
+        kept = kept_fingerprints(self.out) if listed else {}
+        self.held: dict[str, tuple[str, int]] = {path: (kept.get(path, ""), size) for path, (_, size) in listed.items()}
+        self.listed: dict[str, tuple[str, int]] = {}
+        self.dirty = False
+
+    @property
+    def fingerprints(self) -> dict[str, str]:
+        """Return the fingerprints of the pages the folder holds, for the next build to keep them."""
+        return {path: fingerprint for path, (fingerprint, _) in self.held.items() if fingerprint}
+
+    def place(self, file: OutputFile) -> OutputFile:
+        """Put one file in the folder unless it is already there; return it without data."""
+        if unsafe_destinations([file]):
+            return file
+        held = self.held.get(file.dest_path)
+        if file.kept and held is not None:
+            self.listed[file.dest_path] = (file.fingerprint, held[1])
+            return OutputFile(file.dest_path, b"", file.fingerprint, file.kept)
+        target = self.out / file.dest_path
+        if held is None or held[1] != len(file.data) or _read(target) != file.data:
+            if not self.dirty or held is None:
+                self.held = {path: ("", size) for path, (_, size) in self.held.items()}
+                self.held.setdefault(file.dest_path, ("", len(file.data)))
+                self._write_manifest(self.held)
+                self.dirty = True
+            target.parent.mkdir(parents=True, exist_ok=True)
+            tmp = target.with_name(f".{target.name}.{os.getpid()}.tmp")
+            tmp.write_bytes(file.data)
+            tmp.replace(target)
+        self.listed[file.dest_path] = (file.fingerprint, len(file.data))
+        return OutputFile(file.dest_path, b"", file.fingerprint, file.kept)
+
+    def commit(self) -> int:
+        """Remove the files this build no longer has, write the manifest; return how many files were removed."""
+        gone = [path for path in self.held if path not in self.listed]
+        for path in gone:
+            (self.out / path).unlink(missing_ok=True)
+        if self.dirty or gone or any(self.held.get(path) != entry for path, entry in self.listed.items()):
+            self._write_manifest(self.listed)
+        self.held, self.listed, self.dirty = self.listed, {}, False
+        return len(gone)
+
+    def abandon(self) -> None:
+        """Forget what a failed build placed; the folder keeps what it holds, none of it to be kept."""
+        if self.dirty:
+            self.held = {path: ("", size) for path, (_, size) in {**self.held, **self.listed}.items()}
+            self._write_manifest(self.held)
+        self.listed, self.dirty = {}, False
+
+    def _write_manifest(self, entries: dict[str, tuple[str, int]]) -> None:
+        listed = sorted(f"{path}\t{fingerprint}\t{size}" for path, (fingerprint, size) in entries.items())
+        self.out.mkdir(parents=True, exist_ok=True)
+        replace_text(self.out / MANIFEST, "\n".join([MANIFEST_HEADER, *listed]) + "\n",
+                      self.out.parent / f".{self.out.name}.new-{os.getpid()}.manifest")
+
+
+def _read(path: Path) -> bytes | None:
+    """Return a file's bytes, or None when it cannot be read."""
+    try:
+        return path.read_bytes()
+    except OSError:
+        return None

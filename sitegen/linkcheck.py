@@ -1,0 +1,76 @@
+"""Site stage: links in texts and people's photos, checked against the pages and assets of the built site."""
+
+from __future__ import annotations
+
+import re
+
+from .ids import template_ids
+from .links import SiteLinks, site_link_problems
+from .model import Problem, Project, Site
+from .parse import Parsed
+
+
+def link_problems(site: Site, parsed: tuple[Parsed, ...], project: Project) -> list[Problem]:
+    """Return the problems of links in texts and of people's photos, checked against the built site."""
+    base = site.config.base_path
+    known = frozenset(
+        {"/", "/index.html", "/404.html", "/sitemap.xml"}
+        | {"/" + p.url[len(base):] for p in site.pages}
+        | {"/" + a.src_path for a in project.assets}
+    )
+    shown_at = {(p.src_path, p.lang): "/" + p.url[len(base):] for p in site.pages}
+    texts = [
+        (t.file.src_path, t.file.lang, shown_at.get((t.file.src_path, t.file.lang), f"/{t.file.lang}/"), t.links)
+        for t in parsed if t.file.kind == "text" and t.file.lang and t.links
+    ]
+    problems = site_link_problems(texts, known, base, site.config.lang_codes,
+                                  SiteLinks(known, base, site.config.lang_codes, link_aliases(site, project),
+                                            page_ids(site, project)))
+    for item in parsed:
+        for key in ("photo", "image"):
+            name = item.data.value.get(key) if item.data and item.file.kind == "facts" else None
+            if name and f"/assets/{name}" not in known:
+                line, column = item.data.where_value((key,)) if item.data else (None, None)
+                problems.append(Problem(item.file.src_path, line, f"{key} 'assets/{name}' does not exist",
+                                        "add the image to assets/, or fix the file name", column))
+    for name, what in ((site.config.share_image, "share_image"), (site.config.organisation.logo, "organisation.logo")):
+        if name and f"/assets/{name}" not in known:
+            problems.append(Problem("content/_site.yaml", None, f"{what} 'assets/{name}' does not exist",
+                                    "add the image to assets/, or fix the file name"))
+    return problems
+
+
+def link_aliases(site: Site, project: Project) -> dict[tuple[str, str], str]:
+    """Return, per language, what editors write instead of a path: source file names, asset names, and the
+    path of a page under another language's slug ('/fr/team/' → '/fr/equipe/')."""
+    base, langs = site.config.base_path, site.config.lang_codes
+    aliases: dict[tuple[str, str], str] = {}
+    for page in site.pages:
+        path = "/" + page.url[len(base):]
+        for lang in langs:
+            if lang == page.lang:
+                for name in (page.src_path, page.src_path.removeprefix("content/"), page.src_path.rsplit("/", 1)[-1]):
+                    aliases.setdefault((lang, name), path)
+            elif (other := site.page(lang, page.key)) is not None:
+                aliases.setdefault(("*", "/" + lang + path[len(page.lang) + 1:]), "/" + other.url[len(base):])
+    for asset in project.assets:
+        name = asset.src_path.removeprefix("assets/")
+        for lang in langs:
+            aliases.setdefault((lang, name), "/" + asset.src_path)
+            aliases.setdefault((lang, asset.src_path), "/" + asset.src_path)
+    return aliases
+
+
+def page_ids(site: Site, project: Project) -> dict[str, frozenset[str]]:
+    """Return, per page path, the ids it may hold: its text's, the templates', people's and steps'."""
+    shared = set(template_ids(t.data.decode("utf-8", "replace") for t in project.templates))
+    for lang in site.config.lang_codes:
+        for key, html in [*((p.key, p.intro_html) for p in site.people.get(lang, ())),
+                          *((s.key, s.html) for s in site.steps.get(lang, ()))]:
+            shared.add(key)
+            shared.update(ID_VALUE.findall(html))
+    return {"/" + page.url[len(site.config.base_path):]: frozenset(shared | set(ID_VALUE.findall(page.html)))
+            for page in site.pages}
+
+
+ID_VALUE = re.compile(r'\sid="([^"]*)"')

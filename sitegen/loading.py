@@ -1,0 +1,137 @@
+"""Parse stage: the project's content files parsed (on every core, through the cache) and schema-checked."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Mapping, MutableMapping, Sequence
+from dataclasses import dataclass, field, replace
+
+import jinja2
+
+from .config import legal_notice_problems, make_config
+from .jobs import Minimums
+from .model import Problem, Project, SiteConfig, Source, YamlData
+from .parallel import map_chunks
+from .parse import LazyConverter, ParseCache, Parsed, cache_key, parse_cached, parse_file
+from .record import Recorder
+from .schema import LazyValidators, Validators
+from .sources import SITE_FILE, ContentFile, classify
+from .templatecheck import StringKeys
+from .translations import status_problems, string_statuses
+
+
+@dataclass(slots=True)
+class BuildCache:
+    """What a long-running process (serve) keeps between builds: parses by (path, hash)."""
+
+    parsed: ParseCache = field(default_factory=dict)
+    validators: Validators | None = None
+    minimums: Minimums | None = None
+    string_keys: dict[tuple[str, ...], StringKeys] = field(default_factory=dict)
+    template_names: dict[tuple[str, ...], dict[str, frozenset[str]]] = field(default_factory=dict)
+    templates: jinja2.BytecodeCache | None = None
+    descriptions: MutableMapping[str, str] = field(default_factory=dict)  # page fingerprint → posting description
+    environment: tuple[tuple[tuple[str, str], ...], jinja2.Environment] | None = None  # the last templates' (serve)
+    converter: LazyConverter = field(default_factory=LazyConverter)  # one Markdown instance, made on first use
+    recorder: Recorder | None = None  # keeps each build's record, so that a build with nothing changed does nothing
+    current: set[tuple[str, str]] | None = None  # (path, SHA-256) of the content files the last build read
+    changed: bool = False  # True once what templates use changed (the disk cache needs saving)
+    jobs: int = 1  # worker processes for parsing and rendering; the output is the same for any number
+    timings: list[tuple[str, float]] = field(default_factory=list)  # seconds per stage of the last build
+    progress: Callable[[str, int, int], None] | None = None  # told (stage, done, total) as parsing and rendering go
+
+    def time(self, stage: str, started: float) -> float:
+        """Record that `stage` ran from `started` until now; return now."""
+        now = time.perf_counter()
+        self.timings.append((stage, now - started))
+        return now
+
+
+@dataclass(frozen=True, slots=True)
+class Loaded:
+    """The parsed content of a project, before assembly."""
+
+    config: SiteConfig
+    parsed: tuple[Parsed, ...]
+    catalogues: Mapping[str, tuple[str, YamlData]]
+    problems: tuple[Problem, ...]
+
+
+def load_content(project: Project, base_url: str | None, cache: BuildCache) -> Loaded | list[Problem]:
+    """Return the parsed, schema-checked content, or the problems that stop everything."""
+    loaded = _load(project, base_url, cache)
+    if isinstance(loaded, Loaded):
+        return replace(loaded, problems=(*project.problems, *loaded.problems))
+    return [*project.problems, *loaded]
+
+
+def _load(project: Project, base_url: str | None, cache: BuildCache) -> Loaded | list[Problem]:
+    """Return the parsed content of the files read, or the problems that stop everything."""
+    if cache.validators is None:
+        cache.validators = LazyValidators()
+    validators, convert = cache.validators, cache.converter
+    by_path = {s.src_path: s for s in project.content}
+    if SITE_FILE not in by_path:
+        return [Problem(SITE_FILE, None, "missing site configuration",
+                        "create it with name, base_url, languages and organisation")]
+    site_file = parse_cached(ContentFile(SITE_FILE, "site"), by_path[SITE_FILE], validators, convert, cache.parsed)
+    if site_file.data is None:
+        return list(site_file.problems)
+    config, problems = make_config(site_file.data, base_url)
+    if config is None:
+        return problems
+    problems.extend(legal_notice_problems(config, site_file.data))
+    files: list[tuple[ContentFile, Source]] = []
+    for source in project.content:
+        if source.src_path == SITE_FILE:
+            continue
+        file = classify(source.src_path, config.lang_codes)
+        if isinstance(file, Problem):
+            problems.append(file)
+            continue
+        files.append((file, source))
+    _parse_missing(files, validators, convert, cache)
+    parsed = [parse_cached(file, source, validators, convert, cache.parsed) for file, source in files]
+    problems.extend(p for item in parsed for p in item.problems)
+    catalogues = {p.file.lang: (p.file.src_path, p.data) for p in parsed
+                  if p.file.kind == "strings" and p.file.lang and p.data is not None}
+    problems.extend(status_problems(string_statuses(catalogues, config)))
+    return Loaded(config, tuple(parsed), catalogues, tuple(problems))
+
+
+def _parse_missing(files: list[tuple[ContentFile, Source]], validators: Validators, convert: LazyConverter,
+                   cache: BuildCache) -> None:
+    """Parse the files the cache does not hold, on `cache.jobs` workers, into the cache."""
+    missing = [(file, source) for file, source in files if cache_key(file, source) not in cache.parsed]
+    if cache.jobs > 1 and len(missing) > 1:
+        validators["site"]  # load the schemas once, before the workers fork
+    results = map_chunks(_parse_files, (validators, convert), missing, cache.jobs,
+                         progress=stage_progress(cache, "parse"))
+    for (file, source), item in zip(missing, results, strict=True):
+        cache.parsed[cache_key(file, source)] = item
+
+
+def stage_progress(cache: BuildCache, stage: str) -> Callable[[int, int], None] | None:
+    """Return the progress callback of one stage, if the caller wants progress."""
+    report = cache.progress
+    return None if report is None else lambda done, total: report(stage, done, total)
+
+
+def _parse_files(context: tuple[Validators, LazyConverter],
+                 files: Sequence[tuple[ContentFile, Source]]) -> list[Parsed]:
+    """Return the parses of some files (a worker's task)."""
+    validators, convert = context
+    return [parse_file(file, source, validators, convert) for file, source in files]
+
+
+def warm_up(cache: BuildCache) -> None:
+    """Load now what the first parse would load: the schemas (jsonschema) and the Markdown converter.
+
+    `serve` calls it once it is up, so that the first save after a start from a warm cache is as quick
+    as the others.
+    """
+    if cache.validators is None:
+        cache.validators = LazyValidators()
+    cache.validators["site"]
+    cache.converter("")
+    import nh3  # noqa: F401 - the sanitizer every parse of a text uses

@@ -1,0 +1,148 @@
+"""Load and write stages: parsed content by (path, content hash, kind, language), one JSON file per parse."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import shutil
+from collections.abc import Iterator, Mapping, MutableMapping
+from pathlib import Path
+from typing import Any
+
+from .cache import FILE, private_folder, stamp, write_json
+from .links import Link
+from .model import Problem, YamlData
+from .parse import CacheKey, Parsed
+from .sources import ContentFile
+
+
+class ParseStore(MutableMapping[CacheKey, Parsed]):
+    """Parses by (path, content hash, kind, language): in memory, and on disk one JSON file per parse.
+
+    A parse the build asks for is read from its file on first use, so a build reads only the parses of
+    the files the project has now, and saving writes only the parses that are new. The files live in a
+    folder named after the stamp: a cache written by other code or libraries is never read. A missing,
+    truncated or altered file is a parse to make again.
+    """
+
+    def __init__(self, folder: Path | None) -> None:
+        self.memory: dict[CacheKey, Parsed] = {}
+        self.new: set[CacheKey] = set()
+        self.folder = folder / f"parsed-{hashlib.sha256(stamp().encode()).hexdigest()[:16]}" if folder else None
+        self.readable = self.folder is not None and private_folder(self.folder.parent) and private_folder(self.folder)
+
+    def __getitem__(self, key: CacheKey) -> Parsed:
+        if key not in self.memory:
+            found = self._read(key)
+            if found is None:
+                raise KeyError(key)
+            self.memory[key] = found
+        return self.memory[key]
+
+    def __contains__(self, key: object) -> bool:
+        try:
+            self[key]  # type: ignore[index]
+        except (KeyError, TypeError):
+            return False
+        return True
+
+    def __setitem__(self, key: CacheKey, item: Parsed) -> None:
+        self.memory[key] = item
+        self.new.add(key)
+
+    def __delitem__(self, key: CacheKey) -> None:
+        del self.memory[key]
+        self.new.discard(key)
+
+    def __iter__(self) -> Iterator[CacheKey]:
+        return iter(self.memory)
+
+    def __len__(self) -> int:
+        return len(self.memory)
+
+    def _read(self, key: CacheKey) -> Parsed | None:
+        if not self.readable or self.folder is None:
+            return None
+        try:
+            entry = json.loads((self.folder / _file_name(key)).read_bytes())
+            return _parsed(entry) if _key(entry["key"]) == key else None
+        except (OSError, ValueError, KeyError, TypeError, IndexError, AttributeError):
+            return None
+
+    def save(self, current: set[tuple[str, str]] | None = None) -> None:
+        """Write the new parses; given the project's (path, SHA-256) pairs, remove the files of all others."""
+        if self.folder is None or not private_folder(self.folder.parent, create=True):
+            return
+        if not private_folder(self.folder, create=True):
+            return
+        self.readable = True
+        for key in sorted(self.new):
+            item = self.memory.get(key)
+            if item is not None and (item.data is not None or item.problems):
+                write_json(self.folder / _file_name(key), {"key": list(key), **_plain(item)})
+        self.new.clear()
+        if current is not None:
+            self._prune({_file_name((path, digest, "", None)) for path, digest in current})
+
+    def _prune(self, wanted: set[str]) -> None:
+        assert self.folder is not None
+        with os.scandir(self.folder) as entries:
+            names = [entry.name for entry in entries]
+        for name in names:
+            if name not in wanted:
+                (self.folder / name).unlink(missing_ok=True)
+        for other in self.folder.parent.glob("parsed-*"):
+            if other != self.folder and other.is_dir() and not other.is_symlink():
+                shutil.rmtree(other, ignore_errors=True)
+        (self.folder.parent / FILE).unlink(missing_ok=True)  # the single-file cache of earlier versions
+
+
+def _file_name(key: CacheKey) -> str:
+    """Return the file name of a parse: a digest of its file's path and SHA-256 (the file holds the whole key)."""
+    joined = f"{key[0]}\0{key[1]}".encode("utf-8", "surrogatepass")
+    return hashlib.sha256(joined).hexdigest()[:32] + ".json"
+
+
+def _key(raw: list[Any]) -> CacheKey:
+    """Return a cache key from its JSON form."""
+    src_path, digest, kind, lang = raw
+    return (str(src_path), str(digest), str(kind), None if lang is None else str(lang))
+
+
+def _plain(item: Parsed) -> dict[str, Any]:
+    """Return a parse as JSON-ready data."""
+    data = None
+    if item.data is not None:
+        data = {"value": item.data.value, "positions": _table(item.data.positions),
+                "values": _table(item.data.value_positions)}
+    file = item.file
+    return {
+        "file": [file.src_path, file.kind, file.collection, file.stem, file.lang],
+        "data": data, "html": item.html, "text_hash": item.text_hash,
+        "problems": [[p.path, p.line, p.message, p.hint, p.column, p.severity] for p in item.problems],
+        "links": [[link.target, link.line, link.column] for link in item.links],
+    }
+
+
+def _table(positions: Mapping[tuple[str | int, ...], tuple[int, int]]) -> list[list[Any]]:
+    """Return a position table as a list of [path, line, column]."""
+    return [[list(path), line, column] for path, (line, column) in positions.items()]
+
+
+def _parsed(entry: Mapping[str, Any]) -> Parsed:
+    """Return a parse from its JSON form."""
+    src_path, kind, collection, stem, lang = entry["file"]
+    data = entry["data"]
+    yaml = None if data is None else YamlData(
+        data["value"],
+        {tuple(path): (line, column) for path, line, column in data["positions"]},
+        {tuple(path): (line, column) for path, line, column in data["values"]},
+    )
+    return Parsed(
+        file=ContentFile(src_path, kind, collection, stem, lang),
+        data=yaml, html=str(entry["html"]),
+        problems=tuple(Problem(*problem) for problem in entry["problems"]),
+        text_hash=str(entry["text_hash"]),
+        links=tuple(Link(str(t), int(line), int(column)) for t, line, column in entry["links"]),
+    )

@@ -1,0 +1,142 @@
+"""Load and write stages: what the cache keeps that could run or show (compiled templates, descriptions), signed.
+
+Each file carries an HMAC-SHA256 of its bytes under a key kept outside the cache folder; a file without
+a valid signature is never loaded, so a cache restored from someone else's job can at worst be ignored.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import os
+import secrets
+from collections.abc import Iterator, MutableMapping
+from pathlib import Path
+
+import jinja2
+
+from .cache import private_folder
+
+
+def signing_key() -> bytes | None:
+    """Return this user's secret for signing compiled templates, made on first use; None when unusable."""
+    base = Path(os.environ.get("XDG_STATE_HOME") or Path.home() / ".local" / "state")
+    folder = base / "careers-site"
+    if not private_folder(folder, create=True):
+        return None
+    path = folder / "cache-key"
+    try:
+        if not path.exists():
+            descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+            with os.fdopen(descriptor, "wb") as handle:
+                handle.write(secrets.token_bytes(32))
+        key = path.read_bytes()
+    except OSError:
+        return None
+    return key if len(key) == 32 else None
+
+
+class SignedBytecodeCache(jinja2.BytecodeCache):
+    """Jinja's compiled templates on disk, each signed; an unsigned or altered file is never loaded."""
+
+    def __init__(self, folder: Path, key: bytes) -> None:
+        self.folder, self.key = folder, key
+
+    def _path(self, bucket: jinja2.bccache.Bucket) -> Path:
+        return self.folder / f"{bucket.key}.jbc"
+
+    def load_bytecode(self, bucket: jinja2.bccache.Bucket) -> None:
+        try:
+            data = self._path(bucket).read_bytes()
+        except OSError:
+            return
+        mac, body = data[:32], data[32:]
+        if hmac.compare_digest(mac, hmac.new(self.key, body, hashlib.sha256).digest()):
+            bucket.bytecode_from_string(body)
+
+    def dump_bytecode(self, bucket: jinja2.bccache.Bucket) -> None:
+        body = bucket.bytecode_to_string()
+        tmp = self.folder / f"{bucket.key}.{os.getpid()}.tmp"
+        try:
+            tmp.write_bytes(hmac.new(self.key, body, hashlib.sha256).digest() + body)
+            tmp.replace(self._path(bucket))
+        except OSError:
+            tmp.unlink(missing_ok=True)
+
+
+def template_cache(folder: Path) -> jinja2.BytecodeCache | None:
+    """Return a signed cache of compiled templates below `folder`, or None when it cannot be trusted."""
+    key = signing_key()
+    templates = folder / "templates"
+    if key is None or not private_folder(folder, create=True) or not private_folder(templates, create=True):
+        return None
+    return SignedBytecodeCache(templates, key)
+
+
+class SignedTexts(MutableMapping[str, str]):
+    """Texts on disk by a hexadecimal key, one signed file each; an unsigned or altered file is absent.
+
+    The build keeps here the full description each open posting's page rendered, by the page's
+    fingerprint, so that the feeds of a build that keeps the page need not render it again.
+    """
+
+    def __init__(self, folder: Path, key: bytes) -> None:
+        self.folder, self.key = folder, key
+
+    def _path(self, name: str) -> Path | None:
+        return self.folder / f"{name}.html" if name.isascii() and name.isalnum() and len(name) <= 128 else None
+
+    def __getitem__(self, name: str) -> str:
+        path = self._path(name)
+        try:
+            data = path.read_bytes() if path is not None else b""
+        except OSError:
+            raise KeyError(name) from None
+        mac, body = data[:32], data[32:]
+        if len(data) < 32 or not hmac.compare_digest(mac, hmac.new(self.key, body, hashlib.sha256).digest()):
+            raise KeyError(name)
+        try:
+            return body.decode("utf-8")
+        except UnicodeDecodeError:
+            raise KeyError(name) from None
+
+    def __setitem__(self, name: str, text: str) -> None:
+        path = self._path(name)
+        if path is None:
+            return
+        body = text.encode("utf-8", "surrogatepass")
+        tmp = path.with_name(f"{path.name}.{os.getpid()}.tmp")
+        try:
+            tmp.write_bytes(hmac.new(self.key, body, hashlib.sha256).digest() + body)
+            tmp.replace(path)
+        except OSError:
+            tmp.unlink(missing_ok=True)
+
+    def __delitem__(self, name: str) -> None:
+        path = self._path(name)
+        if path is None:
+            raise KeyError(name)
+        path.unlink(missing_ok=True)
+
+    def __iter__(self) -> Iterator[str]:
+        try:
+            with os.scandir(self.folder) as entries:
+                names = [entry.name for entry in entries]
+        except OSError:
+            names = []
+        return iter(sorted(name[:-5] for name in names if name.endswith(".html")))
+
+    def __len__(self) -> int:
+        return sum(1 for _ in self)
+
+
+def description_store(folder: Path, kind: str = "build") -> MutableMapping[str, str]:
+    """Return the signed store of posting descriptions below `folder`; an in-memory one when it cannot be trusted.
+
+    Each kind of build (build, preview, serve) has its own, since each prunes what it no longer uses.
+    """
+    key = signing_key()
+    texts = folder / f"descriptions-{kind}"
+    if key is None or not private_folder(folder, create=True) or not private_folder(texts, create=True):
+        return {}
+    return SignedTexts(texts, key)
