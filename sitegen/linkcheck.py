@@ -3,11 +3,16 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Callable, Iterator, Mapping
+from typing import TypeVar
 
 from .ids import template_ids
 from .links import SiteLinks, site_link_problems
 from .model import Problem, Project, Site
 from .parse import Parsed
+
+Key = TypeVar("Key")
+Value = TypeVar("Value")
 
 
 def link_problems(site: Site, parsed: tuple[Parsed, ...], project: Project) -> list[Problem]:
@@ -23,9 +28,10 @@ def link_problems(site: Site, parsed: tuple[Parsed, ...], project: Project) -> l
         (t.file.src_path, t.file.lang, shown_at.get((t.file.src_path, t.file.lang), f"/{t.file.lang}/"), t.links)
         for t in parsed if t.file.kind == "text" and t.file.lang and t.links
     ]
+    aliases = Later(lambda: link_aliases(site, project))  # needed only for a link that leads nowhere
+    ids = Later(lambda: page_ids(site, project))  # needed only for '#fragment' links
     problems = site_link_problems(texts, known, base, site.config.lang_codes,
-                                  SiteLinks(known, base, site.config.lang_codes, link_aliases(site, project),
-                                            page_ids(site, project)))
+                                  SiteLinks(known, base, site.config.lang_codes, aliases, ids))
     for item in parsed:
         for key in ("photo", "image"):
             name = item.data.value.get(key) if item.data and item.file.kind == "facts" else None
@@ -38,6 +44,28 @@ def link_problems(site: Site, parsed: tuple[Parsed, ...], project: Project) -> l
             problems.append(Problem("content/_site.yaml", None, f"{what} 'assets/{name}' does not exist",
                                     "add the image to assets/, or fix the file name"))
     return problems
+
+
+class Later(Mapping[Key, Value]):
+    """A mapping made by `make` the first time it is read: a big site pays for it only when a link needs it."""
+
+    def __init__(self, make: Callable[[], Mapping[Key, Value]]) -> None:
+        self._make = make
+        self._made: Mapping[Key, Value] | None = None
+
+    def _mapping(self) -> Mapping[Key, Value]:
+        if self._made is None:
+            self._made = self._make()
+        return self._made
+
+    def __getitem__(self, key: Key) -> Value:
+        return self._mapping()[key]
+
+    def __iter__(self) -> Iterator[Key]:
+        return iter(self._mapping())
+
+    def __len__(self) -> int:
+        return len(self._mapping())
 
 
 def link_aliases(site: Site, project: Project) -> dict[tuple[str, str], str]:
