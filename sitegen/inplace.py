@@ -21,18 +21,20 @@ class InPlace:
     """A preview folder (serve's) updated in place: only files that differ are written, each in one step.
 
     It remembers what the folder holds, so a rebuild neither reads the manifest nor looks at unchanged
-    files. Before the first file of a build is written, the manifest forgets every fingerprint, and it
-    lists a new file before the file is made: a build that fails or is killed halfway leaves a folder
-    that is still recognised as ours, whose pages the next build renders again.
+    files. Before a file is written, its path goes into a journal beside the folder (`.<out>.journal`);
+    the manifest is written, and the journal removed, when the build is done. A build that fails or is
+    killed halfway leaves the journal: the next one forgets the fingerprints of the files it names (they
+    are rendered again) and lists the new ones, so the folder is still recognised as ours.
     """
 
     def __init__(self, out: Path) -> None:
         self.out = real_output(out)
+        self.journal = self.out.parent / f".{self.out.name}.journal"
         listed = read_manifest(self.out) or {}
         kept = kept_fingerprints(self.out) if listed else {}
         self.held: dict[str, tuple[str, int]] = {path: (kept.get(path, ""), size) for path, (_, size) in listed.items()}
         self.listed: dict[str, tuple[str, int]] = {}
-        self.dirty = False
+        self._recover()
 
     @property
     def fingerprints(self) -> dict[str, str]:
@@ -49,13 +51,10 @@ class InPlace:
             return OutputFile(file.dest_path, b"", file.fingerprint, file.kept)
         target = self.out / file.dest_path
         if held is None or held[1] != len(file.data) or _read(target) != file.data:
-            if not self.dirty or held is None:
-                self.held = {path: ("", size) for path, (_, size) in self.held.items()}
-                self.held.setdefault(file.dest_path, ("", len(file.data)))
-                self._write_manifest(self.held)
-                self.dirty = True
+            with self.journal.open("a", encoding="utf-8") as journal:
+                journal.write(file.dest_path + "\n")
             target.parent.mkdir(parents=True, exist_ok=True)
-            tmp = target.with_name(f".{target.name}.{os.getpid()}.tmp")
+            tmp = self.out.parent / f".{self.out.name}.new-{os.getpid()}.file"
             tmp.write_bytes(file.data)
             tmp.replace(target)
         self.listed[file.dest_path] = (file.fingerprint, len(file.data))
@@ -66,23 +65,38 @@ class InPlace:
         gone = [path for path in self.held if path not in self.listed]
         for path in gone:
             (self.out / path).unlink(missing_ok=True)
-        if self.dirty or gone or any(self.held.get(path) != entry for path, entry in self.listed.items()):
+        if gone or self.journal.exists() or any(self.held.get(path) != entry for path, entry in self.listed.items()):
             self._write_manifest(self.listed)
-        self.held, self.listed, self.dirty = self.listed, {}, False
+        self.journal.unlink(missing_ok=True)
+        self.held, self.listed = self.listed, {}
         return len(gone)
 
     def abandon(self) -> None:
-        """Forget what a failed build placed; the folder keeps what it holds, none of it to be kept."""
-        if self.dirty:
-            self.held = {path: ("", size) for path, (_, size) in {**self.held, **self.listed}.items()}
-            self._write_manifest(self.held)
-        self.listed, self.dirty = {}, False
+        """Forget what a failed build placed: the files it wrote are rendered again next time."""
+        self.listed = {}
+        self._recover()
+
+    def _recover(self) -> None:
+        """Forget the fingerprints of the files the journal names (a build wrote them and did not finish)."""
+        try:
+            written = self.journal.read_text(encoding="utf-8").split("\n")
+        except (OSError, UnicodeDecodeError):
+            return
+        for path in written:
+            if not path or unsafe_destinations([OutputFile(path, b"")]):
+                continue
+            try:
+                self.held[path] = ("", (self.out / path).stat().st_size)
+            except OSError:
+                self.held.pop(path, None)
+        self._write_manifest(self.held)
+        self.journal.unlink(missing_ok=True)
 
     def _write_manifest(self, entries: dict[str, tuple[str, int]]) -> None:
         listed = sorted(f"{path}\t{fingerprint}\t{size}" for path, (fingerprint, size) in entries.items())
         self.out.mkdir(parents=True, exist_ok=True)
         replace_text(self.out / MANIFEST, "\n".join([MANIFEST_HEADER, *listed]) + "\n",
-                      self.out.parent / f".{self.out.name}.new-{os.getpid()}.manifest")
+                     self.out.parent / f".{self.out.name}.new-{os.getpid()}.manifest")
 
 
 def _read(path: Path) -> bytes | None:

@@ -64,12 +64,21 @@ def _foreign_files(out: Path) -> str | None:
     if listed is None:
         return (f"the output folder {out} holds files that careers-site did not build (it has no {MANIFEST}); "
                 "choose an empty or new folder, or empty this one yourself")
-    unknown = sorted(rel for rel in present if rel not in listed and rel != MANIFEST)
+    written = _journaled(out)  # files serve's last, unfinished rebuild wrote (inplace.py)
+    unknown = sorted(rel for rel in present if rel not in listed and rel not in written and rel != MANIFEST)
 
     if unknown:
         return (f"{out / unknown[0]} was not written by careers-site (the output folder's {MANIFEST} does not "
                 f"list it); move it out of the output folder, which each build replaces whole")
     return None
+
+
+def _journaled(out: Path) -> set[str]:
+    """Return the paths the journal beside `out` names: files a rebuild wrote in place and did not list yet."""
+    try:
+        return set((out.parent / f".{out.name}.journal").read_text(encoding="utf-8").split("\n"))
+    except (OSError, UnicodeDecodeError):
+        return set()
 
 
 def _files_below(folder: Path) -> list[str] | OSError:
@@ -252,7 +261,7 @@ def _remove_leftovers(out: Path) -> None:
         for leftover in out.parent.glob(pattern):
             if leftover.is_dir() and not leftover.is_symlink():
                 shutil.rmtree(leftover, ignore_errors=True)
-            elif leftover.is_file() and leftover.name.endswith(".manifest"):
+            elif leftover.is_file() and leftover.name.endswith((".manifest", ".file")):
                 leftover.unlink(missing_ok=True)
 
 

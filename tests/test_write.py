@@ -134,3 +134,29 @@ def test_unsafe_destinations(dest: str) -> None:
 
 def test_safe_destinations() -> None:
     assert unsafe_destinations([OutputFile("fr/equipe/index.html", b""), OutputFile("assets/a.css", b"")]) == []
+
+
+def test_a_preview_rebuild_killed_halfway_is_recovered_precisely(tmp_path: Path) -> None:
+    """serve's in-place writer journals each file before writing it: after a kill, only the files it
+    wrote lose their fingerprints (they are rendered again), a new file is ours, the rest stays kept."""
+    from sitegen.inplace import InPlace
+
+    root, out = tmp_path / "project", tmp_path / "preview"
+    (root / "content").mkdir(parents=True)
+    write_output(out, [OutputFile("a/index.html", b"A", "fa"), OutputFile("b/index.html", b"B", "fb"),
+                       OutputFile("feed.xml", b"F")])
+    writer = InPlace(out)
+    assert writer.fingerprints == {"a/index.html": "fa", "b/index.html": "fb"}
+    writer.place(OutputFile("a/index.html", b"A2", "fa2"))  # then the process is killed: no commit
+    writer.place(OutputFile("c/index.html", b"C", "fc"))
+    assert unsafe_output(out, root) is None  # the new file is named by the journal: still our folder
+    again = InPlace(out)
+    assert again.fingerprints == {"b/index.html": "fb"}
+    assert unsafe_output(out, root) is None and not (tmp_path / ".preview.journal").exists()
+    for file in (OutputFile("a/index.html", b"A2", "fa2"), OutputFile("b/index.html", b"", "fb", kept=True),
+                 OutputFile("feed.xml", b"F")):
+        again.place(file)
+    assert again.commit() == 1  # c/index.html is gone
+    assert tree(out) == {"a/index.html": b"A2", "b/index.html": b"B", "feed.xml": b"F"}
+    assert InPlace(out).fingerprints == {"a/index.html": "fa2", "b/index.html": "fb"}
+    assert sorted(p.name for p in tmp_path.iterdir()) == [".preview.lock", "preview", "project"]
