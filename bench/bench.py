@@ -107,9 +107,12 @@ def free_port() -> int:
 
 
 def serve_process(root: Path, env: dict[str, str], out: Path, port: int) -> subprocess.Popen[str]:
-    return subprocess.Popen([sys.executable, str(REPO / "build.py"), "--project", str(root), "serve", "--port",
-                             str(port), "--out", str(out)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-                            text=True, env=env)
+    """Start `serve`; its output goes to `serve.log` beside the preview, with tracebacks of every thread if
+    it has to be aborted (faulthandler)."""
+    log = (out.parent / "serve.log").open("w")
+    return subprocess.Popen([sys.executable, "-X", "faulthandler", str(REPO / "build.py"), "--project", str(root),
+                             "serve", "--port", str(port), "--out", str(out)], stdout=log, stderr=log, text=True,
+                            env=env)
 
 
 def wait(condition: Callable[[], bool], limit: float = 600) -> float:
@@ -134,14 +137,20 @@ def serve_start(root: Path, env: dict[str, str], out: Path, port: int) -> Run:
 
 
 def stop(server: subprocess.Popen[str]) -> None:
-    """Stop a server the way Ctrl+C would; kill it if it has not stopped within a minute."""
+    """Stop a server the way Ctrl+C would; abort it if it has not stopped within a minute, and show where
+    each of its threads was (the end of its log)."""
+    import signal
+
     server.terminate()
     try:
         server.wait(timeout=60)
     except subprocess.TimeoutExpired:
-        server.kill()
+        server.send_signal(signal.SIGABRT)
         server.wait()
-        print("  (the server had to be killed)", file=sys.stderr)
+        args = [str(arg) for arg in server.args]  # type: ignore[union-attr]
+        log = Path(args[args.index("--out") + 1]).parent / "serve.log"
+        tail = "\n".join(log.read_text("utf-8", "replace").splitlines()[-60:])
+        print(f"  (the server had to be aborted; the end of its log:)\n{tail}", file=sys.stderr)
 
 
 def _answers(args: Any) -> bool:
