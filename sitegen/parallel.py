@@ -1,27 +1,25 @@
 """Parse and render stages: a pure task over many items on every core, its results in the items' order.
 
 Workers are forked, so they start with the parent's memory (parsed content, compiled templates, the
-items themselves): only chunk bounds go to them and only results come back. Small task messages also
-keep the pool stoppable: a pool whose task pipe is full of big chunks can hang when terminated (a
-Ctrl+C during a build). The output is the same with one
-worker or many: chunks are made, run and merged in a fixed order.
+items themselves). Worker i runs chunks i, i + n, i + 2n, … and writes each result, pickled, to its
+own pipe; the parent reads the chunks back in order. There is no shared lock and no helper thread
+(`multiprocessing.Pool` has both, and can hang when stopped by Ctrl+C mid-build): stopping kills the
+workers and closes their pipes. The output is the same with one worker or many.
 """
 
 from __future__ import annotations
 
+import contextlib
 import math
 import os
+import pickle
 import signal
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from typing import Any, TypeVar
+from typing import Any, BinaryIO, TypeVar
 
 Item = TypeVar("Item")
 Result = TypeVar("Result")
 Context = TypeVar("Context")
-
-# Set once in each worker process by the pool's initializer (never in the parent): the task and its context.
-_WORKER: dict[str, Any] = {}
-
 
 def default_jobs() -> int:
     """Return how many workers to use by default: the cores this process may run on."""
@@ -59,10 +57,63 @@ def iter_chunks(task: Callable[[Context, Sequence[Item]], list[Result]], context
     if not parallel:
         yield from _reported((task(context, chunk) for chunk in chunks), len(items), progress)
         return
-    import multiprocessing  # only when there is work for workers: a small build never imports it
+    workers = [_fork_worker(task, context, items, bounds[index::jobs]) for index in range(min(jobs, len(bounds)))]
+    try:
+        yield from _reported((_receive(workers[index % len(workers)]) for index in range(len(bounds))),
+                             len(items), progress)
+    finally:
+        _stop(workers)
 
-    with multiprocessing.get_context("fork").Pool(jobs, _start_worker, (task, context, items)) as pool:
-        yield from _reported(pool.imap(_run_chunk, bounds), len(items), progress)
+
+Worker = tuple[int, BinaryIO]  # process id, the read end of its results pipe
+
+
+def _fork_worker(task: Callable[[Any, Sequence[Any]], list[Any]], context: Any, items: Sequence[Any],
+                 bounds: list[tuple[int, int]]) -> Worker:
+    """Fork a worker that runs `task` over its chunks and writes each result to a pipe; return it."""
+    read, write = os.pipe()
+    pid = os.fork()
+    if pid:
+        os.close(write)
+        return pid, os.fdopen(read, "rb")
+    code = 1
+    try:  # the child: never returns
+        os.close(read)
+        for name in ("SIGTERM", "SIGHUP", "SIGINT"):  # the parent stops its workers itself
+            if hasattr(signal, name):
+                signal.signal(getattr(signal, name), signal.SIG_DFL)
+        with os.fdopen(write, "wb") as out:
+            for start, stop in bounds:
+                data = pickle.dumps(list(task(context, items[start:stop])), pickle.HIGHEST_PROTOCOL)
+                out.write(len(data).to_bytes(8, "big") + data)
+        code = 0
+    except BaseException:  # a bug in a task: say where, then the parent reports the worker stopped
+        import traceback
+
+        traceback.print_exc()
+    finally:
+        os._exit(code)
+
+
+def _receive(worker: Worker) -> list[Any]:
+    """Return the next chunk's results from a worker's pipe."""
+    pid, pipe = worker
+    head = pipe.read(8)
+    data = pipe.read(int.from_bytes(head, "big")) if len(head) == 8 else b""
+    if len(head) != 8 or len(data) != int.from_bytes(head, "big"):
+        raise RuntimeError(f"a worker process ({pid}) stopped before finishing its work")
+    return list(pickle.loads(data))
+
+
+def _stop(workers: list[Worker]) -> None:
+    """Kill the workers that are still running and collect them all."""
+    for pid, pipe in workers:
+        pipe.close()
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(pid, signal.SIGKILL)
+    for pid, _ in workers:
+        with contextlib.suppress(ChildProcessError):
+            os.waitpid(pid, 0)
 
 
 def _can_fork() -> bool:
@@ -78,21 +129,3 @@ def _reported(parts: Iterable[list[Result]], total: int, progress: Progress | No
         if progress is not None:
             progress(done, total)
         yield part
-
-
-def _start_worker(task: Callable[[Any, Sequence[Any]], list[Any]], context: Any, items: Sequence[Any]) -> None:
-    """Keep the task, its context and the items in this worker (forking passes them without pickling).
-
-    A forked worker would inherit the parent's handlers (`serve` turns SIGTERM and SIGHUP into a clean
-    stop); the parent stops its workers itself, so they take the default action.
-    """
-    for name in ("SIGTERM", "SIGHUP"):
-        if hasattr(signal, name):
-            signal.signal(getattr(signal, name), signal.SIG_DFL)
-    _WORKER["task"], _WORKER["context"], _WORKER["items"] = task, context, items
-
-
-def _run_chunk(bounds: tuple[int, int]) -> list[Any]:
-    """Run the worker's task over one chunk of its items, given by its bounds."""
-    start, stop = bounds
-    return list(_WORKER["task"](_WORKER["context"], _WORKER["items"][start:stop]))
