@@ -21,6 +21,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from .model import Problem
+
 VERSION = 3
 FILE = "parsed.json"  # the single-file parse cache of earlier versions, removed when seen
 META = "templates.json"
@@ -112,6 +114,11 @@ def write_json(path: Path, data: Any) -> None:
         tmp.replace(path)
     except OSError:
         tmp.unlink(missing_ok=True)
+
+
+def plain_problem(problem: Problem) -> list[Any]:
+    """Return a problem as a JSON list, in the order `Problem(*fields)` takes it back."""
+    return [problem.path, problem.line, problem.message, problem.hint, problem.column, problem.severity]
 
 
 def load_saved(folder: Path) -> Saved:

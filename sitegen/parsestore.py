@@ -10,7 +10,7 @@ from collections.abc import Iterator, Mapping, MutableMapping
 from pathlib import Path
 from typing import Any
 
-from .cache import FILE, private_folder, stamp, write_json
+from .cache import FILE, plain_problem, private_folder, stamp, write_json
 from .links import Link
 from .model import Problem, YamlData
 from .parse import CacheKey, Parsed
@@ -120,7 +120,7 @@ def _plain(item: Parsed) -> dict[str, Any]:
     return {
         "file": [file.src_path, file.kind, file.collection, file.stem, file.lang],
         "data": data, "html": item.html, "text_hash": item.text_hash,
-        "problems": [[p.path, p.line, p.message, p.hint, p.column, p.severity] for p in item.problems],
+        "problems": [plain_problem(p) for p in item.problems],
         "links": [[link.target, link.line, link.column] for link in item.links],
     }
 

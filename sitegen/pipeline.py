@@ -53,7 +53,6 @@ def build(root: Path, out: Path | None, base_url: str | None = None,
     cache.timings.clear()
     started = time.perf_counter()
     project = project or read_project(root)
-    cache.current = {(s.src_path, s.digest) for s in project.content}
     cache.time("read", started)
     today = today or build_date()
     recorder = cache.recorder if out is not None else None
@@ -62,6 +61,7 @@ def build(root: Path, out: Path | None, base_url: str | None = None,
         with output_lock(real_output(out)):
             same = recorder.replay(out, key)
         if same is not None:
+            _forget_parses(cache, project)
             return same  # the output is already what this build would write
     if out is None:
         result = compile_site(project, base_url, cache, strict, today=today, preview=preview, live=live)

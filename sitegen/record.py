@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from .cache import plain_problem, write_json
 from .model import BuildResult, Problem, Project
 from .write import MANIFEST, read_manifest, real_output
 
@@ -64,15 +65,9 @@ class Recorder:
         record: dict[str, Any] = {
             "key": key, "manifest": _manifest_digest(out), "page_count": result.page_count,
             "pages_per_lang": dict(result.pages_per_lang),
-            "problems": [[p.path, p.line, p.message, p.hint, p.column, p.severity] for p in result.problems],
+            "problems": [plain_problem(p) for p in result.problems],
         }
-        path = self._path(out)
-        tmp = path.with_name(path.name + ".tmp")
-        try:
-            tmp.write_text(json.dumps(record, ensure_ascii=False), encoding="utf-8")
-            tmp.replace(path)
-        except OSError:
-            tmp.unlink(missing_ok=True)
+        write_json(self._path(out), record)
 
 
 def _intact(out: Path) -> bool:

@@ -46,22 +46,32 @@ class SignedBytecodeCache(jinja2.BytecodeCache):
         return self.folder / f"{bucket.key}.jbc"
 
     def load_bytecode(self, bucket: jinja2.bccache.Bucket) -> None:
-        try:
-            data = self._path(bucket).read_bytes()
-        except OSError:
-            return
-        mac, body = data[:32], data[32:]
-        if hmac.compare_digest(mac, hmac.new(self.key, body, hashlib.sha256).digest()):
+        body = read_signed(self._path(bucket), self.key)
+        if body is not None:
             bucket.bytecode_from_string(body)
 
     def dump_bytecode(self, bucket: jinja2.bccache.Bucket) -> None:
-        body = bucket.bytecode_to_string()
-        tmp = self.folder / f"{bucket.key}.{os.getpid()}.tmp"
-        try:
-            tmp.write_bytes(hmac.new(self.key, body, hashlib.sha256).digest() + body)
-            tmp.replace(self._path(bucket))
-        except OSError:
-            tmp.unlink(missing_ok=True)
+        write_signed(self._path(bucket), self.key, bucket.bytecode_to_string())
+
+
+def read_signed(path: Path, key: bytes) -> bytes | None:
+    """Return the body of a signed file, or None when it is missing or its signature does not match."""
+    try:
+        data = path.read_bytes()
+    except OSError:
+        return None
+    mac, body = data[:32], data[32:]
+    return body if len(data) >= 32 and hmac.compare_digest(mac, hmac.new(key, body, hashlib.sha256).digest()) else None
+
+
+def write_signed(path: Path, key: bytes, body: bytes) -> None:
+    """Write a body with its signature, in one step; a failure to write is not an error."""
+    tmp = path.with_name(f"{path.name}.{os.getpid()}.tmp")
+    try:
+        tmp.write_bytes(hmac.new(key, body, hashlib.sha256).digest() + body)
+        tmp.replace(path)
+    except OSError:
+        tmp.unlink(missing_ok=True)
 
 
 def template_cache(folder: Path) -> jinja2.BytecodeCache | None:
@@ -88,29 +98,18 @@ class SignedTexts(MutableMapping[str, str]):
 
     def __getitem__(self, name: str) -> str:
         path = self._path(name)
+        body = read_signed(path, self.key) if path is not None else None
         try:
-            data = path.read_bytes() if path is not None else b""
-        except OSError:
-            raise KeyError(name) from None
-        mac, body = data[:32], data[32:]
-        if len(data) < 32 or not hmac.compare_digest(mac, hmac.new(self.key, body, hashlib.sha256).digest()):
-            raise KeyError(name)
-        try:
-            return body.decode("utf-8")
+            if body is not None:
+                return body.decode("utf-8")
         except UnicodeDecodeError:
-            raise KeyError(name) from None
+            pass
+        raise KeyError(name)
 
     def __setitem__(self, name: str, text: str) -> None:
         path = self._path(name)
-        if path is None:
-            return
-        body = text.encode("utf-8", "surrogatepass")
-        tmp = path.with_name(f"{path.name}.{os.getpid()}.tmp")
-        try:
-            tmp.write_bytes(hmac.new(self.key, body, hashlib.sha256).digest() + body)
-            tmp.replace(path)
-        except OSError:
-            tmp.unlink(missing_ok=True)
+        if path is not None:
+            write_signed(path, self.key, text.encode("utf-8", "surrogatepass"))
 
     def __delitem__(self, name: str) -> None:
         path = self._path(name)
