@@ -200,8 +200,8 @@ def disk_cache(project: Path, kind: str = "build") -> BuildCache:
     saved = load_saved(folder)
     recorder = Recorder(folder, stamp()) if private_folder(folder, create=True) else None
     return BuildCache(parsed=ParseStore(folder), string_keys=saved.string_keys, template_names=saved.template_names,
-                      templates=template_cache(folder), descriptions=description_store(folder, kind),
-                      recorder=recorder)
+                      templates=template_cache(folder), recorder=recorder,
+                      descriptions=description_store(folder, kind, remember=kind == "serve"))
 
 
 def save_cache(project: Path, cache: BuildCache, prune: bool = True) -> None:

@@ -24,6 +24,7 @@ from .model import (
     Step,
 )
 from .parse import Parsed
+from .reuse import Reuse
 from .translations import Status, status_problems, text_statuses
 from .typography import typeset_plain
 
@@ -104,24 +105,30 @@ def dest_for(config: SiteConfig, url: str) -> str:
     return url[len(config.base_path):] + "index.html"
 
 
-def with_alternates(pages: list[Page], config: SiteConfig) -> tuple[Page, ...]:
+def with_alternates(pages: list[Page], config: SiteConfig, reuse: Reuse | None = None) -> tuple[Page, ...]:
     """Return the pages, each knowing its versions in every language, its canonical and x-default URLs."""
+    reuse = reuse or Reuse()
     by_key: dict[str, list[Page]] = defaultdict(list)
     for page in pages:
         by_key[page.key].append(page)
     order = {code: index for index, code in enumerate(config.lang_codes)}
-    linked = []
-    for page in sorted(pages, key=lambda p: (p.url, p.lang)):
-        versions = sorted(by_key[page.key], key=lambda p: order[p.lang])
-        real = {p.lang: p.url for p in versions if not p.is_fallback}
-        default = real.get(config.default_lang) or next(iter(real.values()), page.url)
-        linked.append(replace(
-            page,
-            alternates=tuple(Alternate(p.lang, p.url, p.is_fallback) for p in versions),
-            canonical=real.get(page.text_lang, page.url),
-            x_default=config.base_path if page.key == HOME_KEY else default,
-        ))
-    return tuple(linked)
+    for versions in by_key.values():
+        versions.sort(key=lambda p: order[p.lang])
+    return tuple(reuse.get(("linked", page.lang, page.key), (config, page, *by_key[page.key]), _linked,
+                           page, by_key[page.key], config)
+                 for page in sorted(pages, key=lambda p: (p.url, p.lang)))
+
+
+def _linked(page: Page, versions: list[Page], config: SiteConfig) -> Page:
+    """Return a page knowing its versions (in the site's language order), its canonical and x-default URLs."""
+    real = {p.lang: p.url for p in versions if not p.is_fallback}
+    default = real.get(config.default_lang) or next(iter(real.values()), page.url)
+    return replace(
+        page,
+        alternates=tuple(Alternate(p.lang, p.url, p.is_fallback) for p in versions),
+        canonical=real.get(page.text_lang, page.url),
+        x_default=config.base_path if page.key == HOME_KEY else default,
+    )
 
 
 def unique_destinations(pages: tuple[Page, ...]) -> list[Problem]:
@@ -144,18 +151,25 @@ def empty_site(config: SiteConfig, strings: Mapping[str, Mapping[str, str]]) -> 
 def assemble_site(
     parsed: tuple[Parsed, ...], config: SiteConfig, strings: Mapping[str, Mapping[str, str]],
     today: dt.date, minimums: Minimums | None = None, template_ids: frozenset[str] = frozenset(),
+    reuse: Reuse | None = None,
 ) -> tuple[Site, list[Problem]]:
     """Return the site to render: pages in every language, postings, people, steps.
 
     Ids in texts never take an id that templates write (`template_ids`, and the keys of people and
-    steps, which templates use as ids).
+    steps, which templates use as ids). With `reuse` (serve), a page, a posting's facts or a page's
+    alternates made from the very same inputs as in the last build is that build's object.
     """
+    reuse = reuse or Reuse()
     content, problems = group_content(parsed, config)
     problems.extend(status_problems(list(content.statuses)))
-    reserved = template_ids | {key.split("/", 1)[1] for key in content.facts}
-    people = {lang: make_people(content.facts, content.texts, lang, config.base_path, reserved)
+    config, today = reuse.same("config", config), reuse.same("today", today)
+    reserved = reuse.same("reserved", template_ids | {key.split("/", 1)[1] for key in content.facts})
+    fact_keys = reuse.same("fact keys", frozenset(content.facts))
+    people = {lang: reuse.same(("people", lang), make_people(content.facts, content.texts, lang, config.base_path,
+                                                             reserved))
               for lang in config.lang_codes}
-    steps = {lang: make_steps(content.facts, content.texts, lang, config.base_path, reserved)
+    steps = {lang: reuse.same(("steps", lang), make_steps(content.facts, content.texts, lang, config.base_path,
+                                                          reserved))
              for lang in config.lang_codes}
     pages: list[Page] = []
     postings: dict[str, list[Posting]] = {lang: [] for lang in config.lang_codes}
@@ -168,13 +182,14 @@ def assemble_site(
             item = content.facts.get(key)
             if item is None or item.data is None:
                 continue
-            facts, fact_problems = make_facts(key, item.data, item.file.src_path, content.facts, config.lang_codes)
+            facts, fact_problems = reuse.get(("facts", key), (item, fact_keys, config, today), _posting_facts,
+                                             key, item, fact_keys, config, today, minimums)
             problems.extend(fact_problems)
-            problems.extend(posting_advice(facts, item.data, item.file.src_path, today, minimums or {}))
         for lang, text in sorted(by_lang.items()):
             if text.data is None:
                 continue
-            page = _make_page(config, lang, key, text, facts, people[lang], steps[lang], today, reserved)
+            inputs = (config, text, facts, people[lang], steps[lang], today, reserved)
+            page = reuse.get(("page", lang, key), inputs, _make_page, config, lang, key, *inputs[1:])
             pages.append(page)
             if page.posting and not page.posting.closed:
                 postings[lang].append(page.posting)
@@ -182,14 +197,24 @@ def assemble_site(
     problems.extend(photo_alt_problems(content))
     if config.legal is not None and LEGAL_KEY not in content.texts:
         pages.extend(_legal_page(config, lang, strings.get(lang, {})) for lang in config.lang_codes)
-    all_pages = with_alternates(pages, config)
+    all_pages = with_alternates(pages, config, reuse)
     problems.extend(unique_destinations(all_pages))
     site = Site(
         config=config, strings=strings, pages=all_pages,
-        postings={lang: tuple(sorted(items, key=_posting_order)) for lang, items in postings.items()},
+        postings={lang: reuse.same(("postings", lang), tuple(sorted(items, key=_posting_order)))
+                  for lang, items in postings.items()},
         people=people, steps=steps, index={(p.lang, p.key): p for p in all_pages},
     )
     return site, problems
+
+
+def _posting_facts(key: str, item: Parsed, fact_keys: frozenset[str], config: SiteConfig, today: dt.date,
+                   minimums: Minimums | None) -> tuple[PostingFacts, list[Problem]]:
+    """Return a posting's facts, with their problems and the advice on what the posting lacks."""
+    assert item.data is not None
+    facts, problems = make_facts(key, item.data, item.file.src_path, fact_keys, config.lang_codes)
+    problems.extend(posting_advice(facts, item.data, item.file.src_path, today, minimums or {}))
+    return facts, problems
 
 
 def _make_page(

@@ -95,28 +95,35 @@ class Helpers:
         return {"url": self.absolute(self.asset(name)), "width": width, "height": height}
 
 
-def page_context(site: Site, page: Page, helpers: Helpers) -> dict[str, Any]:
-    """Return the variables a page template sees."""
-    lang = site.config.language(page.lang)
-    t = Translator(page.lang, site.strings.get(page.lang, {}))
-    posting = page.posting
+def language_context(site: Site, lang_code: str, helpers: Helpers) -> dict[str, Any]:
+    """Return the variables every page of one language sees (made once per language and build)."""
+    lang = site.config.language(lang_code)
     return {
         **_common(site, helpers),
-        "page": page,
         "lang": lang,
         "locale": lang.locale,
-        "t": t,
+        "t": Translator(lang_code, site.strings.get(lang_code, {})),
+        "postings": site.postings.get(lang_code, ()),
+        "people": site.people.get(lang_code, ()),
+        "steps": site.steps.get(lang_code, ()),
+        "nav": tuple(PageLink(p.key, p.url, p.title) for name in site.config.nav
+                     if (p := site.page(lang_code, f"pages/{name}"))),
+        "page_links": helpers.links.get(lang_code, {}),
+        "feed_url": feed_url(site, lang_code),
+    }
+
+
+def page_context(site: Site, page: Page, helpers: Helpers, shared: Mapping[str, Any] | None = None) -> dict[str, Any]:
+    """Return the variables a page template sees: its language's (`shared`, if already made) and its own."""
+    shared = shared if shared is not None else language_context(site, page.lang, helpers)
+    posting = page.posting
+    return {
+        **shared,
+        "page": page,
         "posting": posting,
         "lang_attr": lambda item: "" if item.text_lang in ("", page.lang) else LANG_ATTR.format(item.text_lang),
-        "postings": site.postings.get(page.lang, ()),
-        "people": site.people.get(page.lang, ()),
-        "steps": site.steps.get(page.lang, ()),
-        "nav": [PageLink(p.key, p.url, p.title) for name in site.config.nav
-                if (p := site.page(page.lang, f"pages/{name}"))],
-        "page_links": helpers.links.get(page.lang, {}),
-        "feed_url": feed_url(site, page.lang),
         "share": helpers.image((posting.facts.image if posting else None) or site.config.share_image),
-        "trail": structured.trail(site, page, t("nav_home")),
+        "trail": structured.trail(site, page, shared["t"]("nav_home")),
         "job_posting_ld": lambda item, description: _job_posting(site, item, description, helpers),
     }
 

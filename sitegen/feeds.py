@@ -7,6 +7,7 @@ from collections.abc import Callable, Mapping
 from urllib.parse import urlsplit
 
 from .model import OutputFile, Posting, Site
+from .reuse import Reuse
 from .xmltext import escape, quoteattr
 
 ATOM = "http://www.w3.org/2005/Atom"
@@ -23,18 +24,20 @@ def feed_url(site: Site, lang: str) -> str:
 
 
 def render_feeds(site: Site, strings: Mapping[str, Mapping[str, str]], absolute: Callable[[str], str],
-                 describe: Callable[[Posting], str] | None = None) -> list[OutputFile]:
+                 describe: Callable[[Posting], str] | None = None, reuse: Reuse | None = None) -> list[OutputFile]:
     """Return one Atom feed of open postings for every language.
 
     `describe(posting)` gives an entry's content: the text, the facts and the apply link, as in the
-    JobPosting; without it, the text alone.
+    JobPosting; without it, the text alone. With `reuse` (serve), an entry made from the very same
+    posting, page and description as in the last build is that build's.
     """
-    return [_feed(site, lang.code, strings.get(lang.code, {}), absolute, describe or (lambda p: p.html))
+    return [_feed(site, lang.code, strings.get(lang.code, {}), absolute, describe or (lambda p: p.html),
+                  reuse or Reuse())
             for lang in site.config.languages]
 
 
 def _feed(site: Site, lang: str, table: Mapping[str, str], absolute: Callable[[str], str],
-          describe: Callable[[Posting], str]) -> OutputFile:
+          describe: Callable[[Posting], str], reuse: Reuse) -> OutputFile:
     """Return one language's feed: stable ids, newest posting first."""
     postings = site.postings.get(lang, ())
     updated = max((_updated(site, p) for p in postings), default=_site_updated(site))
@@ -51,19 +54,26 @@ def _feed(site: Site, lang: str, table: Mapping[str, str], absolute: Callable[[s
         f"  <author><name>{escape(site.config.organisation.name)}</name></author>",
     ]
     for posting in postings:
-        lines += [
-            "  <entry>",
-            f"    <id>{escape(entry_id(site, posting))}</id>",
-            f"    <title>{escape(posting.title)}</title>",
-            f'    <link rel="alternate" type="text/html" href={quoteattr(absolute(posting.url))}/>',
-            f"    <published>{_stamp(posting.facts.date_posted)}</published>",
-            f"    <updated>{_stamp(_updated(site, posting))}</updated>",
-            f"    <summary>{escape(posting.description)}</summary>",
-            f'    <content type="html">{escape(describe(posting))}</content>',
-            "  </entry>",
-        ]
+        description, updated = describe(posting), _updated(site, posting)
+        lines.append(reuse.get(("feed entry", lang, posting.facts.key), (site.config, posting, updated, description),
+                               _entry, site, posting, absolute, updated, description))
     lines.append("</feed>")
     return OutputFile(feed_path(site, lang), ("\n".join(lines) + "\n").encode("utf-8"))
+
+
+def _entry(site: Site, posting: Posting, absolute: Callable[[str], str], updated: dt.date, description: str) -> str:
+    """Return a posting's `<entry>`."""
+    return "\n".join([
+        "  <entry>",
+        f"    <id>{escape(entry_id(site, posting))}</id>",
+        f"    <title>{escape(posting.title)}</title>",
+        f'    <link rel="alternate" type="text/html" href={quoteattr(absolute(posting.url))}/>',
+        f"    <published>{_stamp(posting.facts.date_posted)}</published>",
+        f"    <updated>{_stamp(updated)}</updated>",
+        f"    <summary>{escape(posting.description)}</summary>",
+        f'    <content type="html">{escape(description)}</content>',
+        "  </entry>",
+    ])
 
 
 def entry_id(site: Site, posting: Posting) -> str:

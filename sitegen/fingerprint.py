@@ -59,8 +59,57 @@ def site_digest(site: Site, extra: Iterable[str]) -> str:
     return digest.hexdigest()
 
 
+class Digests:
+    """Digests of values' `repr`, kept by the values' identity from one build to the next.
+
+    `serve` builds pages from the very same objects as the last build wherever nothing changed (see
+    `reuse`), so their digests are found again instead of being made from their text. A tuple of
+    records (the postings of a list, the pages of the site) is digested from its items' digests, so a
+    list in which one posting changed costs one posting. Values are kept alive while their digest is
+    kept, so an identity is never taken by another object.
+    """
+
+    __slots__ = ("_current", "_previous")
+
+    def __init__(self) -> None:
+        self._previous: dict[int, tuple[Any, str]] = {}
+        self._current: dict[int, tuple[Any, str]] = {}
+
+    def of(self, value: Any) -> str:
+        """Return a digest of `value`'s `repr` (of its items' digests, for a tuple of records or a mapping)."""
+        if isinstance(value, (str, int, float, bool)) or value is None:
+            return repr(value)  # cheaper to write out than to look up
+        kept = self._current.get(id(value)) or self._previous.get(id(value))
+        if kept is None or kept[0] is not value:
+            kept = (value, self._make(value))
+        self._current[id(value)] = kept
+        return kept[1]
+
+    def known(self, value: Any) -> bool:
+        """Return True when `value`'s digest is kept (made by this build or the last)."""
+        kept = self._current.get(id(value)) or self._previous.get(id(value))
+        return kept is not None and kept[0] is value
+
+    def keep(self, value: Any, digest: str) -> None:
+        """Keep a digest of `value` made elsewhere (by a worker process, with `of`)."""
+        self._current[id(value)] = (value, digest)
+
+    def turn(self) -> None:
+        """End a build: the digests of values it did not use are forgotten."""
+        self._previous, self._current = self._current, {}
+
+    def _make(self, value: Any) -> str:
+        if isinstance(value, Mapping):
+            text = "{" + ",".join(f"{key!r}:{self.of(item)}" for key, item in value.items()) + "}"
+        elif isinstance(value, tuple) and value and hasattr(value[0], "__dataclass_fields__"):
+            text = "(" + ",".join(self.of(item) for item in value) + ")"
+        else:
+            text = repr(value)
+        return hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()
+
+
 def page_fingerprint(shared: str, context: Mapping[str, Any], names: frozenset[str],
-                     whole_site: Callable[[], str]) -> str:
+                     whole_site: Callable[[], str], digests: Digests) -> str:
     """Return a page's fingerprint from the shared digest and the data its template names.
 
     Functions in the context (translators, URL helpers) are covered by the shared digest; `site`, which
@@ -74,14 +123,14 @@ def page_fingerprint(shared: str, context: Mapping[str, Any], names: frozenset[s
             continue
         if name == "posting" and page is not None and context[name] is getattr(page, "posting", None):
             continue
-        value = whole_site() if name == "site" else repr(context[name])
+        value = whole_site() if name == "site" else digests.of(context[name])
         digest.update(f"{name}\0{value}\0".encode("utf-8", "surrogatepass"))
     return digest.hexdigest()
 
 
-def whole_site_digest(site: Site) -> str:
+def whole_site_digest(site: Site, digests: Digests) -> str:
     """Return a digest of everything in the site (for templates that read `site` itself)."""
     digest = hashlib.sha256()
     for part in (site.pages, site.postings, site.people, site.steps):
-        digest.update(repr(part).encode("utf-8", "surrogatepass"))
+        digest.update(digests.of(part).encode("ascii"))
     return digest.hexdigest()

@@ -159,8 +159,9 @@ def country(code: str, locale: str) -> str:
     return str(Locale.parse(locale).territories.get(code, code))
 
 
-def make_formatters(locale: str) -> dict[str, Callable[..., str]]:
-    """Return the template filters bound to one locale."""
+@functools.lru_cache(maxsize=64)
+def make_formatters(locale: str) -> Mapping[str, Callable[..., str]]:
+    """Return the template filters bound to one locale (made once per locale: every filter call asks)."""
     return {
         "month_range": lambda w: month_range(w, locale),
         "long_date": lambda d: long_date(d, locale),

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterator, Mapping
+from collections.abc import Collection, Iterator, Mapping
 from typing import Any
 
 from .i18n import parse_month
@@ -17,7 +17,7 @@ Texts = Mapping[str, Mapping[str, Parsed]]
 
 
 def make_facts(
-    key: str, doc: YamlData, src_path: str, facts_of: Mapping[str, Parsed], langs: tuple[str, ...] = (),
+    key: str, doc: YamlData, src_path: str, facts_of: Collection[str], langs: tuple[str, ...] = (),
 ) -> tuple[PostingFacts, list[Problem]]:
     """Return a posting's typed facts and problems with the people and steps it names.
 

@@ -9,11 +9,13 @@ from dataclasses import dataclass, field, replace
 import jinja2
 
 from .config import legal_notice_problems, make_config
+from .fingerprint import Digests
 from .jobs import Minimums
 from .model import Problem, Project, SiteConfig, Source, YamlData
 from .parallel import map_chunks
 from .parse import LazyConverter, ParseCache, Parsed, cache_key, parse_cached, parse_file
 from .record import Recorder
+from .reuse import Reuse
 from .schema import LazyValidators, Validators
 from .sources import SITE_FILE, ContentFile, classify
 from .templatecheck import StringKeys
@@ -31,6 +33,8 @@ class BuildCache:
     template_names: dict[tuple[str, ...], dict[str, frozenset[str]]] = field(default_factory=dict)
     templates: jinja2.BytecodeCache | None = None
     descriptions: MutableMapping[str, str] = field(default_factory=dict)  # page fingerprint → posting description
+    reuse: Reuse = field(default_factory=Reuse)  # pages and feed entries made by the last build (serve)
+    digests: Digests = field(default_factory=Digests)  # digests of the last build's pages, by identity (serve)
     environment: tuple[tuple[tuple[str, str], ...], jinja2.Environment] | None = None  # the last templates' (serve)
     converter: LazyConverter = field(default_factory=LazyConverter)  # one Markdown instance, made on first use
     recorder: Recorder | None = None  # keeps each build's record, so that a build with nothing changed does nothing

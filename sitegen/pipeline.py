@@ -182,7 +182,8 @@ def _compile(project: Project, base_url: str | None, cache: BuildCache, check_on
     if cache.minimums is None:
         cache.minimums = load_minimums()
     reserved = template_ids(t.data.decode("utf-8", "replace") for t in project.templates)
-    site, assembly_problems = assemble_site(loaded.parsed, config, strings, today, cache.minimums, reserved)
+    site, assembly_problems = assemble_site(loaded.parsed, config, strings, today, cache.minimums, reserved,
+                                           cache.reuse)
     problems.extend(assembly_problems)
     started = cache.time("assemble", started)
     problems.extend(link_problems(site, loaded.parsed, project))
@@ -206,7 +207,9 @@ def _compile(project: Project, base_url: str | None, cache: BuildCache, check_on
     outputs, render_problems = render_site(site, env, project, polish=not check_only, jobs=cache.jobs,
                                            previous=previous, progress=stage_progress(cache, "render"),
                                            names=cache.template_names[template_key], sink=sink,
-                                           descriptions=cache.descriptions)
+                                           descriptions=cache.descriptions, digests=cache.digests, reuse=cache.reuse)
+    cache.reuse.turn()  # what this build did not use is forgotten (after a failed build, nothing is)
+    cache.digests.turn()
     cache.time("render", started)
     if not check_only:
         _forget_descriptions(cache.descriptions, {o.fingerprint for o in outputs if o.fingerprint})

@@ -12,14 +12,15 @@ import jinja2
 
 from .boards import render_boards
 from .cache import stamp
-from .context import Helpers, page_context, posting_description, root_context
+from .context import Helpers, language_context, page_context, posting_description, root_context
 from .feeds import render_feeds
-from .fingerprint import page_fingerprint, site_digest, template_names, whole_site_digest
+from .fingerprint import Digests, page_fingerprint, site_digest, template_names, whole_site_digest
 from .hosting import render_headers, render_redirects, render_robots
 from .i18n import FILTERS, MissingString, make_formatters
 from .ids import duplicate_ids
 from .model import OutputFile, Page, Posting, Problem, Project, Site
 from .parallel import iter_chunks
+from .reuse import Reuse
 from .sitemap import render_sitemap
 from .typography import typeset, typeset_fragment
 from .write import Sink
@@ -76,13 +77,16 @@ class RenderContext:
     names: Mapping[str, frozenset[str]]
     shared: str
     previous: Mapping[str, str]
+    languages: Mapping[str, Mapping[str, Any]]  # language → the variables all its pages see
+    digests: Digests
 
 
 def render_site(
     site: Site, env: jinja2.Environment, project: Project, polish: bool = True, jobs: int = 1,
     previous: Mapping[str, str] | None = None, progress: Callable[[int, int], None] | None = None,
     names: Mapping[str, frozenset[str]] | None = None, sink: Sink | None = None,
-    descriptions: MutableMapping[str, str] | None = None,
+    descriptions: MutableMapping[str, str] | None = None, digests: Digests | None = None,
+    reuse: Reuse | None = None,
 ) -> tuple[list[OutputFile], list[Problem]]:
     """Return every page, the root pages, the sitemap and the assets as output files, plus problems.
 
@@ -92,36 +96,41 @@ def render_site(
     With a `sink`, each file goes to it as soon as it is rendered and is returned without its bytes.
     `descriptions` (page fingerprint → a posting's full description) keeps what open postings' pages
     render for the feeds, so that a page kept from the previous build needs no rendering either.
+    `digests` (serve) knows the pages of the last build: their fingerprints are worked out here, and
+    only the pages that changed go to the workers; `reuse` (serve) keeps the feeds' and sitemap's
+    entries of unchanged postings and pages.
     """
     emit: Sink = sink or (lambda file: file)
     helpers = Helpers.for_site(site, project.assets)
     shared = site_digest(site, [stamp(), str(polish), *(f"{s.src_path}:{s.digest}" for s in project.templates),
                                 *(f"{a.src_path}:{a.digest}" for a in project.assets)])
     names = names if names is not None else template_names(env, project)
-    context = RenderContext(site, env, helpers, polish, names, shared, previous or {})
+    languages = {lang: language_context(site, lang, helpers) for lang in site.config.lang_codes}
+    digests = digests if digests is not None else Digests()
+    context = RenderContext(site, env, helpers, polish, names, shared, previous or {}, languages, digests)
     outputs: list[OutputFile] = []
     problems: list[Problem] = []
     described: dict[tuple[str, str], str] = {}
     store: MutableMapping[str, str] = descriptions if descriptions is not None else {}
-    for part in iter_chunks(_render_pages, context, site.pages, jobs, progress=progress):
-        for page_outputs, page_problems, description in part:
-            outputs.extend(emit(file) for file in page_outputs)
-            problems.extend(page_problems)
-            if description is None:
-                continue
-            lang, key, html, fingerprint = description
-            if html is not None:
-                described[lang, key] = html
-                if fingerprint:
-                    store[fingerprint] = html
-            elif (known := store.get(fingerprint)) is not None:
-                described[lang, key] = known
+    todo: list[tuple[Page, str | None]] = []
+    for page in site.pages:  # pages the last build made are fingerprinted here, and kept if unchanged
+        fingerprint = _fingerprint(context, page) if digests.known(page) else None
+        if fingerprint is not None and context.previous.get(page.dest_path) == fingerprint:
+            _collect([_kept(context, page, fingerprint)], emit, outputs, problems, described, store)
+        else:
+            todo.append((page, fingerprint))
+    done = 0
+    for part in iter_chunks(_render_pages, context, todo, jobs, progress=progress):
+        for (page, _), (*_, page_digest) in zip(todo[done:done + len(part)], part, strict=True):
+            digests.keep(page, page_digest)  # a worker's digest: the next build knows this page
+        done += len(part)
+        _collect(part, emit, outputs, problems, described, store)
     rest: list[OutputFile] = []
     for template, dest in ROOT_PAGES:
         _render_into(env, template, root_context(site, helpers), dest, TEMPLATE_DIR + template, rest, problems,
                      polish, helpers)
     if polish and not site.config.preview:  # a preview publishes nothing that search engines or boards read
-        rest.extend(_published_files(site, env, helpers, described))
+        rest.extend(_published_files(site, env, helpers, described, reuse or Reuse()))
     if polish:
         rest += [render_robots(site, helpers.absolute), render_headers(site), render_redirects(site)]
     rest.extend(OutputFile("assets/" + helpers.names[a.src_path.removeprefix("assets/")], a.data)
@@ -131,7 +140,7 @@ def render_site(
 
 
 def _published_files(site: Site, env: jinja2.Environment, helpers: Helpers,
-                     described: dict[tuple[str, str], str]) -> list[OutputFile]:
+                     described: dict[tuple[str, str], str], reuse: Reuse) -> list[OutputFile]:
     """Return what search engines, feed readers and job boards read: sitemap, feeds, jobs.json, Indeed feed.
 
     Feeds and boards carry each posting's full description: the one its page rendered for the JobPosting
@@ -145,54 +154,79 @@ def _published_files(site: Site, env: jinja2.Environment, helpers: Helpers,
             described[key] = posting_description(site, posting, helpers, template.render)
         return described[key]
 
-    return [render_sitemap(site), *render_feeds(site, site.strings, helpers.absolute, describe),
-            *render_boards(site, helpers.absolute, describe)]
+    return [render_sitemap(site, reuse), *render_feeds(site, site.strings, helpers.absolute, describe, reuse),
+            *render_boards(site, helpers.absolute, describe, reuse)]
 
 
-# files, problems, and for an open posting (language, key, its full description or None when the page
-# was kept, the page's fingerprint)
-Rendered = tuple[list[OutputFile], list[Problem], tuple[str, str, str | None, str] | None]
+# files, problems, for an open posting (language, key, its full description or None when the page was
+# kept, the page's fingerprint), and the digest of the page's data
+Rendered = tuple[list[OutputFile], list[Problem], tuple[str, str, str | None, str] | None, str]
 
 
-def _render_pages(context: RenderContext, pages: Sequence[Page]) -> list[Rendered]:
+def _collect(results: list[Rendered], emit: Sink, outputs: list[OutputFile], problems: list[Problem],
+             described: dict[tuple[str, str], str], store: MutableMapping[str, str]) -> None:
+    """Send the rendered files to `emit`, and note problems and postings' descriptions."""
+    for page_outputs, page_problems, description, _ in results:
+        outputs.extend(emit(file) for file in page_outputs)
+        problems.extend(page_problems)
+        if description is None:
+            continue
+        lang, key, html, fingerprint = description
+        if html is not None:
+            described[lang, key] = html
+            if fingerprint:
+                store[fingerprint] = html
+        elif (known := store.get(fingerprint)) is not None:
+            described[lang, key] = known
+
+
+def _fingerprint(context: RenderContext, page: Page, variables: Mapping[str, Any] | None = None) -> str:
+    """Return a page's fingerprint ("" for a template that does not exist)."""
+    names = context.names.get(page.template)
+    if names is None:
+        return ""
+    if variables is None:
+        variables = page_context(context.site, page, context.helpers, context.languages[page.lang])
+    return page_fingerprint(context.shared, variables, names, lambda: whole_site_digest(context.site, context.digests),
+                            context.digests)
+
+
+def _kept(context: RenderContext, page: Page, fingerprint: str, digest: str = "") -> Rendered:
+    """Return a page kept from the previous build, as rendering it would have returned it."""
+    posting = (page.lang, page.key, None, fingerprint) if page.posting is not None and context.polish else None
+    return [OutputFile(page.dest_path, b"", fingerprint, kept=True)], [], posting, digest
+
+
+def _render_pages(context: RenderContext, pages: Sequence[tuple[Page, str | None]]) -> list[Rendered]:
     """Return the output file (or the problems) of each page (a worker's task); unchanged pages are kept.
 
-    An open posting's page also returns the full description its JobPosting carries, typeset, so that the
-    feeds and job boards reuse it instead of rendering it again (a kept page returns its fingerprint, which
-    finds the description its last rendering left).
+    Each page comes with its fingerprint, or None when it is to be worked out here. An open posting's
+    page also returns the full description its JobPosting carries, typeset, so that the feeds and job
+    boards reuse it instead of rendering it again (a kept page returns its fingerprint, which finds the
+    description its last rendering left).
     """
     site, helpers = context.site, context.helpers
-    whole: list[str] = []
-
-    def whole_site() -> str:
-        if not whole:
-            whole.append(whole_site_digest(site))
-        return whole[0]
-
     results = []
-    for page in pages:
+    for page, known in pages:
+        variables = page_context(site, page, helpers, context.languages[page.lang])
+        fingerprint = _fingerprint(context, page, variables) if known is None else known
+        if fingerprint and context.previous.get(page.dest_path) == fingerprint:
+            results.append(_kept(context, page, fingerprint, context.digests.of(page)))
+            continue
         outputs: list[OutputFile] = []
         problems: list[Problem] = []
-        variables = page_context(site, page, helpers)
-        names = context.names.get(page.template)
-        fingerprint = page_fingerprint(context.shared, variables, names, whole_site) if names is not None else ""
         described: list[str] = []
         posting = page.posting
-        description: tuple[str, str, str | None, str] | None = None
-        if fingerprint and context.previous.get(page.dest_path) == fingerprint:
-            outputs.append(OutputFile(page.dest_path, b"", fingerprint, kept=True))
-            if posting is not None and context.polish:
-                description = (page.lang, page.key, None, fingerprint)
-        else:
-            if page.posting is not None and context.polish:
-                variables = {**variables, "job_posting_ld": _capturing(variables["job_posting_ld"], described)}
-            _render_into(context.env, page.template, variables, page.dest_path, page.src_path, outputs, problems,
-                         context.polish, helpers)
-            outputs = [replace(o, fingerprint=fingerprint) for o in outputs]
+        if posting is not None and context.polish:
+            variables = {**variables, "job_posting_ld": _capturing(variables["job_posting_ld"], described)}
+        _render_into(context.env, page.template, variables, page.dest_path, page.src_path, outputs, problems,
+                     context.polish, helpers)
+        outputs = [replace(o, fingerprint=fingerprint) for o in outputs]
+        description = None
         if described and posting is not None:
             html = helpers.rewrite_assets(typeset_fragment(described[0], posting.text_lang or posting.lang))
             description = (page.lang, page.key, html, fingerprint)
-        results.append((outputs, problems, description))
+        results.append((outputs, problems, description, context.digests.of(page)))
     return results
 
 

@@ -9,6 +9,7 @@ URL shows the problems instead of the site; fixing them brings the site back.
 from __future__ import annotations
 
 import errno
+import gc
 import html
 import mimetypes
 import signal
@@ -51,6 +52,27 @@ class Resident:
 
     project: Project | None = None
     writer: InPlace | None = None
+    builds: int = 0  # since the collector last looked at everything
+
+
+# After this many rebuilds, the cycle collector looks at everything serve keeps once again.
+FULL_COLLECTION_EVERY = 64
+
+
+def settle(state: Resident) -> None:
+    """Set aside what a build leaves in memory, so that the cycle collector stops going over it.
+
+    `serve` keeps the whole site between builds: millions of objects that Python's cycle collector
+    would otherwise walk through again and again while the next build runs (a third of a rebuild's
+    time on a big site). They are frozen instead (`gc.freeze`); what is freed later is still freed
+    when its last reference goes, and now and then a full collection clears the cycles among them.
+    """
+    state.builds += 1
+    if state.builds >= FULL_COLLECTION_EVERY:
+        state.builds = 0
+        gc.unfreeze()
+        gc.collect()
+    gc.freeze()
 
 
 def make_rebuilder(root: Path, preview: Preview, base_url: str, report: Report, today: str | None = None,
@@ -79,6 +101,7 @@ def make_rebuilder(root: Path, preview: Preview, base_url: str, report: Report, 
             state.writer = InPlace(preview.out) if result.ok else None
         else:
             result = build_in_place(state.project, state.writer, base_url, cache, today=day)
+        settle(state)
         preview.failed, preview.problems = not result.ok, result.problems
         preview.excerpts = source_lines(root, result.errors)
         report(result, time.perf_counter() - started)

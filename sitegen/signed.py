@@ -129,13 +129,52 @@ class SignedTexts(MutableMapping[str, str]):
         return sum(1 for _ in self)
 
 
-def description_store(folder: Path, kind: str = "build") -> MutableMapping[str, str]:
+class Remembered(MutableMapping[str, str]):
+    """A store whose texts, once read or written, are also kept in memory (for `serve`, which lives long).
+
+    A rebuild then reads no file for the descriptions it needs, and lists no folder to prune them.
+    """
+
+    def __init__(self, store: MutableMapping[str, str]) -> None:
+        self.store = store
+        self.memory: dict[str, str] = {}
+        self.names: set[str] | None = None  # the store's names, listed once
+
+    def __getitem__(self, name: str) -> str:
+        if name not in self.memory:
+            self.memory[name] = self.store[name]
+        return self.memory[name]
+
+    def __setitem__(self, name: str, text: str) -> None:
+        if self.memory.get(name) != text:
+            self.store[name] = text
+            self.memory[name] = text
+        if self.names is not None:
+            self.names.add(name)
+
+    def __delitem__(self, name: str) -> None:
+        self.memory.pop(name, None)
+        if self.names is not None:
+            self.names.discard(name)
+        del self.store[name]
+
+    def __iter__(self) -> Iterator[str]:
+        if self.names is None:
+            self.names = set(self.store)
+        return iter(sorted(self.names))
+
+    def __len__(self) -> int:
+        return sum(1 for _ in self)
+
+
+def description_store(folder: Path, kind: str = "build", remember: bool = False) -> MutableMapping[str, str]:
     """Return the signed store of posting descriptions below `folder`; an in-memory one when it cannot be trusted.
 
     Each kind of build (build, preview, serve) has its own, since each prunes what it no longer uses.
+    With `remember`, what the store reads or writes is kept in memory as well.
     """
     key = signing_key()
     texts = folder / f"descriptions-{kind}"
     if key is None or not private_folder(folder, create=True) or not private_folder(texts, create=True):
         return {}
-    return SignedTexts(texts, key)
+    return Remembered(SignedTexts(texts, key)) if remember else SignedTexts(texts, key)

@@ -1,0 +1,71 @@
+"""Serve stage: the results of pure steps kept from one build to the next, found again by their inputs.
+
+`serve` builds the same site again after every save. Most of it is made of the very same objects as
+the last time: the cache hands back the same parse for an unchanged file, so the page made from it,
+its fingerprint and its entries in the feeds can be the last build's too. `Reuse.get` returns the
+result kept under a key when every input is the object it was made from (`is`, not `==`: comparing
+two big pages would cost as much as making one); `Reuse.same` hands back the last build's object
+when a new one is equal to it, so that the steps after it find their inputs unchanged.
+
+Each step must be a pure function of its inputs. A build keeps what it used; `turn` drops the rest.
+"""
+
+from __future__ import annotations
+
+import operator
+from collections.abc import Callable, Hashable
+from typing import Any, TypeVar
+
+T = TypeVar("T")
+
+
+class Reuse:
+    """Results by key, each with the inputs it was made from, for the next build to find."""
+
+    __slots__ = ("_current", "_previous")
+
+    def __init__(self) -> None:
+        self._previous: dict[Hashable, tuple[tuple[Any, ...], Any]] = {}
+        self._current: dict[Hashable, tuple[tuple[Any, ...], Any]] = {}
+
+    def get(self, key: Hashable, inputs: tuple[Any, ...], make: Callable[..., T], *args: Any) -> T:
+        """Return `make(*args)`, or what it returned for the same key and the very same input objects.
+
+        `inputs` are every object the result depends on (`args` that are plain strings or numbers, the
+        key holds).
+        """
+        kept = self._find(key, inputs)
+        result: T = make(*args) if kept is None else kept[1]
+        self._current[key] = (inputs, result)
+        return result
+
+    def known(self, key: Hashable, inputs: tuple[Any, ...]) -> Any:
+        """Return what `get` would return for these inputs without making it, or None when it would make it."""
+        kept = self._find(key, inputs)
+        if kept is None:
+            return None
+        self._current[key] = kept
+        return kept[1]
+
+    def keep(self, key: Hashable, inputs: tuple[Any, ...], result: Any) -> None:
+        """Keep `result` as what `get` returns for these inputs (made elsewhere, e.g. by a worker)."""
+        self._current[key] = (inputs, result)
+
+    def _find(self, key: Hashable, inputs: tuple[Any, ...]) -> tuple[tuple[Any, ...], Any] | None:
+        """Return what is kept under `key` if it was made from the very same objects as `inputs`."""
+        kept = self._current.get(key) or self._previous.get(key)
+        if kept is None or len(kept[0]) != len(inputs) or not all(map(operator.is_, kept[0], inputs)):
+            return None
+        return kept
+
+    def same(self, key: Hashable, value: T) -> T:
+        """Return the object kept under `key` if it equals `value`, else `value` (kept for the next build)."""
+        kept = self._current.get(key) or self._previous.get(key)
+        if kept is not None and kept[1] == value:
+            value = kept[1]
+        self._current[key] = ((), value)
+        return value
+
+    def turn(self) -> None:
+        """End a build: what it did not use is forgotten."""
+        self._previous, self._current = self._current, {}
