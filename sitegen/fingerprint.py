@@ -9,7 +9,7 @@ that give a page the same fingerprint give it the same bytes, so the previous ou
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Collection, Iterable, Mapping
 from typing import Any
 
 import jinja2
@@ -85,15 +85,6 @@ class Digests:
         self._current[id(value)] = kept
         return kept[1]
 
-    def known(self, value: Any) -> bool:
-        """Return True when `value`'s digest is kept (made by this build or the last)."""
-        kept = self._current.get(id(value)) or self._previous.get(id(value))
-        return kept is not None and kept[0] is value
-
-    def keep(self, value: Any, digest: str) -> None:
-        """Keep a digest of `value` made elsewhere (by a worker process, with `of`)."""
-        self._current[id(value)] = (value, digest)
-
     def turn(self) -> None:
         """End a build: the digests of values it did not use are forgotten."""
         self._previous, self._current = self._current, {}
@@ -108,15 +99,28 @@ class Digests:
         return hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()
 
 
-def page_fingerprint(shared: str, context: Mapping[str, Any], names: frozenset[str],
-                     whole_site: Callable[[], str], digests: Digests) -> str:
-    """Return a page's fingerprint from the shared digest and the data its template names.
+def language_digest(context: Mapping[str, Any], names: Collection[str], whole_site: Callable[[], str],
+                    digests: Digests) -> str:
+    """Return a digest of what every page of a language sees and its template names (`site`: the whole site).
 
-    Functions in the context (translators, URL helpers) are covered by the shared digest; `site`, which
-    reaches everything, stands for a digest of the whole site; `posting`, when it is the page's own, is
-    covered by the page's value, which holds it.
+    Functions in the context (translators, URL helpers) are covered by the shared digest.
     """
-    digest = hashlib.sha256(shared.encode("ascii"))
+    return _digest("", context, names, whole_site, digests)
+
+
+def page_fingerprint(shared: str, language: str, context: Mapping[str, Any], names: Collection[str],
+                     digests: Digests) -> str:
+    """Return a page's fingerprint: the shared digest, its language's, and the page's own data its template names.
+
+    `posting`, when it is the page's own, is covered by the page's value, which holds it.
+    """
+    return _digest(shared + language, context, names, lambda: "", digests)
+
+
+def _digest(start: str, context: Mapping[str, Any], names: Collection[str], whole_site: Callable[[], str],
+            digests: Digests) -> str:
+    """Return a digest of `start` and the values of `names` in `context`, functions left out."""
+    digest = hashlib.sha256(start.encode("ascii"))
     page = context.get("page") if "page" in names else None
     for name in sorted(names):
         if name not in context or callable(context[name]):

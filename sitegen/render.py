@@ -10,11 +10,12 @@ from typing import Any
 
 import jinja2
 
+from .assemble import HOME_KEY
 from .boards import render_boards
 from .cache import stamp
 from .context import Helpers, language_context, page_context, posting_description, root_context
 from .feeds import render_feeds
-from .fingerprint import Digests, page_fingerprint, site_digest, template_names, whole_site_digest
+from .fingerprint import Digests, language_digest, page_fingerprint, site_digest, template_names, whole_site_digest
 from .hosting import render_headers, render_redirects, render_robots
 from .i18n import FILTERS, MissingString, make_formatters
 from .ids import duplicate_ids
@@ -79,6 +80,7 @@ class RenderContext:
     previous: Mapping[str, str]
     languages: Mapping[str, Mapping[str, Any]]  # language → the variables all its pages see
     digests: Digests
+    language_digests: Mapping[tuple[str, str], str]  # (language, template) → digest of what it names there
 
 
 def render_site(
@@ -106,23 +108,40 @@ def render_site(
                                 *(f"{a.src_path}:{a.digest}" for a in project.assets)])
     names = names if names is not None else template_names(env, project)
     languages = {lang: language_context(site, lang, helpers) for lang in site.config.lang_codes}
-    digests = digests if digests is not None else Digests()
-    context = RenderContext(site, env, helpers, polish, names, shared, previous or {}, languages, digests)
+    digests, reuse = digests if digests is not None else Digests(), reuse or Reuse()
+    shared = reuse.same("shared digest", shared)
+
+    def whole_site() -> str:
+        return whole_site_digest(site, digests)
+
+    language_digests = {
+        (lang, template): reuse.same(("language digest", lang, template), language_digest(
+            languages[lang], names[template] & languages[lang].keys(), whole_site, digests))
+        for lang, template in sorted({(p.lang, p.template) for p in site.pages}) if template in names
+    }
+    context = RenderContext(site, env, helpers, polish, names, shared, previous or {}, languages, digests,
+                            language_digests)
     outputs: list[OutputFile] = []
     problems: list[Problem] = []
     described: dict[tuple[str, str], str] = {}
     store: MutableMapping[str, str] = descriptions if descriptions is not None else {}
+    homes = {lang: reuse.same(("home", lang), home.url if (home := site.page(lang, HOME_KEY)) else None)
+             for lang in site.config.lang_codes}
     todo: list[tuple[Page, str | None]] = []
-    for page in site.pages:  # pages the last build made are fingerprinted here, and kept if unchanged
-        fingerprint = _fingerprint(context, page) if digests.known(page) else None
-        if fingerprint is not None and context.previous.get(page.dest_path) == fingerprint:
+    inputs: list[tuple[Any, ...]] = []
+    for page in site.pages:  # the fingerprints the last build worked out are known here: unchanged pages stay
+        given = (page, shared, language_digests.get((page.lang, page.template)), homes[page.lang])
+        fingerprint = reuse.known(("fingerprint", page.dest_path), given)
+        if fingerprint and context.previous.get(page.dest_path) == fingerprint:
             _collect([_kept(context, page, fingerprint)], emit, outputs, problems, described, store)
         else:
             todo.append((page, fingerprint))
+            inputs.append(given)
     done = 0
     for part in iter_chunks(_render_pages, context, todo, jobs, progress=progress):
-        for (page, _), (*_, page_digest) in zip(todo[done:done + len(part)], part, strict=True):
-            digests.keep(page, page_digest)  # a worker's digest: the next build knows this page
+        for (page, _), given, (*_, fingerprint) in zip(todo[done:done + len(part)], inputs[done:done + len(part)],
+                                                        part, strict=True):
+            reuse.keep(("fingerprint", page.dest_path), given, fingerprint)  # what a worker worked out
         done += len(part)
         _collect(part, emit, outputs, problems, described, store)
     rest: list[OutputFile] = []
@@ -159,7 +178,7 @@ def _published_files(site: Site, env: jinja2.Environment, helpers: Helpers,
 
 
 # files, problems, for an open posting (language, key, its full description or None when the page was
-# kept, the page's fingerprint), and the digest of the page's data
+# kept, the page's fingerprint), and the page's fingerprint
 Rendered = tuple[list[OutputFile], list[Problem], tuple[str, str, str | None, str] | None, str]
 
 
@@ -180,21 +199,25 @@ def _collect(results: list[Rendered], emit: Sink, outputs: list[OutputFile], pro
             described[lang, key] = known
 
 
-def _fingerprint(context: RenderContext, page: Page, variables: Mapping[str, Any] | None = None) -> str:
-    """Return a page's fingerprint ("" for a template that does not exist)."""
+def _fingerprint(context: RenderContext, page: Page, variables: Mapping[str, Any]) -> str:
+    """Return a page's fingerprint ("" for a template that does not exist).
+
+    It covers the shared digest, what the page's language gives its template, and the page's own data:
+    the page, its posting, and its breadcrumb trail and sharing image (made from the page, its
+    language's home page address, the strings and the assets).
+    """
     names = context.names.get(page.template)
     if names is None:
         return ""
-    if variables is None:
-        variables = page_context(context.site, page, context.helpers, context.languages[page.lang])
-    return page_fingerprint(context.shared, variables, names, lambda: whole_site_digest(context.site, context.digests),
+    own = names - context.languages[page.lang].keys()
+    return page_fingerprint(context.shared, context.language_digests[page.lang, page.template], variables, own,
                             context.digests)
 
 
-def _kept(context: RenderContext, page: Page, fingerprint: str, digest: str = "") -> Rendered:
+def _kept(context: RenderContext, page: Page, fingerprint: str) -> Rendered:
     """Return a page kept from the previous build, as rendering it would have returned it."""
     posting = (page.lang, page.key, None, fingerprint) if page.posting is not None and context.polish else None
-    return [OutputFile(page.dest_path, b"", fingerprint, kept=True)], [], posting, digest
+    return [OutputFile(page.dest_path, b"", fingerprint, kept=True)], [], posting, fingerprint
 
 
 def _render_pages(context: RenderContext, pages: Sequence[tuple[Page, str | None]]) -> list[Rendered]:
@@ -211,7 +234,7 @@ def _render_pages(context: RenderContext, pages: Sequence[tuple[Page, str | None
         variables = page_context(site, page, helpers, context.languages[page.lang])
         fingerprint = _fingerprint(context, page, variables) if known is None else known
         if fingerprint and context.previous.get(page.dest_path) == fingerprint:
-            results.append(_kept(context, page, fingerprint, context.digests.of(page)))
+            results.append(_kept(context, page, fingerprint))
             continue
         outputs: list[OutputFile] = []
         problems: list[Problem] = []
@@ -226,7 +249,7 @@ def _render_pages(context: RenderContext, pages: Sequence[tuple[Page, str | None
         if described and posting is not None:
             html = helpers.rewrite_assets(typeset_fragment(described[0], posting.text_lang or posting.lang))
             description = (page.lang, page.key, html, fingerprint)
-        results.append((outputs, problems, description, context.digests.of(page)))
+        results.append((outputs, problems, description, fingerprint))
     return results
 
 
