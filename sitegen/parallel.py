@@ -79,7 +79,8 @@ def _fork_worker(task: Callable[[Any, Sequence[Any]], list[Any]], context: Any, 
     code = 1
     try:  # the child: never returns
         os.close(read)
-        for name in ("SIGTERM", "SIGHUP", "SIGINT"):  # the parent stops its workers itself
+        # the parent stops its workers itself; a worker whose parent is gone dies at its next write
+        for name in ("SIGTERM", "SIGHUP", "SIGINT", "SIGPIPE"):
             if hasattr(signal, name):
                 signal.signal(getattr(signal, name), signal.SIG_DFL)
         with os.fdopen(write, "wb") as out:

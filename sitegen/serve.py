@@ -15,11 +15,12 @@ import mimetypes
 import signal
 import socket
 import tempfile
+import threading
 import time
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import unquote
 
 from .characters import printable, unify_line_endings
@@ -29,6 +30,9 @@ from .model import BuildResult, Problem, Project, SetupError
 from .pipeline import build, build_date, build_in_place
 from .sources import read_project, refresh_project
 from .write import MANIFEST, unsafe_output
+
+if TYPE_CHECKING:
+    from .watch import ChangeWatcher
 
 WATCHED = ("content", "templates", "assets")
 
@@ -86,28 +90,35 @@ def make_rebuilder(root: Path, preview: Preview, base_url: str, report: Report, 
     """
     cache = cache or BuildCache()
     state = Resident()
+    one_at_a_time = threading.Lock()  # the first build may run on its own thread while a save comes in
 
     def rebuild(changed: set[str] | None = None) -> BuildResult:
-        started = time.perf_counter()
-        day = build_date(today)
-        if changed is None or state.project is None:
-            state.project = read_project(root)
-        else:
-            state.project = refresh_project(root, state.project, changed)
-        if state.writer is None and (preview.out / MANIFEST).is_file() and not unsafe_output(preview.out, root):
-            state.writer = InPlace(preview.out)  # a preview an earlier serve left: update it in place
-        if state.writer is None:
-            result = build(root, preview.out, base_url, cache, today=day, live=True, project=state.project)
-            state.writer = InPlace(preview.out) if result.ok else None
-        else:
-            result = build_in_place(state.project, state.writer, base_url, cache, today=day)
-        settle(state)
-        preview.failed, preview.problems = not result.ok, result.problems
-        preview.excerpts = source_lines(root, result.errors)
-        report(result, time.perf_counter() - started)
-        return result
+        with one_at_a_time:
+            started = time.perf_counter()
+            day = build_date(today)
+            if changed is None or state.project is None:
+                state.project = read_project(root)
+            else:
+                state.project = refresh_project(root, state.project, changed)
+            if state.writer is None and earlier_preview(preview.out, root):
+                state.writer = InPlace(preview.out)  # a preview an earlier serve left: update it in place
+            if state.writer is None:
+                result = build(root, preview.out, base_url, cache, today=day, live=True, project=state.project)
+                state.writer = InPlace(preview.out) if result.ok else None
+            else:
+                result = build_in_place(state.project, state.writer, base_url, cache, today=day)
+            settle(state)
+            preview.failed, preview.problems = not result.ok, result.problems
+            preview.excerpts = source_lines(root, result.errors)
+            report(result, time.perf_counter() - started)
+            return result
 
     return rebuild
+
+
+def earlier_preview(out: Path, root: Path) -> bool:
+    """Return True when `out` holds a preview an earlier `serve` built (with its manifest), safe to update."""
+    return (out / MANIFEST).is_file() and not unsafe_output(out, root)
 
 
 def make_app(preview: Preview) -> Callable[[dict[str, Any], StartResponse], Iterable[bytes]]:
@@ -277,6 +288,7 @@ def serve(
 
     from .watch import ChangeWatcher
 
+
     check_address(host, port)
     # livereload drops a reload that comes within 3 s of the previous one; every rebuild must show.
     LiveReloadHandler.DEFAULT_RELOAD_TIME = 0
@@ -286,9 +298,12 @@ def serve(
             preview = Preview(out or Path(scratch) / "site")
             cache = cache or BuildCache()
             rebuild = make_rebuilder(root, preview, preview_url(host, port), report, today, cache)
-            rebuild(None)
-            IOLoop.current().add_callback(warm_up, cache)  # once serving: the first save is then as quick
             watcher = ChangeWatcher([root / folder for folder in WATCHED], rebuild)
+            if earlier_preview(preview.out, root):  # serve it at once; bring it up to date behind, then reload
+                IOLoop.current().add_callback(_behind, rebuild, watcher)
+            else:
+                rebuild(None)
+                IOLoop.current().add_callback(warm_up, cache)  # once serving: the first save is then as quick
             server = Server(make_app(preview), watcher=watcher)
             for folder in WATCHED:
                 server.watch(str(root / folder))
@@ -302,6 +317,18 @@ def serve(
     finally:
         for sig, handler in previous.items():
             signal.signal(sig, handler)
+
+
+def _behind(rebuild: Callable[[set[str] | None], BuildResult], watcher: ChangeWatcher) -> None:
+    """Run the first build on a thread of its own while the server answers, then have browsers reload.
+
+    A save that comes in meanwhile is rebuilt once the first build is done.
+    """
+    def first() -> None:
+        rebuild(None)
+        watcher.announce()
+
+    threading.Thread(target=first, name="careers-site-first-build", daemon=True).start()
 
 
 def _interrupt(signum: int, frame: object) -> None:

@@ -37,6 +37,9 @@ class ChangeWatcher(Watcher):  # type: ignore[misc]
         self.lock = threading.Lock()
         self.stopping = threading.Event()
         self.thread: threading.Thread | None = None
+        self.announced = False  # browsers are to reload, though no file changed
+        self.loop: Any = None
+        self.callback: Callable[[], None] | None = None
 
     def start(self, callback: Callable[[], None]) -> bool:
         """Start watching on a thread; `callback` runs on livereload's loop after each batch. True: no polling."""
@@ -45,7 +48,8 @@ class ChangeWatcher(Watcher):  # type: ignore[misc]
 
         if self.thread is not None or not self.folders:
             return self.thread is not None
-        loop = IOLoop.current()
+        loop = self.loop = IOLoop.current()
+        self.callback = callback
         self.thread = threading.Thread(target=self._run, args=(loop, callback), name="careers-site-watch",
                                        daemon=True)
         self.thread.start()
@@ -68,11 +72,21 @@ class ChangeWatcher(Watcher):  # type: ignore[misc]
         """Rebuild for the paths that changed since the last call; return one of them for the reload message."""
         with self.lock:
             paths, self.pending = self.pending, set()
+            announced, self.announced = self.announced, False
+        if not paths and announced:
+            return "index.html", None  # any page: browsers reload
         if not paths:  # livereload's own first entry, once
             return self._changes.pop() if self._changes else (None, None)
         self.on_change(paths)
         self.filepath = min(paths)
         return self.filepath, None
+
+    def announce(self) -> None:
+        """Have browsers reload after a build that no change of a file started (from any thread)."""
+        with self.lock:
+            self.announced = True
+        if self.loop is not None and self.callback is not None:
+            self.loop.add_callback(self.callback)
 
     def stop(self) -> None:
         """Stop the watching thread (within a second)."""

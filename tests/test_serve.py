@@ -108,3 +108,45 @@ def test_serve_keeps_its_preview_and_parses_in_the_cache_folder(served) -> None:
     wait_for(lambda: "Hello again." in (fetch(base + "/en/") or ""), "the edited page", server)
     wait_for(lambda: any(b"Hello again." in p.read_bytes() for p in folder.glob("parsed-*/*.json")),
              "the edit's parse in the cache", server)  # every save's new parses are kept for the next run
+
+
+def start_serve(root: Path, port: int, log: Path) -> subprocess.Popen[str]:
+    with log.open("w") as out:
+        return subprocess.Popen(
+            [sys.executable, str(REPO / "build.py"), "--project", str(root), "serve", "--port", str(port)],
+            stdout=out, stderr=subprocess.STDOUT, text=True,
+        )
+
+
+def test_a_later_serve_answers_from_its_earlier_preview_and_brings_it_up_to_date(served, tmp_path: Path) -> None:
+    """The preview an earlier serve left is served at once; the first build runs behind it, and a save made
+    meanwhile is built after it."""
+    root, base, server, _ = served
+    wait_for(lambda: "Welcome to Tiny Co." in (fetch(base + "/en/") or ""), "the home page", server)
+    server.terminate()
+    server.wait(timeout=30)
+    home = root / "content/pages/home.en.md"
+    home.write_text(home.read_text().replace("Welcome to Tiny Co.", "Edited while nobody served."))
+    port = int(base.rsplit(":", 1)[1])
+    second = start_serve(root, port, tmp_path / "second.log")
+    try:
+        wait_for(lambda: fetch(base + "/en/") is not None, "the second server", second)
+        team = root / "content/pages/team.fr.md"
+        team.write_text(team.read_text() + "\nUne phrase ajoutée pendant la première construction.\n")
+        wait_for(lambda: "Edited while nobody served." in (fetch(base + "/en/") or ""), "the first build", second)
+        wait_for(lambda: "ajoutée pendant la première" in (fetch(base + "/fr/equipe/") or ""), "the save", second)
+    finally:
+        second.terminate()
+        second.wait(timeout=30)
+    log = (tmp_path / "second.log").read_text()
+    assert "Traceback" not in log and log.count("built ") >= 1
+
+
+def test_a_build_no_save_started_has_browsers_reload() -> None:
+    from sitegen.watch import ChangeWatcher
+
+    seen: list[set[str]] = []
+    watcher = ChangeWatcher([], seen.append)
+    watcher.announce()  # not started: nothing to wake, but the next look reloads
+    assert watcher.examine() == ("index.html", None)
+    assert seen == []  # nothing is rebuilt for it
