@@ -1,0 +1,96 @@
+"""What serve keeps between builds: results found again by the identity of their inputs, digests by value."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from hypothesis import given
+from hypothesis import strategies as st
+
+from sitegen.fingerprint import Digests
+from sitegen.reuse import Reuse
+
+
+@dataclass(frozen=True, slots=True)
+class Item:
+    name: str
+    size: int
+
+
+def test_a_result_is_kept_while_its_inputs_are_the_same_objects() -> None:
+    reuse, made = Reuse(), []
+    first, second = Item("a", 1), Item("a", 1)
+
+    def make(item: Item) -> str:
+        made.append(item)
+        return f"{item.name}{item.size}"
+
+    assert reuse.get("k", (first,), make, first) == "a1"
+    reuse.turn()
+    assert reuse.get("k", (first,), make, first) == "a1" and made == [first]  # found again
+    reuse.turn()
+    assert reuse.get("k", (second,), make, second) == "a1" and made == [first, second]  # equal is not enough
+    reuse.turn()
+    reuse.turn()  # a build that did not use it: forgotten
+    assert reuse.known("k", (second,)) is None
+
+
+def test_same_hands_back_the_last_builds_object_when_equal() -> None:
+    reuse = Reuse()
+    first = (Item("a", 1),)
+    assert reuse.same("list", first) is first
+    reuse.turn()
+    assert reuse.same("list", (Item("a", 1),)) is first
+    reuse.turn()
+    changed = (Item("a", 2),)
+    assert reuse.same("list", changed) is changed
+
+
+def test_keep_records_what_a_worker_made() -> None:
+    reuse, item = Reuse(), Item("b", 2)
+    reuse.keep("fingerprint", (item,), "abc")
+    reuse.turn()
+    assert reuse.known("fingerprint", (item,)) == "abc"
+    assert reuse.known("fingerprint", (Item("b", 2),)) is None
+
+
+class Counted:
+    """A value whose repr counts how often it is written out."""
+
+    def __init__(self) -> None:
+        self.calls = 0
+
+    def __repr__(self) -> str:
+        self.calls += 1
+        return "Counted()"
+
+
+def test_a_digest_is_made_once_per_object_across_builds() -> None:
+    digests, value = Digests(), Counted()
+    first = digests.of(value)
+    digests.turn()
+    assert digests.of(value) == first and value.calls == 1
+    digests.turn()
+    digests.turn()
+    assert digests.of(value) == first and value.calls == 2  # forgotten after a build that did not use it
+
+
+items = st.builds(Item, st.text(max_size=5), st.integers(-3, 3))
+values = st.one_of(items, st.tuples(items), st.lists(items, max_size=4).map(tuple),
+                   st.dictionaries(st.text(max_size=3), items, max_size=3), st.text(max_size=5), st.none())
+
+
+@given(values, values)
+def test_digests_are_equal_exactly_when_values_are(a: object, b: object) -> None:
+    digests = Digests()
+    assert (digests.of(a) == digests.of(b)) == (type(a) is type(b) and a == b)
+
+
+@given(st.lists(items, min_size=2, max_size=5).map(tuple), st.integers(0, 4))
+def test_a_tuple_of_records_changes_when_one_of_them_does(records: tuple[Item, ...], index: int) -> None:
+    digests = Digests()
+    before = digests.of(records)
+    index %= len(records)
+    changed = (*records[:index], Item(records[index].name + "x", records[index].size), *records[index + 1:])
+    assert digests.of(changed) != before
+    assert Digests().of(records) == before  # the same value, another process: the same digest
