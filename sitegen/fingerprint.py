@@ -15,6 +15,7 @@ from typing import Any
 import jinja2
 from jinja2 import meta, nodes
 
+from .loader import template_tree
 from .model import Project, Site
 
 TEMPLATE_DIR = "templates/"
@@ -27,7 +28,7 @@ def template_names(env: jinja2.Environment, project: Project) -> dict[str, froze
     for source in project.templates:
         name = source.src_path[len(TEMPLATE_DIR):]
         try:
-            tree = env.parse(source.data.decode("utf-8"))
+            tree = template_tree(env, name, source.data.decode("utf-8"))
         except (jinja2.TemplateSyntaxError, UnicodeDecodeError):
             continue  # reported by check_templates; such a build renders nothing
         direct[name] = {node.name for node in tree.find_all(nodes.Name) if node.ctx == "load"}

@@ -188,14 +188,14 @@ def _compile(project: Project, base_url: str | None, cache: BuildCache, check_on
     started = cache.time("assemble", started)
     problems.extend(link_problems(site, loaded.parsed, project))
     env = _environment(project, cache)
-    problems.extend(check_templates(env, project))
     template_key = tuple(t.digest for t in project.templates)
-    if template_key not in cache.string_keys:
+    if template_key not in cache.string_keys:  # before compiling, which may rewrite the trees these read
         cache.string_keys = {template_key: string_keys_in_templates(env, project)}
         cache.changed = True
     if template_key not in cache.template_names:
         cache.template_names = {template_key: template_names(env, project)}
         cache.changed = True
+    problems.extend(check_templates(env, project))
     used, _ = cache.string_keys[template_key]
     present = {p.file.lang for p in loaded.parsed if p.file.kind == "strings" and p.file.lang}
     problems.extend(check_catalogues(loaded.catalogues, config.lang_codes, present, used))

@@ -19,6 +19,7 @@ from .fingerprint import Digests, language_digest, page_fingerprint, site_digest
 from .hosting import render_headers, render_redirects, render_robots
 from .i18n import FILTERS, MissingString, make_formatters
 from .ids import duplicate_ids
+from .loader import TemplateLoader
 from .model import OutputFile, Page, Posting, Problem, Project, Site
 from .parallel import iter_chunks
 from .reuse import Reuse
@@ -33,14 +34,8 @@ ROOT_PAGES = (("chooser.html", "index.html"), ("404.html", "404.html"))
 def make_environment(project: Project, bytecode: jinja2.BytecodeCache | None = None) -> jinja2.Environment:
     """Return a strict, autoescaping Jinja environment over the project's templates (in memory)."""
     sources = {s.src_path[len(TEMPLATE_DIR):]: s.data.decode("utf-8") for s in project.templates}
-
-    def load(name: str) -> tuple[str, str, Callable[[], bool]] | None:
-        if name not in sources:
-            return None
-        return sources[name], TEMPLATE_DIR + name, lambda: True
-
     env = jinja2.Environment(
-        loader=jinja2.FunctionLoader(load),
+        loader=TemplateLoader(sources),
         autoescape=True,
         undefined=jinja2.StrictUndefined,
         trim_blocks=True,

@@ -6,6 +6,7 @@ from collections.abc import Mapping
 
 import jinja2
 
+from .loader import template_tree
 from .model import Problem, Project
 
 TEMPLATE_DIR = "templates/"
@@ -41,7 +42,7 @@ def string_keys_in_templates(env: jinja2.Environment, project: Project) -> Strin
     prefixes: set[str] = set()
     for source in project.templates:
         try:
-            tree = env.parse(source.data.decode("utf-8"), source.src_path, source.src_path)
+            tree = template_tree(env, source.src_path[len(TEMPLATE_DIR):], source.data.decode("utf-8"))
         except (jinja2.TemplateSyntaxError, UnicodeDecodeError):
             continue  # reported by check_templates
         for call in tree.find_all(jinja2.nodes.Call):

@@ -79,3 +79,22 @@ def test_translated_placeholders_must_match_the_source(make_project: MakeProject
     assert messages(compile_project(root)) == [
         f"content/_strings.fr.yaml:{line}:15: UI string 'footer_visit' has placeholders that differ from "
         "content/_strings.en.yaml (use exactly: {company})"]
+
+
+def test_a_cold_build_parses_each_template_once(make_project: MakeProject, monkeypatch) -> None:
+    """The checks (variables read, UI strings used) and compiling share one parse of each template."""
+    import jinja2
+
+    parsed: list[str | None] = []
+    parse = jinja2.Environment._parse
+
+    def counting(self, source, name, filename):
+        parsed.append(name)
+        return parse(self, source, name, filename)
+
+    monkeypatch.setattr(jinja2.Environment, "_parse", counting)
+    root = make_project()
+    project = read_project(root)
+    result = compile_site(project, None, BuildCache())
+    assert result.ok and result.page_count > 0
+    assert sorted(parsed) == sorted(t.src_path.removeprefix("templates/") for t in project.templates)
