@@ -53,16 +53,17 @@ def _feed(site: Site, lang: str, table: Mapping[str, str], absolute: Callable[[s
         f"  <updated>{_stamp(updated)}</updated>",
         f"  <author><name>{escape(site.config.organisation.name)}</name></author>",
     ]
+    parts = ["\n".join(lines).encode("utf-8")]
     for posting in postings:
         description, updated = describe(posting), _updated(site, posting)
-        lines.append(reuse.get(("feed entry", lang, posting.facts.key), (site.config, posting, updated, description),
+        parts.append(reuse.get(("feed entry", lang, posting.facts.key), (site.config, posting, updated, description),
                                _entry, site, posting, absolute, updated, description))
-    lines.append("</feed>")
-    return OutputFile(feed_path(site, lang), ("\n".join(lines) + "\n").encode("utf-8"))
+    parts.append(b"</feed>\n")
+    return OutputFile(feed_path(site, lang), b"\n".join(parts))
 
 
-def _entry(site: Site, posting: Posting, absolute: Callable[[str], str], updated: dt.date, description: str) -> str:
-    """Return a posting's `<entry>`."""
+def _entry(site: Site, posting: Posting, absolute: Callable[[str], str], updated: dt.date, description: str) -> bytes:
+    """Return a posting's `<entry>` (encoded: the feed is joined from its entries' bytes)."""
     return "\n".join([
         "  <entry>",
         f"    <id>{escape(entry_id(site, posting))}</id>",
@@ -73,7 +74,7 @@ def _entry(site: Site, posting: Posting, absolute: Callable[[str], str], updated
         f"    <summary>{escape(posting.description)}</summary>",
         f'    <content type="html">{escape(description)}</content>',
         "  </entry>",
-    ])
+    ]).encode("utf-8")
 
 
 def entry_id(site: Site, posting: Posting) -> str:

@@ -43,12 +43,12 @@ class InPlace:
 
     def place(self, file: OutputFile) -> OutputFile:
         """Put one file in the folder unless it is already there; return it without data."""
-        if unsafe_destinations([file]):
-            return file
         held = self.held.get(file.dest_path)
-        if file.kept and held is not None:
+        if file.kept and held is not None:  # nothing is written
             self.listed[file.dest_path] = (file.fingerprint, held[1])
             return OutputFile(file.dest_path, b"", file.fingerprint, file.kept)
+        if unsafe_destinations([file]):
+            return file
         target = self.out / file.dest_path
         if held is None or held[1] != len(file.data) or _read(target) != file.data:
             with self.journal.open("a", encoding="utf-8") as journal:

@@ -10,28 +10,45 @@ from .ids import template_ids
 from .links import SiteLinks, site_link_problems
 from .model import Problem, Project, Site
 from .parse import Parsed
+from .reuse import Reuse
 
 Key = TypeVar("Key")
 Value = TypeVar("Value")
 
 
-def link_problems(site: Site, parsed: tuple[Parsed, ...], project: Project) -> list[Problem]:
-    """Return the problems of links in texts and of people's photos, checked against the built site."""
+def link_problems(site: Site, parsed: tuple[Parsed, ...], project: Project, reuse: Reuse | None = None
+                  ) -> list[Problem]:
+    """Return the problems of links in texts and of people's photos, checked against the built site.
+
+    With `reuse` (serve), a text whose links were all fine in the last build, with the same site
+    addresses, the same page and no '#fragment' (whose ids another page's edit may remove), is not
+    checked again.
+    """
+    reuse = reuse or Reuse()
     base = site.config.base_path
-    known = frozenset(
+    known = reuse.same("link targets", frozenset(
         {"/", "/index.html", "/404.html", "/sitemap.xml"}
         | {"/" + p.url[len(base):] for p in site.pages}
         | {"/" + a.src_path for a in project.assets}
-    )
-    shown_at = {(p.src_path, p.lang): "/" + p.url[len(base):] for p in site.pages}
-    texts = [
-        (t.file.src_path, t.file.lang, shown_at.get((t.file.src_path, t.file.lang), f"/{t.file.lang}/"), t.links)
-        for t in parsed if t.file.kind == "text" and t.file.lang and t.links
-    ]
+    ))
+    shown_at = {(p.src_path, p.lang): p for p in site.pages}
     aliases = Later(lambda: link_aliases(site, project))  # needed only for a link that leads nowhere
     ids = Later(lambda: page_ids(site, project))  # needed only for '#fragment' links
-    problems = site_link_problems(texts, known, base, site.config.lang_codes,
-                                  SiteLinks(known, base, site.config.lang_codes, aliases, ids))
+    links = SiteLinks(known, base, site.config.lang_codes, aliases, ids)
+    problems = []
+    for text in parsed:
+        if text.file.kind != "text" or not text.file.lang or not text.links:
+            continue
+        page = shown_at.get((text.file.src_path, text.file.lang))
+        inputs = (text, known, page, site.config)
+        if reuse.known(("links", text.file.src_path, text.file.lang), inputs) is not None:
+            continue
+        at = "/" + page.url[len(base):] if page is not None else f"/{text.file.lang}/"
+        found = site_link_problems([(text.file.src_path, text.file.lang, at, text.links)], known, base,
+                                   site.config.lang_codes, links)
+        problems.extend(found)
+        if not found and not any("#" in link.target for link in text.links):
+            reuse.keep(("links", text.file.src_path, text.file.lang), inputs, True)
     for item in parsed:
         for key in ("photo", "image"):
             name = item.data.value.get(key) if item.data and item.file.kind == "facts" else None

@@ -110,18 +110,15 @@ class SiteConfig:
     legal: LegalNotice | None = None
     preview: bool = False  # a preview copy: never indexed, no structured data, sitemap or feeds
     live: bool = False  # built for `serve`, whose reload script a Content-Security-Policy would block
+    # Worked out once from the fields above (every page asks for them many times):
+    lang_codes: tuple[str, ...] = field(init=False, repr=False, compare=False)  # the language codes in site order
+    base_path: str = field(init=False, repr=False, compare=False)  # the base URL's path, always ending with '/'
 
-    @property
-    def lang_codes(self) -> tuple[str, ...]:
-        """Return the language codes in site order."""
-        return tuple(lang.code for lang in self.languages)
-
-    @property
-    def base_path(self) -> str:
-        """Return the path part of the base URL, always ending with '/'."""
+    def __post_init__(self) -> None:
         rest = self.base_url.split("://", 1)[-1]
         path = "/" + rest.split("/", 1)[1] if "/" in rest else "/"
-        return path if path.endswith("/") else path + "/"
+        object.__setattr__(self, "lang_codes", tuple(lang.code for lang in self.languages))
+        object.__setattr__(self, "base_path", path if path.endswith("/") else path + "/")
 
     def language(self, code: str) -> Language:
         """Return the language with this code."""

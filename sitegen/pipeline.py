@@ -186,7 +186,7 @@ def _compile(project: Project, base_url: str | None, cache: BuildCache, check_on
                                            cache.reuse)
     problems.extend(assembly_problems)
     started = cache.time("assemble", started)
-    problems.extend(link_problems(site, loaded.parsed, project))
+    problems.extend(link_problems(site, loaded.parsed, project, cache.reuse))
     env = _environment(project, cache)
     template_key = tuple(t.digest for t in project.templates)
     if template_key not in cache.string_keys:  # before compiling, which may rewrite the trees these read

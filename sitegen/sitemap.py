@@ -25,22 +25,22 @@ def render_sitemap(site: Site, reuse: Reuse | None = None) -> OutputFile:
     entries.extend((page.url, reuse.get(("sitemap", page.dest_path), (site.config, page), _page_entry, absolute, page))
                    for page in site.pages if not page.is_fallback and not (page.posting and page.posting.closed))
     lines = [
-        '<?xml version="1.0" encoding="UTF-8"?>',
-        '<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9" xmlns:xhtml="http://www.w3.org/1999/xhtml">',
+        b'<?xml version="1.0" encoding="UTF-8"?>',
+        b'<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9" xmlns:xhtml="http://www.w3.org/1999/xhtml">',
         *(entry for _, entry in sorted(entries, key=lambda e: e[0])),
-        "</urlset>",
+        b"</urlset>\n",
     ]
-    return OutputFile("sitemap.xml", ("\n".join(lines) + "\n").encode("utf-8"))
+    return OutputFile("sitemap.xml", b"\n".join(lines))
 
 
-def _page_entry(absolute: Callable[[str], str], page: Page) -> str:
+def _page_entry(absolute: Callable[[str], str], page: Page) -> bytes:
     """Return a page's `<url>` entry."""
     return _entry(absolute, page.url, page.hreflang, page.x_default, page.updated.isoformat() if page.updated else None)
 
 
 def _entry(absolute: Callable[[str], str], url: str, alternates: tuple[Alternate, ...], x_default: str,
-           lastmod: str | None) -> str:
-    """Return one `<url>` entry, its alternates followed by x-default."""
+           lastmod: str | None) -> bytes:
+    """Return one `<url>` entry, its alternates followed by x-default (encoded: the sitemap is joined from them)."""
     lines = ["  <url>", f"    <loc>{_text(absolute(url))}</loc>"]
     if lastmod:
         lines.append(f"    <lastmod>{lastmod}</lastmod>")
@@ -48,7 +48,7 @@ def _entry(absolute: Callable[[str], str], url: str, alternates: tuple[Alternate
     lines.extend(f'    <xhtml:link rel="alternate" hreflang="{hreflang}" href={quoteattr(absolute(href))}/>'
                  for hreflang, href in links)
     lines.append("  </url>")
-    return "\n".join(lines)
+    return "\n".join(lines).encode("utf-8")
 
 
 def _order(site: Site, lang: str) -> int:

@@ -94,3 +94,22 @@ def test_a_tuple_of_records_changes_when_one_of_them_does(records: tuple[Item, .
     changed = (*records[:index], Item(records[index].name + "x", records[index].size), *records[index + 1:])
     assert digests.of(changed) != before
     assert Digests().of(records) == before  # the same value, another process: the same digest
+
+
+def test_a_link_checked_fine_before_is_checked_again_when_its_target_goes(make_project) -> None:
+    """serve skips the links of unchanged texts only while every page they may lead to is still there."""
+    from sitegen.pipeline import BuildCache, compile_site
+    from sitegen.sources import read_project
+    from tests.conftest import TEST_DAY
+
+    root = make_project()
+    home = root / "content/pages/home.en.md"
+    home.write_text(home.read_text("utf-8") + "\nSee [the team](/en/team/).\n", "utf-8")
+    cache = BuildCache()
+    first = compile_site(read_project(root), None, cache, today=TEST_DAY)
+    assert first.ok, first.problems
+    assert compile_site(read_project(root), None, cache, today=TEST_DAY).ok  # found again: fine
+    (root / "content/pages/team.en.md").unlink()
+    (root / "content/pages/team.fr.md").unlink()
+    third = compile_site(read_project(root), None, cache, today=TEST_DAY)
+    assert any(p.path == "content/pages/home.en.md" and "leads nowhere" in p.message for p in third.problems)
