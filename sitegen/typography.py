@@ -47,6 +47,8 @@ Frame = tuple[str, str | None, bool, "Rule | None"]  # (tag, lang, skip, rule fo
 def typeset(html: str, rules: dict[str, Rule] | None = None) -> str:
     """Return the HTML with each language's typography applied to its text (French by default)."""
     rules = rules if rules is not None else {"fr": french_text}
+    if not any(rules.get(_language(found)) for found in LANG_ATTR.finditer(html)):
+        return html  # no text in a language with rules: nothing would change
     out: list[str] = []
     stack: list[Frame] = [("", None, False, None)]
     prev: str | None = None  # last character of text in the current block
@@ -98,6 +100,11 @@ def _pop(stack: list[Frame], name: str) -> None:
         if stack[index][0] == name:
             del stack[index:]
             return
+
+
+def _language(found: re.Match[str]) -> str:
+    """Return the primary language of a `lang` attribute found by LANG_ATTR: 'fr' for lang="fr-CA"."""
+    return next(value for value in found.groups() if value is not None).split("-")[0].lower()
 
 
 def _lang_of(attrs: str) -> str | None:

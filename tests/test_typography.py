@@ -10,7 +10,7 @@ from bs4 import BeautifulSoup
 from hypothesis import given
 from hypothesis import strategies as st
 
-from sitegen.typography import TOKEN, typeset
+from sitegen.typography import TOKEN, french_text, typeset
 from tests.conftest import REPO, build_ok
 
 NB, NN = "\u00a0", "\u202f"
@@ -123,3 +123,14 @@ def test_every_french_page_has_its_spaces(tmp_path: Path) -> None:
             assert "'" not in str(node), f"{path}: straight apostrophe in {node!r}"
             checked += 1
     assert checked > 100
+
+
+@given(elements)
+def test_a_page_with_no_french_in_it_is_returned_as_it_is(body: str) -> None:
+    """The pass returns at once when no `lang` names a language with rules; it would change nothing anyway."""
+    page = f'<html lang="en"><body>{body}</body></html>'
+    if 'lang="fr"' not in body:
+        assert typeset(page) is page
+    rules = {"fr": french_text, "de": lambda text, prev: text.upper()}
+    german = f'<html lang="en"><body><p lang="de-AT">x</p>{body}</body></html>'
+    assert "<p lang=\"de-AT\">X</p>" in typeset(german, rules)  # a region code still finds the rules
