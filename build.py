@@ -136,6 +136,7 @@ def summary(result: BuildResult, seconds: float, out: str) -> str:
 def run_build(args: argparse.Namespace) -> int:
     """Build once; return 0 on success and 1 on content problems."""
     from sitegen.pipeline import BuildCache, build, build_date
+    from sitegen.reuse import Reuse
 
     started = time.perf_counter()
     out = args.out if args.out.is_absolute() else args.project / args.out
@@ -143,6 +144,7 @@ def run_build(args: argparse.Namespace) -> int:
 
     cache = disk_cache(args.project, "preview" if args.preview else "build") if not args.no_cache else BuildCache()
     cache.jobs = args.jobs or default_jobs()
+    cache.reuse = Reuse(remember=False)  # one build: nothing to keep for a next one (serve keeps it)
     bars = ProgressBars() if sys.stderr.isatty() and not os.environ.get("CI") else None
     cache.progress = bars.update if bars is not None else None
     try:

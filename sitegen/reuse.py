@@ -22,11 +22,13 @@ T = TypeVar("T")
 class Reuse:
     """Results by key, each with the inputs it was made from, for the next build to find."""
 
-    __slots__ = ("_current", "_previous")
+    __slots__ = ("_current", "_previous", "remember")
 
-    def __init__(self) -> None:
+    def __init__(self, remember: bool = True) -> None:
+        """`remember=False` (a one-off build, which has no next build) keeps nothing and finds nothing."""
         self._previous: dict[Hashable, tuple[tuple[Any, ...], Any]] = {}
         self._current: dict[Hashable, tuple[tuple[Any, ...], Any]] = {}
+        self.remember = remember
 
     def get(self, key: Hashable, inputs: tuple[Any, ...], make: Callable[..., T], *args: Any) -> T:
         """Return `make(*args)`, or what it returned for the same key and the very same input objects.
@@ -36,7 +38,8 @@ class Reuse:
         """
         kept = self._find(key, inputs)
         result: T = make(*args) if kept is None else kept[1]
-        self._current[key] = (inputs, result)
+        if self.remember:
+            self._current[key] = (inputs, result)
         return result
 
     def known(self, key: Hashable, inputs: tuple[Any, ...]) -> Any:
@@ -49,7 +52,8 @@ class Reuse:
 
     def keep(self, key: Hashable, inputs: tuple[Any, ...], result: Any) -> None:
         """Keep `result` as what `get` returns for these inputs (made elsewhere, e.g. by a worker)."""
-        self._current[key] = (inputs, result)
+        if self.remember:
+            self._current[key] = (inputs, result)
 
     def _find(self, key: Hashable, inputs: tuple[Any, ...]) -> tuple[tuple[Any, ...], Any] | None:
         """Return what is kept under `key` if it was made from the very same objects as `inputs`."""
@@ -63,7 +67,8 @@ class Reuse:
         kept = self._current.get(key) or self._previous.get(key)
         if kept is not None and kept[1] == value:
             value = kept[1]
-        self._current[key] = ((), value)
+        if self.remember:
+            self._current[key] = ((), value)
         return value
 
     def turn(self) -> None:

@@ -113,3 +113,12 @@ def test_a_link_checked_fine_before_is_checked_again_when_its_target_goes(make_p
     (root / "content/pages/team.fr.md").unlink()
     third = compile_site(read_project(root), None, cache, today=TEST_DAY)
     assert any(p.path == "content/pages/home.en.md" and "leads nowhere" in p.message for p in third.problems)
+
+
+def test_a_one_off_build_keeps_nothing() -> None:
+    reuse, item = Reuse(remember=False), Item("c", 3)
+    assert reuse.get("k", (item,), str, item) == str(item)
+    reuse.keep("fingerprint", (item,), "abc")
+    assert reuse.same("list", (item,)) == (item,)
+    reuse.turn()
+    assert reuse.known("k", (item,)) is None and reuse.known("fingerprint", (item,)) is None
