@@ -7,6 +7,7 @@ apostrophes change, so the pass is idempotent and never alters other visible cha
 from __future__ import annotations
 
 import functools
+import itertools
 import re
 from collections.abc import Callable
 
@@ -47,14 +48,18 @@ Frame = tuple[str, str | None, bool, "Rule | None"]  # (tag, lang, skip, rule fo
 def typeset(html: str, rules: dict[str, Rule] | None = None) -> str:
     """Return the HTML with each language's typography applied to its text (French by default)."""
     rules = rules if rules is not None else {"fr": french_text}
-    if not any(rules.get(_language(found)) for found in LANG_ATTR.finditer(html)):
+    ruled = [found.start() for found in LANG_ATTR.finditer(html) if rules.get(_language(found))]
+    if not ruled:
         return html  # no text in a language with rules: nothing would change
     out: list[str] = []
     stack: list[Frame] = [("", None, False, None)]
     prev: str | None = None  # last character of text in the current block
     last_text = -1  # index in `out` of that text, when it was typeset (else -1)
     pos = 0
-    for match in [*TOKEN.finditer(html), None]:
+    for match in itertools.chain(TOKEN.finditer(html), [None]):
+        if pos > ruled[-1] and not any(rules.get((lang or "").split("-")[0].lower()) for _, lang, _, _ in stack):
+            out.append(html[pos:])  # past the last element with rules, and out of it: the rest stays as it is
+            break
         end = match.start() if match else len(html)
         text = html[pos:end]
         rule = stack[-1][3]

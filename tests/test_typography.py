@@ -134,3 +134,13 @@ def test_a_page_with_no_french_in_it_is_returned_as_it_is(body: str) -> None:
     rules = {"fr": french_text, "de": lambda text, prev: text.upper()}
     german = f'<html lang="en"><body><p lang="de-AT">x</p>{body}</body></html>'
     assert "<p lang=\"de-AT\">X</p>" in typeset(german, rules)  # a region code still finds the rules
+
+
+english_documents = elements.map(lambda body: f'<html lang="en"><body><p lang="fr">Oui : «x»</p>{body}</body></html>')
+
+
+@given(english_documents)
+def test_the_pass_stops_after_the_last_french_element_with_the_same_result(html: str) -> None:
+    """Past the last element in a language with rules, and outside it, the rest is copied: as if typeset."""
+    late = '<i lang="fr"></i>'  # a French element at the very end: the pass goes through everything
+    assert typeset(html) + late == typeset(html + late)
