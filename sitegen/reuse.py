@@ -3,16 +3,16 @@
 `serve` builds the same site again after every save. Most of it is made of the very same objects as
 the last time: the cache hands back the same parse for an unchanged file, so the page made from it,
 its fingerprint and its entries in the feeds can be the last build's too. `Reuse.get` returns the
-result kept under a key when every input is the object it was made from (`is`, not `==`: comparing
-two big pages would cost as much as making one); `Reuse.same` hands back the last build's object
-when a new one is equal to it, so that the steps after it find their inputs unchanged.
+result kept under a key when its inputs are the objects it was made from (a tuple comparison, which
+takes an identical item as equal at once; an equal one is as good, as every step is pure);
+`Reuse.same` hands back the last build's object when a new one is equal to it, so that the steps
+after it find their inputs unchanged.
 
 Each step must be a pure function of its inputs. A build keeps what it used; `turn` drops the rest.
 """
 
 from __future__ import annotations
 
-import operator
 from collections.abc import Callable, Hashable
 from typing import Any, TypeVar
 
@@ -31,7 +31,7 @@ class Reuse:
         self.remember = remember
 
     def get(self, key: Hashable, inputs: tuple[Any, ...], make: Callable[..., T], *args: Any) -> T:
-        """Return `make(*args)`, or what it returned for the same key and the very same input objects.
+        """Return `make(*args)`, or what it returned for the same key and the same (or equal) input objects.
 
         `inputs` are every object the result depends on (`args` that are plain strings or numbers, the
         key holds).
@@ -56,11 +56,9 @@ class Reuse:
             self._current[key] = (inputs, result)
 
     def _find(self, key: Hashable, inputs: tuple[Any, ...]) -> tuple[tuple[Any, ...], Any] | None:
-        """Return what is kept under `key` if it was made from the very same objects as `inputs`."""
+        """Return what is kept under `key` if it was made from the same objects as `inputs` (or equal ones)."""
         kept = self._current.get(key) or self._previous.get(key)
-        if kept is None or len(kept[0]) != len(inputs) or not all(map(operator.is_, kept[0], inputs)):
-            return None
-        return kept
+        return kept if kept is not None and kept[0] == inputs else None  # the same objects: at once; equal: as good
 
     def same(self, key: Hashable, value: T) -> T:
         """Return the object kept under `key` if it equals `value`, else `value` (kept for the next build)."""
