@@ -300,7 +300,7 @@ def serve(
             rebuild = make_rebuilder(root, preview, preview_url(host, port), report, today, cache)
             watcher = ChangeWatcher([root / folder for folder in WATCHED], rebuild)
             if earlier_preview(preview.out, root):  # serve it at once; bring it up to date behind, then reload
-                IOLoop.current().add_callback(_behind, rebuild, watcher)
+                IOLoop.current().add_callback(_behind, rebuild, watcher, cache)
             else:
                 rebuild(None)
                 IOLoop.current().add_callback(warm_up, cache)  # once serving: the first save is then as quick
@@ -319,13 +319,19 @@ def serve(
             signal.signal(sig, handler)
 
 
-def _behind(rebuild: Callable[[set[str] | None], BuildResult], watcher: ChangeWatcher) -> None:
+def _behind(rebuild: Callable[[set[str] | None], BuildResult], watcher: ChangeWatcher, cache: BuildCache) -> None:
     """Run the first build on a thread of its own while the server answers, then have browsers reload.
 
-    A save that comes in meanwhile is rebuilt once the first build is done.
+    A save that comes in meanwhile is rebuilt once the first build is done. Then the server's own
+    thread loads what the first save's parse needs (`warm_up`), between rebuilds.
     """
+    from tornado.ioloop import IOLoop
+
+    loop = IOLoop.current()
+
     def first() -> None:
         rebuild(None)
+        loop.add_callback(warm_up, cache)
         watcher.announce()
 
     threading.Thread(target=first, name="careers-site-first-build", daemon=True).start()
