@@ -93,9 +93,9 @@ def render_site(
     With a `sink`, each file goes to it as soon as it is rendered and is returned without its bytes.
     `descriptions` (page fingerprint → a posting's full description) keeps what open postings' pages
     render for the feeds, so that a page kept from the previous build needs no rendering either.
-    `digests` (serve) knows the pages of the last build: their fingerprints are worked out here, and
-    only the pages that changed go to the workers; `reuse` (serve) keeps the feeds' and sitemap's
-    entries of unchanged postings and pages.
+    `reuse` (serve) keeps what the last build made: a page's fingerprint is found again here, so only
+    the pages that changed go to the workers, and so are the feeds', boards' and sitemap's entries of
+    unchanged postings and pages; `digests` keeps the digests of the values pages see.
     """
     emit: Sink = sink or (lambda file: file)
     helpers = Helpers.for_site(site, project.assets)
@@ -105,17 +105,8 @@ def render_site(
     languages = {lang: language_context(site, lang, helpers) for lang in site.config.lang_codes}
     digests, reuse = digests if digests is not None else Digests(), reuse or Reuse()
     shared = reuse.same("shared digest", shared)
-
-    def whole_site() -> str:
-        return whole_site_digest(site, digests)
-
-    language_digests = {
-        (lang, template): reuse.same(("language digest", lang, template), language_digest(
-            languages[lang], names[template] & languages[lang].keys(), whole_site, digests))
-        for lang, template in sorted({(p.lang, p.template) for p in site.pages}) if template in names
-    }
     context = RenderContext(site, env, helpers, polish, names, shared, previous or {}, languages, digests,
-                            language_digests)
+                            _language_digests(site, languages, names, digests, reuse))
     outputs: list[OutputFile] = []
     problems: list[Problem] = []
     described: dict[tuple[str, str], str] = {}
@@ -125,7 +116,7 @@ def render_site(
     todo: list[tuple[Page, str | None]] = []
     inputs: list[tuple[Any, ...]] = []
     for page in site.pages:  # the fingerprints the last build worked out are known here: unchanged pages stay
-        given = (page, shared, language_digests.get((page.lang, page.template)), homes[page.lang])
+        given = (page, shared, context.language_digests.get((page.lang, page.template)), homes[page.lang])
         fingerprint = reuse.known(("fingerprint", page.dest_path), given)
         if fingerprint and context.previous.get(page.dest_path) == fingerprint:
             _collect([_kept(context, page, fingerprint)], emit, outputs, problems, described, store)
@@ -144,13 +135,26 @@ def render_site(
         _render_into(env, template, root_context(site, helpers), dest, TEMPLATE_DIR + template, rest, problems,
                      polish, helpers)
     if polish and not site.config.preview:  # a preview publishes nothing that search engines or boards read
-        rest.extend(_published_files(site, env, helpers, described, reuse or Reuse()))
+        rest.extend(_published_files(site, env, helpers, described, reuse))
     if polish:
         rest += [render_robots(site, helpers.absolute), render_headers(site), render_redirects(site)]
     rest.extend(OutputFile("assets/" + helpers.names[a.src_path.removeprefix("assets/")], a.data)
                 for a in project.assets)
     outputs.extend(emit(file) for file in rest)
     return outputs, problems
+
+
+def _language_digests(site: Site, languages: Mapping[str, Mapping[str, Any]], names: Mapping[str, frozenset[str]],
+                      digests: Digests, reuse: Reuse) -> dict[tuple[str, str], str]:
+    """Return, for each language and template of a page, the digest of what the language gives that template."""
+    def whole_site() -> str:
+        return whole_site_digest(site, digests)
+
+    return {
+        (lang, template): reuse.same(("language digest", lang, template), language_digest(
+            languages[lang], names[template] & languages[lang].keys(), whole_site, digests))
+        for lang, template in sorted({(p.lang, p.template) for p in site.pages}) if template in names
+    }
 
 
 def _published_files(site: Site, env: jinja2.Environment, helpers: Helpers,
