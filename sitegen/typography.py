@@ -16,6 +16,9 @@ SPACES = " \u00a0\u202f"
 
 TOKEN = re.compile(r"<!--.*?-->|<![^>]*>|<\s*(/?)\s*([a-zA-Z][a-zA-Z0-9-]*)([^>]*)>|<[^>]*>", re.S)
 LANG_ATTR = re.compile(r"""\blang\s*=\s*(?:"([^"]*)"|'([^']*)'|([^\s>]+))""", re.I)
+# The same in lower-cased text, starting with a plain "lang" (which the regex engine looks for quickly);
+# the word boundary before it is checked by hand (`_ruled`).
+LOWER_LANG_ATTR = re.compile(r"""lang\s*=\s*(?:"([^"]*)"|'([^']*)'|([^\s>]+))""")
 SKIP = frozenset({"code", "pre", "script", "style", "kbd", "samp", "textarea", "svg", "math", "var"})
 VOID = frozenset({"area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "source",
                   "track", "wbr"})
@@ -42,22 +45,23 @@ Rule = Callable[[str, str | None], str]
 LEADING = re.compile(r"^([:;!?»])")
 
 
-Frame = tuple[str, str | None, bool, "Rule | None"]  # (tag, lang, skip, rule for its text)
+# (tag, lang, skip, rule for its text, whether it or an element around it is in a language with rules)
+Frame = tuple[str, str | None, bool, "Rule | None", bool]
 
 
 def typeset(html: str, rules: dict[str, Rule] | None = None) -> str:
     """Return the HTML with each language's typography applied to its text (French by default)."""
     rules = rules if rules is not None else {"fr": french_text}
-    ruled = [found.start() for found in LANG_ATTR.finditer(html) if rules.get(_language(found))]
+    ruled = _ruled(html, rules)
     if not ruled:
         return html  # no text in a language with rules: nothing would change
     out: list[str] = []
-    stack: list[Frame] = [("", None, False, None)]
+    stack: list[Frame] = [("", None, False, None, False)]
     prev: str | None = None  # last character of text in the current block
     last_text = -1  # index in `out` of that text, when it was typeset (else -1)
     pos = 0
     for match in itertools.chain(TOKEN.finditer(html), [None]):
-        if pos > ruled[-1] and not any(rules.get((lang or "").split("-")[0].lower()) for _, lang, _, _ in stack):
+        if pos > ruled[-1] and not stack[-1][4]:
             out.append(html[pos:])  # past the last element with rules, and out of it: the rest stays as it is
             break
         end = match.start() if match else len(html)
@@ -90,12 +94,13 @@ def _after_tag(match: re.Match[str], stack: list[Frame], prev: str | None, rules
     elif name not in VOID and not match.group(3).endswith("/"):
         attrs = match.group(3)
         lang = _lang_of(attrs) if "lang" in attrs else None
-        _, parent_lang, parent_skip, parent_rule = stack[-1]
+        _, parent_lang, parent_skip, parent_rule, parent_ruled = stack[-1]
         skip = parent_skip or name in SKIP
         if lang is None:
-            stack.append((name, parent_lang, skip, None if skip else parent_rule))
+            stack.append((name, parent_lang, skip, None if skip else parent_rule, parent_ruled))
         else:
-            stack.append((name, lang, skip, None if skip else rules.get(lang.split("-")[0].lower())))
+            rule = rules.get(lang.split("-")[0].lower())
+            stack.append((name, lang, skip, None if skip else rule, parent_ruled or rule is not None))
     return prev if name in INLINE else None
 
 
@@ -105,6 +110,18 @@ def _pop(stack: list[Frame], name: str) -> None:
         if stack[index][0] == name:
             del stack[index:]
             return
+
+
+def _ruled(html: str, rules: dict[str, Rule]) -> list[int]:
+    """Return where `lang` attributes of languages with rules are, in order (at or after their real place).
+
+    Found in the lower-cased page: a search for a plain "lang" is many times quicker than a case-blind
+    one, and lower-casing never shortens text, so no position found is before the real one.
+    """
+    low = html.lower()
+    return [found.start() for found in LOWER_LANG_ATTR.finditer(low)
+            if not (found.start() and (low[found.start() - 1].isalnum() or low[found.start() - 1] == "_"))
+            and rules.get(_language(found))]
 
 
 def _language(found: re.Match[str]) -> str:
