@@ -15,6 +15,7 @@ import jinja2
 
 from .assemble import assemble_site
 from .fingerprint import template_names
+from .fragments import keep_blocks
 from .i18n import check_catalogues
 from .ids import template_ids
 from .inplace import InPlace
@@ -188,6 +189,7 @@ def _compile(project: Project, base_url: str | None, cache: BuildCache, check_on
     started = cache.time("assemble", started)
     problems.extend(link_problems(site, loaded.parsed, project, cache.reuse))
     env = _environment(project, cache)
+    keep_blocks(env, cache.reuse if cache.reuse.remember else None)
     template_key = tuple(t.digest for t in project.templates)
     if template_key not in cache.string_keys:  # before compiling, which may rewrite the trees these read
         cache.string_keys = {template_key: string_keys_in_templates(env, project)}

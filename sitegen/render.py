@@ -16,6 +16,7 @@ from .cache import stamp
 from .context import Helpers, language_context, page_context, posting_description, root_context
 from .feeds import render_feeds
 from .fingerprint import Digests, language_digest, page_fingerprint, site_digest, template_names, whole_site_digest
+from .fragments import SCOPE, CachedBlocks, kept_blocks
 from .hosting import render_headers, render_redirects, render_robots
 from .i18n import FILTERS, MissingString, make_formatters
 from .ids import duplicate_ids
@@ -42,6 +43,7 @@ def make_environment(project: Project, bytecode: jinja2.BytecodeCache | None = N
         lstrip_blocks=True,
         keep_trailing_newline=True,
         bytecode_cache=bytecode,
+        extensions=[CachedBlocks],
     )
     for name in FILTERS:
         env.filters[name] = _locale_filter(name)
@@ -241,6 +243,8 @@ def _render_pages(context: RenderContext, pages: Sequence[tuple[Page, str | None
         posting = page.posting
         if posting is not None and context.polish:
             variables = {**variables, "job_posting_ld": _capturing(variables["job_posting_ld"], described)}
+        if kept_blocks(context.env) is not None:  # serve: `{% cached %}` blocks may be kept
+            variables = {**variables, SCOPE: (context.shared, page.lang)}
         _render_into(context.env, page.template, variables, page.dest_path, page.src_path, outputs, problems,
                      context.polish, helpers)
         outputs = [replace(o, fingerprint=fingerprint) for o in outputs]

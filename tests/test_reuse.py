@@ -124,3 +124,34 @@ def test_a_one_off_build_keeps_nothing() -> None:
     assert reuse.same("list", (item,)) == (item,)
     reuse.turn()
     assert reuse.known("k", (item,)) is None and reuse.known("fingerprint", (item,)) is None
+
+
+def test_a_cached_block_is_kept_for_its_key_and_scope_and_the_values_it_names() -> None:
+    import jinja2
+
+    from sitegen.fragments import SCOPE, CachedBlocks, keep_blocks
+
+    env = jinja2.Environment(extensions=[CachedBlocks], autoescape=True)
+    template = env.from_string("{% for item in items %}{% cached item %}[{{ item.name }}{{ mark }}{{ count() }}]"
+                               "{% endcached %}{% endfor %}")
+    rendered: list[int] = []
+
+    def count() -> int:
+        rendered.append(1)
+        return len(rendered)
+
+    first, second = Item("a", 1), Item("b", 2)
+    page = {"items": [first, second], "mark": "!", "count": count, SCOPE: ("digest", "en")}
+    assert template.render(page) == "[a!1][b!2]"  # not kept anywhere: rendered
+    reuse = Reuse()
+    keep_blocks(env, reuse)
+    assert template.render(page) == "[a!3][b!4]"
+    reuse.turn()
+    assert template.render(page) == "[a!3][b!4]"  # kept: the blocks were not rendered again
+    reuse.turn()
+    assert template.render({**page, "items": [first, Item("b", 3)]}) == "[a!3][b!5]"  # another key: rendered
+    reuse.turn()
+    assert template.render({**page, "mark": "?"}) == "[a?6][b?7]"  # a value the block names changed
+    reuse.turn()
+    assert template.render({**page, "mark": "?", SCOPE: ("digest", "fr")}) == "[a?8][b?9]"  # another language
+    assert template.render({key: value for key, value in page.items() if key != SCOPE}) == "[a!10][b!11]"
