@@ -12,6 +12,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, TextIO
 
 if TYPE_CHECKING:
+    import datetime as dt
+
     from sitegen.model import BuildResult
     from sitegen.pipeline import BuildCache
 
@@ -111,7 +113,7 @@ def make_parser() -> argparse.ArgumentParser:
 
 def print_problems(result: BuildResult, stream: TextIO, verbose: bool = False) -> None:
     """Print errors and warnings one a line; notices too, but one line per kind when a kind repeats."""
-    from sitegen.report import problem_lines
+    from sitegen.problemlines import problem_lines
 
     for line in problem_lines(result.problems, verbose):
         print(line, file=stream)
@@ -135,12 +137,17 @@ def summary(result: BuildResult, seconds: float, out: str) -> str:
 
 def run_build(args: argparse.Namespace) -> int:
     """Build once; return 0 on success and 1 on content problems."""
-    from sitegen.pipeline import BuildCache, build, build_date
-    from sitegen.reuse import Reuse
+    from sitegen.clock import build_date
 
     started = time.perf_counter()
     out = args.out if args.out.is_absolute() else args.project / args.out
+    if not args.no_cache and (same := nothing_to_do(args, out, build_date(args.today))) is not None:
+        print_problems(same, sys.stderr, args.verbose)  # a successful build's record: never errors
+        print(summary(same, time.perf_counter() - started, str(args.out)))
+        return 0
     from sitegen.parallel import default_jobs
+    from sitegen.pipeline import BuildCache, build
+    from sitegen.reuse import Reuse
 
     cache = disk_cache(args.project, "preview" if args.preview else "build") if not args.no_cache else BuildCache()
     cache.jobs = args.jobs or default_jobs()
@@ -165,6 +172,22 @@ def run_build(args: argparse.Namespace) -> int:
         return 1
     print(summary(result, time.perf_counter() - started, str(args.out)))
     return 0
+
+
+def nothing_to_do(args: argparse.Namespace, out: Path, today: dt.date) -> BuildResult | None:
+    """Return the last build's result when this build would write exactly what `out` holds, else None.
+
+    Tried before the build's own modules (Jinja, Markdown, the checks) are imported: with nothing
+    changed, a build reads the project, compares its record and stops.
+    """
+    from sitegen.cache import cache_folder, private_folder, stamp
+    from sitegen.record import Recorder, build_options, replay_build
+
+    folder = cache_folder(args.project)
+    if not private_folder(folder, create=True):
+        return None
+    return replay_build(args.project, out, Recorder(folder, stamp()), args.base_url, today,
+                        build_options(args.strict, args.preview, False))
 
 
 class ProgressBars:
@@ -285,7 +308,8 @@ def _project_path(project: Path, given: str) -> str:
 
 def run_check(args: argparse.Namespace) -> int:
     """Validate content, schemas, links, templates and translations; write nothing."""
-    from sitegen.pipeline import BuildCache, build_date, compile_site
+    from sitegen.clock import build_date
+    from sitegen.pipeline import BuildCache, compile_site
     from sitegen.sources import read_project
 
     started = time.perf_counter()

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import os
 import re
 import time
 from collections import Counter
@@ -14,6 +13,7 @@ from pathlib import Path
 import jinja2
 
 from .assemble import assemble_site
+from .clock import build_date
 from .fingerprint import template_names
 from .fragments import keep_blocks
 from .i18n import check_catalogues
@@ -22,7 +22,8 @@ from .inplace import InPlace
 from .jobs import load_minimums
 from .linkcheck import link_problems
 from .loading import BuildCache, Loaded, load_content, stage_progress
-from .model import BuildResult, Problem, Project, SetupError
+from .model import BuildResult, Problem, Project
+from .record import build_options
 from .render import make_environment, render_site
 from .sources import SITE_FILE, read_project
 from .templatecheck import check_templates, string_keys_in_templates, undefined_string_keys
@@ -57,7 +58,7 @@ def build(root: Path, out: Path | None, base_url: str | None = None,
     cache.time("read", started)
     today = today or build_date()
     recorder = cache.recorder if out is not None else None
-    key = recorder.key(project, base_url, today, (strict, preview, live)) if recorder is not None else ""
+    key = recorder.key(project, base_url, today, build_options(strict, preview, live)) if recorder is not None else ""
     if recorder is not None and out is not None:
         with output_lock(real_output(out)):
             same = recorder.replay(out, key)
@@ -128,27 +129,6 @@ def compile_site(
         return result
     problems = [replace(p, severity="error") if p.severity == "warning" else p for p in result.problems]
     return _failed(problems) if any(p.severity == "error" for p in problems) else result
-
-
-def build_date(explicit: str | None = None) -> dt.date:
-    """Return the build date: `explicit` (YYYY-MM-DD), else SOURCE_DATE_EPOCH, else today's date.
-
-    This is the only place the build reads a clock.
-    """
-    if explicit:
-        return dt.date.fromisoformat(explicit)
-    epoch = os.environ.get("SOURCE_DATE_EPOCH", "")
-    if not epoch:
-        return dt.date.today()
-    if not epoch.isascii() or not epoch.isdigit():
-        raise SetupError(f"SOURCE_DATE_EPOCH must be a whole number of seconds since 1970-01-01 UTC "
-                         f"(it is {epoch[:40]!r})")
-    try:
-        if len(epoch) > 12:
-            raise ValueError(epoch)
-        return dt.datetime.fromtimestamp(int(epoch), dt.UTC).date()
-    except (OverflowError, ValueError, OSError):
-        raise SetupError(f"SOURCE_DATE_EPOCH is too large to be a date (it is {epoch[:40]!r})") from None
 
 
 def _placeholder_base_url(project: Project, base_url: str | None) -> Problem | None:

@@ -21,7 +21,27 @@ from typing import Any
 
 from .cache import plain_problem, write_json
 from .model import BuildResult, Problem, Project
-from .write import MANIFEST, read_manifest, real_output
+from .write import MANIFEST, output_lock, read_manifest, real_output, unsafe_output
+
+
+def build_options(strict: bool, preview: bool, live: bool) -> tuple[bool, ...]:
+    """Return the options of a build that its key covers."""
+    return (strict, preview, live)
+
+
+def replay_build(root: Path, out: Path, recorder: Recorder, base_url: str | None, today: dt.date,
+                 options: tuple[bool, ...]) -> BuildResult | None:
+    """Return the result of the last build into `out` when this one would write the same output, else None.
+
+    It reads the project and nothing else: the command line tries it before it imports the build itself.
+    """
+    from .sources import read_project
+
+    if unsafe_output(out, root):
+        return None
+    key = recorder.key(read_project(root), base_url, today, options)
+    with output_lock(real_output(out)):
+        return recorder.replay(out, key)
 
 
 @dataclass(frozen=True, slots=True)

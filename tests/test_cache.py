@@ -200,3 +200,25 @@ def test_a_build_with_nothing_changed_does_nothing(make_project: MakeProject, tm
     page.write_text(page.read_text().replace("Welcome", "Hello"))
     assert main(command) == 0 and compiled == ["x"]
     assert "Hello to Tiny Co." in (out / "en/index.html").read_text()
+
+
+def test_a_build_with_nothing_to_do_imports_neither_jinja_nor_markdown(make_project: MakeProject,
+                                                                        tmp_path: Path) -> None:
+    """The command line compares the record before it imports the build: a build with nothing changed reads
+    the project and stops (the real site's warm build is then quicker than importing the three libraries)."""
+    import subprocess
+    import sys
+
+    from tests.conftest import REPO
+
+    root, out = make_project(), tmp_path / "out"
+    command = [sys.executable, "-X", "importtime", str(REPO / "build.py"), "--project", str(root), "build",
+               "--out", str(out)]
+    def imported(run: subprocess.CompletedProcess[str]) -> set[str]:
+        return {line.rsplit("|", 1)[1].strip() for line in run.stderr.splitlines() if line.startswith("import time:")}
+
+    first = subprocess.run(command, capture_output=True, text=True, check=True)
+    assert "jinja2" in imported(first)
+    again = subprocess.run(command, capture_output=True, text=True, check=True)
+    assert not imported(again) & {"jinja2", "markdown", "yaml", "jsonschema", "babel", "sitegen.pipeline"}
+    assert again.stdout.split(" in ")[0] == first.stdout.split(" in ")[0]  # 'built 12 pages (en 5, fr 5)'

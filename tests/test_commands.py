@@ -107,7 +107,7 @@ def test_usage_errors_exit_2(argv: list[str], make_project: MakeProject) -> None
 
 def test_repeated_notices_are_one_line_per_kind(make_project: MakeProject, capsys) -> None:
     from sitegen.model import Problem
-    from sitegen.report import problem_lines
+    from sitegen.problemlines import problem_lines
 
     notices = [Problem(f"content/jobs/p{n}.yaml", 3, "no 'education': why", "add it", 1, "notice") for n in range(3)]
     problems = [*notices, Problem("content/a.yaml", 1, "bad", "fix", 1), Problem("b.md", None, "stale", "", None,
