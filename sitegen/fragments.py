@@ -36,14 +36,16 @@ class CachedBlocks(Extension):
         body = parser.parse_statements(("name:endcached",), drop_needle=True)
         names = sorted({node.name for statement in body for node in statement.find_all(nodes.Name)
                         if node.ctx == "load"})
-        call = self.call_method("_render", [nodes.ContextReference(), nodes.Const(parser.name), nodes.Const(lineno),
-                                            key, nodes.Const(names)])
+        # The scope is read as a variable, so that the templates that reach a cached block name it (render
+        # finds them by their variables, as fingerprints do).
+        call = self.call_method("_render", [nodes.ContextReference(), nodes.Name(SCOPE, "load"),
+                                            nodes.Const(parser.name), nodes.Const(lineno), key, nodes.Const(names)])
         return nodes.CallBlock(call, [], [], body).set_lineno(lineno)
 
-    def _render(self, context: jinja2.runtime.Context, template: str | None, lineno: int, key: Any,
+    def _render(self, context: jinja2.runtime.Context, scope: Any, template: str | None, lineno: int, key: Any,
                 names: Sequence[str], caller: Callable[[], Markup]) -> Markup:
-        reuse, scope = kept_blocks(self.environment), context.get(SCOPE)
-        if reuse is None or scope is None:
+        reuse = kept_blocks(self.environment)
+        if reuse is None or not isinstance(scope, tuple):  # outside serve, the scope is undefined
             return caller()
         values = tuple(value for name in names
                        if (value := context.resolve_or_missing(name)) is not jinja2.utils.missing

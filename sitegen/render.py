@@ -115,21 +115,25 @@ def render_site(
     store: MutableMapping[str, str] = descriptions if descriptions is not None else {}
     homes = {lang: reuse.same(("home", lang), home.url if (home := site.page(lang, HOME_KEY)) else None)
              for lang in site.config.lang_codes}
-    todo: list[tuple[Page, str | None]] = []
-    inputs: list[tuple[Any, ...]] = []
+    here: list[tuple[Page, str | None]] = []  # rendered in this process: pages whose `cached` blocks serve keeps
+    there: list[tuple[Page, str | None]] = []  # rendered on the workers
+    inputs: dict[str, tuple[Any, ...]] = {}
+    keep_here = kept_blocks(env) is not None
     for page in site.pages:  # the fingerprints the last build worked out are known here: unchanged pages stay
         given = (page, shared, context.language_digests.get((page.lang, page.template)), homes[page.lang])
         fingerprint = reuse.known(("fingerprint", page.dest_path), given)
         if fingerprint and context.previous.get(page.dest_path) == fingerprint:
             _collect([_kept(context, page, fingerprint)], emit, outputs, problems, described, store)
-        else:
-            todo.append((page, fingerprint))
-            inputs.append(given)
+            continue
+        inputs[page.dest_path] = given
+        (here if keep_here and SCOPE in names.get(page.template, ()) else there).append((page, fingerprint))
+    if here:
+        part = _render_pages(context, here)
+        _keep_fingerprints(reuse, here, part, inputs)
+        _collect(part, emit, outputs, problems, described, store)
     done = 0
-    for part in iter_chunks(_render_pages, context, todo, jobs, progress=progress):
-        for (page, _), given, (*_, fingerprint) in zip(todo[done:done + len(part)], inputs[done:done + len(part)],
-                                                        part, strict=True):
-            reuse.keep(("fingerprint", page.dest_path), given, fingerprint)  # what a worker worked out
+    for part in iter_chunks(_render_pages, context, there, jobs, progress=progress):
+        _keep_fingerprints(reuse, there[done:done + len(part)], part, inputs)
         done += len(part)
         _collect(part, emit, outputs, problems, described, store)
     rest: list[OutputFile] = []
@@ -144,6 +148,13 @@ def render_site(
                 for a in project.assets)
     outputs.extend(emit(file) for file in rest)
     return outputs, problems
+
+
+def _keep_fingerprints(reuse: Reuse, items: Sequence[tuple[Page, str | None]], part: Sequence[Rendered],
+                       inputs: Mapping[str, tuple[Any, ...]]) -> None:
+    """Keep the fingerprints rendering worked out (on a worker, maybe), for the next build to find."""
+    for (page, _), (*_, fingerprint) in zip(items, part, strict=True):
+        reuse.keep(("fingerprint", page.dest_path), inputs[page.dest_path], fingerprint)
 
 
 def _language_digests(site: Site, languages: Mapping[str, Mapping[str, Any]], names: Mapping[str, frozenset[str]],

@@ -155,3 +155,27 @@ def test_a_cached_block_is_kept_for_its_key_and_scope_and_the_values_it_names() 
     reuse.turn()
     assert template.render({**page, "mark": "?", SCOPE: ("digest", "fr")}) == "[a?8][b?9]"  # another language
     assert template.render({key: value for key, value in page.items() if key != SCOPE}) == "[a!10][b!11]"
+
+
+def test_pages_with_kept_blocks_render_in_this_process(make_project, monkeypatch) -> None:
+    """serve renders the pages that reach a `cached` block (the job lists) itself, where the blocks are kept;
+    a one-off build sends every page to the workers."""
+    from sitegen import render
+    from sitegen.pipeline import BuildCache, compile_site
+    from sitegen.sources import read_project
+    from tests.conftest import TEST_DAY
+
+    sent: list[str] = []
+    real = render.iter_chunks
+
+    def spy(task, context, items, jobs, **kwargs):
+        sent.extend(page.dest_path for page, _ in items)
+        return real(task, context, items, jobs, **kwargs)
+
+    monkeypatch.setattr(render, "iter_chunks", spy)
+    project = read_project(make_project())
+    assert compile_site(project, None, BuildCache(), today=TEST_DAY).ok
+    assert "en/index.html" not in sent and "en/jobs/data-intern/index.html" in sent
+    sent.clear()
+    assert compile_site(project, None, BuildCache(reuse=Reuse(remember=False)), today=TEST_DAY).ok
+    assert "en/index.html" in sent
