@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any, TextIO
 if TYPE_CHECKING:
     import datetime as dt
 
-    from sitegen.model import BuildResult
+    from sitegen.model import BuildResult, Project
     from sitegen.pipeline import BuildCache
 
 BUG_HINT = ("this is a bug in careers-site, not in your content: please open an issue in the careers-site "
@@ -138,10 +138,13 @@ def summary(result: BuildResult, seconds: float, out: str) -> str:
 def run_build(args: argparse.Namespace) -> int:
     """Build once; return 0 on success and 1 on content problems."""
     from sitegen.clock import build_date
+    from sitegen.sources import read_project
 
     started = time.perf_counter()
     out = args.out if args.out.is_absolute() else args.project / args.out
-    if not args.no_cache and (same := nothing_to_do(args, out, build_date(args.today))) is not None:
+    project = read_project(args.project)  # read once: for the record, then for the build
+    read = time.perf_counter() - started
+    if not args.no_cache and (same := nothing_to_do(args, out, build_date(args.today), project)) is not None:
         print_problems(same, sys.stderr, args.verbose)  # a successful build's record: never errors
         print(summary(same, time.perf_counter() - started, str(args.out)))
         return 0
@@ -156,7 +159,7 @@ def run_build(args: argparse.Namespace) -> int:
     cache.progress = bars.update if bars is not None else None
     try:
         result = build(args.project, out, args.base_url, cache, strict=args.strict, today=build_date(args.today),
-                       preview=args.preview)
+                       preview=args.preview, project=project)
     finally:
         if bars is not None:
             bars.close()
@@ -164,7 +167,7 @@ def run_build(args: argparse.Namespace) -> int:
         save_cache(args.project, cache)
     print_problems(result, sys.stderr, args.verbose)
     if args.profile:
-        stages = ", ".join(f"{stage} {seconds:.2f} s" for stage, seconds in cache.timings)
+        stages = ", ".join(f"{stage} {read if stage == 'read' else seconds:.2f} s" for stage, seconds in cache.timings)
         print(f"profile: {stages} ({cache.jobs} worker{'s' * (cache.jobs != 1)})", file=sys.stderr)
     if not result.ok:
         count = len(result.errors)
@@ -174,7 +177,7 @@ def run_build(args: argparse.Namespace) -> int:
     return 0
 
 
-def nothing_to_do(args: argparse.Namespace, out: Path, today: dt.date) -> BuildResult | None:
+def nothing_to_do(args: argparse.Namespace, out: Path, today: dt.date, project: Project) -> BuildResult | None:
     """Return the last build's result when this build would write exactly what `out` holds, else None.
 
     Tried before the build's own modules (Jinja, Markdown, the checks) are imported: with nothing
@@ -182,12 +185,13 @@ def nothing_to_do(args: argparse.Namespace, out: Path, today: dt.date) -> BuildR
     """
     from sitegen.cache import cache_folder, private_folder, stamp
     from sitegen.record import Recorder, build_options, replay_build
+    from sitegen.write import unsafe_output
 
     folder = cache_folder(args.project)
-    if not private_folder(folder, create=True):
-        return None
-    return replay_build(args.project, out, Recorder(folder, stamp()), args.base_url, today,
-                        build_options(args.strict, args.preview, False))
+    if unsafe_output(out, args.project) or not private_folder(folder, create=True):
+        return None  # the build says why an output is unsafe
+    return replay_build(project, out, Recorder(folder, stamp()), args.base_url, today,
+                        build_options(args.strict, args.preview, False))[1]
 
 
 class ProgressBars:

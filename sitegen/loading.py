@@ -34,7 +34,7 @@ class BuildCache:
     templates: jinja2.BytecodeCache | None = None
     descriptions: MutableMapping[str, str] = field(default_factory=dict)  # page fingerprint → posting description
     reuse: Reuse = field(default_factory=Reuse)  # pages and feed entries made by the last build (serve)
-    digests: Digests = field(default_factory=Digests)  # digests of the last build's pages, by identity (serve)
+    digests: Digests = field(default_factory=Digests)  # digests of the values pages see, by identity (serve)
     environment: tuple[tuple[tuple[str, str], ...], jinja2.Environment] | None = None  # the last templates' (serve)
     converter: LazyConverter = field(default_factory=LazyConverter)  # one Markdown instance, made on first use
     recorder: Recorder | None = None  # keeps each build's record, so that a build with nothing changed does nothing

@@ -23,7 +23,7 @@ from .jobs import load_minimums
 from .linkcheck import link_problems
 from .loading import BuildCache, Loaded, load_content, stage_progress
 from .model import BuildResult, Problem, Project
-from .record import build_options
+from .record import build_options, replay_build
 from .render import make_environment, render_site
 from .sources import SITE_FILE, read_project
 from .templatecheck import check_templates, string_keys_in_templates, undefined_string_keys
@@ -33,7 +33,6 @@ from .write import (
     Sink,
     kept_fingerprints,
     output_lock,
-    real_output,
     staged,
     unsafe_destinations,
     unsafe_output,
@@ -58,10 +57,9 @@ def build(root: Path, out: Path | None, base_url: str | None = None,
     cache.time("read", started)
     today = today or build_date()
     recorder = cache.recorder if out is not None else None
-    key = recorder.key(project, base_url, today, build_options(strict, preview, live)) if recorder is not None else ""
+    key = ""
     if recorder is not None and out is not None:
-        with output_lock(real_output(out)):
-            same = recorder.replay(out, key)
+        key, same = replay_build(project, out, recorder, base_url, today, build_options(strict, preview, live))
         if same is not None:
             _forget_parses(cache, project)
             return same  # the output is already what this build would write

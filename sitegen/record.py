@@ -21,7 +21,7 @@ from typing import Any
 
 from .cache import plain_problem, write_json
 from .model import BuildResult, Problem, Project
-from .write import MANIFEST, output_lock, read_manifest, real_output, unsafe_output
+from .write import MANIFEST, output_lock, read_manifest, real_output
 
 
 def build_options(strict: bool, preview: bool, live: bool) -> tuple[bool, ...]:
@@ -29,19 +29,16 @@ def build_options(strict: bool, preview: bool, live: bool) -> tuple[bool, ...]:
     return (strict, preview, live)
 
 
-def replay_build(root: Path, out: Path, recorder: Recorder, base_url: str | None, today: dt.date,
-                 options: tuple[bool, ...]) -> BuildResult | None:
-    """Return the result of the last build into `out` when this one would write the same output, else None.
+def replay_build(project: Project, out: Path, recorder: Recorder, base_url: str | None, today: dt.date,
+                 options: tuple[bool, ...]) -> tuple[str, BuildResult | None]:
+    """Return the build's key, and the result of the last build into `out` when this one would write the same
+    output (else None).
 
-    It reads the project and nothing else: the command line tries it before it imports the build itself.
+    It needs the project as read and nothing else: the command line tries it before it imports the build.
     """
-    from .sources import read_project
-
-    if unsafe_output(out, root):
-        return None
-    key = recorder.key(read_project(root), base_url, today, options)
+    key = recorder.key(project, base_url, today, options)
     with output_lock(real_output(out)):
-        return recorder.replay(out, key)
+        return key, recorder.replay(out, key)
 
 
 @dataclass(frozen=True, slots=True)

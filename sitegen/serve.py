@@ -288,7 +288,6 @@ def serve(
 
     from .watch import ChangeWatcher
 
-
     check_address(host, port)
     # livereload drops a reload that comes within 3 s of the previous one; every rebuild must show.
     LiveReloadHandler.DEFAULT_RELOAD_TIME = 0

@@ -48,21 +48,24 @@ def wait_for(condition: Callable[[], bool], what: str, server: subprocess.Popen[
     pytest.fail(f"timed out waiting for {what}")
 
 
+def start_serve(root: Path, port: int, log: Path) -> subprocess.Popen[str]:
+    with log.open("w") as out:
+        return subprocess.Popen(
+            [sys.executable, str(REPO / "build.py"), "--project", str(root), "serve", "--port", str(port)],
+            stdout=out, stderr=subprocess.STDOUT, text=True,
+        )
+
+
 @pytest.fixture
 def served(make_project: MakeProject, tmp_path: Path) -> Iterator[tuple[Path, str, subprocess.Popen[str]]]:
     root = make_project()
     port = free_port()
-    log = (tmp_path / "serve.log").open("w")
-    server = subprocess.Popen(
-        [sys.executable, str(REPO / "build.py"), "--project", str(root), "serve", "--port", str(port)],
-        stdout=log, stderr=subprocess.STDOUT, text=True,
-    )
+    server = start_serve(root, port, tmp_path / "serve.log")
     try:
         yield root, f"http://127.0.0.1:{port}", server, tmp_path / "serve.log"
     finally:
         server.terminate()
         server.wait(timeout=30)
-        log.close()
 
 
 def test_serves_and_rebuilds_on_change(served) -> None:
@@ -108,14 +111,6 @@ def test_serve_keeps_its_preview_and_parses_in_the_cache_folder(served) -> None:
     wait_for(lambda: "Hello again." in (fetch(base + "/en/") or ""), "the edited page", server)
     wait_for(lambda: any(b"Hello again." in p.read_bytes() for p in folder.glob("parsed-*/*.json")),
              "the edit's parse in the cache", server)  # every save's new parses are kept for the next run
-
-
-def start_serve(root: Path, port: int, log: Path) -> subprocess.Popen[str]:
-    with log.open("w") as out:
-        return subprocess.Popen(
-            [sys.executable, str(REPO / "build.py"), "--project", str(root), "serve", "--port", str(port)],
-            stdout=out, stderr=subprocess.STDOUT, text=True,
-        )
 
 
 def test_a_later_serve_answers_from_its_earlier_preview_and_brings_it_up_to_date(served, tmp_path: Path) -> None:
