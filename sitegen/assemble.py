@@ -262,9 +262,9 @@ def _updated(meta: Mapping[str, Any], facts: PostingFacts | None) -> dt.date | N
     return max(dates) if dates else None
 
 
-def _posting_order(posting: Posting) -> tuple[str, str]:
+def _posting_order(posting: Posting) -> tuple[int, str]:
     """Return the job-list order: newest first, then by title."""
-    return (f"{9999_99_99 - int(posting.facts.date_posted.strftime('%Y%m%d')):08d}", posting.title)
+    return -posting.facts.date_posted.toordinal(), posting.title
 
 
 def photo_alt_problems(content: Content) -> list[Problem]:

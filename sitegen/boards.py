@@ -9,11 +9,12 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
 from .model import OutputFile, Posting, Site
+from .pieces import Piece, joined, piece
 from .reuse import Reuse
 from .xmltext import escape
 
@@ -25,25 +26,28 @@ INDEED_JOB_TYPES = {"FULL_TIME": "fulltime", "PART_TIME": "parttime", "CONTRACTO
                     "TEMPORARY": "temporary", "INTERN": "internship"}
 Describe = Callable[[Posting], str]
 Absolute = Callable[[str], str]
+COMMA, CLOSE, END = piece(b","), piece(b"]"), piece(b"}}\n")
+SOURCE_END = piece(b"</source>\n")
 
 
-def render_boards(site: Site, absolute: Absolute, describe: Describe, reuse: Reuse | None = None) -> list[OutputFile]:
+def render_boards(site: Site, absolute: Absolute, describe: Describe, reuse: Reuse | None = None,
+                  previous: Mapping[str, str] | None = None) -> list[OutputFile]:
     """Return `jobs.json`, its JSON Schema, and the Indeed feed.
 
     With `reuse` (serve), a posting's entry made from the very same posting (and description) as in the
-    last build is that build's.
+    last build is that build's. A file whose fingerprint `previous` records is kept (`pieces.joined`).
     """
-    reuse = reuse or Reuse()
+    reuse, previous = reuse or Reuse(), previous or {}
     schema = (PACKAGE / "schemas" / "jobs-feed.schema.json").read_bytes()
     return [
-        OutputFile("jobs.json", jobs_json(site, absolute, reuse)),
+        joined("jobs.json", jobs_json(site, absolute, reuse), previous, separator=b""),
         OutputFile("jobs.schema.json", schema),
-        OutputFile(INDEED_FEED, indeed_feed(site, absolute, describe, reuse)),
+        joined(INDEED_FEED, indeed_feed(site, absolute, describe, reuse), previous),
     ]
 
 
-def jobs_json(site: Site, absolute: Absolute, reuse: Reuse | None = None) -> bytes:
-    """Return the open postings of every language as JSON (`jobs.schema.json` describes it).
+def jobs_json(site: Site, absolute: Absolute, reuse: Reuse | None = None) -> list[Piece]:
+    """Return the open postings of every language as JSON (`jobs.schema.json` describes it), in pieces to join.
 
     Compact JSON, through the C encoder (10× faster than indented); each posting is encoded on its own
     and the pieces joined, which gives the same text as encoding the whole.
@@ -55,12 +59,16 @@ def jobs_json(site: Site, absolute: Absolute, reuse: Reuse | None = None) -> byt
         "site": {"name": site.config.name, "url": site.config.base_url,
                  "organisation": {"name": site.config.organisation.name, "url": site.config.organisation.url}},
     })
-    languages = b",".join(
-        _json(lang).encode("utf-8") + b":[" + b",".join(
-            reuse.get(("job", lang, p.facts.key), (site.config, p), _job_json, p, absolute)
-            for p in site.postings.get(lang, ())) + b"]"
-        for lang in site.config.lang_codes)
-    return head[:-1].encode("utf-8") + b',"languages":{' + languages + b"}}\n"
+    pieces = [piece(head[:-1].encode("utf-8") + b',"languages":{')]
+    for index, lang in enumerate(site.config.lang_codes):
+        pieces.append(piece((b"," if index else b"") + _json(lang).encode("utf-8") + b":["))
+        jobs = reuse.each(("jobs", lang), (site.config,), site.postings.get(lang, ()), lambda p: _job_json(p, absolute))
+        listed = [COMMA] * (2 * len(jobs) - 1) if jobs else []
+        listed[::2] = jobs  # job, comma, job, …
+        pieces.extend(listed)
+        pieces.append(CLOSE)
+    pieces.append(END)
+    return pieces
 
 
 def _json(value: Any) -> str:
@@ -68,9 +76,9 @@ def _json(value: Any) -> str:
     return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
 
 
-def _job_json(posting: Posting, absolute: Absolute) -> bytes:
+def _job_json(posting: Posting, absolute: Absolute) -> Piece:
     """Return one posting's entry of `jobs.json`, encoded."""
-    return _json(_job(posting, absolute)).encode("utf-8")
+    return piece(_json(_job(posting, absolute)).encode("utf-8"))
 
 
 def _job(posting: Posting, absolute: Absolute) -> dict[str, Any]:
@@ -124,8 +132,8 @@ def board_language(site: Site, country: str) -> str:
     return next((lang for lang in _spoken(country) if lang in site.config.lang_codes), site.config.default_lang)
 
 
-def indeed_feed(site: Site, absolute: Absolute, describe: Describe, reuse: Reuse | None = None) -> bytes:
-    """Return Indeed's XML job feed: every open posting once, in the language of its country.
+def indeed_feed(site: Site, absolute: Absolute, describe: Describe, reuse: Reuse | None = None) -> list[Piece]:
+    """Return Indeed's XML job feed, in pieces to join: every open posting once, in the language of its country.
 
     `lastBuildDate` is the latest content date (not the clock), so that two builds give the same bytes.
     """
@@ -135,26 +143,31 @@ def indeed_feed(site: Site, absolute: Absolute, describe: Describe, reuse: Reuse
              f"<publisher>{escape(site.config.organisation.name)}</publisher>",
              f"<publisherurl>{escape(site.config.base_url)}</publisherurl>",
              f"<lastBuildDate>{_rfc822(changed)}</lastBuildDate>"]
-    parts = ["\n".join(lines).encode("utf-8")]
+    parts = [piece("\n".join(lines).encode("utf-8"))]
     by_key: dict[str, dict[str, Posting]] = {}
     for postings in site.postings.values():
         for posting in postings:
             by_key.setdefault(posting.facts.key, {})[posting.lang] = posting
+    languages: dict[str, str] = {}  # by country
+    chosen = []
     for key in sorted(by_key):
         choices = by_key[key]
-        lang = board_language(site, next(iter(choices.values())).facts.location.country)
-        posting = choices.get(lang) or choices[sorted(choices)[0]]
-        description = describe(posting)
-        parts.append(reuse.get(("indeed", key), (site.config, posting, description), _indeed_job, site, posting,
-                               absolute, description))
-    parts.append(b"</source>\n")
-    return b"\n".join(parts)
+        country = next(iter(choices.values())).facts.location.country
+        if country not in languages:
+            languages[country] = board_language(site, country)
+        chosen.append(choices.get(languages[country]) or choices[min(choices)])
+    parts += reuse.each("indeed", (site.config,), chosen,
+                        lambda posting, description: _indeed_job(site, posting, absolute, description),
+                        list(map(describe, chosen)))
+    parts.append(SOURCE_END)
+    return parts
 
 
-def _indeed_job(site: Site, posting: Posting, absolute: Absolute, description: str) -> bytes:
+def _indeed_job(site: Site, posting: Posting, absolute: Absolute, description: str) -> Piece:
     """Return one posting's `<job>` element, encoded (the feed is joined from its jobs' bytes)."""
     fields = _indeed_fields(site, posting, absolute, description)
-    return "\n".join(["<job>", *(_element(name, value) for name, value in fields if value), "</job>"]).encode("utf-8")
+    return piece("\n".join(["<job>", *(_element(name, value) for name, value in fields if value), "</job>"])
+                 .encode("utf-8"))
 
 
 def _indeed_fields(site: Site, posting: Posting, absolute: Absolute,

@@ -7,10 +7,12 @@ from collections.abc import Callable, Mapping
 from urllib.parse import urlsplit
 
 from .model import OutputFile, Posting, Site
+from .pieces import Piece, joined, piece
 from .reuse import Reuse
 from .xmltext import escape, quoteattr
 
 ATOM = "http://www.w3.org/2005/Atom"
+END = piece(b"</feed>\n")
 
 
 def feed_path(site: Site, lang: str) -> str:
@@ -24,23 +26,28 @@ def feed_url(site: Site, lang: str) -> str:
 
 
 def render_feeds(site: Site, strings: Mapping[str, Mapping[str, str]], absolute: Callable[[str], str],
-                 describe: Callable[[Posting], str] | None = None, reuse: Reuse | None = None) -> list[OutputFile]:
+                 describe: Callable[[Posting], str] | None = None, reuse: Reuse | None = None,
+                 previous: Mapping[str, str] | None = None) -> list[OutputFile]:
     """Return one Atom feed of open postings for every language.
 
     `describe(posting)` gives an entry's content: the text, the facts and the apply link, as in the
     JobPosting; without it, the text alone. With `reuse` (serve), an entry made from the very same
-    posting, page and description as in the last build is that build's.
+    posting, page and description as in the last build is that build's. A feed whose fingerprint
+    `previous` records is kept (`pieces.joined`).
     """
-    return [_feed(site, lang.code, strings.get(lang.code, {}), absolute, describe or (lambda p: p.html),
-                  reuse or Reuse())
+    return [joined(feed_path(site, lang.code), _feed(site, lang.code, strings.get(lang.code, {}), absolute,
+                                                     describe or (lambda p: p.html), reuse or Reuse()),
+                   previous or {})
             for lang in site.config.languages]
 
 
 def _feed(site: Site, lang: str, table: Mapping[str, str], absolute: Callable[[str], str],
-          describe: Callable[[Posting], str], reuse: Reuse) -> OutputFile:
+          describe: Callable[[Posting], str], reuse: Reuse) -> list[Piece]:
     """Return one language's feed: stable ids, newest posting first."""
     postings = site.postings.get(lang, ())
-    updated = max((_updated(site, p) for p in postings), default=_site_updated(site))
+    config = (site.config,)  # with the posting (and its page), all an entry is made from
+    dates = reuse.each(("feed dates", lang), config, postings, lambda posting: _updated(site, posting))
+    updated = max(dates, default=None) or _site_updated(site)
     home = site.page(lang, "pages/home")
     title = " – ".join(t for t in (table.get("open_positions"), table.get("site_title")) if t)
     lines = [
@@ -53,18 +60,18 @@ def _feed(site: Site, lang: str, table: Mapping[str, str], absolute: Callable[[s
         f"  <updated>{_stamp(updated)}</updated>",
         f"  <author><name>{escape(site.config.organisation.name)}</name></author>",
     ]
-    parts = ["\n".join(lines).encode("utf-8")]
-    for posting in postings:
-        description, updated = describe(posting), _updated(site, posting)
-        parts.append(reuse.get(("feed entry", lang, posting.facts.key), (site.config, posting, updated, description),
-                               _entry, site, posting, absolute, updated, description))
-    parts.append(b"</feed>\n")
-    return OutputFile(feed_path(site, lang), b"\n".join(parts))
+    parts = [piece("\n".join(lines).encode("utf-8"))]
+    parts += reuse.each(("feed entries", lang), config, postings,
+                        lambda posting, description: _entry(site, posting, absolute, _updated(site, posting),
+                                                            description),
+                        list(map(describe, postings)))
+    parts.append(END)
+    return parts
 
 
-def _entry(site: Site, posting: Posting, absolute: Callable[[str], str], updated: dt.date, description: str) -> bytes:
+def _entry(site: Site, posting: Posting, absolute: Callable[[str], str], updated: dt.date, description: str) -> Piece:
     """Return a posting's `<entry>` (encoded: the feed is joined from its entries' bytes)."""
-    return "\n".join([
+    return piece("\n".join([
         "  <entry>",
         f"    <id>{escape(entry_id(site, posting))}</id>",
         f"    <title>{escape(posting.title)}</title>",
@@ -74,7 +81,7 @@ def _entry(site: Site, posting: Posting, absolute: Callable[[str], str], updated
         f"    <summary>{escape(posting.description)}</summary>",
         f'    <content type="html">{escape(description)}</content>',
         "  </entry>",
-    ]).encode("utf-8")
+    ]).encode("utf-8"))
 
 
 def entry_id(site: Site, posting: Posting) -> str:

@@ -113,9 +113,12 @@ def _localized(
     facts_of: Mapping[str, Parsed], texts: Texts, lang: str, collection: str,
 ) -> Iterator[tuple[str, dict[str, Any], dict[str, Any], Parsed]]:
     """Yield (name, facts, front matter, text) of each usable item of a collection in one language."""
+    prefix = f"{collection}/"
     for key, item in facts_of.items():
+        if not key.startswith(prefix):
+            continue
         text = texts.get(key, {}).get(lang)
-        if key.startswith(f"{collection}/") and text is not None and text.data and item.data:
+        if text is not None and text.data and item.data:
             yield key.split("/", 1)[1], item.data.value, text.data.value, text
 
 

@@ -354,7 +354,7 @@ class OutputFile:
 
     dest_path: str
     data: bytes
-    fingerprint: str = ""  # for pages: the digest of what they are made from
+    fingerprint: str = ""  # pages: the digest of what they are made from; joined files: of their entries
     kept: bool = False  # True: the previous output's file, unchanged, is kept (and `data` is empty)
 
 

@@ -10,6 +10,7 @@ workers and closes their pipes. The output is the same with one worker or many.
 from __future__ import annotations
 
 import contextlib
+import gc
 import math
 import os
 import pickle
@@ -78,6 +79,7 @@ def _fork_worker(task: Callable[[Any, Sequence[Any]], list[Any]], context: Any, 
         return pid, os.fdopen(read, "rb")
     code = 1
     try:  # the child: never returns
+        gc.freeze()  # what it inherits is never walked by its collections (which would copy every page of it)
         os.close(read)
         # the parent stops its workers itself; a worker whose parent is gone dies at its next write
         for name in ("SIGTERM", "SIGHUP", "SIGINT", "SIGPIPE"):

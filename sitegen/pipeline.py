@@ -8,6 +8,7 @@ import time
 from collections import Counter
 from collections.abc import Mapping, MutableMapping
 from dataclasses import replace
+from operator import attrgetter
 from pathlib import Path
 
 import jinja2
@@ -200,8 +201,8 @@ def _compile(project: Project, base_url: str | None, cache: BuildCache, check_on
     per_lang = Counter(page.lang for page in site.pages)
     html_count = sum(1 for o in outputs if o.dest_path.endswith(".html"))
     return BuildResult(
-        outputs=tuple(sorted(outputs, key=lambda o: o.dest_path)),
-        problems=_sorted(problems),
+        outputs=tuple(sorted(outputs, key=attrgetter("dest_path"))),
+        problems=cache.reuse.get("problems", tuple(problems), _sorted, problems),  # serve: the same, mostly
         pages_per_lang={lang: per_lang[lang] for lang in config.lang_codes},
         page_count=html_count,
         rendered=sum(1 for o in outputs if o.dest_path.endswith(".html") and not o.kept),

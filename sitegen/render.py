@@ -141,7 +141,7 @@ def render_site(
         _render_into(env, template, root_context(site, helpers), dest, TEMPLATE_DIR + template, rest, problems,
                      polish, helpers)
     if polish and not site.config.preview:  # a preview publishes nothing that search engines or boards read
-        rest.extend(_published_files(site, env, helpers, described, reuse))
+        rest.extend(_published_files(site, env, helpers, described, reuse, context.previous))
     if polish:
         rest += [render_robots(site, helpers.absolute), render_headers(site), render_redirects(site)]
     rest.extend(OutputFile("assets/" + helpers.names[a.src_path.removeprefix("assets/")], a.data)
@@ -171,11 +171,13 @@ def _language_digests(site: Site, languages: Mapping[str, Mapping[str, Any]], na
 
 
 def _published_files(site: Site, env: jinja2.Environment, helpers: Helpers,
-                     described: dict[tuple[str, str], str], reuse: Reuse) -> list[OutputFile]:
+                     described: dict[tuple[str, str], str], reuse: Reuse,
+                     previous: Mapping[str, str]) -> list[OutputFile]:
     """Return what search engines, feed readers and job boards read: sitemap, feeds, jobs.json, Indeed feed.
 
     Feeds and boards carry each posting's full description: the one its page rendered for the JobPosting
-    (`described`, by language and key), else (a page kept from the previous build) rendered here.
+    (`described`, by language and key), else (a page kept from the previous build) rendered here. Those
+    whose fingerprint `previous` records are kept.
     """
     template = env.get_template("_partials/job_description.html")
 
@@ -185,8 +187,9 @@ def _published_files(site: Site, env: jinja2.Environment, helpers: Helpers,
             described[key] = posting_description(site, posting, helpers, template.render)
         return described[key]
 
-    return [render_sitemap(site, reuse), *render_feeds(site, site.strings, helpers.absolute, describe, reuse),
-            *render_boards(site, helpers.absolute, describe, reuse)]
+    return [render_sitemap(site, reuse, previous),
+            *render_feeds(site, site.strings, helpers.absolute, describe, reuse, previous),
+            *render_boards(site, helpers.absolute, describe, reuse, previous)]
 
 
 # files, problems, for an open posting (language, key, its full description or None when the page was

@@ -2,19 +2,26 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
+from operator import itemgetter
 
 from .assemble import HOME_KEY
 from .model import Alternate, OutputFile, Page, Site
+from .pieces import Piece, joined, piece
 from .reuse import Reuse
 from .xmltext import quoteattr
 
+HEAD = piece(b'<?xml version="1.0" encoding="UTF-8"?>\n'
+             b'<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9" xmlns:xhtml="http://www.w3.org/1999/xhtml">')
+END = piece(b"</urlset>\n")
 
-def render_sitemap(site: Site, reuse: Reuse | None = None) -> OutputFile:
+
+def render_sitemap(site: Site, reuse: Reuse | None = None, previous: Mapping[str, str] | None = None) -> OutputFile:
     """Return the sitemap of the site, with xhtml:link alternates (Google's format): the root chooser and every
     real page, with the same hreflang alternates as its head, and lastmod from content.
 
-    With `reuse` (serve), a page's entry made from the very same page as in the last build is that build's.
+    With `reuse` (serve), a page's entry made from the very same page as in the last build is that build's;
+    a sitemap whose fingerprint `previous` records is kept (`pieces.joined`).
     """
     reuse = reuse or Reuse()
     absolute = _absolute(site)
@@ -22,24 +29,20 @@ def render_sitemap(site: Site, reuse: Reuse | None = None) -> OutputFile:
     root_alternates = tuple(Alternate(p.lang, p.url) for p in sorted(homes, key=lambda p: _order(site, p.lang)))
     entries = [(site.config.base_path, _entry(absolute, site.config.base_path, root_alternates,
                                               site.config.base_path, None))]
-    entries.extend((page.url, reuse.get(("sitemap", page.dest_path), (site.config, page), _page_entry, absolute, page))
-                   for page in site.pages if not page.is_fallback and not (page.posting and page.posting.closed))
-    lines = [
-        b'<?xml version="1.0" encoding="UTF-8"?>',
-        b'<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9" xmlns:xhtml="http://www.w3.org/1999/xhtml">',
-        *(entry for _, entry in sorted(entries, key=lambda e: e[0])),
-        b"</urlset>\n",
-    ]
-    return OutputFile("sitemap.xml", b"\n".join(lines))
+    listed = [page for page in site.pages if not page.is_fallback and not (page.posting and page.posting.closed)]
+    made = reuse.each("sitemap", (site.config,), listed, lambda page: _page_entry(absolute, page))
+    entries.extend(zip([page.url for page in listed], made, strict=True))
+    pieces = [HEAD, *(entry for _, entry in sorted(entries, key=itemgetter(0))), END]
+    return joined("sitemap.xml", pieces, previous or {})
 
 
-def _page_entry(absolute: Callable[[str], str], page: Page) -> bytes:
+def _page_entry(absolute: Callable[[str], str], page: Page) -> Piece:
     """Return a page's `<url>` entry."""
     return _entry(absolute, page.url, page.hreflang, page.x_default, page.updated.isoformat() if page.updated else None)
 
 
 def _entry(absolute: Callable[[str], str], url: str, alternates: tuple[Alternate, ...], x_default: str,
-           lastmod: str | None) -> bytes:
+           lastmod: str | None) -> Piece:
     """Return one `<url>` entry, its alternates followed by x-default (encoded: the sitemap is joined from them)."""
     lines = ["  <url>", f"    <loc>{_text(absolute(url))}</loc>"]
     if lastmod:
@@ -48,7 +51,7 @@ def _entry(absolute: Callable[[str], str], url: str, alternates: tuple[Alternate
     lines.extend(f'    <xhtml:link rel="alternate" hreflang="{hreflang}" href={quoteattr(absolute(href))}/>'
                  for hreflang, href in links)
     lines.append("  </url>")
-    return "\n".join(lines).encode("utf-8")
+    return piece("\n".join(lines).encode("utf-8"))
 
 
 def _order(site: Site, lang: str) -> int:

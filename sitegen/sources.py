@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import errno
+import functools
 import hashlib
 import io
 import os
@@ -91,9 +92,18 @@ def refresh_project(root: Path, project: Project, changed: Iterable[str]) -> Pro
             return read_project(root)
         trees[parts[0]].pop(rel, None)
         trees[parts[0]].update((s.src_path, s) for s in sources)
-    content, templates, assets = (tuple(tree[key] for key in sorted(tree, key=lambda path: path.split("/")))
-                                  for tree in trees.values())
+    content, templates, assets = (_in_order(tree, old) for tree, old in
+                                  zip(trees.values(), (project.content, project.templates, project.assets),
+                                      strict=True))
     return Project(content, templates, assets)
+
+
+def _in_order(tree: dict[str, Source], old: tuple[Source, ...]) -> tuple[Source, ...]:
+    """Return a folder's sources in path order (the old order when no file came or went: a save)."""
+    paths = [s.src_path for s in old]
+    if len(paths) != len(tree) or not all(map(tree.__contains__, paths)):
+        paths = sorted(tree, key=lambda path: path.split("/"))
+    return tuple(map(tree.__getitem__, paths))
 
 
 def _read_tree(root: Path, folder: str) -> tuple[tuple[Source, ...], list[Problem]]:
@@ -187,6 +197,7 @@ def _ignored_name(name: str) -> bool:
     return name.startswith(".") or name.endswith(("~", ".swp"))
 
 
+@functools.lru_cache(maxsize=1 << 16)  # serve classifies every file again after each save
 def classify(src_path: str, langs: tuple[str, ...]) -> ContentFile | Problem:
     """Return what a content file is, or a problem naming what is wrong with its name."""
     parts = src_path.split("/")[1:]

@@ -112,7 +112,7 @@ def read_manifest(out: Path) -> dict[str, tuple[str, int]] | None:
 
 
 def kept_fingerprints(out: Path) -> dict[str, str]:
-    """Return the fingerprints of the pages a previous build wrote into `out` that are still as written."""
+    """Return the fingerprints of the pages (and joined files) a previous build wrote into `out`, still as written."""
     out = real_output(out)
     kept = {}
     for path, (fingerprint, size) in (read_manifest(out) or {}).items():

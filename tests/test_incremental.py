@@ -92,6 +92,27 @@ def test_an_edit_renders_only_the_pages_that_depend_on_it(tmp_path: Path, edit: 
         assert len(changed) <= result.rendered - 2 < result.page_count / 2  # the home page lists postings too
 
 
+def test_feeds_sitemap_and_boards_an_edit_leaves_alone_are_kept(tmp_path: Path) -> None:
+    """A joined file (feed, sitemap, jobs.json, Indeed feed) whose entries did not change is neither joined
+    nor written again; the one whose entry changed is, and both are what a clean build writes."""
+    root, out = tmp_path / "site", tmp_path / "out"
+    root.mkdir()
+    make_big_site(root, 6)
+    assert build(root, out).ok
+    before = {path: (out / path).stat().st_mtime_ns for path in ("en/jobs.xml", "fr/offres.xml", "sitemap.xml")}
+    EDITS["posting text"](root, random.Random(3))  # the English text of posting 1: its description
+    result = build(root, out)
+    kept = {o.dest_path for o in result.outputs if o.kept}
+    joined = {o.dest_path: o.fingerprint for o in result.outputs if o.fingerprint.startswith("joined:")}
+    assert set(joined) == {"en/jobs.xml", "fr/offres.xml", "sitemap.xml", "jobs.json", "jobs-indeed.xml"}
+    assert {"fr/offres.xml", "sitemap.xml", "jobs.json", "jobs-indeed.xml"} <= kept  # Indeed: French, in France
+    assert "en/jobs.xml" not in kept
+    assert (out / "fr/offres.xml").stat().st_mtime_ns == before["fr/offres.xml"]
+    assert (out / "en/jobs.xml").stat().st_mtime_ns != before["en/jobs.xml"]
+    assert build(root, tmp_path / "clean").ok
+    assert tree(out) == tree(tmp_path / "clean")
+
+
 def test_a_hand_edited_output_file_is_rebuilt(tmp_path: Path) -> None:
     root, out = tmp_path / "site", tmp_path / "out"
     root.mkdir()

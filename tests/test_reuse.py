@@ -117,6 +117,43 @@ def test_a_link_checked_fine_before_is_checked_again_when_its_target_goes(make_p
     assert any(p.path == "content/pages/home.en.md" and "leads nowhere" in p.message for p in third.problems)
 
 
+def test_each_makes_only_the_results_of_new_items() -> None:
+    reuse, made = Reuse(), []
+
+    def make(item: Item, note: str = "") -> str:
+        made.append(item)
+        return f"{item.name}{item.size}{note}"
+
+    first, second = Item("a", 1), Item("b", 2)
+    assert reuse.each("k", ("config",), [first, second], make) == ["a1", "b2"]
+    reuse.turn()
+    third = Item("c", 3)
+    assert reuse.each("k", ("config",), [second, third, first], make) == ["b2", "c3", "a1"]
+    assert made == [first, second, third]  # only the new item was made
+    reuse.turn()
+    assert reuse.each("k", ("other config",), [first], make) == ["a1"] and made[-1] is first  # a new context
+    reuse.turn()
+    equal = Item("a", 1)
+    assert reuse.each("k", ("other config",), [equal], make) == ["a1"] and made[-1] is equal  # identity, not equality
+    reuse.turn()
+    note = "!"
+    assert reuse.each("k", ("other config",), [equal], make, [note]) == ["a1!"]
+    reuse.turn()
+    assert reuse.each("k", ("other config",), [equal], make, [note]) == ["a1!"] and len(made) == 6  # kept
+    assert reuse.each("k", ("other config",), [equal], make, ["?"]) == ["a1?"] and len(made) == 7  # another beside
+
+
+@given(st.lists(st.lists(st.sampled_from(range(6)), max_size=8), min_size=1, max_size=5))
+def test_each_gives_what_making_every_result_gives(builds: list[list[int]]) -> None:
+    pool = [Item(str(n), n) for n in range(6)]
+    reuse = Reuse()
+    for build in builds:
+        items = [pool[n] for n in build]
+        assert reuse.each("k", (), items, lambda item: (item.name, item.size)) == [(i.name, i.size) for i in items]
+        reuse.turn()
+        pool[build[0] if build else 0] = Item("changed", 9)  # the next build has a new object in its place
+
+
 def test_a_one_off_build_keeps_nothing() -> None:
     reuse, item = Reuse(remember=False), Item("c", 3)
     assert reuse.get("k", (item,), str, item) == str(item)

@@ -145,3 +145,30 @@ def test_a_build_no_save_started_has_browsers_reload() -> None:
     watcher.announce()  # not started: nothing to wake, but the next look reloads
     assert watcher.examine() == ("index.html", None)
     assert seen == []  # nothing is rebuilt for it
+
+
+def test_serve_builds_start_no_full_collection_and_leave_the_collector_as_it_was(make_project: MakeProject,
+                                                                                   tmp_path: Path) -> None:
+    """A full collection walks every object a build made so far; serve's builds leave that to `settle`."""
+    import gc
+
+    from sitegen.serve import Preview, make_rebuilder
+
+    started: list[int] = []
+
+    def note(phase: str, info: dict[str, int]) -> None:
+        if phase == "start":
+            started.append(info["generation"])
+
+    rebuild = make_rebuilder(make_project(), Preview(tmp_path / "preview"), "http://127.0.0.1:8000/",
+                             lambda result, _: None)
+    before = gc.get_threshold()
+    gc.set_threshold(50, 2, 2)  # full collections would start again and again
+    gc.callbacks.append(note)
+    try:
+        assert rebuild(None).ok
+        assert gc.get_threshold() == (50, 2, 2)
+    finally:
+        gc.callbacks.remove(note)
+        gc.set_threshold(*before)
+    assert started and 2 not in started  # the young generations were still collected
