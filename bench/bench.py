@@ -7,10 +7,11 @@ For each size N it generates a bilingual site of N postings per language (`bench
 whole processes (imports included): the floor (`bench/floor.py`), a cold build (empty cache, empty
 output), a rebuild with nothing changed, a rebuild after editing one posting, and `serve` (with a warm
 cache and the preview an earlier serve left: until it answers, until its first build is done, and from
-saving an edit to the updated file). Each figure is the median of `--runs` runs,
-given as a ratio to the floor's median; peak memory is the largest resident size of one process. It
-also times the real site against `python -c "import jinja2, markdown, yaml"`. No thresholds: the
-machine is shared and noisy, so compare ratios. Results are recorded in bench/RESULTS.md.
+saving an edit to the updated file and to the end of that rebuild, when browsers reload). Each figure
+is the median of `--runs` runs, given as a ratio to the floor's median; peak memory is the largest
+resident size of one process. It also times the real site against `python -c "import jinja2, markdown,
+yaml"`. No thresholds: the machine is shared and noisy, so compare ratios. Results are recorded in
+bench/RESULTS.md.
 """
 
 from __future__ import annotations
@@ -34,6 +35,7 @@ sys.path.insert(0, str(REPO))
 from bench.site import make_site  # noqa: E402
 
 Run = tuple[float, float]  # seconds, peak MiB
+SCENARIOS = ("floor", "cold", "unchanged", "one edit", "serve start", "serve ready", "serve edit", "serve edit, done")
 
 
 def clean_env() -> dict[str, str]:
@@ -70,8 +72,7 @@ def measure(size: int, runs: int, scratch: Path) -> dict[str, Run]:
     env = {**clean_env(), "XDG_CACHE_HOME": str(scratch / f"cache-{size}")}
     # serve keeps its own cache folder, which the cold builds do not empty: its start is measured warm
     serving = {**clean_env(), "XDG_CACHE_HOME": str(scratch / f"serve-cache-{size}")}
-    results: dict[str, list[Run]] = {k: [] for k in ("floor", "cold", "unchanged", "one edit", "serve start",
-                                                      "serve ready", "serve edit")}
+    results: dict[str, list[Run]] = {k: [] for k in SCENARIOS}
     port = free_port()
     serve_start(root, serving, scratch / f"serve-{size}", port)  # warm the preview folder and the cache
     for run in range(runs):
@@ -87,7 +88,9 @@ def measure(size: int, runs: int, scratch: Path) -> dict[str, Run]:
         answers, ready = serve_start(root, serving, scratch / f"serve-{size}", port)
         results["serve start"].append(answers)
         results["serve ready"].append(ready)
-        results["serve edit"].append(serve_edit(root, serving, scratch / f"serve-{size}", run, port))
+        page, done = serve_edit(root, serving, scratch / f"serve-{size}", run, port)
+        results["serve edit"].append(page)
+        results["serve edit, done"].append(done)
         print(f"  N={size} run {run + 1}: " + ", ".join(f"{name} {values[-1][0]:.2f} s"
                                                         for name, values in results.items()), file=sys.stderr)
     return {name: median(values) for name, values in results.items()}
@@ -144,8 +147,13 @@ def serve_start(root: Path, env: dict[str, str], out: Path, port: int) -> tuple[
 
 def _built(out: Path) -> bool:
     """Return True once the server whose preview is `out` has reported a finished build in its log."""
+    return _builds(out) > 0
+
+
+def _builds(out: Path) -> int:
+    """Return how many finished builds the server whose preview is `out` has reported in its log."""
     log = (out.parent / "serve.log").read_text("utf-8", "replace")
-    return any(line.startswith(("built ", "build failed")) for line in log.splitlines())
+    return sum(1 for line in log.splitlines() if line.startswith(("built ", "build failed")))
 
 
 def stop(server: subprocess.Popen[str]) -> None:
@@ -175,8 +183,9 @@ def _answers(args: Any) -> bool:
         return False
 
 
-def serve_edit(root: Path, env: dict[str, str], out: Path, run: int, port: int) -> Run:
-    """Return the time from saving an edit of one posting to its updated page on disk, while serving."""
+def serve_edit(root: Path, env: dict[str, str], out: Path, run: int, port: int) -> tuple[Run, Run]:
+    """Return the time from saving an edit of one posting to its updated page on disk, while serving, and to
+    the end of that rebuild (when `serve` reports it and browsers are told to reload)."""
     server = serve_process(root, env, out, port)
     page = out / "en/jobs/posting-00000/index.html"
     try:
@@ -185,10 +194,13 @@ def serve_edit(root: Path, env: dict[str, str], out: Path, run: int, port: int) 
         time.sleep(1.0)  # let the watcher settle
         marker = f"Saved edit {run}."
         path = root / "content/jobs/posting-00000.en.md"
+        builds = _builds(out)
         started = time.perf_counter()
         path.write_text(path.read_text("utf-8") + f"\n{marker}\n", "utf-8")
         wait(lambda: page.is_file() and marker in page.read_text("utf-8", "replace"))
-        return time.perf_counter() - started, 0.0
+        updated = time.perf_counter() - started
+        wait(lambda: _builds(out) > builds)
+        return (updated, 0.0), (time.perf_counter() - started, 0.0)
     finally:
         stop(server)
 
@@ -218,7 +230,7 @@ def main() -> int:
     sizes = " | ".join(f"N={n} ({2 * n + 14} pages)" for n in args.sizes)
     print(f"| ratio to the floor (median of {args.runs}) | {sizes} |")
     print("|---|" + "---|" * len(args.sizes))
-    for name in ("floor", "cold", "unchanged", "one edit", "serve start", "serve ready", "serve edit"):
+    for name in SCENARIOS:
         cells = []
         for size in args.sizes:
             seconds, floor = table[size][name][0], table[size]["floor"][0]

@@ -6,6 +6,7 @@ import os
 from pathlib import Path
 
 from .model import OutputFile
+from .pieces import PREFIX as CONTENT_DIGEST
 from .write import (
     MANIFEST,
     MANIFEST_HEADER,
@@ -46,11 +47,12 @@ class InPlace:
         held = self.held.get(file.dest_path)
         if file.kept and held is not None:  # nothing is written
             self.listed[file.dest_path] = (file.fingerprint, held[1])
-            return OutputFile(file.dest_path, b"", file.fingerprint, file.kept)
+            return file
         if unsafe_destinations([file]):
             return file
         target = self.out / file.dest_path
-        if held is None or held[1] != len(file.data) or _read(target) != file.data:
+        differs = held is None or held[1] != len(file.data) or file.fingerprint.startswith(CONTENT_DIGEST)
+        if differs or _read(target) != file.data:  # a digest of the bytes that is not the one held: they differ
             with self.journal.open("a", encoding="utf-8") as journal:
                 journal.write(file.dest_path + "\n")
             target.parent.mkdir(parents=True, exist_ok=True)

@@ -45,11 +45,13 @@ def map_chunks(task: Callable[[Context, Sequence[Item]], list[Result]], context:
 
 def iter_chunks(task: Callable[[Context, Sequence[Item]], list[Result]], context: Context,
                 items: Sequence[Item], jobs: int, min_chunk: int = 40,
-                progress: Progress | None = None) -> Iterator[list[Result]]:
+                progress: Progress | None = None, meanwhile: Callable[[], None] | None = None,
+                ) -> Iterator[list[Result]]:
     """Yield the results of `task` chunk by chunk, in the items' order, as soon as each chunk is done.
 
     A caller that handles each chunk and lets it go (the render stage writes pages out) never holds
-    more than a few chunks' results.
+    more than a few chunks' results. `meanwhile` is other work of the caller's: it runs while the
+    workers work, or (on one process) after the last chunk.
     """
     size = max(min_chunk, math.ceil(len(items) / (max(jobs, 1) * 4)))
     bounds = [(start, min(start + size, len(items))) for start in range(0, len(items), size)]
@@ -57,9 +59,13 @@ def iter_chunks(task: Callable[[Context, Sequence[Item]], list[Result]], context
     parallel = jobs > 1 and len(chunks) > 1 and _can_fork()
     if not parallel:
         yield from _reported((task(context, chunk) for chunk in chunks), len(items), progress)
+        if meanwhile is not None:
+            meanwhile()
         return
     workers = [_fork_worker(task, context, items, bounds[index::jobs]) for index in range(min(jobs, len(bounds)))]
     try:
+        if meanwhile is not None:
+            meanwhile()
         yield from _reported((_receive(workers[index % len(workers)]) for index in range(len(bounds))),
                              len(items), progress)
     finally:

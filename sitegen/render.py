@@ -117,25 +117,38 @@ def render_site(
              for lang in site.config.lang_codes}
     here: list[tuple[Page, str | None]] = []  # rendered in this process: pages whose `cached` blocks serve keeps
     there: list[tuple[Page, str | None]] = []  # rendered on the workers
-    inputs: dict[str, tuple[Any, ...]] = {}
     keep_here = kept_blocks(env) is not None
-    for page in site.pages:  # the fingerprints the last build worked out are known here: unchanged pages stay
-        given = (page, shared, context.language_digests.get((page.lang, page.template)), homes[page.lang])
-        fingerprint = reuse.known(("fingerprint", page.dest_path), given)
-        if fingerprint and context.previous.get(page.dest_path) == fingerprint:
-            _collect([_kept(context, page, fingerprint)], emit, outputs, problems, described, store)
+    # a page's fingerprint is the last build's while the page and what its language gives its template are
+    kinds = {(lang, template): (digest, homes[lang]) for (lang, template), digest in context.language_digests.items()}
+    beside = [kinds.get((page.lang, page.template)) for page in site.pages]
+    fingerprints = reuse.found("fingerprints", (shared,), site.pages, beside)
+    previous_of = context.previous.get
+    kept: list[OutputFile] = []
+    for page, fingerprint in zip(site.pages, fingerprints, strict=True):
+        if fingerprint and previous_of(page.dest_path) == fingerprint:  # unchanged: kept without a look at it
+            kept.append(OutputFile(page.dest_path, b"", fingerprint, kept=True))
+            if page.posting is not None and polish and (known := store.get(fingerprint)) is not None:
+                described[page.lang, page.key] = known
             continue
-        inputs[page.dest_path] = given
         (here if keep_here and SCOPE in names.get(page.template, ()) else there).append((page, fingerprint))
-    if here:
+    outputs.extend(map(emit, kept))
+    made: dict[str, str] = {}  # dest path → fingerprint, of the pages rendered (on a worker, maybe)
+
+    def render_here() -> None:  # while the workers render theirs, or after the pages an edit changed
         part = _render_pages(context, here)
-        _keep_fingerprints(reuse, here, part, inputs)
+        made.update((page.dest_path, result[3]) for (page, _), result in zip(here, part, strict=True))
         _collect(part, emit, outputs, problems, described, store)
+
     done = 0
-    for part in iter_chunks(_render_pages, context, there, jobs, progress=progress):
-        _keep_fingerprints(reuse, there[done:done + len(part)], part, inputs)
+    for part in iter_chunks(_render_pages, context, there, jobs, progress=progress, meanwhile=render_here):
+        made.update((page.dest_path, result[3])
+                    for (page, _), result in zip(there[done:done + len(part)], part, strict=True))
         done += len(part)
         _collect(part, emit, outputs, problems, described, store)
+    reuse.keep_each("fingerprints", (shared,), site.pages,
+                    [made.get(page.dest_path, fingerprint) for page, fingerprint in zip(site.pages, fingerprints,
+                                                                                          strict=True)],
+                    beside, fingerprints)
     rest: list[OutputFile] = []
     for template, dest in ROOT_PAGES:
         _render_into(env, template, root_context(site, helpers), dest, TEMPLATE_DIR + template, rest, problems,
@@ -148,13 +161,6 @@ def render_site(
                 for a in project.assets)
     outputs.extend(emit(file) for file in rest)
     return outputs, problems
-
-
-def _keep_fingerprints(reuse: Reuse, items: Sequence[tuple[Page, str | None]], part: Sequence[Rendered],
-                       inputs: Mapping[str, tuple[Any, ...]]) -> None:
-    """Keep the fingerprints rendering worked out (on a worker, maybe), for the next build to find."""
-    for (page, _), (*_, fingerprint) in zip(items, part, strict=True):
-        reuse.keep(("fingerprint", page.dest_path), inputs[page.dest_path], fingerprint)
 
 
 def _language_digests(site: Site, languages: Mapping[str, Mapping[str, Any]], names: Mapping[str, frozenset[str]],
@@ -183,9 +189,10 @@ def _published_files(site: Site, env: jinja2.Environment, helpers: Helpers,
 
     def describe(posting: Posting) -> str:
         key = (posting.lang, posting.facts.key)
-        if key not in described:
-            described[key] = posting_description(site, posting, helpers, template.render)
-        return described[key]
+        found = described.get(key)
+        if found is None:
+            found = described[key] = posting_description(site, posting, helpers, template.render)
+        return found
 
     return [render_sitemap(site, reuse, previous),
             *render_feeds(site, site.strings, helpers.absolute, describe, reuse, previous),

@@ -63,23 +63,53 @@ class Reuse:
     def each(self, key: Hashable, context: tuple[Any, ...], items: Sequence[Any], make: Callable[..., T],
              beside: Sequence[Any] | None = None) -> list[T]:
         """Return `[make(item) for item in items]` (or `make(item, other)` for the items and `beside`
-        zipped), taking the result kept under `key` for the very same item object (and the very same
-        object beside it) when `context` is equal to the last build's.
+        zipped), taking the result kept under `key` for the very same item object (with an equal object
+        beside it) when `context` is equal to the last build's.
 
         Items must be immutable (frozen records): the same object is the same value. An unchanged item
         costs one look-up by identity, so a save that changed one posting of five thousand makes one.
-        The kept results hold their items, so an identity found again is the same live object.
         """
-        others = items if beside is None else beside
-        kept = self._find(key, context)
-        old: dict[int, tuple[Any, Any, T]] = kept[1] if kept is not None else {}
-        results = [entry[2] if (entry := old.get(id(item))) is not None and entry[1] is other
-                   else make(item) if beside is None else make(item, other)
-                   for item, other in zip(items, others, strict=True)]
-        if self.remember:
-            entries = zip(items, others, results, strict=True)
-            self._current[key] = (context, dict(zip(map(id, items), entries, strict=True)))
+        found = self.found(key, context, items, beside)
+        results = [result if result is not None else make(item) if beside is None else make(item, other)
+                   for item, other, result in zip(items, items if beside is None else beside, found, strict=True)]
+        self.keep_each(key, context, items, results, beside, found)
         return results
+
+    def found(self, key: Hashable, context: tuple[Any, ...], items: Sequence[Any],
+              beside: Sequence[Any] | None = None) -> list[Any]:
+        """Return what `each` would take for every item, None where it would make it (results are never None)."""
+        kept = self._find(key, context)
+        if kept is None:
+            return [None] * len(items)
+        old: dict[int, tuple[Any, Any, Any]] = kept[1][0]
+        if beside is None:
+            return [entry[2] if (entry := old.get(id(item))) is not None else None for item in items]
+        return [entry[2] if (entry := old.get(id(item))) is not None and (entry[1] is other or entry[1] == other)
+                else None for item, other in zip(items, beside, strict=True)]
+
+    def keep_each(self, key: Hashable, context: tuple[Any, ...], items: Sequence[Any], results: Sequence[Any],
+                  beside: Sequence[Any] | None = None, found: Sequence[Any] | None = None) -> None:
+        """Keep the result of every item (made here or elsewhere, e.g. by a worker), for `each` and `found`.
+
+        `found` (what `found` returned) lets a build that made a few results add them to the last
+        build's entries instead of listing every item again. The kept entries hold their items, so an
+        identity found again is the same live object.
+        """
+        if not self.remember:
+            return
+        others = items if beside is None else beside
+        kept = self._find(key, context) if found is not None else None
+        if kept is not None and found is not None:
+            entries, stale = kept[1]
+            made = [index for index, result in enumerate(found) if result is None]
+            if stale + len(made) <= len(items):  # else list them all again, which drops the stale entries
+                if made:
+                    entries = entries.copy()  # the last build's entries stay as they were
+                    entries.update((id(items[i]), (items[i], others[i], results[i])) for i in made)
+                self._current[key] = (context, (entries, stale + len(made)))
+                return
+        listed = zip(items, others, results, strict=True)
+        self._current[key] = (context, (dict(zip(map(id, items), listed, strict=True)), 0))
 
     def same(self, key: Hashable, value: T) -> T:
         """Return the object kept under `key` if it equals `value`, else `value` (kept for the next build)."""

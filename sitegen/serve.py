@@ -113,7 +113,7 @@ def make_rebuilder(root: Path, preview: Preview, base_url: str, report: Report, 
     one_at_a_time = threading.Lock()  # the first build may run on its own thread while a save comes in
 
     def rebuild(changed: set[str] | None = None) -> BuildResult:
-        with one_at_a_time:
+        with one_at_a_time, collector_paused():
             started = time.perf_counter()
             day = build_date(today)
             if changed is None or state.project is None:
@@ -122,13 +122,12 @@ def make_rebuilder(root: Path, preview: Preview, base_url: str, report: Report, 
                 state.project = refresh_project(root, state.project, changed)
             if state.writer is None and earlier_preview(preview.out, root):
                 state.writer = InPlace(preview.out)  # a preview an earlier serve left: update it in place
-            with collector_paused():
-                if state.writer is None:
-                    result = build(root, preview.out, base_url, cache, today=day, live=True, project=state.project)
-                    state.writer = InPlace(preview.out) if result.ok else None
-                else:
-                    result = build_in_place(state.project, state.writer, base_url, cache, today=day)
-                settle(state)
+            if state.writer is None:
+                result = build(root, preview.out, base_url, cache, today=day, live=True, project=state.project)
+                state.writer = InPlace(preview.out) if result.ok else None
+            else:
+                result = build_in_place(state.project, state.writer, base_url, cache, today=day)
+            settle(state)
             preview.failed, preview.problems = not result.ok, result.problems
             preview.excerpts = source_lines(root, result.errors)
             report(result, time.perf_counter() - started)
