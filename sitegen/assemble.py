@@ -6,6 +6,7 @@ import datetime as dt
 from collections import defaultdict
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
+from itertools import chain
 from typing import Any
 
 from .ids import scoped_ids
@@ -41,8 +42,35 @@ class Content:
     statuses: tuple[Status, ...] = ()
 
 
-def group_content(parsed: tuple[Parsed, ...], config: SiteConfig) -> tuple[Content, list[Problem]]:
-    """Return texts by (key, language) and facts by key; flag duplicates, fill missing texts."""
+@dataclass(frozen=True, slots=True)
+class Grouped:
+    """What grouping made, kept by `serve` so that the next build regroups only the files a save changed."""
+
+    parsed: tuple[Parsed, ...]
+    texts: Mapping[str, Mapping[str, Parsed]]  # key -> lang -> text, before fallbacks
+    statuses: Mapping[str, tuple[Status, ...]]  # key -> its statuses, in every language
+    content: Content
+    problems: tuple[Problem, ...]
+
+
+def group_content(parsed: tuple[Parsed, ...], config: SiteConfig,
+                  reuse: Reuse | None = None) -> tuple[Content, list[Problem]]:
+    """Return texts by (key, language) and facts by key; flag duplicates, fill missing texts.
+
+    With `reuse` (serve), when the files that changed since the last build still have the same place
+    (the same path, kind, language and key, usable or not), only their keys are grouped again.
+    """
+    reuse = reuse or Reuse()
+    last: Grouped | None = reuse.known("grouped", (config,))
+    grouped = (last if last.parsed is parsed else _regrouped(last, parsed, config)) if last is not None else None
+    if grouped is None:
+        grouped = _grouped(parsed, config)
+    reuse.keep("grouped", (config,), grouped)
+    return grouped.content, list(grouped.problems)
+
+
+def _grouped(parsed: tuple[Parsed, ...], config: SiteConfig) -> Grouped:
+    """Return the grouping of every file."""
     texts: dict[str, dict[str, Parsed]] = defaultdict(dict)
     facts: dict[str, Parsed] = {}
     problems: list[Problem] = []
@@ -59,9 +87,7 @@ def group_content(parsed: tuple[Parsed, ...], config: SiteConfig) -> tuple[Conte
                                         f"{other.file.src_path} is the other; keep one"))
                 continue
             texts[key][item.file.lang] = item
-    statuses = text_statuses(
-        {key: {lang: (t.file.src_path, t.text_hash, t.synced_to) for lang, t in by_lang.items()}
-         for key, by_lang in texts.items() if key not in broken}, config)
+    statuses = {key: _statuses(key, by_lang, config) for key, by_lang in sorted(texts.items()) if key not in broken}
     for key, by_lang in sorted(texts.items()):
         collection = key.split("/")[0]
         if collection != "pages" and key not in facts:
@@ -73,7 +99,49 @@ def group_content(parsed: tuple[Parsed, ...], config: SiteConfig) -> tuple[Conte
             problems.append(Problem(item.file.src_path, None, f"'{key}' has no text in any language",
                                     f"create content/{key}.{config.source_lang}.md"))
     filled = {key: _with_fallbacks(by_lang, config) for key, by_lang in texts.items()}
-    return Content(filled, facts, tuple(statuses)), problems
+    content = Content(filled, facts, tuple(chain.from_iterable(statuses.values())))
+    return Grouped(parsed, dict(texts), statuses, content, tuple(problems))
+
+
+def _regrouped(last: Grouped, parsed: tuple[Parsed, ...], config: SiteConfig) -> Grouped | None:
+    """Return the last grouping with the files that changed put in their places, or None when one moved."""
+    if len(parsed) != len(last.parsed):
+        return None
+    changed = [index for index, (new, old) in enumerate(zip(parsed, last.parsed, strict=True)) if new is not old]
+    texts, facts = dict(last.texts), dict(last.content.facts)
+    touched: set[str] = set()
+    for index in changed:
+        new, old = parsed[index], last.parsed[index]
+        if _place(new) != _place(old):
+            return None
+        if new.file.kind == "facts":
+            facts[new.file.key] = new
+        elif new.file.kind == "text" and new.file.lang and new.data is not None:
+            key = _text_key(new)
+            if texts[key].get(new.file.lang) is not old:  # it lost to another text of the same key: a problem
+                return None
+            texts[key] = {**texts[key], new.file.lang: new}
+            touched.add(key)
+    statuses, filled = dict(last.statuses), dict(last.content.texts)
+    for key in touched:
+        filled[key] = _with_fallbacks(texts[key], config)
+        if key in statuses:
+            statuses[key] = _statuses(key, texts[key], config)
+    content = Content(filled, facts, tuple(chain.from_iterable(statuses.values())))
+    return Grouped(parsed, texts, statuses, content, last.problems)
+
+
+def _place(item: Parsed) -> tuple[Any, ...]:
+    """Return where a file goes in the grouping (a file in the same place changes only its own key's entries)."""
+    usable = item.data is not None
+    key = _text_key(item) if item.file.kind == "text" else item.file.key
+    return item.file.src_path, item.file.kind, item.file.lang, usable, key
+
+
+def _statuses(key: str, by_lang: Mapping[str, Parsed], config: SiteConfig) -> tuple[Status, ...]:
+    """Return the translation statuses of one key, in every language."""
+    entries = {lang: (t.file.src_path, t.text_hash, t.synced_to) for lang, t in by_lang.items()}
+    return tuple(text_statuses({key: entries}, config))
 
 
 def _with_fallbacks(by_lang: Mapping[str, Parsed], config: SiteConfig) -> dict[str, Parsed]:
@@ -112,14 +180,13 @@ def with_alternates(pages: list[Page], config: SiteConfig, reuse: Reuse | None =
     for page in pages:
         by_key[page.key].append(page)
     order = {code: index for index, code in enumerate(config.lang_codes)}
-    for versions in by_key.values():
-        versions.sort(key=lambda p: order[p.lang])
-    return tuple(reuse.get(("linked", page.lang, page.key), (config, page, *by_key[page.key]), _linked,
-                           page, by_key[page.key], config)
-                 for page in sorted(pages, key=lambda p: (p.url, p.lang)))
+    versions = {key: tuple(sorted(listed, key=lambda p: order[p.lang])) for key, listed in by_key.items()}
+    ordered = sorted(pages, key=lambda p: (p.url, p.lang))
+    return tuple(reuse.each("linked", (config,), ordered, lambda page, known: _linked(page, known, config),
+                            [versions[page.key] for page in ordered]))
 
 
-def _linked(page: Page, versions: list[Page], config: SiteConfig) -> Page:
+def _linked(page: Page, versions: tuple[Page, ...], config: SiteConfig) -> Page:
     """Return a page knowing its versions (in the site's language order), its canonical and x-default URLs."""
     real = {p.lang: p.url for p in versions if not p.is_fallback}
     default = real.get(config.default_lang) or next(iter(real.values()), page.url)
@@ -160,7 +227,7 @@ def assemble_site(
     alternates made from the very same inputs as in the last build is that build's object.
     """
     reuse = reuse or Reuse()
-    content, problems = group_content(parsed, config)
+    content, problems = group_content(parsed, config, reuse)
     problems.extend(status_problems(list(content.statuses)))
     config, today = reuse.same("config", config), reuse.same("today", today)
     reserved = reuse.same("reserved", template_ids | {key.split("/", 1)[1] for key in content.facts})
@@ -171,28 +238,25 @@ def assemble_site(
     steps = {lang: reuse.same(("steps", lang), make_steps(content.facts, content.texts, lang, config.base_path,
                                                           reserved))
              for lang in config.lang_codes}
-    pages: list[Page] = []
-    postings: dict[str, list[Posting]] = {lang: [] for lang in config.lang_codes}
-    for key, by_lang in sorted(content.texts.items()):
-        collection = key.split("/")[0]
-        if collection in ("people", "process"):
-            continue
-        facts = None
-        if collection == "jobs":
-            item = content.facts.get(key)
-            if item is None or item.data is None:
-                continue
-            facts, fact_problems = reuse.get(("facts", key), (item, fact_keys, config, today), _posting_facts,
-                                             key, item, fact_keys, config, today, minimums)
-            problems.extend(fact_problems)
-        for lang, text in sorted(by_lang.items()):
-            if text.data is None:
-                continue
-            inputs = (config, text, facts, people[lang], steps[lang], today, reserved)
-            page = reuse.get(("page", lang, key), inputs, _make_page, config, lang, key, *inputs[1:])
-            pages.append(page)
-            if page.posting and not page.posting.closed:
-                postings[lang].append(page.posting)
+    keys = [key for key in sorted(content.texts) if key.split("/")[0] not in ("people", "process")]
+    usable = [item for key in keys if key.startswith("jobs/")
+              if (item := content.facts.get(key)) is not None and item.data is not None]
+    made = reuse.each("posting facts", (fact_keys, config, today, minimums), usable,
+                      lambda item: _posting_facts(item.file.key, item, fact_keys, config, today, minimums))
+    facts_of = {item.file.key: facts for item, (facts, _) in zip(usable, made, strict=True)}
+    problems.extend(problem for _, fact_problems in made for problem in fact_problems)
+    keys = [key for key in keys if not key.startswith("jobs/") or key in facts_of]  # a posting needs its facts
+    by_lang: dict[str, list[Page]] = {}
+    for lang in sorted(config.lang_codes):  # a page is the last build's while its text, facts and context are
+        context = (config, people[lang], steps[lang], today, reserved)
+        by_lang[lang] = reuse.each(("pages", lang), context, [content.texts[key][lang] for key in keys],
+                                   lambda text, facts, lang=lang: _make_page(
+                                       config, lang, _text_key(text), text, facts, people[lang], steps[lang],
+                                       today, reserved),
+                                   [facts_of.get(key) for key in keys])
+    pages = [page for row in zip(*by_lang.values(), strict=True) for page in row]  # key by key
+    postings = {lang: [page.posting for page in by_lang[lang] if page.posting and not page.posting.closed]
+                for lang in config.lang_codes}
     problems.extend(_check_nav(config, content))
     problems.extend(photo_alt_problems(content))
     if config.legal is not None and LEGAL_KEY not in content.texts:
