@@ -173,3 +173,40 @@ def test_serve_rebuilds_in_place_equal_clean_builds_after_random_edits(tmp_path:
         clean = build(root, tmp_path / f"clean-{round_}", "http://127.0.0.1:8000/", BuildCache(), live=True)
         assert tree(out) == tree(tmp_path / f"clean-{round_}"), f"after the edit '{name}'"
         assert result.rendered <= clean.rendered
+
+
+@pytest.mark.parametrize("seed", [1, 2])
+def test_serve_assembly_after_edits_equals_a_fresh_one(tmp_path: Path, seed: int) -> None:
+    """serve regroups only the files a save changed, and finds unchanged pages by identity: the site and
+    its problems are those a fresh assembly makes, whatever the edits (a moved key, a duplicate text)."""
+    from sitegen.assemble import assemble_site
+    from sitegen.loading import load_content
+    from sitegen.reuse import Reuse
+    from sitegen.sources import read_project
+    from tests.conftest import TEST_DAY
+
+    root = tmp_path / "site"
+    root.mkdir()
+    make_big_site(root, 6)
+    edits: dict[str, Edit] = {
+        **EDITS,
+        "translation key": lambda root, rng: replace_in(
+            root / f"content/jobs/posting-{rng.randrange(6):05d}.fr.md", r"^title:",
+            f"translation_key: posting-{rng.randrange(6):05d}\ntitle:"),
+    }
+    cache, reuse, rng = BuildCache(), Reuse(), random.Random(seed)
+
+    def assembled(reuse: Reuse) -> tuple[object, list[object]]:
+        loaded = load_content(read_project(root), None, cache)
+        assert not isinstance(loaded, list)
+        return assemble_site(loaded.parsed, loaded.config, {}, TEST_DAY, reuse=reuse)
+
+    assembled(reuse)
+    for _ in range(12):
+        name = rng.choice(sorted(edits))
+        edits[name](root, rng)
+        site, problems = assembled(reuse)
+        reuse.turn()
+        fresh_site, fresh_problems = assembled(Reuse(remember=False))
+        assert site == fresh_site, name
+        assert sorted(map(str, problems)) == sorted(map(str, fresh_problems)), name
