@@ -173,14 +173,19 @@ def dest_for(config: SiteConfig, url: str) -> str:
     return url[len(config.base_path):] + "index.html"
 
 
-def with_alternates(pages: list[Page], config: SiteConfig, reuse: Reuse | None = None) -> tuple[Page, ...]:
-    """Return the pages, each knowing its versions in every language, its canonical and x-default URLs."""
+def with_alternates(pages: list[Page], config: SiteConfig, reuse: Reuse | None = None,
+                    grouped: Mapping[str, tuple[Page, ...]] | None = None) -> tuple[Page, ...]:
+    """Return the pages, each knowing its versions in every language, its canonical and x-default URLs.
+
+    `grouped` gives the versions of some keys, already in the site's language order.
+    """
     reuse = reuse or Reuse()
+    versions = dict(grouped or {})
     by_key: dict[str, list[Page]] = defaultdict(list)
-    for page in pages:
+    for page in [page for page in pages if page.key not in versions]:
         by_key[page.key].append(page)
     order = {code: index for index, code in enumerate(config.lang_codes)}
-    versions = {key: tuple(sorted(listed, key=lambda p: order[p.lang])) for key, listed in by_key.items()}
+    versions.update((key, tuple(sorted(listed, key=lambda p: order[p.lang]))) for key, listed in by_key.items())
     ordered = sorted(pages, key=lambda p: (p.url, p.lang))
     return tuple(reuse.each("linked", (config,), ordered, lambda page, known: _linked(page, known, config),
                             [versions[page.key] for page in ordered]))
@@ -261,7 +266,8 @@ def assemble_site(
     problems.extend(photo_alt_problems(content))
     if config.legal is not None and LEGAL_KEY not in content.texts:
         pages.extend(_legal_page(config, lang, strings.get(lang, {})) for lang in config.lang_codes)
-    all_pages = with_alternates(pages, config, reuse)
+    grouped = {row[0].key: row for row in zip(*(by_lang[lang] for lang in config.lang_codes), strict=True)}
+    all_pages = with_alternates(pages, config, reuse, grouped)
     problems.extend(unique_destinations(all_pages))
     site = Site(
         config=config, strings=strings, pages=all_pages,

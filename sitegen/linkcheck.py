@@ -36,24 +36,26 @@ def link_problems(site: Site, parsed: tuple[Parsed, ...], project: Project, reus
     ids = Later(lambda: page_ids(site, project))  # needed only for '#fragment' links
     links = SiteLinks(known, base, site.config.lang_codes, aliases, ids)
     problems = []
-    for text in parsed:
-        if text.file.kind != "text" or not text.file.lang or not text.links:
-            continue
-        page = shown_at.get((text.file.src_path, text.file.lang))
-        inputs = (text, known, page, site.config)
-        if reuse.known(("links", text.file.src_path, text.file.lang), inputs) is not None:
+    texts = [text for text in parsed if text.links and text.file.kind == "text" and text.file.lang]
+    pages = [shown_at.get((text.file.src_path, text.file.lang or "")) for text in texts]
+    context = (known, site.config)
+    fine = reuse.found("fine links", context, texts, pages)  # True: all fine, with no '#fragment', last time
+    for index, (text, page, known_fine) in enumerate(zip(texts, pages, fine, strict=True)):
+        if known_fine:
             continue
         at = "/" + page.url[len(base):] if page is not None else f"/{text.file.lang}/"
-        found = site_link_problems([(text.file.src_path, text.file.lang, at, text.links)], known, base,
+        found = site_link_problems([(text.file.src_path, text.file.lang or "", at, text.links)], known, base,
                                    site.config.lang_codes, links)
         problems.extend(found)
-        if not found and not any("#" in link.target for link in text.links):
-            reuse.keep(("links", text.file.src_path, text.file.lang), inputs, True)
+        fine[index] = not found and not any("#" in link.target for link in text.links)
+    reuse.keep_each("fine links", context, texts, fine, pages)
     for item in parsed:
+        if item.file.kind != "facts" or item.data is None:
+            continue
         for key in ("photo", "image"):
-            name = item.data.value.get(key) if item.data and item.file.kind == "facts" else None
+            name = item.data.value.get(key)
             if name and f"/assets/{name}" not in known:
-                line, column = item.data.where_value((key,)) if item.data else (None, None)
+                line, column = item.data.where_value((key,))
                 problems.append(Problem(item.file.src_path, line, f"{key} 'assets/{name}' does not exist",
                                         "add the image to assets/, or fix the file name", column))
     for name, what in ((site.config.share_image, "share_image"), (site.config.organisation.logo, "organisation.logo")):

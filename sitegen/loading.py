@@ -85,17 +85,27 @@ def _load(project: Project, base_url: str | None, cache: BuildCache) -> Loaded |
     if config is None:
         return problems
     problems.extend(legal_notice_problems(config, site_file.data))
-    files: list[tuple[ContentFile, Source]] = []
-    for source in project.content:
-        if source.src_path == SITE_FILE:
-            continue
-        file = classify(source.src_path, config.lang_codes)
-        if isinstance(file, Problem):
-            problems.append(file)
-            continue
-        files.append((file, source))
-    _parse_missing(files, validators, convert, cache)
-    parsed = [parse_cached(file, source, validators, convert, cache.parsed) for file, source in files]
+    sources = [source for source in project.content if source.src_path != SITE_FILE]
+    context = (config.lang_codes,)
+    found = cache.reuse.found("parses", context, sources)  # serve: an unchanged file's parse, by identity
+    results: list[Parsed | Problem] = found
+    if None in found:
+        results = list(found)
+        files: list[tuple[int, ContentFile, Source]] = []
+        for index, (source, result) in enumerate(zip(sources, found, strict=True)):
+            if result is None:
+                file = classify(source.src_path, config.lang_codes)
+                if isinstance(file, Problem):
+                    results[index] = file
+                else:
+                    files.append((index, file, source))
+        pairs = [(file, source) for _, file, source in files]
+        _parse_missing(pairs, validators, convert, cache)
+        for index, file, source in files:
+            results[index] = parse_cached(file, source, validators, convert, cache.parsed)
+    cache.reuse.keep_each("parses", context, sources, results, found=found)
+    problems.extend(result for result in results if isinstance(result, Problem))
+    parsed = [result for result in results if isinstance(result, Parsed)]
     problems.extend(p for item in parsed for p in item.problems)
     catalogues = {p.file.lang: (p.file.src_path, p.data) for p in parsed
                   if p.file.kind == "strings" and p.file.lang and p.data is not None}
