@@ -7,6 +7,7 @@ from collections import defaultdict
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from itertools import chain
+from operator import attrgetter
 from typing import Any
 
 from .ids import scoped_ids
@@ -186,7 +187,7 @@ def with_alternates(pages: list[Page], config: SiteConfig, reuse: Reuse | None =
         by_key[page.key].append(page)
     order = {code: index for index, code in enumerate(config.lang_codes)}
     versions.update((key, tuple(sorted(listed, key=lambda p: order[p.lang]))) for key, listed in by_key.items())
-    ordered = sorted(pages, key=lambda p: (p.url, p.lang))
+    ordered = sorted(pages, key=attrgetter("url", "lang"))
     return tuple(reuse.each("linked", (config,), ordered, lambda page, known: _linked(page, known, config),
                             [versions[page.key] for page in ordered]))
 
@@ -340,8 +341,8 @@ def _posting_order(posting: Posting) -> tuple[int, str]:
 def photo_alt_problems(content: Content) -> list[Problem]:
     """Return an error for each text of a person with a photo that does not describe the photo (`photo_alt`)."""
     problems = []
-    for key, item in sorted(content.facts.items()):
-        if not key.startswith("people/") or item.data is None or not item.data.value.get("photo"):
+    for key, item in sorted((key, item) for key, item in content.facts.items() if key.startswith("people/")):
+        if item.data is None or not item.data.value.get("photo"):
             continue
         seen = set()
         for text in content.texts.get(key, {}).values():

@@ -301,15 +301,27 @@ def _render_into(
     except Exception as exc:  # a template bug must become a problem, not a traceback
         problems.append(_template_problem(exc, origin))
         return
+    reuse = kept_blocks(env)  # serve: a page rendered to the same HTML as last time is finished as it was
+    assets = (helpers.base_path, helpers.names, helpers.sizes) if helpers is not None else None
+    finished = (_finished(html, dest, origin, polish, helpers) if reuse is None else
+                reuse.get(("finished", dest), (html, origin, polish, assets), _finished, html, dest, origin, polish,
+                          helpers))
+    if isinstance(finished, Problem):
+        problems.append(finished)
+    else:
+        outputs.append(finished)
+
+
+def _finished(html: str, dest: str, origin: str, polish: bool, helpers: Helpers | None) -> OutputFile | Problem:
+    """Return a rendered page checked for repeated ids, typeset and with its asset links rewritten."""
     if dest.endswith(".html") and (repeated := duplicate_ids(html)):
-        problems.append(Problem(origin, None, f"{dest} has the id '{repeated[0]}' more than once",
-                                "rename the heading, or the id given to it in the text"))
-        return
+        return Problem(origin, None, f"{dest} has the id '{repeated[0]}' more than once",
+                       "rename the heading, or the id given to it in the text")
     if polish and dest.endswith(".html"):
         html = typeset(html)
     if helpers is not None:
         html = helpers.rewrite_assets(html)
-    outputs.append(OutputFile(dest, (html.rstrip("\n") + "\n").encode("utf-8")))
+    return OutputFile(dest, (html.rstrip("\n") + "\n").encode("utf-8"))
 
 
 def _template_problem(exc: Exception, origin: str) -> Problem:
