@@ -188,7 +188,8 @@ def _compile(project: Project, base_url: str | None, cache: BuildCache, check_on
     outputs, render_problems = render_site(site, env, project, polish=not check_only, jobs=cache.jobs,
                                            previous=previous, progress=stage_progress(cache, "render"),
                                            names=cache.template_names[template_key], sink=sink,
-                                           descriptions=cache.descriptions, digests=cache.digests, reuse=cache.reuse)
+                                           descriptions=cache.descriptions, digests=cache.digests, reuse=cache.reuse,
+                                           warm=live)
     cache.reuse.turn()  # what this build did not use is forgotten (after a failed build, nothing is)
     cache.digests.turn()
     cache.time("render", started)

@@ -85,7 +85,7 @@ def render_site(
     previous: Mapping[str, str] | None = None, progress: Callable[[int, int], None] | None = None,
     names: Mapping[str, frozenset[str]] | None = None, sink: Sink | None = None,
     descriptions: MutableMapping[str, str] | None = None, digests: Digests | None = None,
-    reuse: Reuse | None = None,
+    reuse: Reuse | None = None, warm: bool = False,
 ) -> tuple[list[OutputFile], list[Problem]]:
     """Return every page, the root pages, the sitemap and the assets as output files, plus problems.
 
@@ -97,7 +97,9 @@ def render_site(
     render for the feeds, so that a page kept from the previous build needs no rendering either.
     `reuse` (serve) keeps what the last build made: a page's fingerprint is found again here, so only
     the pages that changed go to the workers, and so are the feeds', boards' and sitemap's entries of
-    unchanged postings and pages; `digests` keeps the digests of the values pages see.
+    unchanged postings and pages; `digests` keeps the digests of the values pages see. With `warm`
+    (serve), a page with `cached` blocks that this process has not rendered yet is rendered even when
+    unchanged, so that its blocks are kept for the next build.
     """
     emit: Sink = sink or (lambda file: file)
     helpers = Helpers.for_site(site, project.assets)
@@ -135,7 +137,8 @@ def render_site(
     made: dict[str, str] = {}  # dest path → fingerprint, of the pages rendered (on a worker, maybe)
 
     def render_here() -> None:  # while the workers render theirs, or after the pages an edit changed
-        part = _render_pages(context, here)
+        # a page this process has not seen yet is rendered even if unchanged, so that its blocks are kept
+        part = _render_pages(context, here, warm)
         made.update((page.dest_path, result[3]) for (page, _), result in zip(here, part, strict=True))
         _collect(part, emit, outputs, problems, described, store)
 
@@ -242,20 +245,22 @@ def _kept(context: RenderContext, page: Page, fingerprint: str) -> Rendered:
     return [OutputFile(page.dest_path, b"", fingerprint, kept=True)], [], posting, fingerprint
 
 
-def _render_pages(context: RenderContext, pages: Sequence[tuple[Page, str | None]]) -> list[Rendered]:
+def _render_pages(context: RenderContext, pages: Sequence[tuple[Page, str | None]],
+                  warm: bool = False) -> list[Rendered]:
     """Return the output file (or the problems) of each page (a worker's task); unchanged pages are kept.
 
     Each page comes with its fingerprint, or None when it is to be worked out here. An open posting's
     page also returns the full description its JobPosting carries, typeset, so that the feeds and job
     boards reuse it instead of rendering it again (a kept page returns its fingerprint, which finds the
-    description its last rendering left).
+    description its last rendering left). With `warm`, a page whose fingerprint is to be worked out is
+    rendered even when unchanged (serve's first build: its `cached` blocks are then kept for the next).
     """
     site, helpers = context.site, context.helpers
     results = []
     for page, known in pages:
         variables = page_context(site, page, helpers, context.languages[page.lang])
         fingerprint = _fingerprint(context, page, variables) if known is None else known
-        if fingerprint and context.previous.get(page.dest_path) == fingerprint:
+        if fingerprint and context.previous.get(page.dest_path) == fingerprint and not (warm and known is None):
             results.append(_kept(context, page, fingerprint))
             continue
         outputs: list[OutputFile] = []

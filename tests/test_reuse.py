@@ -216,3 +216,33 @@ def test_pages_with_kept_blocks_render_in_this_process(make_project, monkeypatch
     sent.clear()
     assert compile_site(project, None, BuildCache(reuse=Reuse(remember=False)), today=TEST_DAY).ok
     assert "en/index.html" in sent
+
+
+def test_serve_started_on_an_earlier_preview_keeps_the_job_lists_blocks_from_its_first_build(tmp_path,
+                                                                                             monkeypatch) -> None:
+    """A new serve keeps the pages an earlier one left; its first build still renders the job lists (the
+    same bytes), so that the first save renders the card of the posting it changed, not every card."""
+    from bench.site import make_site
+    from sitegen import fragments
+    from sitegen.serve import Preview, make_rebuilder
+
+    root, preview = tmp_path / "site", Preview(tmp_path / "preview")
+    root.mkdir()
+    make_site(root, 6)
+    assert make_rebuilder(root, preview, "http://127.0.0.1:8000/", lambda result, _: None)(None).ok
+    rebuild = make_rebuilder(root, preview, "http://127.0.0.1:8000/", lambda result, _: None)  # another serve
+    assert rebuild(None).ok
+    rendered: list[int] = []
+    real = fragments.CachedBlocks._render
+
+    def counting(self, context, scope, template, lineno, key, names, caller):  # type: ignore[no-untyped-def]
+        def counted():  # type: ignore[no-untyped-def]
+            rendered.append(1)
+            return caller()
+        return real(self, context, scope, template, lineno, key, names, counted)
+
+    monkeypatch.setattr(fragments.CachedBlocks, "_render", counting)
+    text = root / "content/jobs/posting-00001.en.md"
+    text.write_text(text.read_text("utf-8") + "\nOne more line.\n", "utf-8")
+    assert rebuild({str(text)}).ok
+    assert len(rendered) == 1  # the English list's card of that posting
