@@ -102,9 +102,11 @@ def build_in_place(project: Project, writer: InPlace, base_url: str | None, cach
 
 def _forget_parses(cache: BuildCache, project: Project) -> None:
     """Keep in the cache only the parses of the files the project has now."""
-    current = {(s.src_path, s.digest) for s in project.content}
-    for key in [key for key in cache.parsed if (key[0], key[1]) not in current]:
-        del cache.parsed[key]
+    current = set(zip(map(attrgetter("src_path"), project.content), map(attrgetter("digest"), project.content),
+                      strict=True))
+    if cache.current is None or cache.current - current or len(cache.parsed) > len(current):
+        for key in [key for key in cache.parsed if (key[0], key[1]) not in current]:
+            del cache.parsed[key]
     cache.current = current
 
 

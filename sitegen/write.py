@@ -17,6 +17,7 @@ import contextlib
 import ctypes
 import errno
 import os
+import re
 import shutil
 import sys
 import tempfile
@@ -124,15 +125,14 @@ def kept_fingerprints(out: Path) -> dict[str, str]:
     return kept
 
 
+UNSAFE_PATH = re.compile(r"\\|^$|^/|/$|//|(?:^|/)\.\.?(?:/|$)")  # a backslash, an empty, '.' or '..' part
+
+
 def unsafe_destinations(files: Sequence[OutputFile]) -> list[Problem]:
     """Return a problem for each output path that could land outside the output folder."""
-    problems = []
-    for file in files:
-        parts = file.dest_path.split("/")
-        if "\\" in file.dest_path or any(part in ("", ".", "..") for part in parts) or file.dest_path == MANIFEST:
-            problems.append(Problem(file.dest_path, None, "output path would leave the output folder",
-                                    "this is a bug in careers-site: please report it"))
-    return problems
+    return [Problem(file.dest_path, None, "output path would leave the output folder",
+                    "this is a bug in careers-site: please report it")
+            for file in files if UNSAFE_PATH.search(file.dest_path) or file.dest_path == MANIFEST]
 
 
 def write_output(out: Path, files: Sequence[OutputFile]) -> int:

@@ -6,6 +6,8 @@ import os
 from pathlib import Path
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from sitegen.model import OutputFile
 from sitegen.write import MANIFEST, unsafe_destinations, unsafe_output, write_output
@@ -160,3 +162,10 @@ def test_a_preview_rebuild_killed_halfway_is_recovered_precisely(tmp_path: Path)
     assert tree(out) == {"a/index.html": b"A2", "b/index.html": b"B", "feed.xml": b"F"}
     assert InPlace(out).fingerprints == {"a/index.html": "fa2", "b/index.html": "fb"}
     assert sorted(p.name for p in tmp_path.iterdir()) == [".preview.lock", "preview", "project"]
+
+
+@given(st.text(alphabet="a./\\", max_size=12))
+def test_an_output_path_is_unsafe_exactly_when_a_part_is_empty_dot_or_dot_dot(path: str) -> None:
+    parts = path.split("/")
+    expected = "\\" in path or any(part in ("", ".", "..") for part in parts)
+    assert bool(unsafe_destinations([OutputFile(path, b"")])) == expected
