@@ -39,16 +39,17 @@ def link_problems(site: Site, parsed: tuple[Parsed, ...], project: Project, reus
     texts = [text for text in parsed if text.links and text.file.kind == "text" and text.file.lang]
     pages = [shown_at.get((text.file.src_path, text.file.lang or "")) for text in texts]
     context = (known, site.config)
-    fine = reuse.found("fine links", context, texts, pages)  # True: all fine, with no '#fragment', last time
-    for index, (text, page, known_fine) in enumerate(zip(texts, pages, fine, strict=True)):
+    found = reuse.found("fine links", context, texts, pages)  # True: all fine, with no '#fragment', last time
+    fine = list(found)
+    for index, (text, page, known_fine) in enumerate(zip(texts, pages, found, strict=True)):
         if known_fine:
             continue
         at = "/" + page.url[len(base):] if page is not None else f"/{text.file.lang}/"
-        found = site_link_problems([(text.file.src_path, text.file.lang or "", at, text.links)], known, base,
+        wrong = site_link_problems([(text.file.src_path, text.file.lang or "", at, text.links)], known, base,
                                    site.config.lang_codes, links)
-        problems.extend(found)
-        fine[index] = not found and not any("#" in link.target for link in text.links)
-    reuse.keep_each("fine links", context, texts, fine, pages)
+        problems.extend(wrong)
+        fine[index] = not wrong and not any("#" in link.target for link in text.links)
+    reuse.keep_each("fine links", context, texts, fine, pages, found)
     for item in parsed:
         if item.file.kind != "facts" or item.data is None:
             continue

@@ -143,6 +143,18 @@ def test_each_makes_only_the_results_of_new_items() -> None:
     assert reuse.each("k", ("other config",), [equal], make, ["?"]) == ["a1?"] and len(made) == 7  # another beside
 
 
+def test_keep_each_records_what_changed_for_an_item_found_again() -> None:
+    reuse, first, second = Reuse(), Item("a", 1), Item("b", 2)
+    reuse.keep_each("k", (), [first, second], [False, False])
+    reuse.turn()
+    found = reuse.found("k", (), [first, second])
+    assert found == [False, False]
+    reuse.keep_each("k", (), [first, second], [True, False], found=found)  # checked again: now fine
+    reuse.turn()
+    assert reuse.found("k", (), [first, second]) == [True, False]
+    assert reuse.found("k", ("another context",), [first, second]) == [None, None]
+
+
 @given(st.lists(st.lists(st.sampled_from(range(6)), max_size=8), min_size=1, max_size=5))
 def test_each_gives_what_making_every_result_gives(builds: list[list[int]]) -> None:
     pool = [Item(str(n), n) for n in range(6)]
