@@ -32,6 +32,7 @@ from typing import Any
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
+from bench.ports import free_port  # noqa: E402 - a size's serve runs share one: the address is in every page
 from bench.site import make_site  # noqa: E402
 
 Run = tuple[float, float]  # seconds, peak MiB
@@ -103,13 +104,7 @@ def edit(root: Path, run: int) -> Path:
     return path
 
 
-def free_port() -> int:
-    """Return a port nobody listens on. A size's serve runs share it: the address is part of every page."""
-    import socket
 
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 def serve_process(root: Path, env: dict[str, str], out: Path, port: int) -> subprocess.Popen[str]:

@@ -326,12 +326,17 @@ def serve(
             server = Server(make_app(preview), watcher=watcher)
             for folder in WATCHED:
                 server.watch(str(root / folder))
+            loop = IOLoop.current().asyncio_loop  # type: ignore[attr-defined]
+            for sig in STOP_SIGNALS:  # the loop is woken whichever thread the signal reaches
+                loop.add_signal_handler(sig, _interrupt, sig, None)
             started()
             try:
                 server.serve(host=host, port=port, restart_delay=0, debug=False)
             except OSError as exc:
                 raise SetupError(_bind_failure(exc, host, port)) from None
             finally:
+                for sig in STOP_SIGNALS:
+                    loop.remove_signal_handler(sig)
                 watcher.stop()
     finally:
         for sig, handler in previous.items():
@@ -356,6 +361,14 @@ def _behind(rebuild: Callable[[set[str] | None], BuildResult], watcher: ChangeWa
     threading.Thread(target=first, name="careers-site-first-build", daemon=True).start()
 
 
+STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)
+
+
 def _interrupt(signum: int, frame: object) -> None:
-    """Stop the server as Ctrl+C does, so that everything is cleaned up."""
+    """Stop the server as Ctrl+C does, so that everything is cleaned up.
+
+    While it serves, the event loop runs this (`add_signal_handler`): a signal the kernel hands to
+    another thread (the file watcher's, a build's) would otherwise leave the loop asleep, waiting for
+    a request that never comes.
+    """
     raise KeyboardInterrupt

@@ -11,9 +11,9 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Browser, Page, expect, sync_playwright
 
+from bench.ports import free_port
 from tests.browser_support import AXE, CHROMIUM, CHROMIUM_ARGS, SCREENSHOTS, static_server
 from tests.conftest import REPO, MakeProject, build_ok
-from tests.test_serve import free_port
 
 PAGE_TYPES = {
     "en": {"home": "/en/", "posting": "/en/jobs/backend-intern/", "mission": "/en/mission/", "team": "/en/team/",

@@ -14,10 +14,11 @@ from typing import Any
 
 import pytest
 
+from bench.ports import free_port
 from sitegen.serve import Preview, find_file, make_app
 from tests.conftest import REPO, MakeProject
 from tests.test_hostile import run, snapshot
-from tests.test_serve import free_port, wait_for
+from tests.test_serve import wait_for
 
 
 @pytest.mark.parametrize(("argv", "expected"), [

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import socket
 import subprocess
 import sys
 import time
@@ -13,15 +12,10 @@ from pathlib import Path
 
 import pytest
 
+from bench.ports import free_port
 from tests.conftest import REPO, MakeProject
 
 TIMEOUT = 90.0
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 def fetch(url: str) -> str | None:
@@ -173,3 +167,44 @@ def test_serve_builds_start_no_full_collection_and_leave_the_collector_as_it_was
         gc.callbacks.remove(note)
         gc.set_threshold(*before)
     assert started and 2 not in started  # the young generations were still collected
+
+
+def test_servers_get_ports_no_client_is_given() -> None:
+    """A port in the ephemeral range can be a polling client's own (TCP self-connect): never use one."""
+    import socket
+
+    port = free_port()
+    assert 1024 < port < 32768
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", port))  # free
+
+
+def test_serve_stops_when_the_signal_reaches_another_thread(make_project: MakeProject, tmp_path: Path) -> None:
+    """The kernel may hand SIGTERM to any thread (the file watcher's, a build's): serve still stops."""
+    script = tmp_path / "serve_then_signal.py"
+    script.write_text(SIGNAL_FROM_ANOTHER_THREAD, "utf-8")
+    done = subprocess.run([sys.executable, str(script), str(REPO), str(make_project()), str(free_port())],
+                          capture_output=True, text=True, timeout=TIMEOUT)
+    assert done.returncode == 0 and "stopped" in done.stdout, done.stderr
+
+
+SIGNAL_FROM_ANOTHER_THREAD = """
+import pathlib, signal, sys, threading, time, urllib.request
+sys.path.insert(0, sys.argv[1])
+from sitegen.serve import serve
+
+root, port = pathlib.Path(sys.argv[2]), int(sys.argv[3])
+
+def stop_from_another_thread():
+    for _ in range(600):
+        try:
+            urllib.request.urlopen(f"http://127.0.0.1:{port}/en/", timeout=1).close()
+            break
+        except OSError:
+            time.sleep(0.05)
+    signal.pthread_kill(threading.get_ident(), signal.SIGTERM)  # this thread, not the main one
+
+threading.Thread(target=stop_from_another_thread, daemon=True).start()
+serve(root, "127.0.0.1", port, None, lambda result, seconds: None)
+print("stopped")
+"""
