@@ -192,8 +192,6 @@ def _compile(project: Project, base_url: str | None, cache: BuildCache, check_on
                                            names=cache.template_names[template_key], sink=sink,
                                            descriptions=cache.descriptions, digests=cache.digests, reuse=cache.reuse,
                                            warm=live)
-    cache.reuse.turn()  # what this build did not use is forgotten (after a failed build, nothing is)
-    cache.digests.turn()
     cache.time("render", started)
     if not check_only:
         _forget_descriptions(cache.descriptions, {o.fingerprint for o in outputs if o.fingerprint})
@@ -201,11 +199,14 @@ def _compile(project: Project, base_url: str | None, cache: BuildCache, check_on
     problems.extend(render_problems)
     if render_problems:
         return _failed(problems)
+    found = cache.reuse.get("problems", tuple(problems), _sorted, problems)  # serve: the same, mostly
+    cache.reuse.turn()  # what this build did not use is forgotten (after a failed build, nothing is)
+    cache.digests.turn()
     per_lang = Counter(page.lang for page in site.pages)
     html_count = sum(1 for o in outputs if o.dest_path.endswith(".html"))
     return BuildResult(
         outputs=tuple(sorted(outputs, key=attrgetter("dest_path"))),
-        problems=cache.reuse.get("problems", tuple(problems), _sorted, problems),  # serve: the same, mostly
+        problems=found,
         pages_per_lang={lang: per_lang[lang] for lang in config.lang_codes},
         page_count=html_count,
         rendered=sum(1 for o in outputs if o.dest_path.endswith(".html") and not o.kept),
