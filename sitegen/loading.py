@@ -16,7 +16,7 @@ from .parallel import map_chunks
 from .parse import LazyConverter, ParseCache, Parsed, cache_key, parse_cached, parse_file
 from .record import Recorder
 from .reuse import Reuse
-from .schema import LazyValidators, Validators
+from .schema import Schemas
 from .sources import SITE_FILE, ContentFile, classify
 from .templatecheck import StringKeys
 from .translations import status_problems, string_statuses
@@ -27,7 +27,7 @@ class BuildCache:
     """What a long-running process (serve) keeps between builds: parses by (path, hash)."""
 
     parsed: ParseCache = field(default_factory=dict)
-    validators: Validators | None = None
+    schemas: Schemas | None = None
     minimums: Minimums | None = None
     string_keys: dict[tuple[str, ...], StringKeys] = field(default_factory=dict)
     template_names: dict[tuple[str, ...], dict[str, frozenset[str]]] = field(default_factory=dict)
@@ -71,14 +71,14 @@ def load_content(project: Project, base_url: str | None, cache: BuildCache) -> L
 
 def _load(project: Project, base_url: str | None, cache: BuildCache) -> Loaded | list[Problem]:
     """Return the parsed content of the files read, or the problems that stop everything."""
-    if cache.validators is None:
-        cache.validators = LazyValidators()
-    validators, convert = cache.validators, cache.converter
+    if cache.schemas is None:
+        cache.schemas = Schemas()
+    schemas, convert = cache.schemas, cache.converter
     by_path = {s.src_path: s for s in project.content}
     if SITE_FILE not in by_path:
         return [Problem(SITE_FILE, None, "missing site configuration",
                         "create it with name, base_url, languages and organisation")]
-    site_file = parse_cached(ContentFile(SITE_FILE, "site"), by_path[SITE_FILE], validators, convert, cache.parsed)
+    site_file = parse_cached(ContentFile(SITE_FILE, "site"), by_path[SITE_FILE], schemas, convert, cache.parsed)
     if site_file.data is None:
         return list(site_file.problems)
     config, problems = make_config(site_file.data, base_url)
@@ -100,9 +100,9 @@ def _load(project: Project, base_url: str | None, cache: BuildCache) -> Loaded |
                 else:
                     files.append((index, file, source))
         pairs = [(file, source) for _, file, source in files]
-        _parse_missing(pairs, validators, convert, cache)
+        _parse_missing(pairs, schemas, convert, cache)
         for index, file, source in files:
-            results[index] = parse_cached(file, source, validators, convert, cache.parsed)
+            results[index] = parse_cached(file, source, schemas, convert, cache.parsed)
     cache.reuse.keep_each("parses", context, sources, results, found=found)
     problems.extend(result for result in results if isinstance(result, Problem))
     parsed = [result for result in results if isinstance(result, Parsed)]
@@ -113,13 +113,13 @@ def _load(project: Project, base_url: str | None, cache: BuildCache) -> Loaded |
     return Loaded(config, tuple(parsed), catalogues, tuple(problems))
 
 
-def _parse_missing(files: list[tuple[ContentFile, Source]], validators: Validators, convert: LazyConverter,
+def _parse_missing(files: list[tuple[ContentFile, Source]], schemas: Schemas, convert: LazyConverter,
                    cache: BuildCache) -> None:
     """Parse the files the cache does not hold, on `cache.jobs` workers, into the cache."""
     missing = [(file, source) for file, source in files if cache_key(file, source) not in cache.parsed]
     if cache.jobs > 1 and len(missing) > 1:
-        validators["site"]  # load the schemas once, before the workers fork
-    results = map_chunks(_parse_files, (validators, convert), missing, cache.jobs,
+        schemas.prepare()  # once, before the workers fork
+    results = map_chunks(_parse_files, (schemas, convert), missing, cache.jobs,
                          progress=stage_progress(cache, "parse"))
     for (file, source), item in zip(missing, results, strict=True):
         cache.parsed[cache_key(file, source)] = item
@@ -131,11 +131,11 @@ def stage_progress(cache: BuildCache, stage: str) -> Callable[[int, int], None] 
     return None if report is None else lambda done, total: report(stage, done, total)
 
 
-def _parse_files(context: tuple[Validators, LazyConverter],
+def _parse_files(context: tuple[Schemas, LazyConverter],
                  files: Sequence[tuple[ContentFile, Source]]) -> list[Parsed]:
     """Return the parses of some files (a worker's task)."""
-    validators, convert = context
-    return [parse_file(file, source, validators, convert) for file, source in files]
+    schemas, convert = context
+    return [parse_file(file, source, schemas, convert) for file, source in files]
 
 
 def warm_up(cache: BuildCache) -> None:
@@ -144,8 +144,9 @@ def warm_up(cache: BuildCache) -> None:
     `serve` calls it once it is up, so that the first save after a start from a warm cache is as quick
     as the others.
     """
-    if cache.validators is None:
-        cache.validators = LazyValidators()
-    cache.validators["site"]
+    if cache.schemas is None:
+        cache.schemas = Schemas()
+    cache.schemas.prepare()
+    cache.schemas.validator("site")
     cache.converter("")
     import nh3  # noqa: F401 - the sanitizer every parse of a text uses

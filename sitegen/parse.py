@@ -13,7 +13,7 @@ from .links import Link, extract_links
 from .markdown import convert_markdown, make_converter, sanitize, structure_problems
 from .model import Problem, Source, YamlData
 from .placeholders import placeholder_problems
-from .schema import Validators, check_schema
+from .schema import Schemas, check_schema
 from .sources import ContentFile
 from .translations import text_hash
 from .yamlfile import parse_yaml
@@ -76,13 +76,13 @@ def cache_key(file: ContentFile, source: Source) -> CacheKey:
 
 
 def parse_cached(
-    file: ContentFile, source: Source, validators: Validators,
+    file: ContentFile, source: Source, schemas: Schemas,
     convert: Callable[[str], str], cache: ParseCache,
 ) -> Parsed:
     """Return the parse of a file, reusing the cached one when path and bytes are unchanged."""
     key = cache_key(file, source)
     if key not in cache:
-        cache[key] = parse_file(file, source, validators, convert)
+        cache[key] = parse_file(file, source, schemas, convert)
     return cache[key]
 
 
@@ -91,7 +91,7 @@ MAX_YAML_BYTES = 256 * 1024
 
 
 def parse_file(
-    file: ContentFile, source: Source, validators: Validators, convert: Callable[[str], str],
+    file: ContentFile, source: Source, schemas: Schemas, convert: Callable[[str], str],
 ) -> Parsed:
     """Return the parsed, schema-checked content of one file."""
     limit = MAX_TEXT_BYTES if file.kind == "text" else MAX_YAML_BYTES
@@ -119,7 +119,7 @@ def parse_file(
     else:
         data, problems = parse_yaml(text, file.src_path)
     if data is not None:
-        problems.extend(_content_problems(file, data, body, body_line, validators))
+        problems.extend(_content_problems(file, data, body, body_line, schemas))
     if any(p.severity == "error" for p in problems):
         return Parsed(file, None, "", tuple(problems))
     if file.kind != "text" or data is None:
@@ -135,7 +135,7 @@ def parse_file(
 
 
 def _content_problems(
-    file: ContentFile, data: YamlData, body: str, body_line: int, validators: Validators,
+    file: ContentFile, data: YamlData, body: str, body_line: int, schemas: Schemas,
 ) -> list[Problem]:
     """Return schema violations, placeholders and heading problems of a parsed file."""
     if data.value is None and file.kind != "text":
@@ -143,7 +143,7 @@ def _content_problems(
     schema = SCHEMA_OF[(file.kind, file.collection if file.kind in ("facts", "text") else "")]
     placeholders = placeholder_problems(data, body, body_line, file.src_path)
     marked = {p.line for p in placeholders}
-    problems = [p for p in check_schema(validators, schema, data, file.src_path) if p.line not in marked]
+    problems = [p for p in check_schema(schemas, schema, data, file.src_path) if p.line not in marked]
     problems.extend(placeholders)
     if file.kind == "text":
         if file.collection in ("pages", "jobs"):

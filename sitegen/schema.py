@@ -1,14 +1,19 @@
-"""JSON Schema checks of parsed YAML, turned into located, hinted problems."""
+"""JSON Schema checks of parsed YAML, turned into located, hinted problems.
+
+A document the quick check passes (`quickschema.py`) has no problem; any other is checked by jsonschema,
+whose errors are explained here.
+"""
 
 from __future__ import annotations
 
 import difflib
 import json
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from .model import Problem, YamlData
+from .quickschema import Check, quick_check
 from .slugs import slugify
 from .yamlfile import dotted
 
@@ -22,49 +27,65 @@ SCHEMA_NAMES = (
     "site", "strings", "posting", "posting-text", "person", "person-text", "step", "step-text", "page",
 )
 
-Validators = Mapping[str, "Draft202012Validator"]
 
+class Schemas:
+    """The content schemas: a quick check of each, and jsonschema's validators for what a quick check cannot pass.
 
-class LazyValidators(Mapping[str, "Draft202012Validator"]):
-    """The validators, made on first use, so that a build whose parses are all cached never imports jsonschema."""
+    Both are made on first use: a build whose parses are all cached reads no schema, and a build whose
+    files are all valid never imports jsonschema (`quickschema.py`).
+    """
 
     def __init__(self) -> None:
-        self._loaded: dict[str, Draft202012Validator] | None = None
+        self._quick: dict[str, Check] = {}
+        self._validators: dict[str, Draft202012Validator] | None = None
 
-    def _all(self) -> dict[str, Draft202012Validator]:
-        if self._loaded is None:
-            self._loaded = load_validators()
-        return self._loaded
+    def quick(self, name: str) -> Check:
+        """Return the quick check of one schema."""
+        if name not in self._quick:
+            self._quick[name] = quick_check(read_schema(name))
+        return self._quick[name]
 
-    def __getitem__(self, name: str) -> Draft202012Validator:
-        return self._all()[name]
+    def validator(self, name: str) -> Draft202012Validator:
+        """Return jsonschema's validator of one schema (all of them are made, and jsonschema imported, once)."""
+        if self._validators is None:
+            self._validators = load_validators()
+        return self._validators[name]
 
-    def __iter__(self) -> Iterator[str]:
-        return iter(SCHEMA_NAMES)
+    def prepare(self) -> None:
+        """Make every quick check now: before workers fork, so that each does not make its own."""
+        for name in SCHEMA_NAMES:
+            self.quick(name)
 
-    def __len__(self) -> int:
-        return len(SCHEMA_NAMES)
+
+def read_schema(name: str) -> Any:
+    """Return one schema shipped in `sitegen/schemas/`, as parsed JSON."""
+    return json.loads((PACKAGE / "schemas" / f"{name}.schema.json").read_text("utf-8"))
 
 
 def load_validators() -> dict[str, Draft202012Validator]:
-    """Return a validator for each schema shipped in `sitegen/schemas/`."""
+    """Return jsonschema's validator for each content schema."""
+    make = validator_maker()
+    return {name: make(read_schema(name)) for name in SCHEMA_NAMES}
+
+
+def validator_maker() -> Callable[[Any], Draft202012Validator]:
+    """Return a function that makes the site's kind of validator for a schema: Draft 2020-12, formats checked."""
     from jsonschema import Draft202012Validator, FormatChecker, validators
 
     # A whole number is an int: 6.0 is refused where a count of months is meant (JSON Schema accepts it).
+    # quickschema.py follows the same rule.
     strict = Draft202012Validator.TYPE_CHECKER.redefine(
         "integer", lambda _, value: isinstance(value, int) and not isinstance(value, bool))
     validator_class = validators.extend(Draft202012Validator, type_checker=strict)  # type: ignore[no-untyped-call]
-    folder = PACKAGE / "schemas"
     checker = FormatChecker()
-    return {
-        name: validator_class(json.loads((folder / f"{name}.schema.json").read_text("utf-8")), format_checker=checker)
-        for name in SCHEMA_NAMES
-    }
+    return lambda schema: validator_class(schema, format_checker=checker)
 
 
-def check_schema(validators: Validators, name: str, doc: YamlData, src_path: str) -> list[Problem]:
+def check_schema(schemas: Schemas, name: str, doc: YamlData, src_path: str) -> list[Problem]:
     """Return one problem per schema violation in `doc`, located at the offending key."""
-    validator = validators[name]
+    if schemas.quick(name)(doc.value) is True:
+        return []
+    validator = schemas.validator(name)
     errors = sorted(validator.iter_errors(doc.value), key=lambda e: [str(p) for p in e.absolute_path])
     return [problem for error in errors for problem in _explain(error, doc, src_path)]
 

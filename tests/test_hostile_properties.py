@@ -19,7 +19,7 @@ from sitegen.config import base_url_problem
 from sitegen.model import Problem, SetupError, Source
 from sitegen.parse import LazyConverter, parse_file
 from sitegen.pipeline import build_date
-from sitegen.schema import LazyValidators
+from sitegen.schema import Schemas
 from sitegen.serve import find_file
 from sitegen.sources import ContentFile, classify
 from sitegen.yamlfile import parse_yaml
@@ -56,7 +56,7 @@ def plain(value: Any) -> bool:
 @settings(max_examples=400, suppress_health_check=[HealthCheck.too_slow])
 def test_yaml_never_raises_and_gives_plain_data_or_located_problems(text: str) -> None:
     source = Source("content/jobs/x.yaml", text.encode("utf-8", "surrogatepass"), "0")
-    parsed = parse_file(ContentFile(source.src_path, "facts", "jobs", "x"), source, VALIDATORS, CONVERT)
+    parsed = parse_file(ContentFile(source.src_path, "facts", "jobs", "x"), source, SCHEMAS, CONVERT)
     data, problems = parsed.data, parsed.problems
     lines = text.replace("\r\n", "\n").replace("\r", "\n").count("\n") + 2
     for problem in problems:
@@ -72,12 +72,12 @@ def test_yaml_never_raises_and_gives_plain_data_or_located_problems(text: str) -
 def test_markdown_files_never_raise(front: str, body: str) -> None:
     text = f"---\n{front}\n---\n{body}".encode("utf-8", "surrogatepass")
     source = Source("content/pages/x.en.md", text, "0")
-    parsed = parse_file(ContentFile(source.src_path, "text", "pages", "x", "en"), source, VALIDATORS, CONVERT)
+    parsed = parse_file(ContentFile(source.src_path, "text", "pages", "x", "en"), source, SCHEMAS, CONVERT)
     assert all(isinstance(p, Problem) for p in parsed.problems)
     assert "<script" not in parsed.html.lower()
 
 
-VALIDATORS, CONVERT = LazyValidators(), LazyConverter()
+SCHEMAS, CONVERT = Schemas(), LazyConverter()
 
 
 @given(st.text(max_size=60))
@@ -151,14 +151,14 @@ PROBE = """
 import json, resource, sys, time
 from sitegen.model import Source
 from sitegen.parse import LazyConverter, parse_file
-from sitegen.schema import LazyValidators
+from sitegen.schema import Schemas
 from sitegen.sources import ContentFile
-validators, convert, results = LazyValidators(), LazyConverter(), {}
+schemas, convert, results = Schemas(), LazyConverter(), {}
 for name, (kind, text) in json.load(sys.stdin).items():
     file = ContentFile("content/jobs/x.en.md" if kind == "text" else "content/jobs/x.yaml", kind, "jobs", "x",
                        "en" if kind == "text" else None)
     started = time.perf_counter()
-    parsed = parse_file(file, Source(file.src_path, text.encode(), "0"), validators, convert)
+    parsed = parse_file(file, Source(file.src_path, text.encode(), "0"), schemas, convert)
     results[name] = [time.perf_counter() - started, [str(p) for p in parsed.problems][:1]]
 # The peak of this process image: ru_maxrss would carry over the parent's peak across exec on Linux.
 status = open("/proc/self/status").read() if sys.platform.startswith("linux") else ""

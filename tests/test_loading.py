@@ -55,17 +55,17 @@ def test_site_structure_from_assembly(make_project: MakeProject) -> None:
     from sitegen.assemble import assemble_site
     from sitegen.config import make_config
     from sitegen.parse import LazyConverter, parse_file
-    from sitegen.schema import load_validators
+    from sitegen.schema import Schemas
 
     project = read_project(make_project())
-    validators, convert = load_validators(), LazyConverter()
+    schemas, convert = Schemas(), LazyConverter()
     by_path = {s.src_path: s for s in project.content}
     site_doc = parse_file(ContentFile("content/_site.yaml", "site"), by_path["content/_site.yaml"],
-                          validators, convert).data
+                          schemas, convert).data
     config, problems = make_config(site_doc)
     assert config and not problems
     parsed = tuple(
-        parse_file(f, s, validators, convert) for s in project.content
+        parse_file(f, s, schemas, convert) for s in project.content
         if isinstance(f := classify(s.src_path, config.lang_codes), ContentFile) and f.kind != "site"
     )
     site, problems = assemble_site(parsed, config, {}, dt.date(2026, 1, 20))
