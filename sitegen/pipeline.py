@@ -154,7 +154,10 @@ def _compile(project: Project, base_url: str | None, cache: BuildCache, check_on
              sink: Sink | None = None) -> BuildResult:
     """Return the built files and every problem, warnings included."""
     started = time.perf_counter()
-    loaded = load_content(project, base_url, cache)
+    prepared: list[tuple[jinja2.Environment, list[Problem]]] = []
+    fresh = cache.environment is None or cache.environment[0] != _environment_key(project)
+    loaded = load_content(project, base_url, cache,  # new templates compile while workers parse the content
+                          meanwhile=(lambda: prepared.append(_templates(project, cache))) if fresh else None)
     started = cache.time("parse", started)
     if not isinstance(loaded, Loaded):
         return _failed(loaded)
@@ -169,16 +172,10 @@ def _compile(project: Project, base_url: str | None, cache: BuildCache, check_on
     problems.extend(assembly_problems)
     started = cache.time("assemble", started)
     problems.extend(link_problems(site, loaded.parsed, project, cache.reuse))
-    env = _environment(project, cache)
+    env, template_problems = prepared[0] if prepared else _templates(project, cache)
+    problems.extend(template_problems)
     keep_blocks(env, cache.reuse if cache.reuse.remember else None)
     template_key = tuple(t.digest for t in project.templates)
-    if template_key not in cache.string_keys:  # before compiling, which may rewrite the trees these read
-        cache.string_keys = {template_key: string_keys_in_templates(env, project)}
-        cache.changed = True
-    if template_key not in cache.template_names:
-        cache.template_names = {template_key: template_names(env, project)}
-        cache.changed = True
-    problems.extend(check_templates(env, project))
     used, _ = cache.string_keys[template_key]
     present = {p.file.lang for p in loaded.parsed if p.file.kind == "strings" and p.file.lang}
     problems.extend(check_catalogues(loaded.catalogues, config.lang_codes, present, used))
@@ -213,9 +210,31 @@ def _compile(project: Project, base_url: str | None, cache: BuildCache, check_on
     )
 
 
+def _templates(project: Project, cache: BuildCache) -> tuple[jinja2.Environment, list[Problem]]:
+    """Return the Jinja environment of the project's templates, and the templates that do not compile.
+
+    What the templates use (UI string keys, variables) is recorded in the cache first: compiling may
+    rewrite the trees it is read from.
+    """
+    env = _environment(project, cache)
+    template_key = tuple(t.digest for t in project.templates)
+    if template_key not in cache.string_keys:
+        cache.string_keys = {template_key: string_keys_in_templates(env, project)}
+        cache.changed = True
+    if template_key not in cache.template_names:
+        cache.template_names = {template_key: template_names(env, project)}
+        cache.changed = True
+    return env, check_templates(env, project)
+
+
+def _environment_key(project: Project) -> tuple[tuple[str, str], ...]:
+    """Return what identifies the project's templates: each one's path and digest."""
+    return tuple((t.src_path, t.digest) for t in project.templates)
+
+
 def _environment(project: Project, cache: BuildCache) -> jinja2.Environment:
     """Return the Jinja environment of the project's templates: the last build's while they are the same."""
-    key = tuple((t.src_path, t.digest) for t in project.templates)
+    key = _environment_key(project)
     if cache.environment is None or cache.environment[0] != key:
         cache.environment = (key, make_environment(project, cache.templates))
     return cache.environment[1]

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import os
+from collections.abc import Callable, Sequence
+from typing import Any
 
 import pytest
 
-from sitegen.parallel import iter_chunks
+from sitegen.parallel import iter_chunks, map_chunks
+from tests.conftest import MakeProject
 
 
 def doubled(context: int, items: Sequence[int]) -> list[int]:
@@ -25,3 +28,41 @@ def test_meanwhile_runs_once_while_workers_work_or_after_the_last_chunk(jobs: in
     assert order.count("meanwhile") == 1
     # on workers, the caller's work runs before the first result is read; on one process, after the last
     assert order.index("meanwhile") == (0 if jobs == 2 else len(order) - 1)
+
+
+def pid_of(context: object, items: Sequence[int]) -> list[int]:
+    return [os.getpid() for _ in items]
+
+
+def test_a_single_chunk_goes_to_a_worker_when_the_caller_has_work_meanwhile() -> None:
+    parent = os.getpid()
+    meanwhile: list[int] = []
+    beside = map_chunks(pid_of, None, [1, 2, 3], 2, meanwhile=lambda: meanwhile.append(os.getpid()))
+    assert meanwhile == [parent]
+    assert len(set(beside)) == 1 and beside[0] != parent
+    assert map_chunks(pid_of, None, [1, 2, 3], 2) == [parent] * 3  # alone, one chunk is not worth a worker
+
+
+def test_new_templates_compile_in_the_build_while_a_worker_parses_the_content(make_project: MakeProject,
+                                                                              monkeypatch: pytest.MonkeyPatch) -> None:
+    import sitegen.loading
+    from sitegen.pipeline import BuildCache, compile_site
+    from sitegen.sources import read_project
+
+    seen: list[tuple[int, bool]] = []
+    real = sitegen.loading.map_chunks
+
+    def spied(*args: Any, meanwhile: Callable[[], None] | None = None, **named: Any) -> Any:
+        seen.append((len(args[2]), meanwhile is not None))
+        return real(*args, meanwhile=meanwhile, **named)
+
+    monkeypatch.setattr(sitegen.loading, "map_chunks", spied)
+    root = make_project()
+    cache = BuildCache(jobs=2)
+    assert compile_site(read_project(root), None, cache).outputs
+    (root / "content/jobs/data-intern.en.md").write_text(
+        (root / "content/jobs/data-intern.en.md").read_text("utf-8") + "\nOne more line.\n", "utf-8")
+    assert compile_site(read_project(root), None, cache).outputs
+    # the first build had new templates to compile beside the parse; the second (serve's next) had none
+    assert seen[0][1] and seen[0][0] > 1
+    assert seen[1:] == [(1, False)]
