@@ -128,7 +128,7 @@ def _parse_missing(files: list[tuple[ContentFile, Source]], schemas: Schemas, co
     if cache.jobs > 1:
         schemas.prepare()  # once, before the workers fork
     results = map_chunks(_parse_files, (schemas, convert), missing, cache.jobs,
-                         progress=stage_progress(cache, "parse"), meanwhile=meanwhile)
+                         progress=stage_progress(cache, "parse"), meanwhile=meanwhile, single=True)
     for (file, source), item in zip(missing, results, strict=True):
         cache.parsed[cache_key(file, source)] = item
 

@@ -35,31 +35,33 @@ Progress = Callable[[int, int], None]  # (items done, items in all)
 
 def map_chunks(task: Callable[[Context, Sequence[Item]], list[Result]], context: Context,
                items: Sequence[Item], jobs: int, min_chunk: int = 40,
-               progress: Progress | None = None, meanwhile: Callable[[], None] | None = None) -> list[Result]:
+               progress: Progress | None = None, meanwhile: Callable[[], None] | None = None,
+               single: bool = False) -> list[Result]:
     """Return `task(context, items)`, computed in chunks by `jobs` forked workers when worth it.
 
-    `progress`, if given, is told after each chunk how many items are done; `meanwhile` is as for
-    `iter_chunks`.
+    `progress`, if given, is told after each chunk how many items are done; `meanwhile` and `single`
+    are as for `iter_chunks`.
     """
-    return [result for part in iter_chunks(task, context, items, jobs, min_chunk, progress, meanwhile)
+    return [result for part in iter_chunks(task, context, items, jobs, min_chunk, progress, meanwhile, single)
             for result in part]
 
 
 def iter_chunks(task: Callable[[Context, Sequence[Item]], list[Result]], context: Context,
                 items: Sequence[Item], jobs: int, min_chunk: int = 40,
                 progress: Progress | None = None, meanwhile: Callable[[], None] | None = None,
-                ) -> Iterator[list[Result]]:
+                single: bool = False) -> Iterator[list[Result]]:
     """Yield the results of `task` chunk by chunk, in the items' order, as soon as each chunk is done.
 
     A caller that handles each chunk and lets it go (the render stage writes pages out) never holds
     more than a few chunks' results. `meanwhile` is other work of the caller's: it runs while the
-    workers work, or (on one process) after the last chunk. With `meanwhile`, even a single chunk goes
-    to a worker, so that both run at once.
+    workers work, or (on one process) after the last chunk. With `single`, even a single chunk goes to
+    a worker, so that it runs beside `meanwhile` (worth it when both take a while, and the process is
+    small enough to fork quickly).
     """
     size = max(min_chunk, math.ceil(len(items) / (max(jobs, 1) * 4)))
     bounds = [(start, min(start + size, len(items))) for start in range(0, len(items), size)]
     chunks = [items[start:stop] for start, stop in bounds]
-    parallel = jobs > 1 and len(chunks) > (0 if meanwhile is not None else 1) and _can_fork()
+    parallel = jobs > 1 and len(chunks) > (0 if single and meanwhile is not None else 1) and _can_fork()
     if not parallel:
         yield from _reported((task(context, chunk) for chunk in chunks), len(items), progress)
         if meanwhile is not None:

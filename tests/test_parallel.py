@@ -34,13 +34,15 @@ def pid_of(context: object, items: Sequence[int]) -> list[int]:
     return [os.getpid() for _ in items]
 
 
-def test_a_single_chunk_goes_to_a_worker_when_the_caller_has_work_meanwhile() -> None:
+def test_a_single_chunk_goes_to_a_worker_when_the_caller_asks_and_has_work_meanwhile() -> None:
     parent = os.getpid()
     meanwhile: list[int] = []
-    beside = map_chunks(pid_of, None, [1, 2, 3], 2, meanwhile=lambda: meanwhile.append(os.getpid()))
+    beside = map_chunks(pid_of, None, [1, 2, 3], 2, meanwhile=lambda: meanwhile.append(os.getpid()), single=True)
     assert meanwhile == [parent]
     assert len(set(beside)) == 1 and beside[0] != parent
-    assert map_chunks(pid_of, None, [1, 2, 3], 2) == [parent] * 3  # alone, one chunk is not worth a worker
+    # unasked (serve renders one page beside its job lists), or alone, one chunk is not worth a worker
+    assert map_chunks(pid_of, None, [1, 2, 3], 2, meanwhile=lambda: None) == [parent] * 3
+    assert map_chunks(pid_of, None, [1, 2, 3], 2) == [parent] * 3
 
 
 def test_new_templates_compile_in_the_build_while_a_worker_parses_the_content(make_project: MakeProject,
