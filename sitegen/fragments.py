@@ -11,7 +11,6 @@ block is rendered every time.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
 from typing import Any
 
 import jinja2
@@ -25,32 +24,87 @@ from .reuse import Reuse
 SCOPE = "__cached_scope__"  # set in a page's variables when its blocks may be kept: (shared digest, language)
 
 
+LOOKUP = "__cached_blocks__"  # the global through which blocks find their kept output
+
+
+class Missed:
+    """A block's output that was not kept: where to keep it once the block is rendered (no place outside serve)."""
+
+    __slots__ = ("inputs", "key", "reuse")
+
+    def __init__(self, reuse: Reuse | None = None, key: Any = None, inputs: tuple[Any, ...] = ()) -> None:
+        self.reuse, self.key, self.inputs = reuse, key, inputs
+
+    def keep(self, output: Markup) -> Markup:
+        """Keep a block's output where it was missed, and return it."""
+        if self.reuse is not None:
+            self.reuse.keep(self.key, self.inputs, output)
+        return output
+
+
+NOT_KEPT = Missed()
+
+
+class Lookup:
+    """Finds blocks' kept outputs, by subscription: `lookup[(scope, template, line, key, values)]`.
+
+    A subscription, unlike a call, costs a template no more than a dictionary look-up; a list of
+    5,000 cards makes 5,000 of them.
+    """
+
+    __slots__ = ("environment",)
+
+    def __init__(self, environment: jinja2.Environment) -> None:
+        self.environment = environment
+
+    def __getitem__(self, where: tuple[Any, str | None, int, Any, tuple[Any, ...]]) -> Markup | Missed:
+        """Return the block's kept output, or where to keep the output about to be rendered."""
+        scope, template, lineno, key, named = where
+        reuse = kept_blocks(self.environment)
+        if reuse is None or not isinstance(scope, tuple):  # outside serve, the scope is undefined
+            return NOT_KEPT
+        values = tuple(value for value in named if not isinstance(value, jinja2.Undefined) and not callable(value))
+        place, inputs = ("cached block", template, lineno, id(key)), (scope, key, values)
+        found = reuse.known(place, inputs)
+        return Missed(reuse, place, inputs) if found is None else found
+
+
 class CachedBlocks(Extension):
-    """The `cached` tag. The environment's `cached_blocks` is the `Reuse` to keep outputs in, or None."""
+    """The `cached` tag. The environment's `cached_blocks` is the `Reuse` to keep outputs in, or None.
+
+    The block compiles to plain statements, not a call block (which makes a macro for its body every
+    time it runs): `{% set found = lookup[(scope, template, line, key, (names…))] %}{% if found is not
+    string %}{% set out %}body{% endset %}{{ found.keep(out) }}{% else %}{{ found }}{% endif %}`.
+    """
 
     tags = {"cached"}  # noqa: RUF012 - Jinja's own attribute
 
-    def parse(self, parser: Parser) -> nodes.Node:
+    def __init__(self, environment: jinja2.Environment) -> None:
+        super().__init__(environment)
+        environment.globals[LOOKUP] = Lookup(environment)
+
+    def parse(self, parser: Parser) -> list[nodes.Node]:
         lineno = next(parser.stream).lineno
         key = parser.parse_expression()
         body = parser.parse_statements(("name:endcached",), drop_needle=True)
-        names = sorted({node.name for statement in body for node in statement.find_all(nodes.Name)
-                        if node.ctx == "load"})
+        used = [node for statement in body for node in statement.find_all(nodes.Name)]
+        # what the block reads from around it (what it sets itself is not there yet when it is looked up)
+        names = sorted({node.name for node in used if node.ctx == "load"} - {node.name for node in used
+                                                                            if node.ctx == "store"})
+        unique = parser.free_identifier(lineno).name
+        found, out = f"__cached_{unique}_found", f"__cached_{unique}_out"
         # The scope is read as a variable, so that the templates that reach a cached block name it (render
         # finds them by their variables, as fingerprints do).
-        call = self.call_method("_render", [nodes.ContextReference(), nodes.Name(SCOPE, "load"),
-                                            nodes.Const(parser.name), nodes.Const(lineno), key, nodes.Const(names)])
-        return nodes.CallBlock(call, [], [], body).set_lineno(lineno)
-
-    def _render(self, context: jinja2.runtime.Context, scope: Any, template: str | None, lineno: int, key: Any,
-                names: Sequence[str], caller: Callable[[], Markup]) -> Markup:
-        reuse = kept_blocks(self.environment)
-        if reuse is None or not isinstance(scope, tuple):  # outside serve, the scope is undefined
-            return caller()
-        values = tuple(value for name in names
-                       if (value := context.resolve_or_missing(name)) is not jinja2.utils.missing
-                       and not callable(value))
-        return reuse.get(("cached block", template, lineno, id(key)), (scope, key, values), caller)
+        where = nodes.Tuple([nodes.Name(SCOPE, "load"), nodes.Const(parser.name), nodes.Const(lineno), key,
+                             nodes.Tuple([nodes.Name(name, "load") for name in names], "load")], "load")
+        kept = nodes.Name(found, "load")
+        keep = nodes.Call(nodes.Getattr(kept, "keep", "load"), [nodes.Name(out, "load")], [], None, None)
+        return [
+            nodes.Assign(nodes.Name(found, "store"), nodes.Getitem(nodes.Name(LOOKUP, "load"), where, "load")),
+            nodes.If(nodes.Not(nodes.Test(kept, "string", [], [], None, None)),
+                     [nodes.AssignBlock(nodes.Name(out, "store"), None, body), nodes.Output([keep])],
+                     [], [nodes.Output([kept])]),
+        ]
 
 
 def keep_blocks(env: jinja2.Environment, reuse: Reuse | None) -> None:

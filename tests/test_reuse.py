@@ -206,6 +206,33 @@ def test_a_cached_block_is_kept_for_its_key_and_scope_and_the_values_it_names() 
     assert template.render({key: value for key, value in page.items() if key != SCOPE}) == "[a!10][b!11]"
 
 
+def test_a_cached_block_may_set_names_test_undefined_ones_and_hold_another_on_its_line() -> None:
+    import jinja2
+
+    from sitegen.fragments import SCOPE, CachedBlocks, keep_blocks
+
+    env = jinja2.Environment(extensions=[CachedBlocks], autoescape=True, undefined=jinja2.StrictUndefined)
+    template = env.from_string(
+        "{% for item in items %}{% cached item %}{% set shown = item.name | upper %}<{{ shown }}"
+        "{% if extra is defined %}{{ extra }}{% endif %}"
+        "{% cached item.size %}({{ item.size }}{{ count() }}){% endcached %}>{% endcached %}{% endfor %}")
+    rendered: list[int] = []
+
+    def count() -> int:
+        rendered.append(1)
+        return len(rendered)
+
+    page = {"items": [Item("a", 1), Item("b", 2)], "count": count, SCOPE: ("digest", "en")}
+    reuse = Reuse()
+    keep_blocks(env, reuse)
+    assert template.render(page) == "<A(11)><B(22)>"
+    reuse.turn()
+    assert template.render(page) == "<A(11)><B(22)>"  # both kept, the inner blocks with the outer ones
+    reuse.turn()
+    assert template.render({**page, "extra": "!"}) == "<A!(13)><B!(24)>"  # a value the outer blocks name
+    assert "<script>" not in template.render({**page, "extra": "<script>"})  # kept or not, output is escaped
+
+
 def test_pages_with_kept_blocks_render_in_this_process(make_project, monkeypatch) -> None:
     """serve renders the pages that reach a `cached` block (the job lists) itself, where the blocks are kept;
     a one-off build sends every page to the workers."""
@@ -245,15 +272,13 @@ def test_serve_started_on_an_earlier_preview_keeps_the_job_lists_blocks_from_its
     rebuild = make_rebuilder(root, preview, "http://127.0.0.1:8000/", lambda result, _: None)  # another serve
     assert rebuild(None).ok
     rendered: list[int] = []
-    real = fragments.CachedBlocks._render
+    real = fragments.Missed.keep
 
-    def counting(self, context, scope, template, lineno, key, names, caller):  # type: ignore[no-untyped-def]
-        def counted():  # type: ignore[no-untyped-def]
-            rendered.append(1)
-            return caller()
-        return real(self, context, scope, template, lineno, key, names, counted)
+    def counting(self, output):  # type: ignore[no-untyped-def]
+        rendered.append(1)
+        return real(self, output)
 
-    monkeypatch.setattr(fragments.CachedBlocks, "_render", counting)
+    monkeypatch.setattr(fragments.Missed, "keep", counting)
     text = root / "content/jobs/posting-00001.en.md"
     text.write_text(text.read_text("utf-8") + "\nOne more line.\n", "utf-8")
     assert rebuild({str(text)}).ok
