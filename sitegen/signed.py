@@ -10,12 +10,13 @@ import hashlib
 import hmac
 import os
 import secrets
+import shutil
 from collections.abc import Iterator, MutableMapping
 from pathlib import Path
 
 import jinja2
 
-from .cache import private_folder
+from .cache import private_folder, stamp
 
 
 def signing_key() -> bytes | None:
@@ -75,11 +76,20 @@ def write_signed(path: Path, key: bytes, body: bytes) -> None:
 
 
 def template_cache(folder: Path) -> jinja2.BytecodeCache | None:
-    """Return a signed cache of compiled templates below `folder`, or None when it cannot be trusted."""
+    """Return a signed cache of compiled templates below `folder`, or None when it cannot be trusted.
+
+    Its folder is named by the generator's stamp: a compiled template holds code the generator's own
+    Jinja extension wrote (the `cached` tag), which another version of careers-site may no longer have.
+    Jinja's own key (the template's name and source, Python's and Jinja's versions) does not tell.
+    The folders of other versions are removed.
+    """
     key = signing_key()
-    templates = folder / "templates"
+    templates = folder / f"templates-{hashlib.sha256(stamp().encode()).hexdigest()[:16]}"
     if key is None or not private_folder(folder, create=True) or not private_folder(templates, create=True):
         return None
+    for other in [*folder.glob("templates-*"), folder / "templates"]:
+        if other != templates and other.is_dir() and not other.is_symlink():
+            shutil.rmtree(other, ignore_errors=True)
     return SignedBytecodeCache(templates, key)
 
 

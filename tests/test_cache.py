@@ -20,7 +20,7 @@ def test_cached_builds_give_the_same_bytes(make_project: MakeProject, tmp_path: 
     folder = cache_folder(root)
     names = sorted(p.name for p in folder.iterdir())
     assert names[0].startswith("build-") and names[1] == "descriptions-build" and names[2].startswith("parsed-")
-    assert names[3:] == ["templates", "templates.json"]
+    assert names[3].startswith("templates-") and names[4:] == ["templates.json"]
     assert oct(folder.stat().st_mode & 0o777) == "0o700"
     assert not (root / ".cache").exists()  # never inside the project
     assert main(["--project", str(root), "build", "--out", str(tmp_path / "warm")]) == 0
@@ -120,7 +120,7 @@ def test_compiled_templates_load_only_when_signed_with_the_users_key(make_projec
 
     root = make_project()
     assert main(["--project", str(root), "build", "--out", str(tmp_path / "a")]) == 0
-    compiled = sorted((cache_folder(root) / "templates").glob("*.jbc"))
+    compiled = sorted(cache_folder(root).glob("templates-*/*.jbc"))
     assert compiled
     monkeypatch.setenv("XDG_STATE_HOME", str(tmp_path / "another-job"))  # a cache restored from elsewhere
     cache = template_cache(cache_folder(root))
@@ -132,6 +132,27 @@ def test_compiled_templates_load_only_when_signed_with_the_users_key(make_projec
     assert bucket.code is None  # signed with another key: not loaded
     assert main(["--project", str(root), "build", "--out", str(tmp_path / "b")]) == 0
     assert tree(tmp_path / "a") == tree(tmp_path / "b")
+
+
+def test_compiled_templates_are_kept_for_one_version_of_the_generator(make_project: MakeProject, tmp_path: Path,
+                                                                       monkeypatch) -> None:
+    """A compiled template holds code of the generator's own `cached` tag: another version never loads it."""
+    import sitegen.signed
+
+    root = make_project()
+    assert main(["--project", str(root), "build", "--out", str(tmp_path / "a")]) == 0
+    (old,) = cache_folder(root).glob("templates-*")
+    assert list(old.glob("*.jbc"))
+    (cache_folder(root) / "templates").mkdir()  # where versions before this one kept them
+    monkeypatch.setattr(sitegen.signed, "stamp", lambda: "another version of careers-site")
+    cache = sitegen.signed.template_cache(cache_folder(root))
+    assert cache is not None
+    import jinja2
+
+    bucket = cache.get_bucket(jinja2.Environment(bytecode_cache=cache), "base.html", None,
+                              (root / "templates/base.html").read_text())
+    assert bucket.code is None  # compiled by another version: not loaded
+    assert [p.name for p in cache_folder(root).glob("templates*") if p.is_dir()] == [cache.folder.name]  # type: ignore[attr-defined]
 
 
 def test_posting_descriptions_are_kept_signed_and_pruned(make_project: MakeProject, tmp_path: Path,
