@@ -42,13 +42,23 @@ URL_SCHEMES = frozenset({"http", "https", "mailto", "tel"})
 def make_converter() -> markdown.Markdown:
     """Return a converter with the site's extensions: tables, footnotes, attributes, heading ids."""
     import markdown
-    from markdown.extensions.extra import ExtraExtension
+    from markdown.extensions.abbr import AbbrExtension
+    from markdown.extensions.attr_list import AttrListExtension
+    from markdown.extensions.def_list import DefListExtension
+    from markdown.extensions.fenced_code import FencedCodeExtension
+    from markdown.extensions.footnotes import FootnoteExtension
+    from markdown.extensions.md_in_html import MarkdownInHtmlExtension
     from markdown.extensions.sane_lists import SaneListExtension
+    from markdown.extensions.tables import TableExtension
     from markdown.extensions.toc import TocExtension
 
     # Extensions given as objects, not names: for a name, Markdown first lists every installed package's
-    # entry points, which takes longer than importing Markdown itself.
-    return markdown.Markdown(extensions=[ExtraExtension(), SaneListExtension(), TocExtension(permalink=False)],
+    # entry points, which takes longer than importing Markdown itself. So `extra` is given as the
+    # extensions it names, in its order (`markdown.extensions.extra.extensions`): `ExtraExtension` would
+    # register them by name.
+    extra = [FencedCodeExtension(), FootnoteExtension(), AttrListExtension(), DefListExtension(), TableExtension(),
+             AbbrExtension(), MarkdownInHtmlExtension()]
+    return markdown.Markdown(extensions=[*extra, SaneListExtension(), TocExtension(permalink=False)],
                              output_format="html")
 
 

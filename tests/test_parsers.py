@@ -77,3 +77,29 @@ def test_front_matter_errors() -> None:
         "a.md:2:1: front matter must be a mapping (write 'field: value' lines between the '---' fences)"]
     _, _, problems = parse_front_matter("---\ntitle: x\nbad: [\n---\nbody", "a.md")
     assert problems[0].line == 3 and problems[0].message.startswith("YAML syntax error")
+
+
+def test_the_converter_has_extras_extensions_without_looking_up_entry_points(monkeypatch) -> None:
+    """`extra` is given as the extensions it names, as objects: naming one makes Markdown list every
+    installed package's entry points, which took longer than a small site's whole parse."""
+    import markdown.util
+    from markdown.extensions.extra import ExtraExtension, extensions
+
+    from sitegen.markdown import make_converter
+
+    def forbidden() -> None:
+        raise AssertionError("entry points were looked up")
+
+    monkeypatch.setattr(markdown.util, "get_installed_extensions", forbidden)
+    converter = make_converter()
+    monkeypatch.undo()
+    names = [type(ext).__module__.rsplit(".", 1)[-1] for ext in converter.registeredExtensions]
+    assert [name for name in names if name in extensions] == [name for name in extensions if name in names]
+    reference = markdown.Markdown(extensions=[ExtraExtension(), "sane_lists", "toc"], output_format="html")
+    for kind in ("preprocessors", "inlinePatterns", "treeprocessors", "postprocessors"):
+        assert [item.name for item in getattr(converter, kind)._priority] == [
+            item.name for item in getattr(reference, kind)._priority], kind
+    assert [item.name for item in converter.parser.blockprocessors._priority] == [
+        item.name for item in reference.parser.blockprocessors._priority]
+    text = "# T\n\n*[HTML]: HyperText\n\nA[^1] HTML\n\n[^1]: n\n\n| a | b |\n|---|---|\n| 1 | 2 |\n\n```\ncode\n```\n"
+    assert converter.convert(text) == reference.convert(text)
