@@ -9,7 +9,7 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import json
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -31,19 +31,17 @@ SOURCE_END = piece(b"</source>\n")
 
 
 def render_boards(site: Site, absolute: Absolute, describe: Describe, reuse: Reuse | None = None,
-                  previous: Mapping[str, str] | None = None) -> list[OutputFile]:
-    """Return `jobs.json`, its JSON Schema, and the Indeed feed.
+                  previous: Mapping[str, str] | None = None) -> Iterator[OutputFile]:
+    """Yield `jobs.json`, its JSON Schema, and the Indeed feed, each made when the last is taken.
 
     With `reuse` (serve), a posting's entry made from the very same posting (and description) as in the
     last build is that build's. A file whose fingerprint `previous` records is kept (`pieces.joined`).
     """
     reuse, previous = reuse or Reuse(), previous or {}
     schema = (PACKAGE / "schemas" / "jobs-feed.schema.json").read_bytes()
-    return [
-        joined("jobs.json", jobs_json(site, absolute, reuse), previous, separator=b""),
-        OutputFile("jobs.schema.json", schema),
-        joined(INDEED_FEED, indeed_feed(site, absolute, describe, reuse), previous),
-    ]
+    yield joined("jobs.json", jobs_json(site, absolute, reuse), previous, separator=b"")
+    yield OutputFile("jobs.schema.json", schema)
+    yield joined(INDEED_FEED, indeed_feed(site, absolute, describe, reuse), previous)
 
 
 def jobs_json(site: Site, absolute: Absolute, reuse: Reuse | None = None) -> list[Piece]:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from urllib.parse import urlsplit
 
 from .model import OutputFile, Posting, Site
@@ -27,18 +27,18 @@ def feed_url(site: Site, lang: str) -> str:
 
 def render_feeds(site: Site, strings: Mapping[str, Mapping[str, str]], absolute: Callable[[str], str],
                  describe: Callable[[Posting], str] | None = None, reuse: Reuse | None = None,
-                 previous: Mapping[str, str] | None = None) -> list[OutputFile]:
-    """Return one Atom feed of open postings for every language.
+                 previous: Mapping[str, str] | None = None) -> Iterator[OutputFile]:
+    """Yield one Atom feed of open postings for every language, each made when the last is taken.
 
     `describe(posting)` gives an entry's content: the text, the facts and the apply link, as in the
     JobPosting; without it, the text alone. With `reuse` (serve), an entry made from the very same
     posting, page and description as in the last build is that build's. A feed whose fingerprint
     `previous` records is kept (`pieces.joined`).
     """
-    return [joined(feed_path(site, lang.code), _feed(site, lang.code, strings.get(lang.code, {}), absolute,
-                                                     describe or (lambda p: p.html), reuse or Reuse()),
-                   previous or {})
-            for lang in site.config.languages]
+    for lang in site.config.languages:
+        yield joined(feed_path(site, lang.code), _feed(site, lang.code, strings.get(lang.code, {}), absolute,
+                                                       describe or (lambda p: p.html), reuse or Reuse()),
+                     previous or {})
 
 
 def _feed(site: Site, lang: str, table: Mapping[str, str], absolute: Callable[[str], str],

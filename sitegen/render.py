@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 import types
-from collections.abc import Callable, Mapping, MutableMapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, MutableMapping, Sequence
 from dataclasses import dataclass, replace
 from typing import Any
 
@@ -155,12 +155,15 @@ def render_site(
                     [made.get(page.dest_path, fingerprint) for page, fingerprint in zip(site.pages, fingerprints,
                                                                                           strict=True)],
                     beside, fingerprints)
-    rest: list[OutputFile] = []
+    roots: list[OutputFile] = []
     for template, dest in ROOT_PAGES:
-        _render_into(env, template, root_context(site, helpers), dest, TEMPLATE_DIR + template, rest, problems,
+        _render_into(env, template, root_context(site, helpers), dest, TEMPLATE_DIR + template, roots, problems,
                      polish, helpers)
+    outputs.extend(map(emit, roots))
+    rest: list[OutputFile] = []
     if polish and not site.config.preview:  # a preview publishes nothing that search engines or boards read
-        rest.extend(_published_files(site, env, helpers, described, reuse, context.previous))
+        # each to the sink as soon as it is made: the feeds and boards repeat every description
+        outputs.extend(map(emit, _published_files(site, env, helpers, described, reuse, context.previous)))
     if polish:
         rest += [render_robots(site, helpers.absolute), render_headers(site), render_redirects(site)]
     rest.extend(OutputFile("assets/" + helpers.names[a.src_path.removeprefix("assets/")], a.data)
@@ -184,8 +187,8 @@ def _language_digests(site: Site, languages: Mapping[str, Mapping[str, Any]], na
 
 def _published_files(site: Site, env: jinja2.Environment, helpers: Helpers,
                      described: dict[tuple[str, str], str], reuse: Reuse,
-                     previous: Mapping[str, str]) -> list[OutputFile]:
-    """Return what search engines, feed readers and job boards read: sitemap, feeds, jobs.json, Indeed feed.
+                     previous: Mapping[str, str]) -> Iterator[OutputFile]:
+    """Yield what search engines, feed readers and job boards read: sitemap, feeds, jobs.json, Indeed feed.
 
     Feeds and boards carry each posting's full description: the one its page rendered for the JobPosting
     (`described`, by language and key), else (a page kept from the previous build) rendered here. Those
@@ -200,9 +203,9 @@ def _published_files(site: Site, env: jinja2.Environment, helpers: Helpers,
             found = described[key] = posting_description(site, posting, helpers, template.render)
         return found
 
-    return [render_sitemap(site, reuse, previous),
-            *render_feeds(site, site.strings, helpers.absolute, describe, reuse, previous),
-            *render_boards(site, helpers.absolute, describe, reuse, previous)]
+    yield render_sitemap(site, reuse, previous)
+    yield from render_feeds(site, site.strings, helpers.absolute, describe, reuse, previous)
+    yield from render_boards(site, helpers.absolute, describe, reuse, previous)
 
 
 # files, problems, for an open posting (language, key, its full description or None when the page was

@@ -3,6 +3,7 @@ checked against the pages."""
 
 from __future__ import annotations
 
+import itertools
 import json
 import xml.etree.ElementTree as ET
 from pathlib import Path
@@ -70,3 +71,33 @@ def test_a_cdata_end_inside_a_title_cannot_break_the_feed(make_project: MakeProj
     build_ok(root, tmp_path / "out")
     job = ET.parse(tmp_path / "out/jobs-indeed.xml").getroot().find("job")
     assert job is not None and job.findtext("title") == "a ]]> b <c>"
+
+
+def test_feeds_and_boards_go_to_the_sink_one_at_a_time(make_project: MakeProject, monkeypatch) -> None:
+    """Each repeats every posting's description: one is made only once the last one is written."""
+    import sitegen.boards
+    import sitegen.feeds
+    from sitegen.pipeline import BuildCache, compile_site
+    from sitegen.sources import read_project
+
+    events: list[str] = []
+    for module, name in ((sitegen.feeds, "_feed"), (sitegen.boards, "jobs_json"), (sitegen.boards, "indeed_feed")):
+        real = getattr(module, name)
+
+        def spied(*args, _real=real, _name=name, **named):  # type: ignore[no-untyped-def]
+            events.append(f"make {_name}")
+            return _real(*args, **named)
+
+        monkeypatch.setattr(module, name, spied)
+
+    def sink(file):  # type: ignore[no-untyped-def]
+        if file.dest_path.endswith((".xml", ".json")) and "sitemap" not in file.dest_path:
+            events.append(f"write {file.dest_path}")
+        return file
+
+    result = compile_site(read_project(make_project()), None, BuildCache(), today=TEST_DAY, sink=sink)
+    assert result.ok
+    makes = [index for index, event in enumerate(events) if event.startswith("make")]
+    assert len(makes) == 4  # two feeds, jobs.json, the Indeed feed
+    for first, second in itertools.pairwise(makes):
+        assert any(event.startswith("write") for event in events[first:second]), events
