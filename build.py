@@ -4,12 +4,13 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
 import sys
 import time
 import traceback
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, TextIO
+from typing import TYPE_CHECKING, Any, NoReturn, TextIO
 
 if TYPE_CHECKING:
     import datetime as dt
@@ -437,5 +438,20 @@ def main(argv: list[str] | None = None) -> int:
         return 3
 
 
+def leave(code: int) -> NoReturn:
+    """Exit with `code` once the output is flushed, without the interpreter's teardown.
+
+    The teardown frees every object and module one by one: a tenth of a small site's build, for a
+    process whose files are all closed by then. Under a profiler or a tracer (cProfile, coverage),
+    which write their reports at exit, the process exits as usual.
+    """
+    for stream in (sys.stdout, sys.stderr):
+        with contextlib.suppress(OSError, ValueError):  # a closed pipe or stream: nothing more can reach it
+            stream.flush()
+    if sys.getprofile() is None and sys.gettrace() is None:
+        os._exit(code)
+    sys.exit(code)
+
+
 if __name__ == "__main__":
-    sys.exit(main())
+    leave(main())

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import re
 import subprocess
 import sys
@@ -21,6 +22,19 @@ def test_build_exits_0_and_prints_the_summary(real_project: Path) -> None:
     assert done.returncode == 0, done.stderr
     assert re.fullmatch(r"built 14 pages \(en 6, fr 6\) in \d+\.\d\d s, 5 notices -> dist/\n", done.stdout)
     assert (real_project / "dist/en/index.html").is_file()
+
+
+def test_the_output_reaches_a_pipe_when_python_buffers_it(real_project: Path) -> None:
+    """The command line exits without the interpreter's teardown, after flushing what it printed."""
+    env = {key: value for key, value in os.environ.items() if key != "PYTHONUNBUFFERED"}
+    for args, code in ((["translations"], 0), (["build"], 0), (["build"], 1)):
+        if code:
+            facts = real_project / "content/jobs/backend-intern.yaml"
+            facts.write_text(facts.read_text("utf-8") + "\nbroken: [\n", "utf-8")
+        done = subprocess.run([sys.executable, str(REPO / "build.py"), *args], cwd=real_project, env=env,
+                              capture_output=True, text=True, timeout=120, check=False)
+        assert done.returncode == code, done.stderr
+        assert done.stdout.strip() if code == 0 else "nothing was written" in done.stderr, args
 
 
 def test_broken_yaml_exits_1_with_path_and_line(real_project: Path) -> None:
