@@ -171,7 +171,8 @@ def _compile(project: Project, base_url: str | None, cache: BuildCache, check_on
                                            cache.reuse)
     problems.extend(assembly_problems)
     started = cache.time("assemble", started)
-    problems.extend(link_problems(site, loaded.parsed, project, cache.reuse))
+    if not live:  # serve checks links once the pages a save changed are written: they are shown sooner
+        problems.extend(link_problems(site, loaded.parsed, project, cache.reuse))
     env, template_problems = prepared[0] if prepared else _templates(project, cache)
     problems.extend(template_problems)
     keep_blocks(env, cache.reuse if cache.reuse.remember else None)
@@ -196,6 +197,10 @@ def _compile(project: Project, base_url: str | None, cache: BuildCache, check_on
     problems.extend(render_problems)
     if render_problems:
         return _failed(problems)
+    if live:
+        problems.extend(link_problems(site, loaded.parsed, project, cache.reuse))
+        if any(p.severity == "error" for p in problems):
+            return _failed(problems)  # what was written is rendered again next time (`InPlace.abandon`)
     found = cache.reuse.get("problems", tuple(problems), _sorted, problems)  # serve: the same, mostly
     cache.reuse.turn()  # what this build did not use is forgotten (after a failed build, nothing is)
     cache.digests.turn()

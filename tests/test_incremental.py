@@ -165,11 +165,20 @@ def test_serve_rebuilds_in_place_equal_clean_builds_after_random_edits(tmp_path:
             broken.write_text(good.replace("contract: internship", "contract: [unclosed"))
             assert not rebuild({str(broken)}).ok and preview.failed
             broken.write_text(good)
+        if round_ == 11:  # a link to no page: found once the changed pages are written, which are then redone
+            text = root / "content/jobs/posting-00003.en.md"
+            good = text.read_text()
+            text.write_text(good + "\nSee [the team](/en/nowhere/).\n")
+            failed = rebuild({str(text)})
+            assert not failed.ok and preview.failed
+            assert any("/en/nowhere/" in problem.message for problem in failed.errors), failed.errors
+            text.write_text(good)
         now = sources(root)
         changed = {str(root / path) for path in set(before) | set(now) if before.get(path) != now.get(path)}
         changed.add(str(root / "content/jobs/posting-00003.yaml"))  # a save that changes nothing is harmless
+        changed.add(str(root / "content/jobs/posting-00003.en.md"))  # (and the mistakes above were saves too)
         result = rebuild(changed)
-        assert result.ok and not preview.failed, name
+        assert result.ok and not preview.failed, (name, result.errors)
         clean = build(root, tmp_path / f"clean-{round_}", "http://127.0.0.1:8000/", BuildCache(), live=True)
         assert tree(out) == tree(tmp_path / f"clean-{round_}"), f"after the edit '{name}'"
         assert result.rendered <= clean.rendered
