@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any, NoReturn, TextIO
 
 if TYPE_CHECKING:
     import datetime as dt
+    from collections.abc import Callable
 
     from sitegen.model import BuildResult, Project
     from sitegen.pipeline import BuildCache
@@ -236,18 +237,32 @@ def disk_cache(project: Path, kind: str = "build") -> BuildCache:
 
 def save_cache(project: Path, cache: BuildCache, prune: bool = True) -> None:
     """Save the parses the build made and what its templates use, for the next build."""
+    cache_saver(project, cache, prune)()
+
+
+def cache_saver(project: Path, cache: BuildCache, prune: bool = True) -> Callable[[], None]:
+    """Return a function that saves what `save_cache` would save now, even while later builds run."""
     from sitegen.cache import Saved, cache_folder, save_saved
     from sitegen.parsestore import ParseStore
 
-    if isinstance(cache.parsed, ParseStore):
-        cache.parsed.save(cache.current if prune else None)
-    if cache.changed:
-        save_saved(cache_folder(project), Saved(cache.string_keys, cache.template_names))
-        cache.changed = False
+    store = cache.parsed if isinstance(cache.parsed, ParseStore) else None
+    pending = store.take(cache.current if prune else None) if store is not None else None
+    saved = Saved(dict(cache.string_keys), dict(cache.template_names)) if cache.changed else None
+    cache.changed = False
+
+    def save() -> None:
+        if store is not None and pending is not None:
+            store.write(pending)
+        if saved is not None:
+            save_saved(cache_folder(project), saved)
+
+    return save
 
 
 def run_serve(args: argparse.Namespace) -> int:
     """Serve with live reload until interrupted."""
+    from concurrent.futures import ThreadPoolExecutor
+
     from sitegen.cache import cache_folder, private_folder
     from sitegen.parallel import default_jobs
     from sitegen.serve import preview_url, serve
@@ -255,6 +270,9 @@ def run_serve(args: argparse.Namespace) -> int:
     cache = disk_cache(args.project, "serve")
     cache.jobs = default_jobs()
     saved: list[bool] = []
+    # The cache is written on a thread of its own, in order, so that a save never waits for it: after a
+    # start on a cold cache, the first build's parses are thousands of files.
+    writer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="careers-site-cache")
 
     def report(result: BuildResult, seconds: float) -> None:
         print_problems(result, sys.stderr)
@@ -262,7 +280,7 @@ def run_serve(args: argparse.Namespace) -> int:
             print(summary(result, seconds, "preview"), flush=True)
         else:
             print("build failed; the preview shows the problems until they are fixed", file=sys.stderr, flush=True)
-        save_cache(args.project, cache, prune=not saved)  # new parses only, for the next serve or build
+        writer.submit(cache_saver(args.project, cache, prune=not saved))  # new parses, for the next serve or build
         saved.append(True)
 
     def started() -> None:
@@ -271,7 +289,10 @@ def run_serve(args: argparse.Namespace) -> int:
     out = args.out
     if out is None and private_folder(cache_folder(args.project), create=True):
         out = cache_folder(args.project) / "preview"
-    serve(args.project, args.host, args.port, out, report, args.today, started, cache)
+    try:
+        serve(args.project, args.host, args.port, out, report, args.today, started, cache)
+    finally:
+        writer.shutdown(wait=True)  # what the builds made is saved before the process ends
     return 0
 
 

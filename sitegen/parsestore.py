@@ -16,6 +16,8 @@ from .model import Problem, YamlData
 from .parse import CacheKey, Parsed
 from .sources import ContentFile
 
+Pending = tuple[list[tuple[CacheKey, Parsed]], set[str] | None]  # parses to write, the file names to keep
+
 
 class ParseStore(MutableMapping[CacheKey, Parsed]):
     """Parses by (path, content hash, kind, language): in memory, and on disk one JSON file per parse.
@@ -72,18 +74,31 @@ class ParseStore(MutableMapping[CacheKey, Parsed]):
 
     def save(self, current: set[tuple[str, str]] | None = None) -> None:
         """Write the new parses; given the project's (path, SHA-256) pairs, remove the files of all others."""
+        self.write(self.take(current))
+
+    def take(self, current: set[tuple[str, str]] | None = None) -> Pending:
+        """Return what `save` would write (the new parses) and keep (given the project's pairs), as if saved.
+
+        `write` may then write it on another thread while builds go on: what it holds never changes.
+        """
+        items = [(key, self.memory[key]) for key in sorted(self.new) if key in self.memory]
+        self.new.clear()
+        wanted = None if current is None else {_file_name((path, digest, "", None)) for path, digest in current}
+        return items, wanted
+
+    def write(self, pending: Pending) -> None:
+        """Write what `take` returned: the parses, then remove the files of parses no longer wanted."""
+        items, wanted = pending
         if self.folder is None or not private_folder(self.folder.parent, create=True):
             return
         if not private_folder(self.folder, create=True):
             return
         self.readable = True
-        for key in sorted(self.new):
-            item = self.memory.get(key)
-            if item is not None and (item.data is not None or item.problems):
+        for key, item in items:
+            if item.data is not None or item.problems:
                 write_json(self.folder / _file_name(key), {"key": list(key), **_plain(item)})
-        self.new.clear()
-        if current is not None:
-            self._prune({_file_name((path, digest, "", None)) for path, digest in current})
+        if wanted is not None:
+            self._prune(wanted)
 
     def _prune(self, wanted: set[str]) -> None:
         assert self.folder is not None

@@ -243,3 +243,31 @@ def test_a_build_with_nothing_to_do_imports_neither_jinja_nor_markdown(make_proj
     again = subprocess.run(command, capture_output=True, text=True, check=True)
     assert not imported(again) & {"jinja2", "markdown", "yaml", "jsonschema", "babel", "sitegen.pipeline"}
     assert again.stdout.split(" in ")[0] == first.stdout.split(" in ")[0]  # 'built 12 pages (en 5, fr 5)'
+
+
+def test_a_cache_save_is_taken_at_once_and_written_later(make_project: MakeProject, tmp_path: Path) -> None:
+    """serve writes its cache on a thread of its own: what a save writes is what the build had made when it
+    was taken, whatever builds run before it is written; saves written in order leave every wanted parse."""
+    from build import cache_saver, disk_cache
+    from sitegen.pipeline import compile_site
+    from sitegen.sources import read_project
+
+    root = make_project()
+    cache = disk_cache(root, "serve")
+    assert compile_site(read_project(root), None, cache).ok
+    cache.current = {(s.src_path, s.digest) for s in read_project(root).content}
+    first = cache_saver(root, cache)  # taken: the first build's parses
+    text = root / "content/jobs/data-intern.en.md"
+    text.write_text(text.read_text("utf-8") + "\nA later line.\n", "utf-8")
+    project = read_project(root)
+    assert compile_site(project, None, cache).ok  # a build runs before the first save is written
+    cache.current = {(s.src_path, s.digest) for s in project.content}
+    second = cache_saver(root, cache)
+    folder = next(cache_folder(root).glob("parsed-*"), None)
+    assert folder is None or not list(folder.glob("*.json"))  # nothing written yet
+    first()
+    second()
+    (folder,) = cache_folder(root).glob("parsed-*")
+    saved = {path.read_text("utf-8") for path in folder.glob("*.json")}
+    assert len(saved) == len(project.content)  # one parse per file of the project as it is now
+    assert sum("A later line." in entry for entry in saved) == 1
