@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import numbers
 import re
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import date
 from typing import Any
 
@@ -96,19 +96,18 @@ def _all_of(checks: Sequence[Check]) -> Check:
     if len(checks) == 1:
         return checks[0]
 
-    return lambda value: _every_check(checks, value)
+    return lambda value: _all(each(value) for each in checks)
 
 
-def _every_check(checks: Sequence[Check], value: Any) -> Verdict:
-    """Return whether `value` passes every one of `checks`: False as soon as one fails, None if one cannot tell."""
-    verdict: Verdict = True
-    for each in checks:
-        found = each(value)
-        if found is False:
+def _all(verdicts: Iterable[Verdict]) -> Verdict:
+    """Return True when every verdict is True: False at the first False, else None if one cannot tell."""
+    result: Verdict = True
+    for verdict in verdicts:
+        if verdict is False:
             return False
-        if found is None:
-            verdict = None
-    return verdict
+        if verdict is None:
+            result = None
+    return result
 
 
 def _when(test: Callable[[Any], bool], check: Callable[[Any], Verdict]) -> Check:
@@ -136,15 +135,7 @@ def _properties(properties: Any, schema: Mapping[str, Any], root: Mapping[str, A
     checks = [(name, quick_check(sub, root)) for name, sub in properties.items()]
 
     def check(value: Any) -> Verdict:
-        verdict: Verdict = True
-        for name, each in checks:
-            if name in value:
-                found = each(value[name])
-                if found is False:
-                    return False
-                if found is None:
-                    verdict = None
-        return verdict
+        return _all(each(value[name]) for name, each in checks if name in value)
     return _when(is_object, check)
 
 
@@ -161,31 +152,19 @@ def _additional(extra: Any, schema: Mapping[str, Any], root: Mapping[str, Any]) 
     check = quick_check(extra, root)
     if check is _invalid:
         return _when(is_object, lambda value: all(key in known for key in value))
-    return _when(is_object, lambda value: _every(check, [value[key] for key in value if key not in known]))
+    return _when(is_object, lambda value: _all(check(value[key]) for key in value if key not in known))
 
 
 def _property_names(names: Any, schema: Mapping[str, Any], root: Mapping[str, Any]) -> Check:
     check = quick_check(names, root)
-    return _when(is_object, lambda value: _every(check, value))
+    return _when(is_object, lambda value: _all(map(check, value)))
 
 
 def _items(items: Any, schema: Mapping[str, Any], root: Mapping[str, Any]) -> Check:
     if "prefixItems" in schema:
         return _unknown
     check = quick_check(items, root)
-    return _when(is_array, lambda value: _every(check, value))
-
-
-def _every(check: Check, values: Any) -> Verdict:
-    """Return whether every one of `values` passes `check`: False as soon as one fails, None if one cannot tell."""
-    verdict: Verdict = True
-    for value in values:
-        found = check(value)
-        if found is False:
-            return False
-        if found is None:
-            verdict = None
-    return verdict
+    return _when(is_array, lambda value: _all(map(check, value)))
 
 
 def _bound(test: Callable[[Any], bool], size: Callable[[Any], Any], fails: Callable[[Any, Any], bool]) -> Callable[
