@@ -15,6 +15,7 @@ import functools
 import hashlib
 import json
 import os
+import shutil
 import stat
 import sys
 from dataclasses import dataclass, field
@@ -77,6 +78,21 @@ def _version(name: str) -> str:
         return metadata.version(name)
     except metadata.PackageNotFoundError:
         return "?"
+
+
+def versioned(folder: Path, prefix: str) -> Path:
+    """Return the folder below `folder` for what this version of the generator keeps under `prefix`.
+
+    Named after the stamp: what another version (other code or libraries) wrote is never read.
+    """
+    return folder / f"{prefix}-{hashlib.sha256(stamp().encode()).hexdigest()[:16]}"
+
+
+def remove_other_versions(current: Path, prefix: str) -> None:
+    """Remove the folders other versions of the generator keep beside `current` under `prefix`."""
+    for other in [*current.parent.glob(f"{prefix}-*"), current.parent / prefix]:
+        if other != current and other.is_dir() and not other.is_symlink():
+            shutil.rmtree(other, ignore_errors=True)
 
 
 def private_folder(folder: Path, create: bool = False) -> bool:

@@ -5,12 +5,11 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-import shutil
 from collections.abc import Iterator, Mapping, MutableMapping
 from pathlib import Path
 from typing import Any
 
-from .cache import FILE, plain_problem, private_folder, stamp, write_json
+from .cache import FILE, plain_problem, private_folder, remove_other_versions, versioned, write_json
 from .links import Link
 from .model import Problem, YamlData
 from .parse import CacheKey, Parsed
@@ -31,7 +30,7 @@ class ParseStore(MutableMapping[CacheKey, Parsed]):
     def __init__(self, folder: Path | None) -> None:
         self.memory: dict[CacheKey, Parsed] = {}
         self.new: set[CacheKey] = set()
-        self.folder = folder / f"parsed-{hashlib.sha256(stamp().encode()).hexdigest()[:16]}" if folder else None
+        self.folder = versioned(folder, "parsed") if folder else None
         self.readable = self.folder is not None and private_folder(self.folder.parent) and private_folder(self.folder)
 
     def __getitem__(self, key: CacheKey) -> Parsed:
@@ -107,9 +106,7 @@ class ParseStore(MutableMapping[CacheKey, Parsed]):
         for name in names:
             if name not in wanted:
                 (self.folder / name).unlink(missing_ok=True)
-        for other in self.folder.parent.glob("parsed-*"):
-            if other != self.folder and other.is_dir() and not other.is_symlink():
-                shutil.rmtree(other, ignore_errors=True)
+        remove_other_versions(self.folder, "parsed")
         (self.folder.parent / FILE).unlink(missing_ok=True)  # the single-file cache of earlier versions
 
 

@@ -10,13 +10,12 @@ import hashlib
 import hmac
 import os
 import secrets
-import shutil
 from collections.abc import Iterator, MutableMapping
 from pathlib import Path
 
 import jinja2
 
-from .cache import private_folder, stamp
+from .cache import private_folder, remove_other_versions, versioned
 
 
 def signing_key() -> bytes | None:
@@ -84,12 +83,10 @@ def template_cache(folder: Path) -> jinja2.BytecodeCache | None:
     The folders of other versions are removed.
     """
     key = signing_key()
-    templates = folder / f"templates-{hashlib.sha256(stamp().encode()).hexdigest()[:16]}"
+    templates = versioned(folder, "templates")
     if key is None or not private_folder(folder, create=True) or not private_folder(templates, create=True):
         return None
-    for other in [*folder.glob("templates-*"), folder / "templates"]:
-        if other != templates and other.is_dir() and not other.is_symlink():
-            shutil.rmtree(other, ignore_errors=True)
+    remove_other_versions(templates, "templates")  # and the single folder of versions before these
     return SignedBytecodeCache(templates, key)
 
 

@@ -137,6 +137,7 @@ def test_compiled_templates_load_only_when_signed_with_the_users_key(make_projec
 def test_compiled_templates_are_kept_for_one_version_of_the_generator(make_project: MakeProject, tmp_path: Path,
                                                                        monkeypatch) -> None:
     """A compiled template holds code of the generator's own `cached` tag: another version never loads it."""
+    import sitegen.cache
     import sitegen.signed
 
     root = make_project()
@@ -144,7 +145,7 @@ def test_compiled_templates_are_kept_for_one_version_of_the_generator(make_proje
     (old,) = cache_folder(root).glob("templates-*")
     assert list(old.glob("*.jbc"))
     (cache_folder(root) / "templates").mkdir()  # where versions before this one kept them
-    monkeypatch.setattr(sitegen.signed, "stamp", lambda: "another version of careers-site")
+    monkeypatch.setattr(sitegen.cache, "stamp", lambda: "another version of careers-site")
     cache = sitegen.signed.template_cache(cache_folder(root))
     assert cache is not None
     import jinja2
