@@ -150,8 +150,6 @@ def _additional(extra: Any, schema: Mapping[str, Any], root: Mapping[str, Any]) 
         return _unknown
     known = schema.get("properties", {})
     check = quick_check(extra, root)
-    if check is _invalid:
-        return _when(is_object, lambda value: all(key in known for key in value))
     return _when(is_object, lambda value: _all(check(value[key]) for key in value if key not in known))
 
 
