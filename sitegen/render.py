@@ -118,6 +118,7 @@ def render_site(
     problems: list[Problem] = []
     described: dict[tuple[str, str], str] = {}
     store: MutableMapping[str, str] = descriptions if descriptions is not None else {}
+    unknown: dict[tuple[str, str], str] = {}  # kept pages' postings whose description the store lacks → fingerprint
     homes = {lang: reuse.same(("home", lang), home.url if (home := site.page(lang, HOME_KEY)) else None)
              for lang in site.config.lang_codes}
     here: list[tuple[Page, str | None]] = []  # rendered in this process: pages whose `cached` blocks serve keeps
@@ -132,8 +133,8 @@ def render_site(
     for page, fingerprint in zip(site.pages, fingerprints, strict=True):
         if fingerprint and previous_of(page.dest_path) == fingerprint:  # unchanged: kept without a look at it
             kept.append(OutputFile(page.dest_path, b"", fingerprint, kept=True))
-            if page.posting is not None and polish and (known := store.get(fingerprint)) is not None:
-                described[page.lang, page.key] = known
+            if page.posting is not None and polish:
+                _note_kept(page.lang, page.key, fingerprint, store, described, unknown)
             continue
         (here if keep_here and SCOPE in names.get(page.template, ()) else there).append((page, fingerprint))
     outputs.extend(map(emit, kept))
@@ -143,14 +144,14 @@ def render_site(
         # a page this process has not seen yet is rendered even if unchanged, so that its blocks are kept
         part = _render_pages(context, here, warm)
         made.update((page.dest_path, result[3]) for (page, _), result in zip(here, part, strict=True))
-        _collect(part, emit, outputs, problems, described, store)
+        _collect(part, emit, outputs, problems, described, store, unknown)
 
     done = 0
     for part in iter_chunks(_render_pages, context, there, jobs, progress=progress, meanwhile=render_here):
         made.update((page.dest_path, result[3])
                     for (page, _), result in zip(there[done:done + len(part)], part, strict=True))
         done += len(part)
-        _collect(part, emit, outputs, problems, described, store)
+        _collect(part, emit, outputs, problems, described, store, unknown)
     reuse.keep_each("fingerprints", (shared,), site.pages,
                     [made.get(page.dest_path, fingerprint) for page, fingerprint in zip(site.pages, fingerprints,
                                                                                           strict=True)],
@@ -163,7 +164,8 @@ def render_site(
     rest: list[OutputFile] = []
     if polish and not site.config.preview:  # a preview publishes nothing that search engines or boards read
         # each to the sink as soon as it is made: the feeds and boards repeat every description
-        outputs.extend(map(emit, _published_files(site, env, helpers, described, reuse, context.previous)))
+        outputs.extend(map(emit, _published_files(site, env, helpers, described, reuse, context.previous,
+                                                       _storing(store, unknown))))
     if polish:
         rest += [render_robots(site, helpers.absolute), render_headers(site), render_redirects(site)]
     rest.extend(OutputFile("assets/" + helpers.names[a.src_path.removeprefix("assets/")], a.data)
@@ -187,12 +189,14 @@ def _language_digests(site: Site, languages: Mapping[str, Mapping[str, Any]], na
 
 def _published_files(site: Site, env: jinja2.Environment, helpers: Helpers,
                      described: dict[tuple[str, str], str], reuse: Reuse,
-                     previous: Mapping[str, str]) -> Iterator[OutputFile]:
+                     previous: Mapping[str, str],
+                     keep: Callable[[tuple[str, str], str], None] = lambda key, html: None) -> Iterator[OutputFile]:
     """Yield what search engines, feed readers and job boards read: sitemap, feeds, jobs.json, Indeed feed.
 
     Feeds and boards carry each posting's full description: the one its page rendered for the JobPosting
-    (`described`, by language and key), else (a page kept from the previous build) rendered here. Those
-    whose fingerprint `previous` records are kept.
+    (`described`, by language and key), else (a page kept from the previous build whose description
+    the store lacks) rendered here and given to `keep`, so that the next build finds it. Those whose
+    fingerprint `previous` records are kept.
     """
     template = env.get_template("_partials/job_description.html")
 
@@ -201,6 +205,7 @@ def _published_files(site: Site, env: jinja2.Environment, helpers: Helpers,
         found = described.get(key)
         if found is None:
             found = described[key] = posting_description(site, posting, helpers, template.render)
+            keep(key, found)
         return found
 
     yield render_sitemap(site, reuse, previous)
@@ -214,7 +219,8 @@ Rendered = tuple[list[OutputFile], list[Problem], tuple[str, str, str | None, st
 
 
 def _collect(results: list[Rendered], emit: Sink, outputs: list[OutputFile], problems: list[Problem],
-             described: dict[tuple[str, str], str], store: MutableMapping[str, str]) -> None:
+             described: dict[tuple[str, str], str], store: MutableMapping[str, str],
+             unknown: dict[tuple[str, str], str]) -> None:
     """Send the rendered files to `emit`, and note problems and postings' descriptions."""
     for page_outputs, page_problems, description, _ in results:
         outputs.extend(emit(file) for file in page_outputs)
@@ -226,8 +232,26 @@ def _collect(results: list[Rendered], emit: Sink, outputs: list[OutputFile], pro
             described[lang, key] = html
             if fingerprint:
                 store[fingerprint] = html
-        elif (known := store.get(fingerprint)) is not None:
-            described[lang, key] = known
+        else:
+            _note_kept(lang, key, fingerprint, store, described, unknown)
+
+
+def _note_kept(lang: str, key: str, fingerprint: str, store: Mapping[str, str], described: dict[tuple[str, str], str],
+               unknown: dict[tuple[str, str], str]) -> None:
+    """Note the description of a kept page's posting: the one the store keeps, else that the store lacks it."""
+    if (known := store.get(fingerprint)) is not None:
+        described[lang, key] = known
+    elif fingerprint:
+        unknown[lang, key] = fingerprint
+
+
+def _storing(store: MutableMapping[str, str],
+             unknown: Mapping[tuple[str, str], str]) -> Callable[[tuple[str, str], str], None]:
+    """Return a function keeping in `store` a description made for a kept page's posting, by its page's fingerprint."""
+    def keep(key: tuple[str, str], html: str) -> None:
+        if (fingerprint := unknown.get(key)) is not None:
+            store[fingerprint] = html
+    return keep
 
 
 def _fingerprint(context: RenderContext, page: Page, variables: Mapping[str, Any]) -> str:

@@ -171,8 +171,8 @@ def test_every_schema_field_has_hover_help_with_an_example() -> None:
 def test_feeds_are_the_same_whether_the_posting_page_was_rendered_or_kept(make_project: MakeProject,
                                                                           tmp_path: Path, monkeypatch) -> None:
     """Feeds reuse the description a posting's page rendered. A page kept from the last build finds it in
-    the build's description store, by the page's fingerprint; without one, it is rendered again. The bytes
-    are the same every way."""
+    the build's description store, by the page's fingerprint; without one, it is rendered again, and kept
+    there for the next build. The bytes are the same every way."""
     from sitegen import render
     from sitegen.pipeline import BuildCache, build
 
@@ -190,6 +190,11 @@ def test_feeds_are_the_same_whether_the_posting_page_was_rendered_or_kept(make_p
     assert again.ok and again.rendered == 2  # the chooser and 404 page; every other page kept
     assert calls == []  # the descriptions came from the store
     assert {name: (out / name).read_bytes() for name in feeds} == feeds
-    fresh = build(root, out, cache=BuildCache(), today=TEST_DAY)
+    empty = BuildCache()
+    fresh = build(root, out, cache=empty, today=TEST_DAY)
     assert fresh.ok and fresh.rendered == 2 and len(calls) == 2  # no store: rendered again for the feeds
+    assert {name: (out / name).read_bytes() for name in feeds} == feeds
+    assert len(empty.descriptions) == 2  # and kept by the kept pages' fingerprints, for the next build
+    after = build(root, out, cache=empty, today=TEST_DAY)
+    assert after.ok and after.rendered == 2 and len(calls) == 2
     assert {name: (out / name).read_bytes() for name in feeds} == feeds
