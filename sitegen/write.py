@@ -101,7 +101,11 @@ def _files_below(folder: Path) -> list[str] | OSError:
 
 
 def read_manifest(out: Path) -> dict[str, tuple[str, int]] | None:
-    """Return the files a previous build listed in its manifest, with fingerprint and size; None without one."""
+    """Return the files a previous build listed in its manifest, with fingerprint and size; None without one.
+
+    A path that could lead outside the folder (a manifest someone edited) is left out: nothing is kept,
+    read or removed by it, and a file kept by its fingerprint needs no other check of its path.
+    """
     try:
         lines = (out / MANIFEST).read_text(encoding="utf-8").split("\n")
     except (OSError, UnicodeDecodeError):
@@ -109,11 +113,15 @@ def read_manifest(out: Path) -> dict[str, tuple[str, int]] | None:
     if not lines or lines[0] != MANIFEST_HEADER:
         return None
     entries = [[*line.split("\t"), "", "-1"][:3] for line in lines[1:] if line]
-    return {path: (fingerprint, int(size) if size.lstrip("-").isdigit() else -1) for path, fingerprint, size in entries}
+    return {path: (fingerprint, int(size) if size.lstrip("-").isdigit() else -1) for path, fingerprint, size in entries
+            if not UNSAFE_PATH.search(path) and path != MANIFEST}
 
 
 def kept_fingerprints(out: Path) -> dict[str, str]:
-    """Return the fingerprints of the pages (and joined files) a previous build wrote into `out`, still as written."""
+    """Return the fingerprints of the pages (and joined files) a previous build wrote into `out`, still as written.
+
+    Paths come from `read_manifest`, so none leads outside the folder.
+    """
     out = real_output(out)
     kept = {}
     for path, (fingerprint, size) in (read_manifest(out) or {}).items():

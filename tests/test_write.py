@@ -169,3 +169,25 @@ def test_an_output_path_is_unsafe_exactly_when_a_part_is_empty_dot_or_dot_dot(pa
     parts = path.split("/")
     expected = "\\" in path or any(part in ("", ".", "..") for part in parts)
     assert bool(unsafe_destinations([OutputFile(path, b"")])) == expected
+
+
+def test_a_manifest_naming_paths_outside_the_folder_removes_and_keeps_nothing_there(tmp_path: Path) -> None:
+    """A manifest someone edited cannot make serve delete, or a build keep, a file outside the output."""
+    from sitegen.inplace import InPlace
+    from sitegen.write import kept_fingerprints, read_manifest
+
+    out = tmp_path / "preview"
+    write_output(out, [OutputFile("a/index.html", b"A", "fa")])
+    (tmp_path / "victim.txt").write_text("keep me")
+    (out / "b").mkdir()
+    (out / "b" / "victim.txt").write_text("keep me too")
+    with (out / MANIFEST).open("a", encoding="utf-8") as manifest:
+        manifest.write("../victim.txt\tfv\t7\nb/../b/victim.txt\tfw\t11\n/etc/hostname\tfh\t1\n")
+    assert set(read_manifest(out) or ()) == {"a/index.html"}
+    assert kept_fingerprints(out) == {"a/index.html": "fa"}
+    writer = InPlace(out)
+    assert writer.fingerprints == {"a/index.html": "fa"}
+    writer.place(OutputFile("a/index.html", b"", "fa", kept=True))
+    writer.commit()
+    assert (tmp_path / "victim.txt").read_text() == "keep me"
+    assert (out / "b" / "victim.txt").read_text() == "keep me too"
