@@ -193,7 +193,8 @@ def _compile(project: Project, base_url: str | None, cache: BuildCache, check_on
     cache.time("render", started)
     if not check_only:
         _forget_descriptions(cache.descriptions, {o.fingerprint for o in outputs if o.fingerprint})
-    render_problems.extend(unsafe_destinations(outputs))
+    # a kept file's path is one the previous output lists, and `kept_fingerprints` lists none that is unsafe
+    render_problems.extend(unsafe_destinations([o for o in outputs if not o.kept]))
     problems.extend(render_problems)
     if render_problems:
         return _failed(problems)
