@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from urllib.parse import urlsplit
 
 from .model import OutputFile, Posting, Site
@@ -32,18 +32,27 @@ def render_feeds(site: Site, strings: Mapping[str, Mapping[str, str]], absolute:
 
     `describe(posting)` gives an entry's content: the text, the facts and the apply link, as in the
     JobPosting; without it, the text alone. With `reuse` (serve), an entry made from the very same
-    posting, page and description as in the last build is that build's. A feed whose fingerprint
-    `previous` records is kept (`pieces.joined`).
+    posting, page and description as in the last build is that build's, and so is a whole feed (a
+    save changes one language's postings, not the others'). A feed whose fingerprint `previous`
+    records is kept (`pieces.joined`).
     """
-    for lang in site.config.languages:
-        yield joined(feed_path(site, lang.code), _feed(site, lang.code, strings.get(lang.code, {}), absolute,
-                                                       describe or (lambda p: p.html), reuse or Reuse()),
-                     previous or {})
+    reuse = reuse or Reuse()
+    for lang in site.config.lang_codes:
+        postings = site.postings.get(lang, ())
+        descriptions = tuple(map(describe or (lambda p: p.html), postings))
+        table = strings.get(lang, {})
+        home = site.page(lang, "pages/home")
+        # a posting object is the same while its page's text and facts are, and so is its page's date
+        inputs = (site.config, table, home.url if home else None, postings, descriptions,
+                  None if postings else _site_updated(site))
+        parts = reuse.get(("feed", lang), inputs, _feed, site, lang, table, absolute, descriptions, reuse)
+        reuse.carry(("feed dates", lang), ("feed entries", lang))  # a whole feed kept: its entries too
+        yield joined(feed_path(site, lang), parts, previous or {})
 
 
 def _feed(site: Site, lang: str, table: Mapping[str, str], absolute: Callable[[str], str],
-          describe: Callable[[Posting], str], reuse: Reuse) -> list[Piece]:
-    """Return one language's feed: stable ids, newest posting first."""
+          descriptions: Sequence[str], reuse: Reuse) -> list[Piece]:
+    """Return one language's feed: stable ids, newest posting first; `descriptions` are its postings' contents."""
     postings = site.postings.get(lang, ())
     config = (site.config,)  # with the posting (and its page), all an entry is made from
     dates = reuse.each(("feed dates", lang), config, postings, lambda posting: _updated(site, posting))
@@ -64,7 +73,7 @@ def _feed(site: Site, lang: str, table: Mapping[str, str], absolute: Callable[[s
     parts += reuse.each(("feed entries", lang), config, postings,
                         lambda posting, description: _entry(site, posting, absolute, _updated(site, posting),
                                                             description),
-                        list(map(describe, postings)))
+                        descriptions)
     parts.append(END)
     return parts
 

@@ -112,6 +112,15 @@ class Reuse:
         listed = zip(items, others, results, strict=True)
         self._current[key] = (context, (dict(zip(map(id, items), listed, strict=True)), 0))
 
+    def carry(self, *keys: Hashable) -> None:
+        """Keep what the last build made under `keys`, unless this build made it again: a step that took a
+        whole result from the last build (with `get`) carries the parts it was made of, for the next build."""
+        if not self.remember:
+            return
+        for key in keys:
+            if key not in self._current and (kept := self._previous.get(key)) is not None:
+                self._current[key] = kept
+
     def same(self, key: Hashable, value: T) -> T:
         """Return the object kept under `key` if it equals `value`, else `value` (kept for the next build)."""
         kept = self._current.get(key) or self._previous.get(key)

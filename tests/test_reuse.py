@@ -283,3 +283,31 @@ def test_serve_started_on_an_earlier_preview_keeps_the_job_lists_blocks_from_its
     text.write_text(text.read_text("utf-8") + "\nOne more line.\n", "utf-8")
     assert rebuild({str(text)}).ok
     assert len(rendered) == 1  # the English list's card of that posting
+
+
+def test_a_save_makes_only_its_languages_feed_and_only_the_changed_entry(tmp_path, monkeypatch) -> None:
+    """serve keeps a whole feed whose postings and descriptions are the last build's, and carries its entries
+    along: a later save in that language makes only the entry of the posting it changed."""
+    from bench.site import make_site
+    from sitegen import feeds
+    from sitegen.serve import Preview, make_rebuilder
+
+    root = tmp_path / "site"
+    root.mkdir()
+    make_site(root, 6)
+    rebuild = make_rebuilder(root, Preview(tmp_path / "preview"), "http://127.0.0.1:8000/", lambda result, _: None)
+    assert rebuild(None).ok
+    made_feeds: list[str] = []
+    made_entries: list[str] = []
+    real_feed, real_entry = feeds._feed, feeds._entry
+    monkeypatch.setattr(feeds, "_feed", lambda site, lang, *rest: made_feeds.append(lang) or real_feed(site, lang,
+                                                                                                     *rest))
+    monkeypatch.setattr(feeds, "_entry", lambda site, posting, *rest: made_entries.append(posting.lang) or
+                        real_entry(site, posting, *rest))
+    for name, lang in (("posting-00001.en.md", "en"), ("posting-00002.fr.md", "fr"), ("posting-00003.fr.md", "fr")):
+        text = root / "content/jobs" / name
+        text.write_text(text.read_text("utf-8") + "\nOne more line.\n", "utf-8")
+        assert rebuild({str(text)}).ok
+        assert (made_feeds, made_entries) == ([lang], [lang]), name
+        made_feeds.clear()
+        made_entries.clear()
