@@ -15,6 +15,7 @@ from .write import (
     real_output,
     replace_text,
     unsafe_destinations,
+    write_file,
 )
 
 
@@ -51,15 +52,15 @@ class InPlace:
         if unsafe_destinations([file]):
             return file
         target = self.out / file.dest_path
-        differs = held is None or held[1] != len(file.data) or file.fingerprint.startswith(CONTENT_DIGEST)
-        if differs or _read(target) != file.data:  # a digest of the bytes that is not the one held: they differ
+        differs = held is None or held[1] != file.size or file.fingerprint.startswith(CONTENT_DIGEST)
+        if differs or _read(target) != file.content:  # a digest of the bytes that is not the one held: they differ
             with self.journal.open("a", encoding="utf-8") as journal:
                 journal.write(file.dest_path + "\n")
             target.parent.mkdir(parents=True, exist_ok=True)
             tmp = self.out.parent / f".{self.out.name}.new-{os.getpid()}.file"
-            tmp.write_bytes(file.data)
+            write_file(tmp, file)
             tmp.replace(target)
-        self.listed[file.dest_path] = (file.fingerprint, len(file.data))
+        self.listed[file.dest_path] = (file.fingerprint, file.size)
         return OutputFile(file.dest_path, b"", file.fingerprint, file.kept)
 
     def commit(self) -> int:

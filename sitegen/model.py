@@ -356,6 +356,23 @@ class OutputFile:
     data: bytes
     fingerprint: str = ""  # pages: the digest of what they are made from; joined files: of their entries
     kept: bool = False  # True: the previous output's file, unchanged, is kept (and `data` is empty)
+    # a file joined from many entries (a feed of 5,000 postings is tens of megabytes): its bytes in pieces,
+    # written one after another without being joined in memory (`data` is then empty)
+    parts: tuple[bytes, ...] = ()
+
+    @property
+    def size(self) -> int:
+        """Return how many bytes the file has."""
+        return sum(map(len, self.parts)) if self.parts else len(self.data)
+
+    @property
+    def content(self) -> bytes:
+        """Return the file's bytes (joined, for a file in parts)."""
+        return b"".join(self.parts) if self.parts else self.data
+
+    def whole(self) -> OutputFile:
+        """Return the file with its bytes in `data`."""
+        return OutputFile(self.dest_path, self.content, self.fingerprint, self.kept) if self.parts else self
 
 
 @dataclass(frozen=True, slots=True)

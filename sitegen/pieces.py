@@ -33,4 +33,6 @@ def joined(dest: str, pieces: Iterable[Piece], previous: Mapping[str, str], sepa
     fingerprint = PREFIX + digests.hexdigest()
     if previous.get(dest) == fingerprint:
         return OutputFile(dest, b"", fingerprint, kept=True)
-    return OutputFile(dest, separator.join(map(itemgetter(0), parts)), fingerprint)
+    chunks = [separator] * (2 * len(parts) - 1) if parts else []
+    chunks[::2] = map(itemgetter(0), parts)  # entry, separator, entry, …: written without joining
+    return OutputFile(dest, b"", fingerprint, parts=tuple(chunk for chunk in chunks if chunk))

@@ -104,7 +104,7 @@ def render_site(
     (serve), a page with `cached` blocks that this process has not rendered yet is rendered even when
     unchanged, so that its blocks are kept for the next build.
     """
-    emit: Sink = sink or (lambda file: file)
+    emit: Sink = sink or OutputFile.whole  # a sink writes a file in parts as it is; a list holds its bytes
     helpers = Helpers.for_site(site, project.assets)
     shared = site_digest(site, [stamp(), str(polish), *(f"{s.src_path}:{s.digest}" for s in project.templates),
                                 *(f"{a.src_path}:{a.digest}" for a in project.assets)])

@@ -211,7 +211,7 @@ def _same_as_old(out: Path, file: OutputFile) -> int | None:
         if old.is_symlink() or not old.is_file():
             return None
         size = old.stat().st_size
-        if file.kept or (size == len(file.data) and old.read_bytes() == file.data):
+        if file.kept or (size == file.size and old.read_bytes() == file.content):
             return size
     except OSError:
         return None
@@ -281,15 +281,44 @@ def _place(out: Path, staging: Path, file: OutputFile) -> int:
     if file.kept:  # the previous build's file, whose inputs have not changed
         os.link(old, target)
         return 0
-    unchanged = old.is_file() and not old.is_symlink() and old.stat().st_size == len(file.data)
-    if unchanged and old.read_bytes() == file.data:
+    unchanged = old.is_file() and not old.is_symlink() and old.stat().st_size == file.size
+    if unchanged and old.read_bytes() == file.content:
         try:
             os.link(old, target)
         except OSError:
             shutil.copy2(old, target)
         return 0
-    target.write_bytes(file.data)
+    write_file(target, file)
     return 1
+
+
+def write_file(path: Path, file: OutputFile) -> None:
+    """Write a file's bytes at `path`; a file in parts is written part after part, never joined in memory."""
+    if not file.parts:
+        path.write_bytes(file.data)
+        return
+    with path.open("wb", buffering=0) as raw:
+        if not hasattr(os, "writev"):  # not a POSIX system
+            raw.writelines(file.parts)
+            return
+        for start in range(0, len(file.parts), WRITE_PARTS):
+            _write_all(raw.fileno(), file.parts[start:start + WRITE_PARTS])
+
+
+WRITE_PARTS = 512  # parts given to one `writev` (systems take at least 1,024)
+
+
+def _write_all(fd: int, parts: Sequence[bytes]) -> None:
+    """Write every byte of `parts` to `fd` (a `writev` may write only some of them)."""
+    pending = [memoryview(part) for part in parts]
+    index = 0
+    while index < len(pending):
+        written = os.writev(fd, pending[index:])
+        while index < len(pending) and written >= len(pending[index]):
+            written -= len(pending[index])
+            index += 1
+        if written:
+            pending[index] = pending[index][written:]
 
 
 def _swap(staging: Path, out: Path) -> None:

@@ -191,3 +191,29 @@ def test_a_manifest_naming_paths_outside_the_folder_removes_and_keeps_nothing_th
     writer.commit()
     assert (tmp_path / "victim.txt").read_text() == "keep me"
     assert (out / "b" / "victim.txt").read_text() == "keep me too"
+
+
+@given(st.lists(st.binary(max_size=40), max_size=1200), st.integers(1, 50))
+def test_a_file_in_parts_is_written_whole_even_when_the_system_writes_a_little_at_a_time(
+        parts: list[bytes], most: int) -> None:
+    """Joined files (feeds) are written part after part; a `writev` that writes only some bytes is resumed."""
+    import tempfile
+
+    from sitegen import write
+
+    real = os.writev
+
+    def stingy(fd: int, buffers: list[memoryview]) -> int:
+        return real(fd, [bytes(b"".join(buffers)[:most])])
+
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / "feed.xml"
+        file = OutputFile("feed.xml", b"", "joined:x", parts=tuple(parts))
+        write.write_file(path, file)
+        assert path.read_bytes() == b"".join(parts) == file.content and file.size == len(file.content)
+        write.os.writev = stingy  # type: ignore[attr-defined]
+        try:
+            write.write_file(path, file)
+        finally:
+            write.os.writev = real  # type: ignore[attr-defined]
+        assert path.read_bytes() == b"".join(parts)
