@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
+import threading
 from pathlib import Path
 
 from .model import OutputFile
@@ -27,6 +29,10 @@ class InPlace:
     the manifest is written, and the journal removed, when the build is done. A build that fails or is
     killed halfway leaves the journal: the next one forgets the fingerprints of the files it names (they
     are rendered again) and lists the new ones, so the folder is still recognised as ours.
+
+    A file in parts (a feed: tens of megabytes on a big site) is written on a thread of its own while the
+    build goes on (checking links, mostly): the system copies the bytes without Python's lock. `commit`,
+    `abandon` and `settle` wait for it; until then the folder holds the file's previous version, whole.
     """
 
     def __init__(self, out: Path) -> None:
@@ -36,6 +42,7 @@ class InPlace:
         kept = kept_fingerprints(self.out) if listed else {}
         self.held: dict[str, tuple[str, int]] = {path: (kept.get(path, ""), size) for path, (_, size) in listed.items()}
         self.listed: dict[str, tuple[str, int]] = {}
+        self.writing: list[tuple[threading.Thread, list[BaseException]]] = []  # files in parts being written
         self._recover()
 
     @property
@@ -57,14 +64,46 @@ class InPlace:
             with self.journal.open("a", encoding="utf-8") as journal:
                 journal.write(file.dest_path + "\n")
             target.parent.mkdir(parents=True, exist_ok=True)
-            tmp = self.out.parent / f".{self.out.name}.new-{os.getpid()}.file"
-            write_file(tmp, file)
-            tmp.replace(target)
+            if file.parts:
+                self._behind(target, file)
+            else:
+                self._write(target, file, "file")
         self.listed[file.dest_path] = (file.fingerprint, file.size)
         return OutputFile(file.dest_path, b"", file.fingerprint, file.kept)
 
+    def _write(self, target: Path, file: OutputFile, name: str) -> None:
+        """Replace the file at `target` in one step, through a file of the given name beside the folder."""
+        tmp = self.out.parent / f".{self.out.name}.new-{os.getpid()}.{name}"
+        write_file(tmp, file)
+        tmp.replace(target)
+
+    def _behind(self, target: Path, file: OutputFile) -> None:
+        """Write a file in parts on a thread of its own; an error is raised again by `settle`."""
+        errors: list[BaseException] = []
+        name = f"{len(self.writing)}.file"  # one temporary file per thread
+
+        def write() -> None:
+            try:
+                self._write(target, file, name)
+            except BaseException as exc:  # handed to the build's thread, which raises it again
+                errors.append(exc)
+
+        thread = threading.Thread(target=write, name="careers-site-write", daemon=True)
+        thread.start()
+        self.writing.append((thread, errors))
+
+    def settle(self) -> None:
+        """Wait until the files written on threads of their own are in place; raise the first error."""
+        writing, self.writing = self.writing, []
+        for thread, _ in writing:
+            thread.join()
+        for _, errors in writing:
+            if errors:
+                raise errors[0]
+
     def commit(self) -> int:
         """Remove the files this build no longer has, write the manifest; return how many files were removed."""
+        self.settle()
         gone = [path for path in self.held if path not in self.listed]
         for path in gone:
             (self.out / path).unlink(missing_ok=True)
@@ -76,6 +115,8 @@ class InPlace:
 
     def abandon(self) -> None:
         """Forget what a failed build placed: the files it wrote are rendered again next time."""
+        with contextlib.suppress(OSError):  # the journal names the file: it is rendered again next time
+            self.settle()
         self.listed = {}
         self._recover()
 

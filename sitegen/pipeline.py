@@ -90,13 +90,16 @@ def build_in_place(project: Project, writer: InPlace, base_url: str | None, cach
     """
     cache.timings.clear()
     with output_lock(writer.out):
-        result = compile_site(project, base_url, cache, today=today, previous=writer.fingerprints, live=True,
-                              sink=writer.place)
+        try:
+            result = compile_site(project, base_url, cache, today=today, previous=writer.fingerprints, live=True,
+                                  sink=writer.place)
+            _forget_parses(cache, project)  # while a feed may still be being written
+        finally:
+            writer.settle()  # no file is still being written when the build is done, whatever happened
         if result.ok:
             writer.commit()
         else:
             writer.abandon()
-    _forget_parses(cache, project)
     return result
 
 

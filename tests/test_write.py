@@ -217,3 +217,32 @@ def test_a_file_in_parts_is_written_whole_even_when_the_system_writes_a_little_a
         finally:
             write.os.writev = real  # type: ignore[attr-defined]
         assert path.read_bytes() == b"".join(parts)
+
+
+def test_serve_writes_a_file_in_parts_on_a_thread_and_waits_for_it_before_the_manifest(tmp_path: Path,
+                                                                                       monkeypatch) -> None:
+    """serve's writer writes a feed beside the build; commit waits for it, and a failed write is raised
+    there, its file still named by the journal (so the next serve renders it again)."""
+    from sitegen import inplace
+    from sitegen.inplace import InPlace
+
+    out = tmp_path / "preview"
+    write_output(out, [OutputFile("a/index.html", b"A", "fa"), OutputFile("feed.xml", b"old", "joined:1")])
+    writer = InPlace(out)
+    writer.place(OutputFile("feed.xml", b"", "joined:2", parts=(b"<feed>", b"\n", b"</feed>")))
+    writer.place(OutputFile("a/index.html", b"", "fa", kept=True))
+    writer.commit()
+    assert tree(out) == {"a/index.html": b"A", "feed.xml": b"<feed>\n</feed>"}
+    assert "feed.xml\tjoined:2\t14" in (out / MANIFEST).read_text()
+    assert not writer.writing and sorted(p.name for p in tmp_path.iterdir()) == [".preview.lock", "preview"]
+
+    def full(path: Path, file: OutputFile) -> None:
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(inplace, "write_file", full)
+    writer.place(OutputFile("feed.xml", b"", "joined:3", parts=(b"<feed/>",)))
+    writer.place(OutputFile("a/index.html", b"", "fa", kept=True))
+    with pytest.raises(OSError, match="No space"):
+        writer.commit()
+    assert (tmp_path / ".preview.journal").read_text() == "feed.xml\n"
+    assert InPlace(out).fingerprints == {"a/index.html": "fa"}  # the feed is made again next time
