@@ -54,6 +54,22 @@ class Grouped:
     problems: tuple[Problem, ...]
 
 
+@dataclass(frozen=True, slots=True)
+class Assembled:
+    """What `assemble_site` made, kept by `serve` so that a save that changed a few texts patches it."""
+
+    inputs: tuple[Any, ...]  # config, strings, today, minimums, template ids
+    content: Content
+    reserved: frozenset[str]
+    people: Mapping[str, tuple[Person, ...]]
+    steps: Mapping[str, tuple[Step, ...]]
+    keys: tuple[str, ...]  # the keys of the pages made from texts, in order
+    facts_of: Mapping[str, PostingFacts]
+    pages: tuple[Page, ...]  # key by key, then the legal notice's, before alternates
+    site: Site
+    problems: tuple[Problem, ...]  # all but the grouping's and the translation statuses'
+
+
 def group_content(parsed: tuple[Parsed, ...], config: SiteConfig,
                   reuse: Reuse | None = None) -> tuple[Content, list[Problem]]:
     """Return texts by (key, language) and facts by key; flag duplicates, fill missing texts.
@@ -109,14 +125,14 @@ def _regrouped(last: Grouped, parsed: tuple[Parsed, ...], config: SiteConfig) ->
     if len(parsed) != len(last.parsed):
         return None
     changed = [index for index, (new, old) in enumerate(zip(parsed, last.parsed, strict=True)) if new is not old]
-    texts, facts = dict(last.texts), dict(last.content.facts)
+    texts, facts = dict(last.texts), last.content.facts  # the very facts mapping while no facts file changed
     touched: set[str] = set()
     for index in changed:
         new, old = parsed[index], last.parsed[index]
         if _place(new) != _place(old):
             return None
         if new.file.kind == "facts":
-            facts[new.file.key] = new
+            facts = {**facts, new.file.key: new}
         elif new.file.kind == "text" and new.file.lang and new.data is not None:
             key = _text_key(new)
             if texts[key].get(new.file.lang) is not old:  # it lost to another text of the same key: a problem
@@ -236,6 +252,15 @@ def assemble_site(
     content, problems = group_content(parsed, config, reuse)
     problems.extend(status_problems(list(content.statuses)))
     config, today = reuse.same("config", config), reuse.same("today", today)
+    inputs = (config, strings, today, minimums, template_ids)
+    last: Assembled | None = reuse.known("assembled", inputs)
+    patched = _patched(last, content, config) if last is not None else None
+    if patched is not None:
+        reuse.keep("assembled", inputs, patched)
+        reuse.carry("reserved", "fact keys", "posting facts", "linked", *(
+            (name, lang) for name in ("people", "steps", "pages", "postings") for lang in config.lang_codes))
+        return patched.site, [*problems, *patched.problems]
+    made_problems = len(problems)
     reserved = reuse.same("reserved", template_ids | {key.split("/", 1)[1] for key in content.facts})
     fact_keys = reuse.same("fact keys", frozenset(content.facts))
     people = {lang: reuse.same(("people", lang), make_people(content.facts, content.texts, lang, config.base_path,
@@ -276,7 +301,68 @@ def assemble_site(
                   for lang, items in postings.items()},
         people=people, steps=steps, index={(p.lang, p.key): p for p in all_pages},
     )
+    reuse.keep("assembled", inputs, Assembled(inputs, content, reserved, people, steps, tuple(keys), facts_of,
+                                              tuple(pages), site, tuple(problems[made_problems:])))
     return site, problems
+
+
+def _patched(last: Assembled, content: Content, config: SiteConfig) -> Assembled | None:
+    """Return the last assembly with the pages of the texts that changed made again, or None when a save
+    changed more than texts of pages and postings (facts, people, steps, which texts there are, a page's
+    address, which postings are open, or their order): the whole site is then assembled again.
+
+    What it returns is what assembling the whole site would: every other page, posting and problem is
+    made from the very same inputs as last time.
+    """
+    if content.facts is not last.content.facts or len(content.texts) != len(last.content.texts):
+        return None
+    old_texts = last.content.texts
+    touched = [key for key, texts in content.texts.items() if old_texts.get(key) is not texts]
+    if not touched:
+        return replace(last, content=content)
+    if any(key not in old_texts or key.split("/")[0] in ("people", "process") for key in touched):
+        return None
+    langs = sorted(config.lang_codes)
+    old_site, position = last.site, {key: index for index, key in enumerate(last.keys)}
+    pages, index, postings = list(last.pages), dict(old_site.index), dict(old_site.postings)
+    linked: dict[int, Page] = {}  # last build's page (with alternates), by identity → this build's
+    for key in touched:
+        at = position.get(key)
+        if at is None:
+            return None
+        made = []
+        for offset, lang in enumerate(langs):
+            text, old = content.texts[key][lang], pages[at * len(langs) + offset]
+            if text is old_texts[key][lang]:  # this language's text did not change: nor did its page
+                made.append(old)
+                continue
+            page = _make_page(config, lang, _text_key(text), text, last.facts_of.get(key), last.people[lang],
+                              last.steps[lang], last.inputs[2], last.reserved)
+            if (page.url, page.key, page.template) != (old.url, old.key, old.template) or not _same_listing(
+                    old.posting, page.posting):
+                return None
+            pages[at * len(langs) + offset] = page
+            made.append(page)
+        versions = tuple(sorted(made, key=lambda p: config.lang_codes.index(p.lang)))
+        for page in made:
+            old_linked = old_site.index[page.lang, page.key]
+            linked[id(old_linked)] = index[page.lang, page.key] = _linked(page, versions, config)
+            if page.posting is not None and not page.posting.closed and page.posting is not old_linked.posting:
+                listed = postings[page.lang]  # maybe equal objects from an earlier build: found by key
+                at_posting = next((i for i, p in enumerate(listed) if p.facts.key == key), None)
+                if at_posting is None:
+                    return None
+                postings[page.lang] = (*listed[:at_posting], page.posting, *listed[at_posting + 1:])
+    all_pages = tuple(linked.get(id(page), page) for page in old_site.pages)
+    site = replace(old_site, pages=all_pages, postings=postings, index=index)
+    return replace(last, content=content, pages=tuple(pages), site=site)
+
+
+def _same_listing(old: Posting | None, new: Posting | None) -> bool:
+    """Return True when a posting changed nothing in where job lists put it: open or closed, and order."""
+    if old is None or new is None:
+        return old is new
+    return old.closed == new.closed and (old.closed or _posting_order(old) == _posting_order(new))
 
 
 def _posting_facts(key: str, item: Parsed, fact_keys: frozenset[str], config: SiteConfig, today: dt.date,

@@ -184,7 +184,7 @@ def test_serve_rebuilds_in_place_equal_clean_builds_after_random_edits(tmp_path:
         assert result.rendered <= clean.rendered
 
 
-@pytest.mark.parametrize("seed", [1, 2])
+@pytest.mark.parametrize("seed", [1, 2, 4, 5, 6, 8])
 def test_serve_assembly_after_edits_equals_a_fresh_one(tmp_path: Path, seed: int) -> None:
     """serve regroups only the files a save changed, and finds unchanged pages by identity: the site and
     its problems are those a fresh assembly makes, whatever the edits (a moved key, a duplicate text)."""
@@ -219,3 +219,49 @@ def test_serve_assembly_after_edits_equals_a_fresh_one(tmp_path: Path, seed: int
         fresh_site, fresh_problems = assembled(Reuse(remember=False))
         assert site == fresh_site, name
         assert sorted(map(str, problems)) == sorted(map(str, fresh_problems)), name
+
+
+def test_a_save_that_changes_one_text_assembles_only_its_page(tmp_path: Path, monkeypatch) -> None:
+    """serve patches the last assembly when a save changed texts only: their pages are made again, no other,
+    and the site is the one a fresh assembly makes. A change of address assembles everything again."""
+    from sitegen import assemble
+    from sitegen.loading import load_content
+    from sitegen.reuse import Reuse
+    from sitegen.sources import read_project
+    from tests.conftest import TEST_DAY
+
+    root = tmp_path / "site"
+    root.mkdir()
+    make_big_site(root, 6)
+    cache, reuse = BuildCache(), Reuse()
+
+    def assembled(reuse: Reuse) -> tuple[object, list[object]]:
+        loaded = load_content(read_project(root), None, cache)
+        assert not isinstance(loaded, list)
+        return assemble.assemble_site(loaded.parsed, loaded.config, {}, TEST_DAY, reuse=reuse)
+
+    assembled(reuse)
+    reuse.turn()
+    made: list[str] = []
+    whole: list[bool] = []
+    real, real_linking = assemble._make_page, assemble.with_alternates
+    monkeypatch.setattr(assemble, "_make_page", lambda config, lang, key, *rest: made.append(f"{lang} {key}")
+                        or real(config, lang, key, *rest))
+    monkeypatch.setattr(assemble, "with_alternates", lambda *args: whole.append(True) or real_linking(*args))
+    for edit, pattern, new, patched in (
+        ("posting-00002.en.md", r"^## (.*)$", r"## \1 again", True),
+        ("posting-00002.fr.md", r"^description: (.*)$", r"description: \1 Encore.", True),
+        ("posting-00003.fr.md", r"^title:", "slug: autre-adresse\ntitle:", False),  # an address changed
+        ("posting-00004.en.md", r"^## (.*)$", r"## \1 again", True),
+    ):
+        replace_in(root / "content/jobs" / edit, pattern, new)
+        site, problems = assembled(reuse)
+        reuse.turn()
+        lang, key = edit.split(".")[1], "jobs/" + edit.split(".")[0]
+        assert (made == [f"{lang} {key}"] if patched else f"{lang} {key}" in made) and whole == ([] if patched else [True]), edit
+        made.clear()
+        whole.clear()
+        fresh_site, fresh_problems = assembled(Reuse(remember=False))
+        made.clear()
+        whole.clear()
+        assert site == fresh_site and sorted(map(str, problems)) == sorted(map(str, fresh_problems)), edit
