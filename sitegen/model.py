@@ -384,11 +384,11 @@ class BuildResult:
     pages_per_lang: Mapping[str, int] = field(default_factory=dict)
     page_count: int = 0
     rendered: int = 0  # pages rendered by this build; the others were kept from the previous output
+    # the problems that fail the build, picked once: a big site has thousands of notices, asked about often
+    errors: tuple[Problem, ...] = field(init=False, repr=False, compare=False)
 
-    @property
-    def errors(self) -> tuple[Problem, ...]:
-        """Return the problems that fail the build."""
-        return tuple(p for p in self.problems if p.severity == "error")
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "errors", tuple(p for p in self.problems if p.severity == "error"))
 
     @property
     def ok(self) -> bool:
