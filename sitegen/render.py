@@ -127,16 +127,18 @@ def render_site(
     # a page's fingerprint is the last build's while the page and what its language gives its template are
     kinds = {(lang, template): (digest, homes[lang]) for (lang, template), digest in context.language_digests.items()}
     beside = [kinds.get((page.lang, page.template)) for page in site.pages]
-    fingerprints = reuse.found("fingerprints", (shared,), site.pages, beside)
+    # each page's file as kept last time (fingerprint included), the very object: none is made for an unchanged page
+    found: list[OutputFile | None] = reuse.found("kept files", (shared,), site.pages, beside)
     previous_of = context.previous.get
     kept: list[OutputFile] = []
-    for page, fingerprint in zip(site.pages, fingerprints, strict=True):
-        if fingerprint and previous_of(page.dest_path) == fingerprint:  # unchanged: kept without a look at it
-            kept.append(OutputFile(page.dest_path, b"", fingerprint, kept=True))
+    for page, file in zip(site.pages, found, strict=True):
+        if file is not None and file.fingerprint and previous_of(page.dest_path) == file.fingerprint:
+            kept.append(file)  # unchanged: kept without a look at it
             if page.posting is not None and polish:
-                _note_kept(page.lang, page.key, fingerprint, store, described, unknown)
+                _note_kept(page.lang, page.key, file.fingerprint, store, described, unknown)
             continue
-        (here if keep_here and SCOPE in names.get(page.template, ()) else there).append((page, fingerprint))
+        (here if keep_here and SCOPE in names.get(page.template, ()) else there).append(
+            (page, file.fingerprint if file is not None else None))
     outputs.extend(map(emit, kept))
     made: dict[str, str] = {}  # dest path → fingerprint, of the pages rendered (on a worker, maybe)
 
@@ -152,10 +154,11 @@ def render_site(
                     for (page, _), result in zip(there[done:done + len(part)], part, strict=True))
         done += len(part)
         _collect(part, emit, outputs, problems, described, store, unknown)
-    reuse.keep_each("fingerprints", (shared,), site.pages,
-                    [made.get(page.dest_path, fingerprint) for page, fingerprint in zip(site.pages, fingerprints,
-                                                                                          strict=True)],
-                    beside, fingerprints)
+    if reuse.remember:
+        files = {dest: OutputFile(dest, b"", fingerprint, kept=True) for dest, fingerprint in made.items()}
+        reuse.keep_each("kept files", (shared,), site.pages,
+                        [files.get(page.dest_path, file) for page, file in zip(site.pages, found, strict=True)],
+                        beside, found)
     roots: list[OutputFile] = []
     for template, dest in ROOT_PAGES:
         _render_into(env, template, root_context(site, helpers), dest, TEMPLATE_DIR + template, roots, problems,
