@@ -42,6 +42,9 @@ class InPlace:
         kept = kept_fingerprints(self.out) if listed else {}
         self.held: dict[str, tuple[str, int]] = {path: (kept.get(path, ""), size) for path, (_, size) in listed.items()}
         self.listed: dict[str, tuple[str, int]] = {}
+        self.changed: set[str] = set()  # paths this build placed whose entry differs from what the folder holds
+        self.lines: dict[str, str] = {}  # the manifest's line of each path, as last written
+        self.order: list[str] = []  # the manifest's paths, in its order
         self.writing: list[tuple[threading.Thread, list[BaseException]]] = []  # files in parts being written
         self._recover()
 
@@ -54,7 +57,11 @@ class InPlace:
         """Put one file in the folder unless it is already there; return it without data."""
         held = self.held.get(file.dest_path)
         if file.kept and held is not None:  # nothing is written
-            self.listed[file.dest_path] = (file.fingerprint, held[1])
+            if held[0] == file.fingerprint:
+                self.listed[file.dest_path] = held
+            else:
+                self.listed[file.dest_path] = (file.fingerprint, held[1])
+                self.changed.add(file.dest_path)
             return file
         if unsafe_destinations([file]):
             return file
@@ -68,7 +75,9 @@ class InPlace:
                 self._behind(target, file)
             else:
                 self._write(target, file, "file")
-        self.listed[file.dest_path] = (file.fingerprint, file.size)
+        self.listed[file.dest_path] = entry = (file.fingerprint, file.size)
+        if held != entry:
+            self.changed.add(file.dest_path)
         return OutputFile(file.dest_path, b"", file.fingerprint, file.kept)
 
     def _write(self, target: Path, file: OutputFile, name: str) -> None:
@@ -104,20 +113,23 @@ class InPlace:
     def commit(self) -> int:
         """Remove the files this build no longer has, write the manifest; return how many files were removed."""
         self.settle()
-        gone = [path for path in self.held if path not in self.listed]
+        added = sum(1 for path in self.changed if path not in self.held)
+        # every path placed that the folder held: none is gone unless fewer were placed than it held
+        gone = [path for path in self.held if path not in self.listed] if len(self.listed) - added < len(
+            self.held) else []
         for path in gone:
             (self.out / path).unlink(missing_ok=True)
-        if gone or self.journal.exists() or any(self.held.get(path) != entry for path, entry in self.listed.items()):
-            self._write_manifest(self.listed)
+        if gone or self.changed or self.journal.exists():
+            self._write_manifest(self.listed, None if gone or added else self.changed)
         self.journal.unlink(missing_ok=True)
-        self.held, self.listed = self.listed, {}
+        self.held, self.listed, self.changed = self.listed, {}, set()
         return len(gone)
 
     def abandon(self) -> None:
         """Forget what a failed build placed: the files it wrote are rendered again next time."""
         with contextlib.suppress(OSError):  # the journal names the file: it is rendered again next time
             self.settle()
-        self.listed = {}
+        self.listed, self.changed = {}, set()
         self._recover()
 
     def _recover(self) -> None:
@@ -136,11 +148,16 @@ class InPlace:
         self._write_manifest(self.held)
         self.journal.unlink(missing_ok=True)
 
-    def _write_manifest(self, entries: dict[str, tuple[str, int]]) -> None:
-        listed = sorted(f"{path}\t{fingerprint}\t{size}" for path, (fingerprint, size) in entries.items())
+    def _write_manifest(self, entries: dict[str, tuple[str, int]], changed: set[str] | None = None) -> None:
+        """Write the manifest of `entries`; with `changed`, the paths are those last written, only these changed."""
+        if changed is None or not self.order:
+            self.lines = {path: f"{path}\t{fingerprint}\t{size}" for path, (fingerprint, size) in entries.items()}
+            self.order = sorted(self.lines, key=lambda path: path + "\t")  # the lines' order: a tab sorts first
+        else:
+            self.lines.update((path, f"{path}\t{entries[path][0]}\t{entries[path][1]}") for path in changed)
         self.out.mkdir(parents=True, exist_ok=True)
-        replace_text(self.out / MANIFEST, "\n".join([MANIFEST_HEADER, *listed]) + "\n",
-                     self.out.parent / f".{self.out.name}.new-{os.getpid()}.manifest")
+        replace_text(self.out / MANIFEST, "\n".join([MANIFEST_HEADER, *map(self.lines.__getitem__, self.order)])
+                     + "\n", self.out.parent / f".{self.out.name}.new-{os.getpid()}.manifest")
 
 
 def _read(path: Path) -> bytes | None:

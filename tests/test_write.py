@@ -246,3 +246,29 @@ def test_serve_writes_a_file_in_parts_on_a_thread_and_waits_for_it_before_the_ma
         writer.commit()
     assert (tmp_path / ".preview.journal").read_text() == "feed.xml\n"
     assert InPlace(out).fingerprints == {"a/index.html": "fa"}  # the feed is made again next time
+
+
+@given(st.lists(st.dictionaries(st.sampled_from(["a/index.html", "a/b.html", "b.css", "ab/index.html", "a-b/x.xml"]),
+                                st.tuples(st.sampled_from(["", "f1", "f2"]), st.sampled_from([b"x", b"yy"])),
+                                min_size=1), min_size=1, max_size=6))
+def test_serve_manifest_lists_exactly_what_each_build_placed(builds: list[dict[str, tuple[str, bytes]]]) -> None:
+    """serve's writer updates only the manifest lines of the files a build changed: the manifest is still the
+    one a full listing gives, build after build (files added, removed, rewritten or kept)."""
+    import tempfile
+
+    from sitegen.inplace import InPlace
+    from sitegen.write import MANIFEST_HEADER
+
+    with tempfile.TemporaryDirectory() as folder:
+        out = Path(folder) / "preview"
+        write_output(out, [OutputFile("index.html", b"i")])
+        writer = InPlace(out)
+        for files in builds:
+            for path, (fingerprint, data) in files.items():
+                held = writer.held.get(path)
+                same = held is not None and fingerprint and held == (fingerprint, len(data))
+                writer.place(OutputFile(path, b"" if same else data, fingerprint, kept=bool(same)))
+            writer.commit()
+            lines = sorted(f"{path}\t{fingerprint}\t{len(data)}" for path, (fingerprint, data) in files.items())
+            assert (out / MANIFEST).read_text() == "\n".join([MANIFEST_HEADER, *lines]) + "\n"
+            assert tree(out) == {path: data for path, (_, data) in files.items()}
