@@ -152,6 +152,16 @@ class Remembered(MutableMapping[str, str]):
             self.memory[name] = self.store[name]
         return self.memory[name]
 
+    def get(self, name: str, default: str | None = None) -> str | None:  # type: ignore[override]
+        """Return the text of `name` (from memory once read), or `default`; a save asks for thousands."""
+        found = self.memory.get(name)
+        if found is not None:
+            return found
+        try:
+            return self[name]
+        except KeyError:
+            return default
+
     def __setitem__(self, name: str, text: str) -> None:
         if self.memory.get(name) != text:
             self.store[name] = text

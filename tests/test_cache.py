@@ -272,3 +272,21 @@ def test_a_cache_save_is_taken_at_once_and_written_later(make_project: MakeProje
     saved = {path.read_text("utf-8") for path in folder.glob("*.json")}
     assert len(saved) == len(project.content)  # one parse per file of the project as it is now
     assert sum("A later line." in entry for entry in saved) == 1
+
+
+def test_a_remembered_store_reads_each_text_once_and_gives_the_default_for_a_missing_one() -> None:
+    from sitegen.signed import Remembered
+
+    class Counting(dict):  # type: ignore[type-arg]
+        reads = 0
+
+        def __getitem__(self, name: str) -> str:
+            Counting.reads += 1
+            return super().__getitem__(name)
+
+    store = Remembered(Counting(a="A"))
+    found = [store.get("a"), store.get("a"), store["a"], store.get("b"), store.get("b", "?")]
+    assert found == ["A", "A", "A", None, "?"]
+    assert Counting.reads == 3  # "a" once, "b" twice (a missing text is not remembered)
+    store["b"] = "B"
+    assert store.get("b") == "B" and Counting.reads == 3
