@@ -211,8 +211,9 @@ def _published_files(site: Site, env: jinja2.Environment, helpers: Helpers,
             keep(key, found)
         return found
 
-    yield render_sitemap(site, reuse, previous)
+    # the feeds first: serve writes a changed one on a thread of its own while the rest is made
     yield from render_feeds(site, site.strings, helpers.absolute, describe, reuse, previous)
+    yield render_sitemap(site, reuse, previous)
     yield from render_boards(site, helpers.absolute, describe, reuse, previous)
 
 
