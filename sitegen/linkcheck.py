@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterator, Mapping
+from operator import attrgetter
 from typing import TypeVar
 
 from .ids import template_ids
@@ -26,11 +27,8 @@ def link_problems(site: Site, parsed: tuple[Parsed, ...], project: Project, reus
     """
     reuse = reuse or Reuse()
     base = site.config.base_path
-    known = reuse.same("link targets", frozenset(
-        {"/", "/index.html", "/404.html", "/sitemap.xml"}
-        | {"/" + p.url[len(base):] for p in site.pages}
-        | {"/" + a.src_path for a in project.assets}
-    ))
+    urls, assets = tuple(map(attrgetter("url"), site.pages)), tuple(map(attrgetter("src_path"), project.assets))
+    known = reuse.get("link targets", (base, urls, assets), _targets, base, urls, assets)  # serve: the same, mostly
     shown_at = {(p.src_path, p.lang): p for p in site.pages}
     aliases = Later(lambda: link_aliases(site, project))  # needed only for a link that leads nowhere
     ids = Later(lambda: page_ids(site, project))  # needed only for '#fragment' links
@@ -64,6 +62,12 @@ def link_problems(site: Site, parsed: tuple[Parsed, ...], project: Project, reus
             problems.append(Problem("content/_site.yaml", None, f"{what} 'assets/{name}' does not exist",
                                     "add the image to assets/, or fix the file name"))
     return problems
+
+
+def _targets(base: str, urls: tuple[str, ...], assets: tuple[str, ...]) -> frozenset[str]:
+    """Return every path a link may lead to: the pages' addresses (below the base path) and the assets'."""
+    return frozenset({"/", "/index.html", "/404.html", "/sitemap.xml"} | {"/" + url[len(base):] for url in urls}
+                     | {"/" + path for path in assets})
 
 
 class Later(Mapping[Key, Value]):
