@@ -204,6 +204,11 @@ def test_a_cached_block_is_kept_for_its_key_and_scope_and_the_values_it_names() 
     reuse.turn()
     assert template.render({**page, "mark": "?", SCOPE: ("digest", "fr")}) == "[a?8][b?9]"  # another language
     assert template.render({key: value for key, value in page.items() if key != SCOPE}) == "[a!10][b!11]"
+    marked = {**page, "items": [Item("<i>", 1)], "mark": "&"}
+    reuse.turn()
+    assert template.render(marked) == "[&lt;i&gt;&amp;12]"  # escaped once when rendered,
+    reuse.turn()
+    assert template.render(marked) == "[&lt;i&gt;&amp;12]"  # and kept as it was: neither raw nor escaped twice
 
 
 def test_a_cached_block_may_set_names_test_undefined_ones_and_hold_another_on_its_line() -> None:
