@@ -39,6 +39,8 @@ class BuildCache:
     converter: LazyConverter = field(default_factory=LazyConverter)  # one Markdown instance, made on first use
     recorder: Recorder | None = None  # keeps each build's record, so that a build with nothing changed does nothing
     current: set[tuple[str, str]] | None = None  # (path, SHA-256) of the content files the last build read
+    sources: tuple[Source, ...] | None = None  # those files, as the last build read them (serve)
+    pruned: bool = False  # True once the descriptions were pruned to the pages of a build (serve)
     changed: bool = False  # True once what templates use changed (the disk cache needs saving)
     jobs: int = 1  # worker processes for parsing and rendering; the output is the same for any number
     timings: list[tuple[str, float]] = field(default_factory=list)  # seconds per stage of the last build

@@ -23,7 +23,7 @@ from .inplace import InPlace
 from .jobs import load_minimums
 from .linkcheck import link_problems
 from .loading import BuildCache, Loaded, load_content, stage_progress
-from .model import BuildResult, Problem, Project
+from .model import BuildResult, OutputFile, Problem, Project
 from .record import build_options, replay_build
 from .render import make_environment, render_site
 from .sources import SITE_FILE, read_project
@@ -104,13 +104,29 @@ def build_in_place(project: Project, writer: InPlace, base_url: str | None, cach
 
 
 def _forget_parses(cache: BuildCache, project: Project) -> None:
-    """Keep in the cache only the parses of the files the project has now."""
-    current = set(zip(map(attrgetter("src_path"), project.content), map(attrgetter("digest"), project.content),
-                      strict=True))
-    if cache.current is None or cache.current - current or len(cache.parsed) > len(current):
-        for key in [key for key in cache.parsed if (key[0], key[1]) not in current]:
-            del cache.parsed[key]
-    cache.current = current
+    """Keep in the cache only the parses of the files the project has now.
+
+    After a build that read the same files as the last one but a few (serve), only those few are looked at.
+    """
+    content, last = project.content, cache.sources
+    changed = ([(old, new) for old, new in zip(last, content, strict=True) if old is not new]
+               if last is not None and cache.current is not None and len(last) == len(content) else None)
+    if changed is not None and len(changed) <= FEW_CHANGED and cache.current is not None:
+        added = {(new.src_path, new.digest) for _, new in changed}
+        gone = {(old.src_path, old.digest) for old, _ in changed} - added
+        current = (cache.current - gone) | added if changed else cache.current  # a new set: a saver may hold the old
+        if gone:
+            for key in [key for key in cache.parsed if (key[0], key[1]) in gone]:
+                del cache.parsed[key]
+    else:
+        current = set(zip(map(attrgetter("src_path"), content), map(attrgetter("digest"), content), strict=True))
+        if cache.current is None or cache.current - current or len(cache.parsed) > len(current):
+            for key in [key for key in cache.parsed if (key[0], key[1]) not in current]:
+                del cache.parsed[key]
+    cache.current, cache.sources = current, content
+
+
+FEW_CHANGED = 64  # files changed since the last build, up to which only they are looked at
 
 
 def compile_site(
@@ -194,8 +210,11 @@ def _compile(project: Project, base_url: str | None, cache: BuildCache, check_on
                                            descriptions=cache.descriptions, digests=cache.digests, reuse=cache.reuse,
                                            warm=live)
     cache.time("render", started)
-    if not check_only:
+    if not check_only and live and cache.pruned:  # serve: what the pages rendered now replace is forgotten
+        _forget_replaced(cache.descriptions, [o for o in outputs if not o.kept and o.fingerprint], previous)
+    elif not check_only:
         _forget_descriptions(cache.descriptions, {o.fingerprint for o in outputs if o.fingerprint})
+        cache.pruned = live
     # a kept file's path is one the previous output lists, and `kept_fingerprints` lists none that is unsafe
     render_problems.extend(unsafe_destinations([o for o in outputs if not o.kept]))
     problems.extend(render_problems)
@@ -253,6 +272,20 @@ def _forget_descriptions(descriptions: MutableMapping[str, str], current: set[st
     """Drop the descriptions of pages this build no longer has."""
     for fingerprint in [key for key in descriptions if key not in current]:
         del descriptions[fingerprint]
+
+
+def _forget_replaced(descriptions: MutableMapping[str, str], rendered: list[OutputFile],
+                     previous: Mapping[str, str]) -> None:
+    """Drop the descriptions of the pages the `rendered` files replace (their previous fingerprints).
+
+    A page's fingerprint covers the page, so no other page has it (were one shared, its description
+    would only be made again). The descriptions of pages removed while serving stay until the next
+    `serve` prunes the store.
+    """
+    now = {file.fingerprint for file in rendered}
+    for fingerprint in {previous.get(file.dest_path) for file in rendered} - now:
+        if fingerprint and fingerprint in descriptions:
+            del descriptions[fingerprint]
 
 
 def _failed(problems: list[Problem]) -> BuildResult:

@@ -266,3 +266,32 @@ def test_a_save_that_changes_one_text_assembles_only_its_page(tmp_path: Path, mo
         made.clear()
         whole.clear()
         assert site == fresh_site and sorted(map(str, problems)) == sorted(map(str, fresh_problems)), edit
+
+
+def test_serve_keeps_only_the_parses_and_descriptions_of_what_the_site_has_now(tmp_path: Path) -> None:
+    """After each save, serve's cache holds the parse of every file the project has, and no other, and
+    the description of every open posting's page as it is now, and no other."""
+    from sitegen.parse import Parsed
+    from sitegen.serve import Preview, make_rebuilder
+    from sitegen.sources import read_project
+    from sitegen.write import kept_fingerprints
+
+    root = tmp_path / "site"
+    root.mkdir()
+    make_big_site(root, 6)
+    cache = BuildCache()
+    preview = Preview(tmp_path / "preview")
+    rebuild = make_rebuilder(root, preview, "http://127.0.0.1:8000/", lambda result, _: None, cache=cache)
+    assert rebuild(None).ok
+    rng = random.Random(2)
+    for name in ["posting text", "posting title", "posting text", "posting facts", "page text", "posting text"]:
+        EDITS[name](root, rng)
+        changed = {str(root / path) for path, data in sources(root).items()}
+        assert rebuild(changed).ok, name
+        project = read_project(root)
+        pairs = {(s.src_path, s.digest) for s in project.content}
+        assert {key[:2] for key in cache.parsed} == pairs and cache.current == pairs, name  # the saver prunes by it
+        assert all(isinstance(item, Parsed) for item in cache.parsed.values())
+        postings = {path: fingerprint for path, fingerprint in kept_fingerprints(preview.out).items()
+                    if path.startswith(("en/jobs/", "fr/offres/")) and path.endswith("/index.html")}
+        assert len(postings) == 12 and set(cache.descriptions) == set(postings.values()), name
