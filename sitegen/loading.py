@@ -82,11 +82,11 @@ def _load(project: Project, base_url: str | None, cache: BuildCache,
     if cache.schemas is None:
         cache.schemas = Schemas()
     schemas, convert = cache.schemas, cache.converter
-    by_path = {s.src_path: s for s in project.content}
-    if SITE_FILE not in by_path:
+    site_source = next((s for s in project.content if s.src_path == SITE_FILE), None)  # sorted: among the first
+    if site_source is None:
         return [Problem(SITE_FILE, None, "missing site configuration",
                         "create it with name, base_url, languages and organisation")]
-    site_file = parse_cached(ContentFile(SITE_FILE, "site"), by_path[SITE_FILE], schemas, convert, cache.parsed)
+    site_file = parse_cached(ContentFile(SITE_FILE, "site"), site_source, schemas, convert, cache.parsed)
     if site_file.data is None:
         return list(site_file.problems)
     config, problems = make_config(site_file.data, base_url)
@@ -100,25 +100,68 @@ def _load(project: Project, base_url: str | None, cache: BuildCache,
     if None in found:
         results = list(found)
         files: list[tuple[int, ContentFile, Source]] = []
-        for index, (source, result) in enumerate(zip(sources, found, strict=True)):
-            if result is None:
-                file = classify(source.src_path, config.lang_codes)
-                if isinstance(file, Problem):
-                    results[index] = file
-                else:
-                    files.append((index, file, source))
+        for index in [index for index, result in enumerate(found) if result is None]:  # serve: a few of many
+            source = sources[index]
+            file = classify(source.src_path, config.lang_codes)
+            if isinstance(file, Problem):
+                results[index] = file
+            else:
+                files.append((index, file, source))
         pairs = [(file, source) for _, file, source in files]
         _parse_missing(pairs, schemas, convert, cache, meanwhile)
         for index, file, source in files:
             results[index] = parse_cached(file, source, schemas, convert, cache.parsed)
     cache.reuse.keep_each("parses", context, sources, results, found=found)
-    problems.extend(result for result in results if isinstance(result, Problem))
+    last: Gathered | None = cache.reuse.known("gathered", (config,))
+    gathered = _regathered(last, sources, results, found) if last is not None else None
+    if gathered is None:
+        gathered = _gathered(sources, results, config)
+    cache.reuse.keep("gathered", (config,), gathered)
+    return Loaded(config, gathered.parsed, gathered.catalogues, (*problems, *gathered.problems))
+
+
+@dataclass(frozen=True, slots=True)
+class Gathered:
+    """What a build gathers from every file's parse (or problem), kept by `serve` to be patched after a save."""
+
+    sources: Sequence[Source]  # the files, but `_site.yaml`, in the project's order
+    results: Sequence[Parsed | Problem]  # their parses (or problems), in the same order
+    parsed: tuple[Parsed, ...]
+    catalogues: Mapping[str, tuple[str, YamlData]]
+    problems: tuple[Problem, ...]
+
+
+def _gathered(sources: Sequence[Source], results: Sequence[Parsed | Problem], config: SiteConfig) -> Gathered:
+    """Return the parses, the UI string catalogues and every problem of the files' parses."""
+    problems = [result for result in results if isinstance(result, Problem)]
     parsed = [result for result in results if isinstance(result, Parsed)]
     problems.extend(p for item in parsed for p in item.problems)
     catalogues = {p.file.lang: (p.file.src_path, p.data) for p in parsed
                   if p.file.kind == "strings" and p.file.lang and p.data is not None}
     problems.extend(status_problems(string_statuses(catalogues, config)))
-    return Loaded(config, tuple(parsed), catalogues, tuple(problems))
+    return Gathered(sources, results, tuple(parsed), catalogues, tuple(problems))
+
+
+def _regathered(last: Gathered, sources: Sequence[Source], results: Sequence[Parsed | Problem],
+                found: Sequence[Parsed | Problem | None]) -> Gathered | None:
+    """Return the last gathering with the parses of the files a save changed put in their places.
+
+    None (gather everything again) unless the files are the same, in the same places, but the ones parsed
+    again; and none of those is or was a problem, has problems, or is a UI string catalogue.
+    """
+    if len(last.sources) != len(sources) or len(last.parsed) != len(sources):
+        return None  # a file added or removed, or a file that is a problem (the parses are not in its places)
+    moved = [index for index, (new, old) in enumerate(zip(sources, last.sources, strict=True)) if new is not old]
+    changed = [index for index, result in enumerate(found) if result is None] if results is not found else []
+    if moved != changed:
+        return None
+    parsed = list(last.parsed)
+    for index in changed:
+        new, old = results[index], parsed[index]
+        if not isinstance(new, Parsed) or new.problems or old.problems or "strings" in (new.file.kind, old.file.kind):
+            return None
+        parsed[index] = new
+    return Gathered(sources, results, tuple(parsed), last.catalogues, last.problems)
 
 
 def _parse_missing(files: list[tuple[ContentFile, Source]], schemas: Schemas, convert: LazyConverter,

@@ -295,3 +295,46 @@ def test_serve_keeps_only_the_parses_and_descriptions_of_what_the_site_has_now(t
         postings = {path: fingerprint for path, fingerprint in kept_fingerprints(preview.out).items()
                     if path.startswith(("en/jobs/", "fr/offres/")) and path.endswith("/index.html")}
         assert len(postings) == 12 and set(cache.descriptions) == set(postings.values()), name
+
+
+def test_serve_gathers_again_only_the_parses_a_save_made_and_equals_a_fresh_load(tmp_path: Path,
+                                                                              monkeypatch) -> None:
+    """serve patches the parses it gathered last time with those a save made; whatever the edits (a broken
+    file, a fixed one, a UI string, a new file), what it loads is what a fresh load gives."""
+    from sitegen import loading
+    from sitegen.loading import load_content
+    from sitegen.sources import read_project, refresh_project
+
+    root = tmp_path / "site"
+    root.mkdir()
+    make_big_site(root, 6)
+    broken = root / "content/jobs/posting-00003.fr.md"
+    original = broken.read_text("utf-8")
+    edits: dict[str, Edit] = {
+        **EDITS,
+        "break yaml": lambda root, rng: broken.write_text(original.replace("title:", "title: [", 1), "utf-8"),
+        "fix yaml": lambda root, rng: broken.write_text(original + f"\n{rng.randrange(1000)}\n", "utf-8"),
+        "new page": lambda root, rng: (root / f"content/pages/new-{rng.randrange(1000)}.en.md").write_text(
+            "---\ntitle: New\ndescription: A new page.\n---\nText.\n", "utf-8"),
+        "renamed page": lambda root, rng: next(root.glob("content/pages/*.en.md")).rename(
+            root / f"content/pages/a-{rng.randrange(1000)}.en.md"),  # as many files, in other places
+    }
+    cache, rng = BuildCache(), random.Random(11)
+    patched: list[bool] = []
+    real = loading._regathered
+    monkeypatch.setattr(loading, "_regathered", lambda *args: patched.append(bool(found := real(*args))) or found)
+    project = read_project(root)
+    load_content(project, None, cache)
+    names = sorted(edits) * 2
+    rng.shuffle(names)
+    for name in names:
+        before = sources(root)
+        edits[name](root, rng)
+        after = sources(root)
+        project = refresh_project(root, project, {str(root / path) for path in set(before) | set(after)
+                                                  if before.get(path) != after.get(path)})
+        loaded, fresh = load_content(project, None, cache), load_content(project, None, BuildCache())
+        assert not isinstance(loaded, list) and not isinstance(fresh, list), name
+        assert loaded.parsed == fresh.parsed and loaded.catalogues == fresh.catalogues, name
+        assert sorted(map(str, loaded.problems)) == sorted(map(str, fresh.problems)), name
+    assert True in patched and False in patched  # both ways were taken
