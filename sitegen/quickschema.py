@@ -226,27 +226,20 @@ def _const(constant: Any, schema: Mapping[str, Any], root: Mapping[str, Any]) ->
 
 
 def _one_of(branches: Any, schema: Mapping[str, Any], root: Mapping[str, Any]) -> Check:
-    if not isinstance(branches, list):
-        return _unknown
-    checks = [quick_check(branch, root) for branch in branches]
-
-    def check(value: Any) -> Verdict:
-        verdicts = [each(value) for each in checks]
-        if None in verdicts:
-            return None
-        return verdicts.count(True) == 1
-    return check
+    return _branches(branches, root, lambda verdicts: None if None in verdicts else verdicts.count(True) == 1)
 
 
 def _any_of(branches: Any, schema: Mapping[str, Any], root: Mapping[str, Any]) -> Check:
+    return _branches(branches, root,
+                     lambda verdicts: True if True in verdicts else (None if None in verdicts else False))
+
+
+def _branches(branches: Any, root: Mapping[str, Any], verdict: Callable[[list[Verdict]], Verdict]) -> Check:
+    """Return a check of a value against every branch, the branches' verdicts folded by `verdict`."""
     if not isinstance(branches, list):
         return _unknown
     checks = [quick_check(branch, root) for branch in branches]
-
-    def check(value: Any) -> Verdict:
-        verdicts = [each(value) for each in checks]
-        return True if True in verdicts else (None if None in verdicts else False)
-    return check
+    return lambda value: verdict([each(value) for each in checks])
 
 
 def _all_of_keyword(branches: Any, schema: Mapping[str, Any], root: Mapping[str, Any]) -> Check:
