@@ -110,7 +110,7 @@ def _forget_parses(cache: BuildCache, project: Project) -> None:
     """
     content, last = project.content, cache.sources
     changed = ([(old, new) for old, new in zip(last, content, strict=True) if old is not new]
-               if last is not None and cache.current is not None and len(last) == len(content) else None)
+               if last is not None and len(last) == len(content) else None)
     if changed is not None and len(changed) <= FEW_CHANGED and cache.current is not None:
         added = {(new.src_path, new.digest) for _, new in changed}
         gone = {(old.src_path, old.digest) for old, _ in changed} - added
