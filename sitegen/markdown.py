@@ -39,13 +39,25 @@ ALLOWED_ATTRIBUTES = {
 URL_SCHEMES = frozenset({"http", "https", "mailto", "tel"})
 
 
-def make_converter() -> markdown.Markdown:
-    """Return a converter with the site's extensions: tables, footnotes, attributes, heading ids."""
+FENCES = ("```", "~~~")  # what every fenced code block starts with
+
+
+def needs_fences(text: str) -> bool:
+    """Return True when a text may hold a fenced code block (without one, fenced_code changes nothing)."""
+    return any(fence in text for fence in FENCES)
+
+
+def make_converter(fences: bool = True) -> markdown.Markdown:
+    """Return a converter with the site's extensions: tables, footnotes, attributes, heading ids.
+
+    Without `fences`, the converter lacks fenced code blocks (`extra`'s first extension) and gives the
+    same HTML for every text without a fence: importing that extension imports Pygments (for code
+    highlighting, which the site does not use), which takes as long as importing Markdown itself.
+    """
     import markdown
     from markdown.extensions.abbr import AbbrExtension
     from markdown.extensions.attr_list import AttrListExtension
     from markdown.extensions.def_list import DefListExtension
-    from markdown.extensions.fenced_code import FencedCodeExtension
     from markdown.extensions.footnotes import FootnoteExtension
     from markdown.extensions.md_in_html import MarkdownInHtmlExtension
     from markdown.extensions.sane_lists import SaneListExtension
@@ -56,8 +68,13 @@ def make_converter() -> markdown.Markdown:
     # entry points, which takes longer than importing Markdown itself. So `extra` is given as the
     # extensions it names, in its order (`markdown.extensions.extra.extensions`): `ExtraExtension` would
     # register them by name.
-    extra = [FencedCodeExtension(), FootnoteExtension(), AttrListExtension(), DefListExtension(), TableExtension(),
-             AbbrExtension(), MarkdownInHtmlExtension()]
+    extra: list[markdown.extensions.Extension] = [
+        FootnoteExtension(), AttrListExtension(), DefListExtension(), TableExtension(), AbbrExtension(),
+        MarkdownInHtmlExtension()]
+    if fences:
+        from markdown.extensions.fenced_code import FencedCodeExtension
+
+        extra.insert(0, FencedCodeExtension())
     return markdown.Markdown(extensions=[*extra, SaneListExtension(), TocExtension(permalink=False)],
                              output_format="html")
 

@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING
 from .characters import forbidden_character, position, unify_line_endings
 from .frontmatter import parse_front_matter
 from .links import Link, extract_links
-from .markdown import convert_markdown, make_converter, sanitize, structure_problems
+from .markdown import convert_markdown, make_converter, needs_fences, sanitize, structure_problems
 from .model import Problem, Source, YamlData
 from .placeholders import placeholder_problems
 from .schema import Schemas, check_schema
@@ -57,17 +57,22 @@ ParseCache = MutableMapping[CacheKey, Parsed]
 
 
 class LazyConverter:
-    """Makes the Markdown converter on first use, so that YAML-only work never imports it."""
+    """Makes the Markdown converters on first use, so that YAML-only work never imports Markdown.
 
-    def __init__(self, factory: Callable[[], md.Markdown] = make_converter) -> None:
+    There are two: one for texts with fenced code blocks, and one without that extension for all the
+    others (they are most texts, and that extension is slow to import).
+    """
+
+    def __init__(self, factory: Callable[[bool], md.Markdown] = make_converter) -> None:
         self._factory = factory
-        self._converter: md.Markdown | None = None
+        self._converters: dict[bool, md.Markdown] = {}
 
     def __call__(self, text: str) -> str:
         """Return the HTML Python-Markdown makes of a text, before sanitizing."""
-        if self._converter is None:
-            self._converter = self._factory()
-        return convert_markdown(self._converter, text)
+        fences = needs_fences(text)
+        if fences not in self._converters:
+            self._converters[fences] = self._factory(fences)
+        return convert_markdown(self._converters[fences], text)
 
 
 def cache_key(file: ContentFile, source: Source) -> CacheKey:

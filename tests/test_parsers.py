@@ -103,3 +103,54 @@ def test_the_converter_has_extras_extensions_without_looking_up_entry_points(mon
         item.name for item in reference.parser.blockprocessors._priority]
     text = "# T\n\n*[HTML]: HyperText\n\nA[^1] HTML\n\n[^1]: n\n\n| a | b |\n|---|---|\n| 1 | 2 |\n\n```\ncode\n```\n"
     assert converter.convert(text) == reference.convert(text)
+
+
+# Markdown-ish text: pieces of every syntax the site's extensions know (footnotes, abbreviations,
+# attributes, definitions, tables, Markdown in HTML, heading ids, lists), loose characters, and backticks
+# and tildes (which the test takes out of a text holding a fence, as the converter's choice would).
+PIECES = ["[^1]", "[^1]: A note.\n", "*[HTML]: HyperText\n", "HTML", "| a | b |\n|---|---|\n| 1 | 2 |\n",
+          "{: .x #y }", "Term\n: Definition\n", "# Heading\n", "## Heading {#id}\n", "- item\n", "1. one\n",
+          "  - nested\n", "> quoted\n", '<div markdown="1">\n', "</div>\n", "`code`", "*em*", "__strong__",
+          "[link](https://example.com)", "\n\n", "\n", "    indented\n", "~", "`", " ", "a", "-", "*", ":", "|"]
+markdownish = st.lists(st.sampled_from(PIECES), max_size=25).map("".join)
+
+
+@given(text=markdownish)
+def test_a_text_without_a_fence_converts_the_same_without_fenced_code(text: str) -> None:
+    """The converter for fence-free texts leaves fenced_code out: it must make the very same HTML."""
+    from sitegen.markdown import make_converter, needs_fences
+
+    if needs_fences(text):
+        text = text.replace("`", "").replace("~", "")
+    assert not needs_fences(text)
+    plain, full = make_converter(fences=False), make_converter(fences=True)
+    assert plain.convert(text) == full.convert(text)
+
+
+def test_each_text_gets_the_converter_it_needs() -> None:
+    from sitegen.parse import LazyConverter
+
+    made: list[bool] = []
+
+    def factory(fences: bool) -> object:
+        from sitegen.markdown import make_converter
+
+        made.append(fences)
+        return make_converter(fences)
+
+    convert = LazyConverter(factory)
+    assert convert("Some *text*.") == "<p>Some <em>text</em>.</p>"
+    assert "<pre><code>" in convert("~~~\ncode\n~~~\n") and "<pre><code>" in convert("```\ncode\n```\n")
+    assert convert("More text.") == "<p>More text.</p>"
+    assert made == [False, True]  # each converter made once
+
+
+def test_a_fence_free_parse_does_not_import_fenced_code_or_pygments() -> None:
+    """fenced_code imports codehilite, which imports Pygments: as long as importing Markdown itself."""
+    import subprocess
+    import sys
+
+    code = ("import sys; from sitegen.parse import LazyConverter; LazyConverter()('# Title\\n\\nText.'); "
+            "print(sorted(m for m in sys.modules if m.startswith(('pygments', 'markdown.extensions.fenced'))))")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert done.stdout.strip() == "[]"
