@@ -70,6 +70,26 @@ class Assembled:
     problems: tuple[Problem, ...]  # all but the grouping's and the translation statuses'
 
 
+@dataclass(frozen=True, slots=True)
+class SiteChange:
+    """How the last assembly made its site: by patching the site before it, remaking only some pages.
+
+    Every page not listed is the very object `before` has, and so is every address, every posting
+    listed (open or closed) and every order: `after` differs from `before` in these pages' texts only.
+    Steps that keep what they made from the last site (serve) remake the parts of these pages alone.
+    """
+
+    before: Site
+    after: Site
+    pages: tuple[tuple[Page, Page], ...]  # (the page `before` has, the one `after` has), alternates linked
+
+
+def site_change(site: Site, reuse: Reuse) -> SiteChange | None:
+    """Return how `site` was patched from the site before it, or None when it was assembled whole."""
+    change = reuse.known("site change", ())
+    return change if isinstance(change, SiteChange) and change.after is site else None
+
+
 def group_content(parsed: tuple[Parsed, ...], config: SiteConfig,
                   reuse: Reuse | None = None) -> tuple[Content, list[Problem]]:
     """Return texts by (key, language) and facts by key; flag duplicates, fill missing texts.
@@ -256,7 +276,10 @@ def assemble_site(
     last: Assembled | None = reuse.known("assembled", inputs)
     patched = _patched(last, content, config) if last is not None else None
     if patched is not None:
+        assert last is not None
         reuse.keep("assembled", inputs, patched)
+        reuse.keep("site change", (), SiteChange(last.site, patched.site, tuple(
+            (old, new) for old, new in zip(last.site.pages, patched.site.pages, strict=True) if old is not new)))
         reuse.carry("reserved", "fact keys", "posting facts", "linked", *(
             (name, lang) for name in ("people", "steps", "pages", "postings") for lang in config.lang_codes))
         return patched.site, [*problems, *patched.problems]
@@ -384,7 +407,7 @@ def _make_page(
     title, description = typeset_plain(meta["title"], text_lang), typeset_plain(meta["description"], text_lang)
     html = scoped_ids(rebase(text.html, config.base_path), reserved)
     url = page_url(config, lang, key, meta.get("slug") or text.file.stem)
-    posting = None
+    posting, updated = None, _updated(meta, facts)
     if facts is not None:
         by_key = {p.key: p for p in people}
         steps_by_key = {s.key: s for s in steps}
@@ -393,13 +416,13 @@ def _make_page(
             html=html, url=url, text_lang=text_lang, closed=is_closed(facts, today),
             requirement=typeset_plain(meta.get("requirement", ""), text_lang),
             people=tuple(by_key[k] for k in facts.people if k in by_key),
-            steps=tuple(steps_by_key[k] for k in facts.process if k in steps_by_key),
+            steps=tuple(steps_by_key[k] for k in facts.process if k in steps_by_key), updated=updated,
         )
     template = "posting.html" if posting else f"{meta.get('layout', 'home' if key == HOME_KEY else 'page')}.html"
     return Page(
         key=key, lang=lang, template=template, url=url, dest_path=dest_for(config, url),
         title=title, description=description, html=html,
-        src_path=text.file.src_path, posting=posting, text_lang=text_lang, updated=_updated(meta, facts),
+        src_path=text.file.src_path, posting=posting, text_lang=text_lang, updated=updated,
     )
 
 

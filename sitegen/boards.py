@@ -9,10 +9,12 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import json
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Collection, Iterator, Mapping, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from .assemble import SiteChange, site_change
 from .model import OutputFile, Posting, Site
 from .pieces import Piece, joined, piece
 from .reuse import Reuse
@@ -30,21 +32,90 @@ COMMA, CLOSE, END = piece(b","), piece(b"]"), piece(b"}}\n")
 SOURCE_END = piece(b"</source>\n")
 
 
+NEVER = dt.date(1970, 1, 1)
+
+
+@dataclass(frozen=True, slots=True)
+class Board:
+    """A board's file as made from a site, in pieces, kept for the next build to patch (serve)."""
+
+    site: Site
+    pieces: tuple[Piece, ...]
+    postings: tuple[Posting | None, ...]  # the posting each piece is the entry of (None: not an entry)
+    at: Mapping[tuple[str, str], int]  # (language, key) of a posting listed → the place of its entry
+    newest: dt.date = NEVER  # the latest content date of the site's pages (the head of Indeed's feed)
+
+
 def render_boards(site: Site, absolute: Absolute, describe: Describe, reuse: Reuse | None = None,
-                  previous: Mapping[str, str] | None = None) -> Iterator[OutputFile]:
+                  previous: Mapping[str, str] | None = None,
+                  described: Collection[tuple[str, str]] | None = None) -> Iterator[OutputFile]:
     """Yield `jobs.json`, its JSON Schema, and the Indeed feed, each made when the last is taken.
 
     With `reuse` (serve), a posting's entry made from the very same posting (and description) as in the
-    last build is that build's. A file whose fingerprint `previous` records is kept (`pieces.joined`).
+    last build is that build's. When assembly patched the site (`SiteChange`) and `described` names (by
+    language and key) the postings whose description this build made anew, the last build's files are
+    patched: only the entries of those postings and of the pages the save changed are made again. A file
+    whose fingerprint `previous` records is kept (`pieces.joined`).
     """
     reuse, previous = reuse or Reuse(), previous or {}
+    change = site_change(site, reuse) if described is not None else None
     schema = (PACKAGE / "schemas" / "jobs-feed.schema.json").read_bytes()
-    yield joined("jobs.json", jobs_json(site, absolute, reuse), previous, separator=b"")
+    jobs = _board(reuse, "jobs.json", site, change, (), lambda: jobs_json(site, absolute, reuse),
+                  lambda posting: _job_json(posting, absolute), [("jobs", lang) for lang in site.config.lang_codes])
+    yield joined("jobs.json", jobs, previous, separator=b"")
     yield OutputFile("jobs.schema.json", schema)
-    yield joined(INDEED_FEED, indeed_feed(site, absolute, describe, reuse), previous)
+    indeed = _board(reuse, INDEED_FEED, site, change, described or (),
+                    lambda: indeed_feed(site, absolute, describe, reuse),
+                    lambda posting: _indeed_job(site, posting, absolute, describe(posting)), ["indeed"],
+                    lambda newest: _indeed_head(site, newest))
+    yield joined(INDEED_FEED, indeed, previous)
 
 
-def jobs_json(site: Site, absolute: Absolute, reuse: Reuse | None = None) -> list[Piece]:
+def _board(reuse: Reuse, name: str, site: Site, change: SiteChange | None, described: Collection[tuple[str, str]],
+           make: Callable[[], Board], entry: Callable[[Posting], Piece], tables: Sequence[Any],
+           head: Callable[[dt.date], Piece] | None = None) -> tuple[Piece, ...]:
+    """Return a board's pieces: the last build's, patched (see `render_boards`), or all made (`make`).
+
+    `tables` are the keys under which `make` keeps its entries for `Reuse.each`: carried when patched.
+    """
+    last: Board | None = reuse.known(("board", name), (site.config,))
+    board = _patched(last, change, described, entry, head) if last is not None and change is not None else None
+    if board is None:
+        board = make()
+    else:
+        reuse.carry(*tables)
+    reuse.keep(("board", name), (site.config,), board)
+    return board.pieces
+
+
+def _patched(last: Board, change: SiteChange, described: Collection[tuple[str, str]],
+             entry: Callable[[Posting], Piece], head: Callable[[dt.date], Piece] | None) -> Board | None:
+    """Return the last board with the entries of the postings a save changed (or whose description it made
+    anew) made again, or None when it was made from another site, or a page's date went back from the latest.
+    """
+    if last.site is not change.before:
+        return None
+    postings, newest, redo = list(last.postings), last.newest, set()
+    for old, new in change.pages:
+        if head is not None and new.updated != old.updated:  # the head shows the latest date
+            if old.updated == last.newest and (new.updated is None or new.updated < old.updated):
+                return None  # the latest date may be another page's now: look at all of them again
+            newest = max(newest, new.updated or newest)
+        if new.posting is not None and (place := last.at.get((new.lang, new.posting.facts.key))) is not None:
+            postings[place] = new.posting
+            redo.add(place)
+    redo.update(place for key in described if (place := last.at.get(key)) is not None)
+    pieces = list(last.pieces)
+    for place in redo:
+        posting = postings[place]
+        assert posting is not None
+        pieces[place] = entry(posting)
+    if head is not None and newest != last.newest:
+        pieces[0] = head(newest)
+    return Board(change.after, tuple(pieces), tuple(postings), last.at, newest)
+
+
+def jobs_json(site: Site, absolute: Absolute, reuse: Reuse | None = None) -> Board:
     """Return the open postings of every language as JSON (`jobs.schema.json` describes it), in pieces to join.
 
     Compact JSON, through the C encoder (10× faster than indented); each posting is encoded on its own
@@ -58,15 +129,25 @@ def jobs_json(site: Site, absolute: Absolute, reuse: Reuse | None = None) -> lis
                  "organisation": {"name": site.config.organisation.name, "url": site.config.organisation.url}},
     })
     pieces = [piece(head[:-1].encode("utf-8") + b',"languages":{')]
+    postings: list[Posting | None] = [None]
+    at: dict[tuple[str, str], int] = {}
     for index, lang in enumerate(site.config.lang_codes):
         pieces.append(piece((b"," if index else b"") + _json(lang).encode("utf-8") + b":["))
-        jobs = reuse.each(("jobs", lang), (site.config,), site.postings.get(lang, ()), lambda p: _job_json(p, absolute))
-        listed = [COMMA] * (2 * len(jobs) - 1) if jobs else []
-        listed[::2] = jobs  # job, comma, job, …
-        pieces.extend(listed)
+        postings.append(None)
+        listed = site.postings.get(lang, ())
+        jobs = reuse.each(("jobs", lang), (site.config,), listed, lambda p: _job_json(p, absolute))
+        for number, (posting, job) in enumerate(zip(listed, jobs, strict=True)):
+            if number:
+                pieces.append(COMMA)  # job, comma, job, …
+                postings.append(None)
+            at[lang, posting.facts.key] = len(pieces)
+            pieces.append(job)
+            postings.append(posting)
         pieces.append(CLOSE)
+        postings.append(None)
     pieces.append(END)
-    return pieces
+    postings.append(None)
+    return Board(site, tuple(pieces), tuple(postings), at)
 
 
 def _json(value: Any) -> str:
@@ -130,18 +211,13 @@ def board_language(site: Site, country: str) -> str:
     return next((lang for lang in _spoken(country) if lang in site.config.lang_codes), site.config.default_lang)
 
 
-def indeed_feed(site: Site, absolute: Absolute, describe: Describe, reuse: Reuse | None = None) -> list[Piece]:
+def indeed_feed(site: Site, absolute: Absolute, describe: Describe, reuse: Reuse | None = None) -> Board:
     """Return Indeed's XML job feed, in pieces to join: every open posting once, in the language of its country.
 
     `lastBuildDate` is the latest content date (not the clock), so that two builds give the same bytes.
     """
     reuse = reuse or Reuse()
-    changed = max((p.updated for p in site.pages if p.updated), default=dt.date(1970, 1, 1))
-    lines = ['<?xml version="1.0" encoding="utf-8"?>', "<source>",
-             f"<publisher>{escape(site.config.organisation.name)}</publisher>",
-             f"<publisherurl>{escape(site.config.base_url)}</publisherurl>",
-             f"<lastBuildDate>{_rfc822(changed)}</lastBuildDate>"]
-    parts = [piece("\n".join(lines).encode("utf-8"))]
+    newest = max((p.updated for p in site.pages if p.updated), default=NEVER)
     by_key: dict[str, dict[str, Posting]] = {}
     for postings in site.postings.values():
         for posting in postings:
@@ -154,11 +230,20 @@ def indeed_feed(site: Site, absolute: Absolute, describe: Describe, reuse: Reuse
         if country not in languages:
             languages[country] = board_language(site, country)
         chosen.append(choices.get(languages[country]) or choices[min(choices)])
-    parts += reuse.each("indeed", (site.config,), chosen,
-                        lambda posting, description: _indeed_job(site, posting, absolute, description),
-                        list(map(describe, chosen)))
-    parts.append(SOURCE_END)
-    return parts
+    jobs = reuse.each("indeed", (site.config,), chosen,
+                      lambda posting, description: _indeed_job(site, posting, absolute, description),
+                      list(map(describe, chosen)))
+    return Board(site, (_indeed_head(site, newest), *jobs, SOURCE_END), (None, *chosen, None),
+                 {(posting.lang, posting.facts.key): place for place, posting in enumerate(chosen, 1)}, newest)
+
+
+def _indeed_head(site: Site, newest: dt.date) -> Piece:
+    """Return the head of Indeed's feed: `lastBuildDate` is the latest content date, not the clock's."""
+    lines = ['<?xml version="1.0" encoding="utf-8"?>', "<source>",
+             f"<publisher>{escape(site.config.organisation.name)}</publisher>",
+             f"<publisherurl>{escape(site.config.base_url)}</publisherurl>",
+             f"<lastBuildDate>{_rfc822(newest)}</lastBuildDate>"]
+    return piece("\n".join(lines).encode("utf-8"))
 
 
 def _indeed_job(site: Site, posting: Posting, absolute: Absolute, description: str) -> Piece:

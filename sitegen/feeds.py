@@ -101,9 +101,9 @@ def entry_id(site: Site, posting: Posting) -> str:
 
 
 def _updated(site: Site, posting: Posting) -> dt.date:
-    """Return when a posting's page last changed."""
-    page = site.page(posting.lang, posting.facts.key)
-    return page.updated if page is not None and page.updated else posting.facts.date_posted
+    """Return when a posting's page last changed (a posting holds its page's date, so that an entry made
+    from the very same posting, or an equal one, has the same date)."""
+    return posting.updated or posting.facts.date_posted
 
 
 def _site_updated(site: Site) -> dt.date:

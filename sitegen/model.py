@@ -321,6 +321,7 @@ class Posting:
     text_lang: str = ""
     closed: bool = False
     requirement: str = ""  # what a candidate must meet to apply, in the page's language (front matter)
+    updated: dt.date | None = None  # when its page's content last changed (as `Page.updated`)
 
     @property
     def apply_url(self) -> str:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 import types
-from collections.abc import Callable, Iterator, Mapping, MutableMapping, Sequence
+from collections.abc import Callable, Collection, Iterator, Mapping, MutableMapping, Sequence
 from dataclasses import dataclass, replace
 from typing import Any
 
@@ -117,6 +117,7 @@ def render_site(
     outputs: list[OutputFile] = []
     problems: list[Problem] = []
     described: dict[tuple[str, str], str] = {}
+    fresh: set[tuple[str, str]] = set()  # the postings (language, key) whose description was rendered now
     store: MutableMapping[str, str] = descriptions if descriptions is not None else {}
     unknown: dict[tuple[str, str], str] = {}  # kept pages' postings whose description the store lacks → fingerprint
     homes = {lang: reuse.same(("home", lang), home.url if (home := site.page(lang, HOME_KEY)) else None)
@@ -146,14 +147,14 @@ def render_site(
         # a page this process has not seen yet is rendered even if unchanged, so that its blocks are kept
         part = _render_pages(context, here, warm)
         made.update((page.dest_path, result[3]) for (page, _), result in zip(here, part, strict=True))
-        _collect(part, emit, outputs, problems, described, store, unknown)
+        _collect(part, emit, outputs, problems, described, store, unknown, fresh)
 
     done = 0
     for part in iter_chunks(_render_pages, context, there, jobs, progress=progress, meanwhile=render_here):
         made.update((page.dest_path, result[3])
                     for (page, _), result in zip(there[done:done + len(part)], part, strict=True))
         done += len(part)
-        _collect(part, emit, outputs, problems, described, store, unknown)
+        _collect(part, emit, outputs, problems, described, store, unknown, fresh)
     if reuse.remember:
         files = {dest: OutputFile(dest, b"", fingerprint, kept=True) for dest, fingerprint in made.items()}
         reuse.keep_each("kept files", (shared,), site.pages,
@@ -168,7 +169,7 @@ def render_site(
     if polish and not site.config.preview:  # a preview publishes nothing that search engines or boards read
         # each to the sink as soon as it is made: the feeds and boards repeat every description
         outputs.extend(map(emit, _published_files(site, env, helpers, described, reuse, context.previous,
-                                                       _storing(store, unknown))))
+                                                       _storing(store, unknown), fresh)))
     if polish:
         rest += [render_robots(site, helpers.absolute), render_headers(site), render_redirects(site)]
     rest.extend(OutputFile("assets/" + helpers.names[a.src_path.removeprefix("assets/")], a.data)
@@ -193,13 +194,15 @@ def _language_digests(site: Site, languages: Mapping[str, Mapping[str, Any]], na
 def _published_files(site: Site, env: jinja2.Environment, helpers: Helpers,
                      described: dict[tuple[str, str], str], reuse: Reuse,
                      previous: Mapping[str, str],
-                     keep: Callable[[tuple[str, str], str], None] = lambda key, html: None) -> Iterator[OutputFile]:
+                     keep: Callable[[tuple[str, str], str], None] = lambda key, html: None,
+                     fresh: Collection[tuple[str, str]] | None = None) -> Iterator[OutputFile]:
     """Yield what search engines, feed readers and job boards read: sitemap, feeds, jobs.json, Indeed feed.
 
     Feeds and boards carry each posting's full description: the one its page rendered for the JobPosting
     (`described`, by language and key), else (a page kept from the previous build whose description
-    the store lacks) rendered here and given to `keep`, so that the next build finds it. Those whose
-    fingerprint `previous` records are kept.
+    the store lacks) rendered here and given to `keep`, so that the next build finds it. `fresh` names the
+    postings whose description this build rendered (the others' are the last build's): the job boards
+    patch their last files with these. Those whose fingerprint `previous` records are kept.
     """
     template = env.get_template("_partials/job_description.html")
 
@@ -214,7 +217,7 @@ def _published_files(site: Site, env: jinja2.Environment, helpers: Helpers,
     # the feeds first: serve writes a changed one on a thread of its own while the rest is made
     yield from render_feeds(site, site.strings, helpers.absolute, describe, reuse, previous)
     yield render_sitemap(site, reuse, previous)
-    yield from render_boards(site, helpers.absolute, describe, reuse, previous)
+    yield from render_boards(site, helpers.absolute, describe, reuse, previous, fresh)
 
 
 # files, problems, for an open posting (language, key, its full description or None when the page was
@@ -224,8 +227,8 @@ Rendered = tuple[list[OutputFile], list[Problem], tuple[str, str, str | None, st
 
 def _collect(results: list[Rendered], emit: Sink, outputs: list[OutputFile], problems: list[Problem],
              described: dict[tuple[str, str], str], store: MutableMapping[str, str],
-             unknown: dict[tuple[str, str], str]) -> None:
-    """Send the rendered files to `emit`, and note problems and postings' descriptions."""
+             unknown: dict[tuple[str, str], str], fresh: set[tuple[str, str]]) -> None:
+    """Send the rendered files to `emit`, and note problems and postings' descriptions (`fresh`: rendered now)."""
     for page_outputs, page_problems, description, _ in results:
         outputs.extend(emit(file) for file in page_outputs)
         problems.extend(page_problems)
@@ -234,6 +237,7 @@ def _collect(results: list[Rendered], emit: Sink, outputs: list[OutputFile], pro
         lang, key, html, fingerprint = description
         if html is not None:
             described[lang, key] = html
+            fresh.add((lang, key))
             if fingerprint:
                 store[fingerprint] = html
         else:

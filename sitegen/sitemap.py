@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
+from dataclasses import dataclass
 from operator import itemgetter
 
-from .assemble import HOME_KEY
+from .assemble import HOME_KEY, SiteChange, site_change
 from .model import Alternate, OutputFile, Page, Site
 from .pieces import Piece, joined, piece
 from .reuse import Reuse
@@ -16,24 +17,66 @@ HEAD = piece(b'<?xml version="1.0" encoding="UTF-8"?>\n'
 END = piece(b"</urlset>\n")
 
 
+@dataclass(frozen=True, slots=True)
+class Sitemap:
+    """The sitemap's entries as `render_sitemap` made them from a site, kept for the next (serve)."""
+
+    site: Site
+    pieces: tuple[Piece, ...]  # head, entries by address, end
+    at: Mapping[str, int]  # a listed page's address → the place of its entry
+
+
 def render_sitemap(site: Site, reuse: Reuse | None = None, previous: Mapping[str, str] | None = None) -> OutputFile:
     """Return the sitemap of the site, with xhtml:link alternates (Google's format): the root chooser and every
     real page, with the same hreflang alternates as its head, and lastmod from content.
 
-    With `reuse` (serve), a page's entry made from the very same page as in the last build is that build's;
-    a sitemap whose fingerprint `previous` records is kept (`pieces.joined`).
+    With `reuse` (serve), a page's entry made from the very same page as in the last build is that build's,
+    and a site that assembly patched patches the last sitemap (`SiteChange`); a sitemap whose fingerprint
+    `previous` records is kept (`pieces.joined`).
     """
     reuse = reuse or Reuse()
     absolute = _absolute(site)
+    last: Sitemap | None = reuse.known("sitemap file", (site.config,))
+    change = site_change(site, reuse)
+    if last is not None and change is not None and (pieces := _patched(last, change, absolute)) is not None:
+        reuse.carry("sitemap")  # the entries of the other pages, for a build that makes them all again
+        reuse.keep("sitemap file", (site.config,), Sitemap(site, pieces, last.at))
+        return joined("sitemap.xml", pieces, previous or {})
     homes = [p for p in site.pages if p.key == HOME_KEY and not p.is_fallback]
     root_alternates = tuple(Alternate(p.lang, p.url) for p in sorted(homes, key=lambda p: _order(site, p.lang)))
     entries = [(site.config.base_path, _entry(absolute, site.config.base_path, root_alternates,
                                               site.config.base_path, None))]
-    listed = [page for page in site.pages if not page.is_fallback and not (page.posting and page.posting.closed)]
+    listed = [page for page in site.pages if _listed(page)]
     made = reuse.each("sitemap", (site.config,), listed, lambda page: _page_entry(absolute, page))
     entries.extend(zip([page.url for page in listed], made, strict=True))
-    pieces = [HEAD, *(entry for _, entry in sorted(entries, key=itemgetter(0))), END]
-    return joined("sitemap.xml", pieces, previous or {})
+    entries.sort(key=itemgetter(0))
+    made_pieces = (HEAD, *(entry for _, entry in entries), END)
+    reuse.keep("sitemap file", (site.config,), Sitemap(site, made_pieces,
+                                                       {url: index + 1 for index, (url, _) in enumerate(entries)}))
+    return joined("sitemap.xml", made_pieces, previous or {})
+
+
+def _patched(last: Sitemap, change: SiteChange, absolute: Callable[[str], str]) -> tuple[Piece, ...] | None:
+    """Return the last sitemap with the entries of the pages a save remade made again, or None when it cannot
+    be patched: made from another site than the one the save changed, or a page listed or not anew.
+
+    The root's entry is made from the home pages' addresses, which a patched site keeps.
+    """
+    if last.site is not change.before:
+        return None
+    pieces = list(last.pieces)
+    for old, new in change.pages:
+        listed = _listed(new)
+        if listed != _listed(old):
+            return None
+        if listed:
+            pieces[last.at[new.url]] = _page_entry(absolute, new)
+    return tuple(pieces)
+
+
+def _listed(page: Page) -> bool:
+    """Return True when the sitemap lists a page: a real translation, not a closed posting."""
+    return not page.is_fallback and not (page.posting is not None and page.posting.closed)
 
 
 def _page_entry(absolute: Callable[[str], str], page: Page) -> Piece:

@@ -338,3 +338,46 @@ def test_serve_gathers_again_only_the_parses_a_save_made_and_equals_a_fresh_load
         assert loaded.parsed == fresh.parsed and loaded.catalogues == fresh.catalogues, name
         assert sorted(map(str, loaded.problems)) == sorted(map(str, fresh.problems)), name
     assert True in patched and False in patched  # both ways were taken
+
+
+def test_a_text_save_patches_the_sitemap_and_job_boards(tmp_path: Path, monkeypatch) -> None:
+    """serve patches the last sitemap, jobs.json and Indeed feed with the entries of the pages a text save
+    changed, unless a page's date went back from the latest (Indeed's feed is then made whole); after
+    every save the preview folder is byte for byte a clean build."""
+    from sitegen import boards, sitemap
+    from sitegen.serve import Preview, make_rebuilder
+
+    root, out = tmp_path / "site", tmp_path / "preview"
+    root.mkdir()
+    make_big_site(root, 6)
+    rebuild = make_rebuilder(root, Preview(out), "http://127.0.0.1:8000/", lambda result, _: None)
+    assert rebuild(None).ok
+    paths: list[str] = []
+    for name, module in (("sitemap", sitemap), ("boards", boards)):
+        real = module._patched  # type: ignore[attr-defined]
+
+        def spied(*args, _real=real, _name=name):  # type: ignore[no-untyped-def]
+            patched = _real(*args)
+            paths.append(f"{_name} {'patched' if patched is not None else 'whole'}")
+            return patched
+
+        monkeypatch.setattr(module, "_patched", spied)
+    text = root / "content/jobs/posting-00002.en.md"
+    for round_, (pattern, new, expected) in enumerate([
+        (r"^## (.*)$", r"## \1 again", ["patched"] * 3),
+        (r"^title:", "updated: 2027-01-05\ntitle:", ["patched"] * 3),  # the latest date now: Indeed's head changes
+        (r"^updated: .*\n", "", ["patched", "patched", "whole"]),  # back from the latest: Indeed's feed made whole
+        (r"^title: (.*)$", r"title: \1 renamed", []),  # a title orders job lists: the site is assembled whole
+        (r"^## (.*)$", r"## \1 once more", ["patched"] * 3),
+        ("template", "", ["patched"] * 3),  # every description made anew, the site the same: every entry again
+    ]):
+        if pattern == "template":
+            text = root / "templates/_partials/job_description.html"
+            pattern, new = r"^<h2>", "<h2 class=edited>"
+        replace_in(text, pattern, new)
+        assert rebuild({str(text)}).ok, round_
+        assert paths == [f"{name} {path}" for name, path in zip(["sitemap", "boards", "boards"][:len(expected)],
+                                                                 expected, strict=True)], round_
+        paths.clear()
+        clean = build(root, tmp_path / f"clean-{round_}", "http://127.0.0.1:8000/", BuildCache(), live=True)
+        assert clean.ok and tree(out) == tree(tmp_path / f"clean-{round_}"), round_
