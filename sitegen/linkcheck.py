@@ -4,17 +4,32 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass
 from operator import attrgetter
 from typing import TypeVar
 
+from .assemble import SiteChange, site_change
 from .ids import template_ids
 from .links import SiteLinks, site_link_problems
-from .model import Problem, Project, Site
+from .model import Page, Problem, Project, Site
 from .parse import Parsed
 from .reuse import Reuse
 
 Key = TypeVar("Key")
 Value = TypeVar("Value")
+
+
+@dataclass(frozen=True, slots=True)
+class Checked:
+    """What `link_problems` found in a site, kept for the next build to patch (serve)."""
+
+    site: Site
+    parsed: tuple[Parsed, ...]
+    known: frozenset[str]
+    shown: Mapping[tuple[str, str], Page]  # (source path, language) → the page that shows that text
+    texts: Mapping[tuple[str, str], int]  # (source path, language) → the place in `parsed` of a text with links
+    fine: frozenset[int]  # those whose links were all fine, with no '#fragment' (whose ids may go)
+    others: tuple[Problem, ...]  # the problems of people's photos and of `_site.yaml`'s images
 
 
 def link_problems(site: Site, parsed: tuple[Parsed, ...], project: Project, reuse: Reuse | None = None
@@ -23,31 +38,88 @@ def link_problems(site: Site, parsed: tuple[Parsed, ...], project: Project, reus
 
     With `reuse` (serve), a text whose links were all fine in the last build, with the same site
     addresses, the same page and no '#fragment' (whose ids another page's edit may remove), is not
-    checked again.
+    checked again; and when assembly patched the site (`SiteChange`) and the save changed texts only,
+    the last build's findings are patched: the texts and pages the save changed are looked at, no other.
     """
     reuse = reuse or Reuse()
     base = site.config.base_path
     urls, assets = tuple(map(attrgetter("url"), site.pages)), tuple(map(attrgetter("src_path"), project.assets))
     known = reuse.get("link targets", (base, urls, assets), _targets, base, urls, assets)  # serve: the same, mostly
-    shown_at = {(p.src_path, p.lang): p for p in site.pages}
     aliases = Later(lambda: link_aliases(site, project))  # needed only for a link that leads nowhere
     ids = Later(lambda: page_ids(site, project))  # needed only for '#fragment' links
     links = SiteLinks(known, base, site.config.lang_codes, aliases, ids)
-    problems = []
-    texts = [text for text in parsed if text.links and text.file.kind == "text" and text.file.lang]
-    pages = [shown_at.get((text.file.src_path, text.file.lang or "")) for text in texts]
-    context = (known, site.config)
-    found = reuse.found("fine links", context, texts, pages)  # True: all fine, with no '#fragment', last time
-    fine = list(found)
-    for index, (text, page, known_fine) in enumerate(zip(texts, pages, found, strict=True)):
-        if known_fine:
-            continue
+    last: Checked | None = reuse.known("links checked", (site.config,))
+    change = site_change(site, reuse)
+    patched = _patched(last, change, parsed, known) if last is not None and change is not None else None
+    if patched is not None:
+        shown, texts, redo, fine, others = patched
+        reuse.carry("fine links")  # each text's verdict, for a build that does not patch
+    else:
+        shown = {(p.src_path, p.lang): p for p in site.pages}
+        texts = {(text.file.src_path, text.file.lang or ""): index for index, text in enumerate(parsed)
+                 if _has_links(text)}
+        items = [parsed[index] for index in texts.values()]
+        pages = [_shown(shown, text) for text in items]
+        found = reuse.found("fine links", (known, site.config), items, pages)  # True: all fine last time
+        fine = {index for index, known_fine in zip(texts.values(), found, strict=True) if known_fine}
+        redo, others = set(texts.values()) - fine, _other_problems(site, parsed, known)
+    problems = list(others)
+    for index in sorted(redo):
+        text = parsed[index]
+        page = _shown(shown, text)
         at = "/" + page.url[len(base):] if page is not None else f"/{text.file.lang}/"
         wrong = site_link_problems([(text.file.src_path, text.file.lang or "", at, text.links)], known, base,
                                    site.config.lang_codes, links)
         problems.extend(wrong)
-        fine[index] = not wrong and not any("#" in link.target for link in text.links)
-    reuse.keep_each("fine links", context, texts, fine, pages, found)
+        if not wrong and not any("#" in link.target for link in text.links):
+            fine.add(index)
+    reuse.keep("links checked", (site.config,), Checked(site, parsed, known, shown, texts, frozenset(fine), others))
+    if patched is None:
+        reuse.keep_each("fine links", (known, site.config), items, [index in fine for index in texts.values()],
+                        pages, found)
+    return problems
+
+
+Patched = tuple[dict[tuple[str, str], Page], Mapping[tuple[str, str], int], set[int], set[int], tuple[Problem, ...]]
+
+
+def _patched(last: Checked, change: SiteChange, parsed: tuple[Parsed, ...], known: frozenset[str]) -> Patched | None:
+    """Return the last check patched for a save: pages by text, texts with links, the texts to check again
+    (those the save changed, those whose page it changed, and those that were not all fine), the texts
+    still fine, and the other problems. None when the last check was of another site or other link
+    targets, or when the save changed more than texts, or which texts have links.
+    """
+    if last.site is not change.before or last.known is not known or len(parsed) != len(last.parsed):
+        return None
+    moved = [index for index, (new, old) in enumerate(zip(parsed, last.parsed, strict=True)) if new is not old]
+    for index in moved:
+        new, old = parsed[index].file, last.parsed[index].file
+        if new.kind != "text" or (new.src_path, new.lang) != (old.src_path, old.lang) or (
+                _has_links(parsed[index]) != _has_links(last.parsed[index])):
+            return None  # facts (photos), other files, or the texts with links changed: check them all
+    shown = dict(last.shown)
+    redo = {index for index in moved if _has_links(parsed[index])}
+    redo.update(index for index in last.texts.values() if index not in last.fine)
+    for old, page in change.pages:
+        shown[page.src_path, page.lang] = page
+        if old != page and (index := last.texts.get((page.src_path, page.lang))) is not None:
+            redo.add(index)  # its address for relative links: the same (assembly patched), but to be sure
+    return shown, last.texts, redo, set(last.fine) - redo, last.others
+
+
+def _has_links(text: Parsed) -> bool:
+    """Return True for a text (of a language) whose links are checked."""
+    return bool(text.links) and text.file.kind == "text" and bool(text.file.lang)
+
+
+def _shown(shown: Mapping[tuple[str, str], Page], text: Parsed) -> Page | None:
+    """Return the page that shows a text in its own language."""
+    return shown.get((text.file.src_path, text.file.lang or ""))
+
+
+def _other_problems(site: Site, parsed: tuple[Parsed, ...], known: frozenset[str]) -> tuple[Problem, ...]:
+    """Return the problems of people's photos (facts files) and of `_site.yaml`'s images."""
+    problems = []
     for item in parsed:
         if item.file.kind != "facts" or item.data is None:
             continue
@@ -61,7 +133,7 @@ def link_problems(site: Site, parsed: tuple[Parsed, ...], project: Project, reus
         if name and f"/assets/{name}" not in known:
             problems.append(Problem("content/_site.yaml", None, f"{what} 'assets/{name}' does not exist",
                                     "add the image to assets/, or fix the file name"))
-    return problems
+    return tuple(problems)
 
 
 def _targets(base: str, urls: tuple[str, ...], assets: tuple[str, ...]) -> frozenset[str]:

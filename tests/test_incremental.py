@@ -381,3 +381,57 @@ def test_a_text_save_patches_the_sitemap_and_job_boards(tmp_path: Path, monkeypa
         paths.clear()
         clean = build(root, tmp_path / f"clean-{round_}", "http://127.0.0.1:8000/", BuildCache(), live=True)
         assert clean.ok and tree(out) == tree(tmp_path / f"clean-{round_}"), round_
+
+
+def test_a_text_save_patches_the_link_check(tmp_path: Path, monkeypatch) -> None:
+    """serve checks again only the links of the texts a save changed (and of those not all fine before),
+    and finds what a fresh check finds; a save of facts, or one that gives a text its first link, checks all."""
+    from sitegen import linkcheck
+    from sitegen.assemble import assemble_site
+    from sitegen.loading import load_content
+    from sitegen.reuse import Reuse
+    from sitegen.sources import read_project
+    from tests.conftest import TEST_DAY
+
+    root = tmp_path / "site"
+    root.mkdir()
+    make_big_site(root, 6)
+    cache, reuse = BuildCache(), Reuse()
+    paths: list[str] = []
+    checked: list[str] = []
+    real, real_check = linkcheck._patched, linkcheck.site_link_problems
+    monkeypatch.setattr(linkcheck, "_patched", lambda *args: paths.append(
+        "whole" if (patched := real(*args)) is None else "patched") or patched)
+    monkeypatch.setattr(linkcheck, "site_link_problems", lambda texts, *rest: checked.extend(
+        text[0] for text in texts) or real_check(texts, *rest))
+
+    def problems(reuse: Reuse) -> list[str]:
+        project = read_project(root)
+        loaded = load_content(project, None, cache)
+        assert not isinstance(loaded, list)
+        site, _ = assemble_site(loaded.parsed, loaded.config, {}, TEST_DAY, reuse=reuse)
+        found = sorted(map(str, linkcheck.link_problems(site, loaded.parsed, project, reuse)))
+        reuse.turn()
+        return found
+
+    problems(reuse)
+    jobs = root / "content/jobs"
+    two, three = "content/jobs/posting-00002.en.md", "content/jobs/posting-00003.en.md"
+    for edit, name, pattern, new, checks, wrong in (
+        ("a heading", "posting-00002.en.md", r"^## (.*)$", r"## \1 again", [two], False),
+        ("a link to nowhere", "posting-00002.en.md", r"^## (.*)$", r"See [nothing](/en/nowhere/).\n\n## \1", [two],
+         True),
+        ("another text", "posting-00003.en.md", r"^## (.*)$", r"## \1 again", [two, three], True),  # still wrong
+        ("the link mended", "posting-00002.en.md", r"/en/nowhere/", "/en/team/", [two], False),
+        ("another text again", "posting-00003.en.md", r"^## (.*) again$", r"## \1", [three], False),
+        ("facts", "posting-00004.yaml", r"^date_posted: .*$", "date_posted: 2026-01-02", None, False),
+    ):
+        replace_in(jobs / name, pattern, new)
+        paths.clear()
+        checked.clear()
+        found = problems(reuse)
+        assert paths == (["patched"] if checks is not None else []), edit  # facts: the site is assembled whole
+        if checks is not None:
+            assert checked == checks, edit
+        assert any("/en/nowhere/" in problem for problem in found) == wrong, edit
+        assert found == problems(Reuse(remember=False)), edit
