@@ -93,8 +93,8 @@ def _patched(last: Checked, change: SiteChange, parsed: tuple[Parsed, ...], know
         return None
     moved = [index for index, (new, old) in enumerate(zip(parsed, last.parsed, strict=True)) if new is not old]
     for index in moved:
-        new, old = parsed[index].file, last.parsed[index].file
-        if new.kind != "text" or (new.src_path, new.lang) != (old.src_path, old.lang) or (
+        now, was = parsed[index].file, last.parsed[index].file
+        if now.kind != "text" or (now.src_path, now.lang) != (was.src_path, was.lang) or (
                 _has_links(parsed[index]) != _has_links(last.parsed[index])):
             return None  # facts (photos), other files, or the texts with links changed: check them all
     shown = dict(last.shown)
@@ -102,8 +102,8 @@ def _patched(last: Checked, change: SiteChange, parsed: tuple[Parsed, ...], know
     redo.update(index for index in last.texts.values() if index not in last.fine)
     for old, page in change.pages:
         shown[page.src_path, page.lang] = page
-        if old != page and (index := last.texts.get((page.src_path, page.lang))) is not None:
-            redo.add(index)  # its address for relative links: the same (assembly patched), but to be sure
+        if old != page and (place := last.texts.get((page.src_path, page.lang))) is not None:
+            redo.add(place)  # its address for relative links: the same (assembly patched), but to be sure
     return shown, last.texts, redo, set(last.fine) - redo, last.others
 
 
