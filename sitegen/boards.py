@@ -9,7 +9,7 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import json
-from collections.abc import Callable, Collection, Iterator, Mapping, Sequence
+from collections.abc import Callable, Collection, Hashable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -60,26 +60,30 @@ def render_boards(site: Site, absolute: Absolute, describe: Describe, reuse: Reu
     reuse, previous = reuse or Reuse(), previous or {}
     change = site_change(site, reuse) if described is not None else None
     schema = (PACKAGE / "schemas" / "jobs-feed.schema.json").read_bytes()
-    jobs = _board(reuse, "jobs.json", site, change, (), lambda: jobs_json(site, absolute, reuse),
-                  lambda posting: _job_json(posting, absolute), [("jobs", lang) for lang in site.config.lang_codes])
+    jobs = patched_board(reuse, "jobs.json", site, change, (), lambda: jobs_json(site, absolute, reuse),
+                         lambda posting: _job_json(posting, absolute),
+                         [("jobs", lang) for lang in site.config.lang_codes])
     yield joined("jobs.json", jobs, previous, separator=b"")
     yield OutputFile("jobs.schema.json", schema)
-    indeed = _board(reuse, INDEED_FEED, site, change, described or (),
-                    lambda: indeed_feed(site, absolute, describe, reuse),
-                    lambda posting: _indeed_job(site, posting, absolute, describe(posting)), ["indeed"],
-                    lambda newest: _indeed_head(site, newest))
+    indeed = patched_board(reuse, INDEED_FEED, site, change, described or (),
+                           lambda: indeed_feed(site, absolute, describe, reuse),
+                           lambda posting: _indeed_job(site, posting, absolute, describe(posting)), ["indeed"],
+                           lambda newest: _indeed_head(site, newest))
     yield joined(INDEED_FEED, indeed, previous)
 
 
-def _board(reuse: Reuse, name: str, site: Site, change: SiteChange | None, described: Collection[tuple[str, str]],
-           make: Callable[[], Board], entry: Callable[[Posting], Piece], tables: Sequence[Any],
-           head: Callable[[dt.date], Piece] | None = None) -> tuple[Piece, ...]:
-    """Return a board's pieces: the last build's, patched (see `render_boards`), or all made (`make`).
+def patched_board(reuse: Reuse, name: Hashable, site: Site, change: SiteChange | None,
+                  described: Collection[tuple[str, str]], make: Callable[[], Board], entry: Callable[[Posting], Piece],
+                  tables: Sequence[Any], head: Callable[[dt.date], Piece] | None = None,
+                  listed_dates: bool = False) -> tuple[Piece, ...]:
+    """Return a file's pieces: the last build's, patched (see `render_boards`), or all made (`make`).
 
-    `tables` are the keys under which `make` keeps its entries for `Reuse.each`: carried when patched.
+    `entry` makes a posting's entry, `head` the first piece from the latest date: of every page, or
+    with `listed_dates` of the pages whose postings the file lists. `tables` are the keys under which
+    `make` keeps its entries for `Reuse.each`: carried when patched.
     """
     last: Board | None = reuse.known(("board", name), (site.config,))
-    board = _patched(last, change, described, entry, head) if last is not None and change is not None else None
+    board = _patched(last, change, described, entry, head, listed_dates) if last is not None and change else None
     if board is None:
         board = make()
     else:
@@ -89,19 +93,23 @@ def _board(reuse: Reuse, name: str, site: Site, change: SiteChange | None, descr
 
 
 def _patched(last: Board, change: SiteChange, described: Collection[tuple[str, str]],
-             entry: Callable[[Posting], Piece], head: Callable[[dt.date], Piece] | None) -> Board | None:
+             entry: Callable[[Posting], Piece], head: Callable[[dt.date], Piece] | None,
+             listed_dates: bool = False) -> Board | None:
     """Return the last board with the entries of the postings a save changed (or whose description it made
-    anew) made again, or None when it was made from another site, or a page's date went back from the latest.
+    anew) made again, or None when it was made from another site, or a page's date went back from the latest
+    (or, with `listed_dates`, when the board lists no posting: its date is then the site's).
     """
-    if last.site is not change.before:
+    if last.site is not change.before or (listed_dates and not last.at):
         return None
     postings, newest, redo = list(last.postings), last.newest, set()
     for old, new in change.pages:
-        if head is not None and new.updated != old.updated:  # the head shows the latest date
+        dated = not listed_dates or (new.posting is not None and (new.lang, new.posting.facts.key) in last.at)
+        if head is not None and dated and new.updated != old.updated:  # the head shows the latest date
             if old.updated == last.newest and (new.updated is None or new.updated < old.updated):
                 return None  # the latest date may be another page's now: look at all of them again
             newest = max(newest, new.updated or newest)
-        if new.posting is not None and (place := last.at.get((new.lang, new.posting.facts.key))) is not None:
+        if new.posting is not None and new.posting is not old.posting and (
+                place := last.at.get((new.lang, new.posting.facts.key))) is not None:
             postings[place] = new.posting
             redo.add(place)
     redo.update(place for key in described if (place := last.at.get(key)) is not None)

@@ -202,7 +202,7 @@ def _published_files(site: Site, env: jinja2.Environment, helpers: Helpers,
     (`described`, by language and key), else (a page kept from the previous build whose description
     the store lacks) rendered here and given to `keep`, so that the next build finds it. `fresh` names the
     postings whose description this build rendered (the others' are the last build's): the job boards
-    patch their last files with these. Those whose fingerprint `previous` records are kept.
+    and the feeds patch their last files with these. Those whose fingerprint `previous` records are kept.
     """
     template = env.get_template("_partials/job_description.html")
 
@@ -215,7 +215,7 @@ def _published_files(site: Site, env: jinja2.Environment, helpers: Helpers,
         return found
 
     # the feeds first: serve writes a changed one on a thread of its own while the rest is made
-    yield from render_feeds(site, site.strings, helpers.absolute, describe, reuse, previous)
+    yield from render_feeds(site, site.strings, helpers.absolute, describe, reuse, previous, fresh)
     yield render_sitemap(site, reuse, previous)
     yield from render_boards(site, helpers.absolute, describe, reuse, previous, fresh)
 

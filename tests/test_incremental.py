@@ -340,10 +340,10 @@ def test_serve_gathers_again_only_the_parses_a_save_made_and_equals_a_fresh_load
     assert True in patched and False in patched  # both ways were taken
 
 
-def test_a_text_save_patches_the_sitemap_and_job_boards(tmp_path: Path, monkeypatch) -> None:
-    """serve patches the last sitemap, jobs.json and Indeed feed with the entries of the pages a text save
-    changed, unless a page's date went back from the latest (Indeed's feed is then made whole); after
-    every save the preview folder is byte for byte a clean build."""
+def test_a_text_save_patches_the_feeds_sitemap_and_job_boards(tmp_path: Path, monkeypatch) -> None:
+    """serve patches the last feeds, sitemap, jobs.json and Indeed feed with the entries of the pages a text
+    save changed, unless a page's date went back from the latest (a file whose head shows it is then made
+    whole); after every save the preview folder is byte for byte a clean build."""
     from sitegen import boards, sitemap
     from sitegen.serve import Preview, make_rebuilder
 
@@ -363,21 +363,23 @@ def test_a_text_save_patches_the_sitemap_and_job_boards(tmp_path: Path, monkeypa
 
         monkeypatch.setattr(module, "_patched", spied)
     text = root / "content/jobs/posting-00002.en.md"
+    patched, whole = "patched", "whole"
+    # in the order they are made: the English and French feeds, the sitemap, jobs.json and Indeed's feed
     for round_, (pattern, new, expected) in enumerate([
-        (r"^## (.*)$", r"## \1 again", ["patched"] * 3),
-        (r"^title:", "updated: 2027-01-05\ntitle:", ["patched"] * 3),  # the latest date now: Indeed's head changes
-        (r"^updated: .*\n", "", ["patched", "patched", "whole"]),  # back from the latest: Indeed's feed made whole
+        (r"^## (.*)$", r"## \1 again", [patched] * 5),
+        (r"^title:", "updated: 2027-01-05\ntitle:", [patched] * 5),  # the latest date now: the heads change
+        (r"^updated: .*\n", "", [whole, patched, patched, patched, whole]),  # back from the latest: made whole
         (r"^title: (.*)$", r"title: \1 renamed", []),  # a title orders job lists: the site is assembled whole
-        (r"^## (.*)$", r"## \1 once more", ["patched"] * 3),
-        ("template", "", ["patched"] * 3),  # every description made anew, the site the same: every entry again
+        (r"^## (.*)$", r"## \1 once more", [patched] * 5),
+        ("template", "", [patched] * 5),  # every description made anew, the site the same: every entry again
     ]):
         if pattern == "template":
             text = root / "templates/_partials/job_description.html"
             pattern, new = r"^<h2>", "<h2 class=edited>"
         replace_in(text, pattern, new)
         assert rebuild({str(text)}).ok, round_
-        assert paths == [f"{name} {path}" for name, path in zip(["sitemap", "boards", "boards"][:len(expected)],
-                                                                 expected, strict=True)], round_
+        names = ["boards", "boards", "sitemap", "boards", "boards"][:len(expected)]
+        assert paths == [f"{name} {path}" for name, path in zip(names, expected, strict=True)], round_
         paths.clear()
         clean = build(root, tmp_path / f"clean-{round_}", "http://127.0.0.1:8000/", BuildCache(), live=True)
         assert clean.ok and tree(out) == tree(tmp_path / f"clean-{round_}"), round_
