@@ -116,10 +116,9 @@ def render_site(
                             _language_digests(site, languages, names, digests, reuse))
     outputs: list[OutputFile] = []
     problems: list[Problem] = []
-    described: dict[tuple[str, str], str] = {}
-    fresh: set[tuple[str, str]] = set()  # the postings (language, key) whose description was rendered now
     store: MutableMapping[str, str] = descriptions if descriptions is not None else {}
-    unknown: dict[tuple[str, str], str] = {}  # kept pages' postings whose description the store lacks → fingerprint
+    described = Described(store)
+    fresh: set[tuple[str, str]] = set()  # the postings (language, key) whose description was rendered now
     homes = {lang: reuse.same(("home", lang), home.url if (home := site.page(lang, HOME_KEY)) else None)
              for lang in site.config.lang_codes}
     here: list[tuple[Page, str | None]] = []  # rendered in this process: pages whose `cached` blocks serve keeps
@@ -136,7 +135,7 @@ def render_site(
         if file is not None and file.fingerprint and previous_of(page.dest_path) == file.fingerprint:
             kept.append(file)  # unchanged: kept without a look at it
             if page.posting is not None and polish:
-                _note_kept(page.lang, page.key, file.fingerprint, store, described, unknown)
+                described.kept.append((page.lang, page.key, file.fingerprint))
             continue
         (here if keep_here and SCOPE in names.get(page.template, ()) else there).append(
             (page, file.fingerprint if file is not None else None))
@@ -147,14 +146,14 @@ def render_site(
         # a page this process has not seen yet is rendered even if unchanged, so that its blocks are kept
         part = _render_pages(context, here, warm)
         made.update((page.dest_path, result[3]) for (page, _), result in zip(here, part, strict=True))
-        _collect(part, emit, outputs, problems, described, store, unknown, fresh)
+        _collect(part, emit, outputs, problems, described, fresh)
 
     done = 0
     for part in iter_chunks(_render_pages, context, there, jobs, progress=progress, meanwhile=render_here):
         made.update((page.dest_path, result[3])
                     for (page, _), result in zip(there[done:done + len(part)], part, strict=True))
         done += len(part)
-        _collect(part, emit, outputs, problems, described, store, unknown, fresh)
+        _collect(part, emit, outputs, problems, described, fresh)
     if reuse.remember:
         files = {dest: OutputFile(dest, b"", fingerprint, kept=True) for dest, fingerprint in made.items()}
         reuse.keep_each("kept files", (shared,), site.pages,
@@ -168,8 +167,7 @@ def render_site(
     rest: list[OutputFile] = []
     if polish and not site.config.preview:  # a preview publishes nothing that search engines or boards read
         # each to the sink as soon as it is made: the feeds and boards repeat every description
-        outputs.extend(map(emit, _published_files(site, env, helpers, described, reuse, context.previous,
-                                                       _storing(store, unknown), fresh)))
+        outputs.extend(map(emit, _published_files(site, env, helpers, described, reuse, context.previous, fresh)))
     if polish:
         rest += [render_robots(site, helpers.absolute), render_headers(site), render_redirects(site)]
     rest.extend(OutputFile("assets/" + helpers.names[a.src_path.removeprefix("assets/")], a.data)
@@ -191,18 +189,16 @@ def _language_digests(site: Site, languages: Mapping[str, Mapping[str, Any]], na
     }
 
 
-def _published_files(site: Site, env: jinja2.Environment, helpers: Helpers,
-                     described: dict[tuple[str, str], str], reuse: Reuse,
-                     previous: Mapping[str, str],
-                     keep: Callable[[tuple[str, str], str], None] = lambda key, html: None,
-                     fresh: Collection[tuple[str, str]] | None = None) -> Iterator[OutputFile]:
+def _published_files(site: Site, env: jinja2.Environment, helpers: Helpers, described: Described, reuse: Reuse,
+                     previous: Mapping[str, str], fresh: Collection[tuple[str, str]] | None = None,
+                     ) -> Iterator[OutputFile]:
     """Yield what search engines, feed readers and job boards read: sitemap, feeds, jobs.json, Indeed feed.
 
-    Feeds and boards carry each posting's full description: the one its page rendered for the JobPosting
-    (`described`, by language and key), else (a page kept from the previous build whose description
-    the store lacks) rendered here and given to `keep`, so that the next build finds it. `fresh` names the
-    postings whose description this build rendered (the others' are the last build's): the job boards
-    and the feeds patch their last files with these. Those whose fingerprint `previous` records are kept.
+    Feeds and boards carry each posting's full description: the one its page rendered for the JobPosting,
+    or the one a kept page rendered before (`described`), else (a kept page whose description the store
+    lacks) rendered here and stored, so that the next build finds it. `fresh` names the postings whose
+    description this build rendered (the others' are the last build's): the job boards and the feeds
+    patch their last files with these. Those whose fingerprint `previous` records are kept.
     """
     template = env.get_template("_partials/job_description.html")
 
@@ -210,8 +206,8 @@ def _published_files(site: Site, env: jinja2.Environment, helpers: Helpers,
         key = (posting.lang, posting.facts.key)
         found = described.get(key)
         if found is None:
-            found = described[key] = posting_description(site, posting, helpers, template.render)
-            keep(key, found)
+            found = posting_description(site, posting, helpers, template.render)
+            described.keep(key, found)
         return found
 
     # the feeds first: serve writes a changed one on a thread of its own while the rest is made
@@ -226,8 +222,7 @@ Rendered = tuple[list[OutputFile], list[Problem], tuple[str, str, str | None, st
 
 
 def _collect(results: list[Rendered], emit: Sink, outputs: list[OutputFile], problems: list[Problem],
-             described: dict[tuple[str, str], str], store: MutableMapping[str, str],
-             unknown: dict[tuple[str, str], str], fresh: set[tuple[str, str]]) -> None:
+             described: Described, fresh: set[tuple[str, str]]) -> None:
     """Send the rendered files to `emit`, and note problems and postings' descriptions (`fresh`: rendered now)."""
     for page_outputs, page_problems, description, _ in results:
         outputs.extend(emit(file) for file in page_outputs)
@@ -236,30 +231,46 @@ def _collect(results: list[Rendered], emit: Sink, outputs: list[OutputFile], pro
             continue
         lang, key, html, fingerprint = description
         if html is not None:
-            described[lang, key] = html
+            described.rendered[lang, key] = html
             fresh.add((lang, key))
             if fingerprint:
-                store[fingerprint] = html
+                described.store[fingerprint] = html
         else:
-            _note_kept(lang, key, fingerprint, store, described, unknown)
+            described.kept.append((lang, key, fingerprint))
 
 
-def _note_kept(lang: str, key: str, fingerprint: str, store: Mapping[str, str], described: dict[tuple[str, str], str],
-               unknown: dict[tuple[str, str], str]) -> None:
-    """Note the description of a kept page's posting: the one the store keeps, else that the store lacks it."""
-    if (known := store.get(fingerprint)) is not None:
-        described[lang, key] = known
-    elif fingerprint:
-        unknown[lang, key] = fingerprint
+class Described:
+    """Postings' descriptions by (language, key): those rendered by this build, and those of the pages it kept,
+    found in the store by their page's fingerprint once one is asked for (a save that patches the feeds and
+    job boards asks only for those rendered now)."""
 
+    def __init__(self, store: MutableMapping[str, str]) -> None:
+        self.store = store
+        self.rendered: dict[tuple[str, str], str] = {}
+        self.kept: list[tuple[str, str, str]] = []  # (language, key, page fingerprint) of kept pages' postings
+        self._fingerprints: dict[tuple[str, str], str] = {}
+        self._indexed = 0  # how many of `kept` are in `_fingerprints`
 
-def _storing(store: MutableMapping[str, str],
-             unknown: Mapping[tuple[str, str], str]) -> Callable[[tuple[str, str], str], None]:
-    """Return a function keeping in `store` a description made for a kept page's posting, by its page's fingerprint."""
-    def keep(key: tuple[str, str], html: str) -> None:
-        if (fingerprint := unknown.get(key)) is not None:
-            store[fingerprint] = html
-    return keep
+    def get(self, key: tuple[str, str]) -> str | None:
+        """Return a posting's description, or None when it was neither rendered nor stored."""
+        found = self.rendered.get(key)
+        if found is None and (fingerprint := self._fingerprint(key)):
+            found = self.store.get(fingerprint)
+        return found
+
+    def keep(self, key: tuple[str, str], html: str) -> None:
+        """Keep a description made for a kept page's posting, in the store by its page's fingerprint."""
+        self.rendered[key] = html
+        if fingerprint := self._fingerprint(key):
+            self.store[fingerprint] = html
+
+    def _fingerprint(self, key: tuple[str, str]) -> str | None:
+        """Return the fingerprint of the kept page of a posting (None: its page was rendered now)."""
+        if self._indexed < len(self.kept):
+            self._fingerprints.update(((lang, page_key), fingerprint)
+                                      for lang, page_key, fingerprint in self.kept[self._indexed:])
+            self._indexed = len(self.kept)
+        return self._fingerprints.get(key)
 
 
 def _fingerprint(context: RenderContext, page: Page, variables: Mapping[str, Any]) -> str:
