@@ -5,6 +5,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable, Mapping, MutableMapping, Sequence
 from dataclasses import dataclass, field, replace
+from typing import cast
 
 import jinja2
 
@@ -95,12 +96,18 @@ def _load(project: Project, base_url: str | None, cache: BuildCache,
     problems.extend(legal_notice_problems(config, site_file.data))
     sources = [source for source in project.content if source.src_path != SITE_FILE]
     context = (config.lang_codes,)
-    found = cache.reuse.found("parses", context, sources)  # serve: an unchanged file's parse, by identity
-    results: list[Parsed | Problem] = found
-    if None in found:
-        results = list(found)
+    last: Gathered | None = cache.reuse.known("gathered", (config,))
+    if last is not None and len(last.sources) == len(sources):  # serve: the same files, a few of them saved
+        found: list[Parsed | Problem | None] = [result if source is was else None for source, was, result
+                                                in zip(sources, last.sources, last.results, strict=True)]
+    else:  # an unchanged file's parse, by identity, wherever the file is now
+        found = cache.reuse.found("parses", context, sources)
+    missing = [index for index, result in enumerate(found) if result is None]  # serve: a few of many
+    results = cast(list[Parsed | Problem], found)  # once the missing ones are made
+    if missing:
+        results = cast(list[Parsed | Problem], list(found))
         files: list[tuple[int, ContentFile, Source]] = []
-        for index in [index for index, result in enumerate(found) if result is None]:  # serve: a few of many
+        for index in missing:
             source = sources[index]
             file = classify(source.src_path, config.lang_codes)
             if isinstance(file, Problem):
@@ -111,8 +118,7 @@ def _load(project: Project, base_url: str | None, cache: BuildCache,
         _parse_missing(pairs, schemas, convert, cache, meanwhile)
         for index, file, source in files:
             results[index] = parse_cached(file, source, schemas, convert, cache.parsed)
-    cache.reuse.keep_each("parses", context, sources, results, found=found)
-    last: Gathered | None = cache.reuse.known("gathered", (config,))
+    cache.reuse.keep_each("parses", context, sources, results, found=found, made=missing)
     gathered = _regathered(last, sources, results, found) if last is not None else None
     if gathered is None:
         gathered = _gathered(sources, results, config)

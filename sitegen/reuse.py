@@ -88,12 +88,14 @@ class Reuse:
                 else None for item, other in zip(items, beside, strict=True)]
 
     def keep_each(self, key: Hashable, context: tuple[Any, ...], items: Sequence[Any], results: Sequence[Any],
-                  beside: Sequence[Any] | None = None, found: Sequence[Any] | None = None) -> None:
+                  beside: Sequence[Any] | None = None, found: Sequence[Any] | None = None,
+                  made: Sequence[int] | None = None) -> None:
         """Keep the result of every item (made here or elsewhere, e.g. by a worker), for `each` and `found`.
 
         `found` (what `found` returned) lets a build that made a few results (or changed a found one) add
-        them to the last build's entries instead of listing every item again. The kept entries hold their items, so an
-        identity found again is the same live object.
+        them to the last build's entries instead of listing every item again; `made`, when the caller knows
+        them, are the places of those results (else they are looked for). The kept entries hold their
+        items, so an identity found again is the same live object.
         """
         if not self.remember:
             return
@@ -101,8 +103,9 @@ class Reuse:
         kept = self._find(key, context) if found is not None else None
         if kept is not None and found is not None:
             entries, stale = kept[1]
-            made = [index for index, (result, was) in enumerate(zip(results, found, strict=True))
-                    if was is None or result is not was]
+            if made is None:
+                made = [index for index, (result, was) in enumerate(zip(results, found, strict=True))
+                        if was is None or result is not was]
             if stale + len(made) <= len(items):  # else list them all again, which drops the stale entries
                 if made:
                     entries = entries.copy()  # the last build's entries stay as they were
