@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 import types
-from collections.abc import Callable, Collection, Iterator, Mapping, MutableMapping, Sequence
+from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, MutableMapping, Sequence
 from dataclasses import dataclass, replace
 from typing import Any
 
@@ -134,12 +134,13 @@ def render_site(
     for page, file in zip(site.pages, found, strict=True):
         if file is not None and file.fingerprint and previous_of(page.dest_path) == file.fingerprint:
             kept.append(file)  # unchanged: kept without a look at it
-            if page.posting is not None and polish:
-                described.kept.append((page.lang, page.key, file.fingerprint))
             continue
         (here if keep_here and SCOPE in names.get(page.template, ()) else there).append(
             (page, file.fingerprint if file is not None else None))
     outputs.extend(map(emit, kept))
+    described.find_kept = lambda: ((page.lang, page.key, file.fingerprint) for page, file in zip(
+        site.pages, found, strict=True) if page.posting is not None and file is not None and file.fingerprint
+        and previous_of(page.dest_path) == file.fingerprint)  # looked at only when a description is asked for
     made: dict[str, str] = {}  # dest path → fingerprint, of the pages rendered (on a worker, maybe)
 
     def render_here() -> None:  # while the workers render theirs, or after the pages an edit changed
@@ -248,7 +249,8 @@ class Described:
         self.store = store
         self.rendered: dict[tuple[str, str], str] = {}
         self.kept: list[tuple[str, str, str]] = []  # (language, key, page fingerprint) of kept pages' postings
-        self._fingerprints: dict[tuple[str, str], str] = {}
+        self.find_kept: Callable[[], Iterable[tuple[str, str, str]]] = tuple  # the others, found when needed
+        self._fingerprints: dict[tuple[str, str], str] | None = None
         self._indexed = 0  # how many of `kept` are in `_fingerprints`
 
     def get(self, key: tuple[str, str]) -> str | None:
@@ -266,6 +268,8 @@ class Described:
 
     def _fingerprint(self, key: tuple[str, str]) -> str | None:
         """Return the fingerprint of the kept page of a posting (None: its page was rendered now)."""
+        if self._fingerprints is None:
+            self._fingerprints = {(lang, page_key): fingerprint for lang, page_key, fingerprint in self.find_kept()}
         if self._indexed < len(self.kept):
             self._fingerprints.update(((lang, page_key), fingerprint)
                                       for lang, page_key, fingerprint in self.kept[self._indexed:])
