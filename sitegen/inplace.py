@@ -156,8 +156,9 @@ class InPlace:
         else:
             self.lines.update((path, f"{path}\t{entries[path][0]}\t{entries[path][1]}") for path in changed)
         self.out.mkdir(parents=True, exist_ok=True)
+        # written without reading the old one first: it is written only when a file changed (or a build failed)
         replace_text(self.out / MANIFEST, "\n".join([MANIFEST_HEADER, *map(self.lines.__getitem__, self.order)])
-                     + "\n", self.out.parent / f".{self.out.name}.new-{os.getpid()}.manifest")
+                     + "\n", self.out.parent / f".{self.out.name}.new-{os.getpid()}.manifest", compare=False)
 
 
 def _read(path: Path) -> bytes | None:

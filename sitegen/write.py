@@ -218,10 +218,10 @@ def _same_as_old(out: Path, file: OutputFile) -> int | None:
     return None
 
 
-def replace_text(path: Path, text: str, tmp: Path) -> None:
-    """Replace a file's text in one step, through `tmp` (unless it already holds it)."""
+def replace_text(path: Path, text: str, tmp: Path, compare: bool = True) -> None:
+    """Replace a file's text in one step, through `tmp` (unless, with `compare`, it already holds it)."""
     try:
-        if path.read_text(encoding="utf-8") == text:
+        if compare and path.read_text(encoding="utf-8") == text:
             return
     except (OSError, UnicodeDecodeError):
         pass
