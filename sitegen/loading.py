@@ -83,18 +83,18 @@ def _load(project: Project, base_url: str | None, cache: BuildCache,
     if cache.schemas is None:
         cache.schemas = Schemas()
     schemas, convert = cache.schemas, cache.converter
-    site_source = next((s for s in project.content if s.src_path == SITE_FILE), None)  # sorted: among the first
-    if site_source is None:
+    at = next((index for index, s in enumerate(project.content) if s.src_path == SITE_FILE), None)  # among the first
+    if at is None:
         return [Problem(SITE_FILE, None, "missing site configuration",
                         "create it with name, base_url, languages and organisation")]
-    site_file = parse_cached(ContentFile(SITE_FILE, "site"), site_source, schemas, convert, cache.parsed)
+    site_file = parse_cached(ContentFile(SITE_FILE, "site"), project.content[at], schemas, convert, cache.parsed)
     if site_file.data is None:
         return list(site_file.problems)
     config, problems = make_config(site_file.data, base_url)
     if config is None:
         return problems
     problems.extend(legal_notice_problems(config, site_file.data))
-    sources = [source for source in project.content if source.src_path != SITE_FILE]
+    sources = [*project.content[:at], *project.content[at + 1:]]  # (paths are unique)
     context = (config.lang_codes,)
     last: Gathered | None = cache.reuse.known("gathered", (config,))
     if last is not None and len(last.sources) == len(sources):  # serve: the same files, a few of them saved
