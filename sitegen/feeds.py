@@ -56,7 +56,7 @@ def _language_feed(site: Site, lang: str, table: Mapping[str, str], absolute: Ca
     return patched_board(
         reuse, ("feed", lang), site, change, described,
         lambda: _whole_feed(site, lang, table, absolute, content, reuse),
-        lambda posting: _entry(site, posting, absolute, _updated(site, posting), content(posting)),
+        lambda posting: _entry(site, posting, absolute, _updated(posting), content(posting)),
         [("feed dates", lang), ("feed entries", lang)],
         lambda newest: _head(site, lang, table, absolute, newest), listed_dates=True)
 
@@ -82,11 +82,11 @@ def _feed(site: Site, lang: str, table: Mapping[str, str], absolute: Callable[[s
     contents), and its date: the latest of its postings', or the site's when it has none."""
     postings = site.postings.get(lang, ())
     config = (site.config,)  # with the posting (and its page), all an entry is made from
-    dates = reuse.each(("feed dates", lang), config, postings, lambda posting: _updated(site, posting))
+    dates = reuse.each(("feed dates", lang), config, postings, lambda posting: _updated(posting))
     updated = max(dates, default=None) or _site_updated(site)
     parts = [_head(site, lang, table, absolute, updated)]
     parts += reuse.each(("feed entries", lang), config, postings,
-                        lambda posting, description: _entry(site, posting, absolute, _updated(site, posting),
+                        lambda posting, description: _entry(site, posting, absolute, _updated(posting),
                                                             description),
                         descriptions)
     parts.append(END)
@@ -132,7 +132,7 @@ def entry_id(site: Site, posting: Posting) -> str:
     return f"tag:{host},{posting.facts.date_posted.isoformat()}:{name}/{posting.lang}"
 
 
-def _updated(site: Site, posting: Posting) -> dt.date:
+def _updated(posting: Posting) -> dt.date:
     """Return when a posting's page last changed (a posting holds its page's date, so that an entry made
     from the very same posting, or an equal one, has the same date)."""
     return posting.updated or posting.facts.date_posted

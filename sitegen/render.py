@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 import types
-from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, MutableMapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, MutableMapping, Sequence
 from dataclasses import dataclass, replace
 from typing import Any
 
@@ -118,7 +118,6 @@ def render_site(
     problems: list[Problem] = []
     store: MutableMapping[str, str] = descriptions if descriptions is not None else {}
     described = Described(store)
-    fresh: set[tuple[str, str]] = set()  # the postings (language, key) whose description was rendered now
     homes = {lang: reuse.same(("home", lang), home.url if (home := site.page(lang, HOME_KEY)) else None)
              for lang in site.config.lang_codes}
     here: list[tuple[Page, str | None]] = []  # rendered in this process: pages whose `cached` blocks serve keeps
@@ -131,30 +130,33 @@ def render_site(
     found: list[OutputFile | None] = reuse.found("kept files", (shared,), site.pages, beside)
     previous_of = context.previous.get
     kept: list[OutputFile] = []
+
+    def unchanged(page: Page, file: OutputFile) -> bool:  # its file is the last build's, still on disk
+        return bool(file.fingerprint) and previous_of(page.dest_path) == file.fingerprint
+
     for page, file in zip(site.pages, found, strict=True):
-        if file is not None and file.fingerprint and previous_of(page.dest_path) == file.fingerprint:
-            kept.append(file)  # unchanged: kept without a look at it
+        if file is not None and unchanged(page, file):
+            kept.append(file)  # kept without a look at it
             continue
         (here if keep_here and SCOPE in names.get(page.template, ()) else there).append(
             (page, file.fingerprint if file is not None else None))
     outputs.extend(map(emit, kept))
     described.find_kept = lambda: ((page.lang, page.key, file.fingerprint) for page, file in zip(
-        site.pages, found, strict=True) if page.posting is not None and file is not None and file.fingerprint
-        and previous_of(page.dest_path) == file.fingerprint)  # looked at only when a description is asked for
+        site.pages, found, strict=True) if file is not None and page.posting is not None and unchanged(page, file))
     made: dict[str, str] = {}  # dest path → fingerprint, of the pages rendered (on a worker, maybe)
 
     def render_here() -> None:  # while the workers render theirs, or after the pages an edit changed
         # a page this process has not seen yet is rendered even if unchanged, so that its blocks are kept
         part = _render_pages(context, here, warm)
         made.update((page.dest_path, result[3]) for (page, _), result in zip(here, part, strict=True))
-        _collect(part, emit, outputs, problems, described, fresh)
+        _collect(part, emit, outputs, problems, described)
 
     done = 0
     for part in iter_chunks(_render_pages, context, there, jobs, progress=progress, meanwhile=render_here):
         made.update((page.dest_path, result[3])
                     for (page, _), result in zip(there[done:done + len(part)], part, strict=True))
         done += len(part)
-        _collect(part, emit, outputs, problems, described, fresh)
+        _collect(part, emit, outputs, problems, described)
     if reuse.remember:
         files = {dest: OutputFile(dest, b"", fingerprint, kept=True) for dest, fingerprint in made.items()}
         reuse.keep_each("kept files", (shared,), site.pages,
@@ -168,7 +170,7 @@ def render_site(
     rest: list[OutputFile] = []
     if polish and not site.config.preview:  # a preview publishes nothing that search engines or boards read
         # each to the sink as soon as it is made: the feeds and boards repeat every description
-        outputs.extend(map(emit, _published_files(site, env, helpers, described, reuse, context.previous, fresh)))
+        outputs.extend(map(emit, _published_files(site, env, helpers, described, reuse, context.previous)))
     if polish:
         rest += [render_robots(site, helpers.absolute), render_headers(site), render_redirects(site)]
     rest.extend(OutputFile("assets/" + helpers.names[a.src_path.removeprefix("assets/")], a.data)
@@ -191,15 +193,14 @@ def _language_digests(site: Site, languages: Mapping[str, Mapping[str, Any]], na
 
 
 def _published_files(site: Site, env: jinja2.Environment, helpers: Helpers, described: Described, reuse: Reuse,
-                     previous: Mapping[str, str], fresh: Collection[tuple[str, str]] | None = None,
-                     ) -> Iterator[OutputFile]:
+                     previous: Mapping[str, str]) -> Iterator[OutputFile]:
     """Yield what search engines, feed readers and job boards read: sitemap, feeds, jobs.json, Indeed feed.
 
     Feeds and boards carry each posting's full description: the one its page rendered for the JobPosting,
     or the one a kept page rendered before (`described`), else (a kept page whose description the store
-    lacks) rendered here and stored, so that the next build finds it. `fresh` names the postings whose
-    description this build rendered (the others' are the last build's): the job boards and the feeds
-    patch their last files with these. Those whose fingerprint `previous` records are kept.
+    lacks) rendered here and stored, so that the next build finds it. The job boards and the feeds patch
+    their last files with the postings whose description this build rendered (`described.rendered`;
+    the others' are the last build's). Those whose fingerprint `previous` records are kept.
     """
     template = env.get_template("_partials/job_description.html")
 
@@ -212,9 +213,9 @@ def _published_files(site: Site, env: jinja2.Environment, helpers: Helpers, desc
         return found
 
     # the feeds first: serve writes a changed one on a thread of its own while the rest is made
-    yield from render_feeds(site, site.strings, helpers.absolute, describe, reuse, previous, fresh)
+    yield from render_feeds(site, site.strings, helpers.absolute, describe, reuse, previous, described.rendered)
     yield render_sitemap(site, reuse, previous)
-    yield from render_boards(site, helpers.absolute, describe, reuse, previous, fresh)
+    yield from render_boards(site, helpers.absolute, describe, reuse, previous, described.rendered)
 
 
 # files, problems, for an open posting (language, key, its full description or None when the page was
@@ -223,8 +224,8 @@ Rendered = tuple[list[OutputFile], list[Problem], tuple[str, str, str | None, st
 
 
 def _collect(results: list[Rendered], emit: Sink, outputs: list[OutputFile], problems: list[Problem],
-             described: Described, fresh: set[tuple[str, str]]) -> None:
-    """Send the rendered files to `emit`, and note problems and postings' descriptions (`fresh`: rendered now)."""
+             described: Described) -> None:
+    """Send the rendered files to `emit`, and note problems and postings' descriptions."""
     for page_outputs, page_problems, description, _ in results:
         outputs.extend(emit(file) for file in page_outputs)
         problems.extend(page_problems)
@@ -233,7 +234,6 @@ def _collect(results: list[Rendered], emit: Sink, outputs: list[OutputFile], pro
         lang, key, html, fingerprint = description
         if html is not None:
             described.rendered[lang, key] = html
-            fresh.add((lang, key))
             if fingerprint:
                 described.store[fingerprint] = html
         else:
@@ -247,7 +247,8 @@ class Described:
 
     def __init__(self, store: MutableMapping[str, str]) -> None:
         self.store = store
-        self.rendered: dict[tuple[str, str], str] = {}
+        self.rendered: dict[tuple[str, str], str] = {}  # by the pages rendered now (the others' are the last build's)
+        self.made: dict[tuple[str, str], str] = {}  # for kept pages whose description the store lacked
         self.kept: list[tuple[str, str, str]] = []  # (language, key, page fingerprint) of kept pages' postings
         self.find_kept: Callable[[], Iterable[tuple[str, str, str]]] = tuple  # the others, found when needed
         self._fingerprints: dict[tuple[str, str], str] | None = None
@@ -255,14 +256,14 @@ class Described:
 
     def get(self, key: tuple[str, str]) -> str | None:
         """Return a posting's description, or None when it was neither rendered nor stored."""
-        found = self.rendered.get(key)
+        found = self.rendered.get(key) or self.made.get(key)
         if found is None and (fingerprint := self._fingerprint(key)):
             found = self.store.get(fingerprint)
         return found
 
     def keep(self, key: tuple[str, str], html: str) -> None:
         """Keep a description made for a kept page's posting, in the store by its page's fingerprint."""
-        self.rendered[key] = html
+        self.made[key] = html
         if fingerprint := self._fingerprint(key):
             self.store[fingerprint] = html
 
