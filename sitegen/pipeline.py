@@ -6,7 +6,7 @@ import datetime as dt
 import re
 import time
 from collections import Counter
-from collections.abc import Mapping, MutableMapping
+from collections.abc import Callable, Mapping, MutableMapping
 from dataclasses import replace
 from operator import attrgetter
 from pathlib import Path
@@ -82,17 +82,18 @@ def build(root: Path, out: Path | None, base_url: str | None = None,
 
 
 def build_in_place(project: Project, writer: InPlace, base_url: str | None, cache: BuildCache,
-                   today: dt.date | None = None) -> BuildResult:
+                   today: dt.date | None = None, shown: Callable[[], None] | None = None) -> BuildResult:
     """Rebuild `project` for `serve` into the folder `writer` updates in place, rendering only what changed.
 
     The previous build's pages are known from `writer`, so nothing is read back from the folder; on
     errors, no file is written unless a template failed on some page (the preview shows the errors).
+    `shown` is called as soon as the pages are written, while the sitemap, feeds and boards are made.
     """
     cache.timings.clear()
     with output_lock(writer.out):
         try:
             result = compile_site(project, base_url, cache, today=today, previous=writer.fingerprints, live=True,
-                                  sink=writer.place)
+                                  sink=writer.place, shown=shown)
             _forget_parses(cache, project)  # while a feed may still be being written
         finally:
             writer.settle()  # no file is still being written when the build is done, whatever happened
@@ -132,7 +133,7 @@ FEW_CHANGED = 64  # files changed since the last build, up to which only they ar
 def compile_site(
     project: Project, base_url: str | None, cache: BuildCache, strict: bool = False, check_only: bool = False,
     today: dt.date | None = None, previous: Mapping[str, str] | None = None, preview: bool = False,
-    live: bool = False, sink: Sink | None = None,
+    live: bool = False, sink: Sink | None = None, shown: Callable[[], None] | None = None,
 ) -> BuildResult:
     """Return the built files and every problem, from the project's sources and the build date.
 
@@ -140,9 +141,11 @@ def compile_site(
     `check_only` skips the finishing steps that cannot find problems (typography, sitemap, feeds).
     `today` decides which postings are closed; by default it is `build_date()`. Pages whose fingerprint
     `previous` (dest path → fingerprint of the previous output) records are kept rather than rendered.
+    `shown` (serve, never strict) is called once every page and asset is with the `sink` and no problem so
+    far is an error; the sitemap, feeds and job boards are made after it.
     """
     result = _compile(project, base_url, cache, check_only, today or build_date(), previous or {}, preview, live,
-                      sink)
+                      sink, shown)
     if strict and not preview and (placeholder := _placeholder_base_url(project, base_url)):
         result = replace(result, problems=(*result.problems, placeholder), outputs=())
     if not strict or not result.problems:
@@ -170,7 +173,7 @@ def _placeholder_base_url(project: Project, base_url: str | None) -> Problem | N
 
 def _compile(project: Project, base_url: str | None, cache: BuildCache, check_only: bool,
              today: dt.date, previous: Mapping[str, str], preview: bool = False, live: bool = False,
-             sink: Sink | None = None) -> BuildResult:
+             sink: Sink | None = None, shown: Callable[[], None] | None = None) -> BuildResult:
     """Return the built files and every problem, warnings included."""
     started = time.perf_counter()
     prepared: list[tuple[jinja2.Environment, list[Problem]]] = []
@@ -204,11 +207,19 @@ def _compile(project: Project, base_url: str | None, cache: BuildCache, check_on
     started = cache.time("check", started)
     if any(p.severity == "error" for p in problems):
         return _failed(problems)
+    checked: list[list[Problem]] = []  # serve: the links' problems, found once the pages are written
+
+    def written(so_far: list[Problem]) -> None:  # every page and asset is in place; feeds and boards follow
+        links = link_problems(site, loaded.parsed, project, cache.reuse) if live else []
+        checked.append(links)
+        if shown is not None and not so_far and not any(p.severity == "error" for p in (*problems, *links)):
+            shown()  # serve: browsers reload while the rest is made
+
     outputs, render_problems = render_site(site, env, project, polish=not check_only, jobs=cache.jobs,
                                            previous=previous, progress=stage_progress(cache, "render"),
                                            names=cache.template_names[template_key], sink=sink,
                                            descriptions=cache.descriptions, digests=cache.digests, reuse=cache.reuse,
-                                           warm=live)
+                                           warm=live, shown=written)
     cache.time("render", started)
     if not check_only and live and cache.pruned:  # serve: what the pages rendered now replace is forgotten
         _forget_replaced(cache.descriptions, [o for o in outputs if not o.kept and o.fingerprint], previous)
@@ -221,7 +232,7 @@ def _compile(project: Project, base_url: str | None, cache: BuildCache, check_on
     if render_problems:
         return _failed(problems)
     if live:
-        problems.extend(link_problems(site, loaded.parsed, project, cache.reuse))
+        problems.extend(checked[0] if checked else link_problems(site, loaded.parsed, project, cache.reuse))
         if any(p.severity == "error" for p in problems):
             return _failed(problems)  # what was written is rendered again next time (`InPlace.abandon`)
     found = cache.reuse.get("problems", tuple(problems), _sorted, problems)  # serve: the same, mostly

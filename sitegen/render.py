@@ -88,7 +88,7 @@ def render_site(
     previous: Mapping[str, str] | None = None, progress: Callable[[int, int], None] | None = None,
     names: Mapping[str, frozenset[str]] | None = None, sink: Sink | None = None,
     descriptions: MutableMapping[str, str] | None = None, digests: Digests | None = None,
-    reuse: Reuse | None = None, warm: bool = False,
+    reuse: Reuse | None = None, warm: bool = False, shown: Callable[[list[Problem]], None] | None = None,
 ) -> tuple[list[OutputFile], list[Problem]]:
     """Return every page, the root pages, the sitemap and the assets as output files, plus problems.
 
@@ -102,7 +102,9 @@ def render_site(
     the pages that changed go to the workers, and so are the feeds', boards' and sitemap's entries of
     unchanged postings and pages; `digests` keeps the digests of the values pages see. With `warm`
     (serve), a page with `cached` blocks that this process has not rendered yet is rendered even when
-    unchanged, so that its blocks are kept for the next build.
+    unchanged, so that its blocks are kept for the next build. `shown` is called with the problems so
+    far once every page and asset is with the sink, before the sitemap, feeds and job boards are made
+    (serve has browsers reload then).
     """
     emit: Sink = sink or OutputFile.whole  # a sink writes a file in parts as it is; a list holds its bytes
     helpers = Helpers.for_site(site, project.assets)
@@ -168,14 +170,16 @@ def render_site(
                      polish, helpers)
     outputs.extend(map(emit, roots))
     rest: list[OutputFile] = []
-    if polish and not site.config.preview:  # a preview publishes nothing that search engines or boards read
-        # each to the sink as soon as it is made: the feeds and boards repeat every description
-        outputs.extend(map(emit, _published_files(site, env, helpers, described, reuse, context.previous)))
     if polish:
         rest += [render_robots(site, helpers.absolute), render_headers(site), render_redirects(site)]
     rest.extend(OutputFile("assets/" + helpers.names[a.src_path.removeprefix("assets/")], a.data)
                 for a in project.assets)
     outputs.extend(emit(file) for file in rest)
+    if shown is not None:
+        shown(problems)  # every file a browser shows is in place
+    if polish and not site.config.preview:  # a preview publishes nothing that search engines or boards read
+        # each to the sink as soon as it is made: the feeds and boards repeat every description
+        outputs.extend(map(emit, _published_files(site, env, helpers, described, reuse, context.previous)))
     return outputs, problems
 
 

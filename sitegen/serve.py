@@ -2,8 +2,10 @@
 
 The first build reads the whole project. After it, the file system's events name the files that changed:
 only those are read and parsed again, only the pages whose inputs changed are rendered, and only files
-that differ are written to the preview folder; then the browser reloads. While the build fails, every
-URL shows the problems instead of the site; fixing them brings the site back.
+that differ are written to the preview folder. Builds run on a thread of their own while the server
+answers, and browsers reload as soon as the pages are written (the sitemap, feeds and job boards are
+made meanwhile). While the build fails, every URL shows the problems instead of the site; fixing them
+brings the site back.
 """
 
 from __future__ import annotations
@@ -15,13 +17,14 @@ import html
 import mimetypes
 import signal
 import socket
+import sys
 import tempfile
 import threading
 import time
 from collections.abc import Callable, Iterable, Iterator, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 from urllib.parse import unquote
 
 from .characters import printable, unify_line_endings
@@ -32,9 +35,6 @@ from .pipeline import build, build_date, build_in_place
 from .sources import read_project, refresh_project
 from .write import MANIFEST, unsafe_output
 
-if TYPE_CHECKING:
-    from .watch import ChangeWatcher
-
 WATCHED = ("content", "templates", "assets")
 
 Report = Callable[[BuildResult, float], None]
@@ -43,12 +43,19 @@ StartResponse = Callable[[str, list[tuple[str, str]]], Any]
 
 @dataclass(slots=True)
 class Preview:
-    """What the server shows: the output folder, and the problems of the last build if it failed."""
+    """What the server shows: the output folder, and the problems of the last build if it failed.
+
+    `shown` (whether the last build failed, its problems, and the source lines they point at) is
+    replaced whole by the build's thread while the server's reads it.
+    """
 
     out: Path
-    problems: tuple[Problem, ...] = field(default_factory=tuple)
-    failed: bool = False
-    excerpts: dict[tuple[str, int], str] = field(default_factory=dict)
+    shown: tuple[bool, tuple[Problem, ...], dict[tuple[str, int], str]] = (False, (), {})
+
+    @property
+    def failed(self) -> bool:
+        """Return True while the last build failed: every address shows its problems."""
+        return self.shown[0]
 
 
 @dataclass(slots=True)
@@ -100,17 +107,21 @@ def settle(state: Resident) -> None:
 
 
 def make_rebuilder(root: Path, preview: Preview, base_url: str, report: Report, today: str | None = None,
-                   cache: BuildCache | None = None) -> Callable[[set[str] | None], BuildResult]:
+                   cache: BuildCache | None = None,
+                   reload: Callable[[], None] = lambda: None) -> Callable[[set[str] | None], BuildResult]:
     """Return a function that rebuilds into the preview folder after the files at some paths changed.
 
     Called with None, it reads the whole project; called with the changed paths, it reads those files
     again. The first build into a new folder writes a complete preview (atomically, as `build` does);
     every other build, including the first one into the preview an earlier serve left, updates the
-    folder in place.
+    folder in place. `reload` has browsers reload: as soon as every page and asset is written when
+    nothing so far is an error (the sitemap, feeds and job boards are made meanwhile, as Hugo's fast
+    render has a browser show a page before the rest), else once the build is done; and again when a
+    build that had them reload failed after all.
     """
     cache = cache or BuildCache()
     state = Resident()
-    one_at_a_time = threading.Lock()  # the first build may run on its own thread while a save comes in
+    one_at_a_time = threading.Lock()  # serve builds on one thread; a caller may use several
 
     def rebuild(changed: set[str] | None = None) -> BuildResult:
         with one_at_a_time, collector_paused():
@@ -122,15 +133,23 @@ def make_rebuilder(root: Path, preview: Preview, base_url: str, report: Report, 
                 state.project = refresh_project(root, state.project, changed)
             if state.writer is None and earlier_preview(preview.out, root):
                 state.writer = InPlace(preview.out)  # a preview an earlier serve left: update it in place
+            shown: list[bool] = []
+
+            def pages_written() -> None:  # the site is back, whatever the last build showed
+                preview.shown = (False, (), {})
+                shown.append(True)
+                reload()
+
             if state.writer is None:
                 result = build(root, preview.out, base_url, cache, today=day, live=True, project=state.project)
                 state.writer = InPlace(preview.out) if result.ok else None
             else:
-                result = build_in_place(state.project, state.writer, base_url, cache, today=day)
+                result = build_in_place(state.project, state.writer, base_url, cache, today=day, shown=pages_written)
             settle(state)
-            preview.failed, preview.problems = not result.ok, result.problems
-            preview.excerpts = source_lines(root, result.errors)
+            preview.shown = (not result.ok, result.problems, source_lines(root, result.errors))
             report(result, time.perf_counter() - started)
+            if not shown or not result.ok:
+                reload()
             return result
 
     return rebuild
@@ -145,8 +164,9 @@ def make_app(preview: Preview) -> Callable[[dict[str, Any], StartResponse], Iter
     """Return a WSGI app serving the preview folder, or the error page while the build fails."""
 
     def app(environ: dict[str, Any], start_response: StartResponse) -> Iterable[bytes]:
-        if preview.failed:
-            body = error_page(preview.problems, preview.excerpts).encode("utf-8")
+        failed, problems, excerpts = preview.shown
+        if failed:
+            body = error_page(problems, excerpts).encode("utf-8")
             start_response("500 Internal Server Error", [("Content-Type", "text/html; charset=utf-8"),
                                                          ("Cache-Control", "no-store")])
             return [body]
@@ -311,18 +331,22 @@ def serve(
     check_address(host, port)
     # livereload drops a reload that comes within 3 s of the previous one; every rebuild must show.
     LiveReloadHandler.DEFAULT_RELOAD_TIME = 0
+    switching = sys.getswitchinterval()
+    sys.setswitchinterval(SWITCH_INTERVAL)
     previous = {sig: signal.signal(sig, _interrupt) for sig in (signal.SIGTERM, signal.SIGHUP)}
     try:
         with tempfile.TemporaryDirectory(prefix="careers-site-") as scratch:
             preview = Preview(out or Path(scratch) / "site")
             cache = cache or BuildCache()
-            rebuild = make_rebuilder(root, preview, preview_url(host, port), report, today, cache)
-            watcher = ChangeWatcher([root / folder for folder in WATCHED], rebuild)
-            if earlier_preview(preview.out, root):  # serve it at once; bring it up to date behind, then reload
-                IOLoop.current().add_callback(_behind, rebuild, watcher, cache)
+            # saves are built on the watcher's thread, which has browsers reload as soon as the pages are written
+            watcher = ChangeWatcher([root / folder for folder in WATCHED], lambda paths: rebuild(paths))
+            rebuild = make_rebuilder(root, preview, preview_url(host, port), report, today, cache,
+                                     reload=watcher.announce)
+            if earlier_preview(preview.out, root):  # served at once, brought up to date on the build thread
+                watcher.later(lambda: rebuild(None))
             else:
                 rebuild(None)
-                IOLoop.current().add_callback(warm_up, cache)  # once serving: the first save is then as quick
+            watcher.later(lambda: warm_up(cache))  # between builds: the first save is then as quick as the others
             server = Server(make_app(preview), watcher=watcher)
             for folder in WATCHED:
                 server.watch(str(root / folder))
@@ -341,25 +365,12 @@ def serve(
     finally:
         for sig, handler in previous.items():
             signal.signal(sig, handler)
+        sys.setswitchinterval(switching)
 
 
-def _behind(rebuild: Callable[[set[str] | None], BuildResult], watcher: ChangeWatcher, cache: BuildCache) -> None:
-    """Run the first build on a thread of its own while the server answers, then have browsers reload.
-
-    A save that comes in meanwhile is rebuilt once the first build is done. Then the server's own
-    thread loads what the first save's parse needs (`warm_up`), between rebuilds.
-    """
-    from tornado.ioloop import IOLoop
-
-    loop = IOLoop.current()
-
-    def first() -> None:
-        rebuild(None)
-        loop.add_callback(warm_up, cache)
-        watcher.announce()
-
-    threading.Thread(target=first, name="careers-site-first-build", daemon=True).start()
-
+# While a build runs, the server's thread waits this long for Python's lock at each step of a reload or a
+# request (5 ms by default): a reload message and the page it fetches take a dozen such steps.
+SWITCH_INTERVAL = 0.0005
 
 STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)
 

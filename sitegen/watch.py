@@ -8,6 +8,7 @@ changed as soon as the file system reports them; livereload still reloads the br
 from __future__ import annotations
 
 import threading
+import traceback
 from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any
@@ -27,35 +28,48 @@ def watched_name(folder: Path, path: str) -> bool:
 
 
 class ChangeWatcher(Watcher):  # type: ignore[misc]
-    """A livereload watcher fed by file-system events: each batch of changed paths goes to `on_change`."""
+    """A livereload watcher fed by file-system events: each batch of changed paths goes to `on_change`.
+
+    Builds run on a thread of their own, one at a time, so the server goes on answering while a save is
+    built: `on_change` (with every path that changed since the last build began) and the tasks given to
+    `later` run there, in turn. Browsers reload when `announce` is called, from any thread.
+    """
 
     def __init__(self, folders: Iterable[Path], on_change: Callable[[set[str]], Any]) -> None:
         super().__init__()
         self.folders = [folder for folder in folders if folder.is_dir()]
         self.on_change = on_change
         self.pending: set[str] = set()
-        self.lock = threading.Lock()
+        self.tasks: list[Callable[[], Any]] = []
+        self.ready = threading.Condition()  # guards `pending`, `tasks` and `announced`
         self.stopping = threading.Event()
-        self.thread: threading.Thread | None = None
-        self.announced = False  # browsers are to reload, though no file changed
+        self.threads: list[threading.Thread] = []
+        self.announced = False  # browsers are to reload
         self.loop: Any = None
         self.callback: Callable[[], None] | None = None
 
     def start(self, callback: Callable[[], None]) -> bool:
-        """Start watching on a thread; `callback` runs on livereload's loop after each batch. True: no polling."""
+        """Start watching and building on threads; `callback` runs on livereload's loop to reload. True: no polling."""
         import watchfiles  # noqa: F401 - imported here, so that a missing install fails at start, not silently
         from tornado.ioloop import IOLoop
 
-        if self.thread is not None or not self.folders:
-            return self.thread is not None
-        loop = self.loop = IOLoop.current()
-        self.callback = callback
-        self.thread = threading.Thread(target=self._run, args=(loop, callback), name="careers-site-watch",
-                                       daemon=True)
-        self.thread.start()
+        if self.threads:
+            return True
+        self.loop, self.callback = IOLoop.current(), callback
+        self.threads.append(threading.Thread(target=self._build, name="careers-site-build", daemon=True))
+        if self.folders:
+            self.threads.append(threading.Thread(target=self._watch, name="careers-site-watch", daemon=True))
+        for thread in self.threads:
+            thread.start()
         return True
 
-    def _run(self, loop: Any, callback: Callable[[], None]) -> None:
+    def later(self, task: Callable[[], Any]) -> None:
+        """Run `task` on the build thread, after the builds and tasks before it."""
+        with self.ready:
+            self.tasks.append(task)
+            self.ready.notify()
+
+    def _watch(self) -> None:
         import watchfiles
 
         def wanted(_: object, path: str) -> bool:
@@ -64,32 +78,52 @@ class ChangeWatcher(Watcher):  # type: ignore[misc]
         for changes in watchfiles.watch(*self.folders, watch_filter=wanted,
                                         step=STEP_MS, stop_event=self.stopping, raise_interrupt=False,
                                         rust_timeout=1000):
-            with self.lock:
+            with self.ready:
                 self.pending.update(path for _, path in changes)
-            loop.add_callback(callback)
+                self.ready.notify()
+
+    def _build(self) -> None:
+        """Run the tasks and the builds of the changed paths, in turn, until stopped."""
+        while True:
+            with self.ready:
+                self.ready.wait_for(lambda: self.tasks or self.pending or self.stopping.is_set())
+                if self.stopping.is_set():
+                    return
+                tasks, self.tasks = self.tasks, []
+                paths, self.pending = self.pending, set()
+            for task in tasks:
+                _report_crash(task)
+            if paths:
+                _report_crash(self.on_change, paths)
 
     def examine(self) -> tuple[str | None, float | None]:
-        """Rebuild for the paths that changed since the last call; return one of them for the reload message."""
-        with self.lock:
-            paths, self.pending = self.pending, set()
+        """Return a page for livereload's reload message when browsers are to reload (livereload's look)."""
+        with self.ready:
             announced, self.announced = self.announced, False
-        if not paths and announced:
-            return "index.html", None  # any page: browsers reload
-        if not paths:  # livereload's own first entry, once
-            return self._changes.pop() if self._changes else (None, None)
-        self.on_change(paths)
-        self.filepath = min(paths)
-        return self.filepath, None
+        if announced:
+            self.filepath = "index.html"  # any page: browsers reload
+            return self.filepath, None
+        return self._changes.pop() if self._changes else (None, None)  # livereload's own first entry, once
 
     def announce(self) -> None:
-        """Have browsers reload after a build that no change of a file started (from any thread)."""
-        with self.lock:
+        """Have browsers reload (from any thread)."""
+        with self.ready:
             self.announced = True
         if self.loop is not None and self.callback is not None:
             self.loop.add_callback(self.callback)
 
     def stop(self) -> None:
-        """Stop the watching thread (within a second)."""
+        """Stop the watching and building threads (a build under way first ends)."""
         self.stopping.set()
-        if self.thread is not None:
-            self.thread.join(timeout=5)
+        with self.ready:
+            self.ready.notify_all()
+        for thread in self.threads:
+            thread.join(timeout=5)
+
+
+def _report_crash(task: Callable[..., Any], *args: Any) -> None:
+    """Run `task(*args)`; a bug of the generator prints its traceback, and serve goes on with the next save."""
+    try:
+        task(*args)
+    except Exception:
+        traceback.print_exc()

@@ -437,3 +437,38 @@ def test_a_text_save_patches_the_link_check(tmp_path: Path, monkeypatch) -> None
             assert checked == checks, edit
         assert any("/en/nowhere/" in problem for problem in found) == wrong, edit
         assert found == problems(Reuse(remember=False)), edit
+
+
+def test_browsers_reload_once_the_pages_are_written_before_the_feeds(tmp_path: Path, monkeypatch) -> None:
+    """serve has browsers reload as soon as every page is written, before the feeds, sitemap and job boards
+    are made (a build that fails reloads once it is done, on the error page); a save is reported after."""
+    from sitegen import render
+    from sitegen.serve import Preview, make_rebuilder
+
+    root, out = tmp_path / "site", tmp_path / "preview"
+    root.mkdir()
+    make_big_site(root, 3)
+    page, feed = out / "en/jobs/posting-00001/index.html", out / "en/jobs.xml"
+    text = root / "content/jobs/posting-00001.en.md"
+    preview, events = Preview(out), []
+    real = render.render_feeds
+    monkeypatch.setattr(render, "render_feeds", lambda *args: events.append(("feeds",)) or real(*args))
+
+    def reloaded() -> None:  # what a browser reloading now would find
+        events.append(("reload", marker in page.read_text("utf-8"), preview.failed))
+
+    rebuild = make_rebuilder(root, preview, "http://127.0.0.1:8000/",
+                             lambda result, _: events.append(("report", result.ok)), reload=reloaded)
+    marker = "A sentence saved while the preview was open."
+    assert rebuild(None).ok
+    assert events == [("feeds",), ("report", True), ("reload", False, False)]  # the first build: once it is done
+    for round_, (addition, expected) in enumerate([
+        (f"\n{marker}\n", [("reload", True, False), ("feeds",), ("report", True)]),
+        (f"\n{marker} See [a page](/en/nowhere/).\n", [("feeds",), ("report", False), ("reload", True, True)]),
+        (f"\n{marker}\n", [("reload", True, False), ("feeds",), ("report", True)]),  # mended: the site at once
+    ]):
+        events.clear()
+        text.write_text(text.read_text("utf-8").split(f"\n{marker}")[0] + addition, "utf-8")
+        rebuild({str(text)})
+        assert events == expected, round_
+    assert marker in feed.read_text("utf-8")

@@ -72,6 +72,28 @@ def test_serves_and_rebuilds_on_change(served) -> None:
     wait_for(lambda: "Hello from a fresh edit." in (fetch(base + "/en/") or ""), "the edited page", server)
 
 
+def test_a_browser_reloaded_after_a_save_gets_the_saved_page(served) -> None:
+    """Builds run beside the server: a live-reload client (as livereload.js) is told to reload once the
+    saved page is written, and the page it fetches then is the saved one, save after save."""
+    from bench.reloads import Reloads
+
+    root, base, server, log = served
+    wait_for(lambda: "Welcome to Tiny Co." in (fetch(base + "/en/") or ""), "the home page", server)
+    reloads = Reloads(base, "/en/")
+    try:
+        reloads.wait_connected(TIMEOUT)
+        wait_for(lambda: "Browser Connected" in log.read_text(), "the live-reload client", server)
+        page = root / "content/pages/home.en.md"
+        original = page.read_text()
+        for round_ in range(3):
+            before = len(reloads.times)
+            page.write_text(original.replace("Welcome to Tiny Co.", f"Saved {round_} times."))
+            _, _, html = reloads.wait_reload(before + 1, TIMEOUT)
+            assert f"Saved {round_} times." in html, round_
+    finally:
+        reloads.close()
+
+
 def test_a_failed_build_shows_the_error_page_until_fixed(served) -> None:
     root, base, server, log = served
     wait_for(lambda: "Welcome to Tiny Co." in (fetch(base + "/en/") or ""), "the home page", server)
