@@ -1,22 +1,28 @@
 """Templates: `{% cached key %}…{% endcached %}`, a block whose output `serve` keeps from one build to the next.
 
 Like Hugo's `partialCached`: a list of 5,000 postings renders each posting's card again only when that
-posting changed. The kept output is used again when the block is the same (same template and line),
-for the same key (the posting: the very object the last build showed there), in a page of the same language, with
-the same templates, strings, configuration and assets (the build's shared digest), and with the same
-values for every variable the block names itself. A macro the block calls must take what it shows as
-arguments: what it would read from the page around it is not part of the key. Outside `serve`, the
+posting changed. The kept output is used again when the block is the same (same template and line), for
+the same key (the posting: the very object the last build showed there), in a page of the same language,
+with the same templates, strings, configuration and assets (the build's shared digest), and with the
+same values for every variable the block names itself. A macro the block calls must take what it shows
+as arguments: what it would read from the page around it is not part of the key. Outside `serve`, the
 block is rendered every time.
+
+A loop whose body is one block keyed by the loop's item (`{% for item in postings %}{% cached item %}…
+{% endcached %}{% endfor %}`) is kept whole: `serve` joins the kept cards in one pass, without running
+the loop, and renders only the cards it lacks (`CachedLoops`).
 """
 
 from __future__ import annotations
 
+import copy
 from typing import Any
 
 import jinja2
 from jinja2 import nodes
 from jinja2.ext import Extension
 from jinja2.parser import Parser
+from jinja2.visitor import NodeTransformer
 from markupsafe import Markup
 
 from .reuse import Reuse
@@ -25,6 +31,7 @@ SCOPE = "__cached_scope__"  # set in a page's variables when its blocks may be k
 
 
 LOOKUP = "__cached_blocks__"  # the global through which blocks find their kept output
+LOOPS = "__cached_loops__"  # the global through which loops of cached blocks find their kept outputs
 
 
 class Missed:
@@ -57,15 +64,15 @@ class Lookup:
     def __init__(self, environment: jinja2.Environment) -> None:
         self.environment = environment
 
-    def __getitem__(self, where: tuple[Any, str | None, int, Any, tuple[Any, ...]]) -> Markup | Missed:
+    def __getitem__(self, where: tuple[Any, str | None, str, Any, tuple[Any, ...]]) -> Markup | Missed:
         """Return the block's kept output, or where to keep the output about to be rendered."""
-        scope, template, lineno, key, named = where
+        scope, template, line, key, named = where
         reuse = kept_blocks(self.environment)
         if reuse is None or not isinstance(scope, tuple):  # outside serve, the scope is undefined
             return NOT_KEPT
         # a list, not a generator: this runs once per card of a 5,000-posting list
         values = tuple([value for value in named if not (isinstance(value, jinja2.Undefined) or callable(value))])
-        place, inputs = ("cached block", template, lineno, id(key)), (scope, key, values)
+        place, inputs = ("cached block", template, line, id(key)), (scope, key, values)
         found = reuse.known(place, inputs)
         return Missed(reuse, place, inputs) if found is None else found
 
@@ -84,6 +91,7 @@ class CachedBlocks(Extension):
     def __init__(self, environment: jinja2.Environment) -> None:
         super().__init__(environment)
         environment.globals[LOOKUP] = Lookup(environment)
+        environment.globals[LOOPS] = LoopLookup(environment)
 
     def parse(self, parser: Parser) -> list[nodes.Node]:
         lineno = next(parser.stream).lineno
@@ -96,8 +104,10 @@ class CachedBlocks(Extension):
         unique = parser.free_identifier(lineno).name
         found, out = f"__cached_{unique}_found", f"__cached_{unique}_out"
         # The scope is read as a variable, so that the templates that reach a cached block name it (render
-        # finds them by their variables, as fingerprints do).
-        where = nodes.Tuple([nodes.Name(SCOPE, "load"), nodes.Const(parser.name), nodes.Const(lineno), key,
+        # finds them by their variables, as fingerprints do). The block's place is its template, its line and
+        # its rank among the template's blocks (a line may hold two).
+        place = nodes.Const(f"{lineno}.{unique}")
+        where = nodes.Tuple([nodes.Name(SCOPE, "load"), nodes.Const(parser.name), place, key,
                              nodes.Tuple([nodes.Name(name, "load") for name in names], "load")], "load")
         kept = nodes.Name(found, "load")
         keep = nodes.Call(nodes.Getattr(kept, "keep", "load"), [nodes.Name(out, "load")], [], None, None)
@@ -107,6 +117,139 @@ class CachedBlocks(Extension):
                      [nodes.AssignBlock(nodes.Name(out, "store"), None, body), _as_is(keep)],
                      [], [_as_is(kept)]),
         ]
+
+
+class LoopPlan:
+    """A loop of cached blocks some of whose items' outputs are not kept: `join` renders those, keeps all."""
+
+    __slots__ = ("inputs", "items", "kept", "outputs", "place", "reuse")
+
+    def __init__(self, reuse: Reuse | None = None, place: Any = None, inputs: tuple[Any, ...] = (),
+                 items: list[Any] | None = None, outputs: list[str | None] | None = None) -> None:
+        self.reuse, self.place, self.inputs = reuse, place, inputs
+        self.items, self.outputs = items or [], outputs or []
+        self.kept = reuse is not None  # False outside serve: the template runs its loop as it was
+
+    def join(self, one: Any) -> Markup:
+        """Return the loop's output: the kept outputs, and `one(item)` (the body, a macro) for the others."""
+        outputs = [str(one(item)) if output is None else output
+                   for item, output in zip(self.items, self.outputs, strict=True)]
+        if self.reuse is not None:
+            # the items themselves are kept with their output, so that an identity is never another's
+            self.reuse.keep(self.place, self.inputs, {id(item): (item, output)
+                                                      for item, output in zip(self.items, outputs, strict=True)})
+        return Markup("".join(outputs))
+
+
+WHOLE = LoopPlan()
+
+
+class LoopLookup:
+    """Finds a loop's kept outputs: `loops[(scope, template, line, items, values)]`.
+
+    Returns the loop's whole output when every item's is kept (each found by the item's identity: serve
+    builds from the very same objects wherever nothing changed), else a `LoopPlan`.
+    """
+
+    __slots__ = ("environment",)
+
+    def __init__(self, environment: jinja2.Environment) -> None:
+        self.environment = environment
+
+    def __getitem__(self, where: tuple[Any, str | None, str, Any, tuple[Any, ...]]) -> Markup | LoopPlan:
+        scope, template, line, items, named = where
+        reuse = kept_blocks(self.environment)
+        if reuse is None or not isinstance(scope, tuple):  # outside serve, the scope is undefined
+            return WHOLE
+        values = tuple([value for value in named if not (isinstance(value, jinja2.Undefined) or callable(value))])
+        place, inputs = ("cached loop", template, line), (scope, values)
+        kept: dict[int, tuple[Any, str]] = reuse.known(place, inputs) or {}
+        items = list(items)
+        # an identity found is the very item: the kept entries hold their items alive
+        outputs = [entry[1] if (entry := kept.get(id(item))) is not None else None for item in items]
+        if None in outputs:
+            return LoopPlan(reuse, place, inputs, items, outputs)
+        return Markup("".join(output or "" for output in outputs))  # none is None
+
+
+class CachedLoops(NodeTransformer):
+    """Rewrites `{% for x in seq %}` whose body is one `cached x` block (and text around it) so that serve
+    finds the loop's output in one look-up (`LoopLookup`), and renders the body, as a macro, only for the
+    items whose output is not kept:
+
+        {% set s = seq %}{% set plan = loops[(scope, template, line, s, (names…))] %}
+        {% if plan is string %}{{ plan }}
+        {% elif plan.kept %}{% macro one(x) %}body{% endmacro %}{{ plan.join(one) }}
+        {% else %}{% for x in s %}body{% endfor %}{% endif %}
+
+    A loop with an `else`, a filter, `recursive`, another statement, or a body that reads `loop` is left
+    as it is, and so is a block keyed by anything but the loop's item.
+    """
+
+    def __init__(self, environment: jinja2.Environment) -> None:
+        self.environment, self.count = environment, 0
+
+    def visit_For(self, node: nodes.For) -> nodes.Node | list[nodes.Node]:  # Jinja's visitor naming
+        visited = self.generic_visit(node)
+        if not isinstance(visited, nodes.For) or (where := _cached_body(visited)) is None:
+            return visited
+        node = visited
+        self.count += 1
+        name = f"__cached_loop_{self.count}"
+        item = node.target.name  # type: ignore[attr-defined]
+        invariant = [value for value in where.items[4].items  # type: ignore[attr-defined]
+                     if not (isinstance(value, nodes.Name) and value.name == item)]
+        seq, plan = nodes.Name(name + "_seq", "load"), nodes.Name(name + "_plan", "load")
+        look = nodes.Getitem(nodes.Name(LOOPS, "load"), nodes.Tuple(
+            [where.items[0], where.items[1], where.items[2], seq, nodes.Tuple(invariant, "load")], "load"), "load")
+        body = copy.deepcopy(node.body, {id(self.environment): self.environment})  # the nodes hold the environment
+        macro = nodes.Macro(name + "_one", [nodes.Name(item, "param")], [], body)
+        join = nodes.Call(nodes.Getattr(plan, "join", "load"), [nodes.Name(name + "_one", "load")], [], None, None)
+        loop = nodes.For(nodes.Name(item, "store"), seq, node.body, [], None, False)
+        rewritten: list[nodes.Node] = [
+            nodes.Assign(nodes.Name(name + "_seq", "store"), node.iter),
+            nodes.Assign(nodes.Name(name + "_plan", "store"), look),
+            nodes.If(nodes.Test(plan, "string", [], [], None, None), [_as_is(plan)], [], [
+                nodes.If(nodes.Getattr(plan, "kept", "load"), [macro, _as_is(join)], [], [loop])]),
+        ]
+        for new in rewritten:
+            new.set_lineno(node.lineno)
+            new.set_environment(self.environment)
+        return rewritten
+
+
+def _cached_body(node: nodes.For) -> nodes.Tuple | None:
+    """Return the look-up of the one `cached` block keyed by the loop's item that is the loop's body, or None."""
+    if node.else_ or node.test is not None or node.recursive or not isinstance(node.target, nodes.Name):
+        return None
+    looks = [n for n in node.body if isinstance(n, nodes.Assign) and isinstance(n.node, nodes.Getitem)
+             and isinstance(n.node.node, nodes.Name) and n.node.node.name == LOOKUP]
+    if len(looks) != 1 or not isinstance(where := looks[0].node.arg, nodes.Tuple):  # type: ignore[attr-defined]
+        return None
+    key = where.items[3]
+    if not (isinstance(key, nodes.Name) and key.name == node.target.name):
+        return None
+    found = looks[0].target.name  # type: ignore[attr-defined]
+    for statement in node.body:
+        if statement is looks[0] or (isinstance(statement, nodes.Output) and all(
+                isinstance(part, nodes.TemplateData) for part in statement.nodes)):
+            continue
+        if not (isinstance(statement, nodes.If) and isinstance(statement.test, nodes.Not)
+                and isinstance(test := statement.test.node, nodes.Test)
+                and isinstance(test.node, nodes.Name) and test.node.name == found):
+            return None
+    if any(name.name == "loop" for statement in node.body for name in statement.find_all(nodes.Name)):
+        return None
+    return where
+
+
+class LoopEnvironment(jinja2.Environment):
+    """A Jinja environment whose templates' loops of cached blocks are kept whole (`CachedLoops`)."""
+
+    def _parse(self, source: str, name: str | None, filename: str | None) -> nodes.Template:
+        tree = super()._parse(source, name, filename)
+        result: nodes.Template = CachedLoops(self).visit(tree)
+        return result
 
 
 def _as_is(markup: nodes.Expr) -> nodes.Node:

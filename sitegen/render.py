@@ -16,7 +16,7 @@ from .cache import stamp
 from .context import Helpers, language_context, page_context, posting_description, root_context
 from .feeds import render_feeds
 from .fingerprint import Digests, language_digest, page_fingerprint, site_digest, template_names, whole_site_digest
-from .fragments import SCOPE, CachedBlocks, kept_blocks
+from .fragments import SCOPE, CachedBlocks, LoopEnvironment, kept_blocks
 from .hosting import render_headers, render_redirects, render_robots
 from .i18n import FILTERS, MissingString, make_formatters
 from .ids import duplicate_ids
@@ -35,7 +35,7 @@ ROOT_PAGES = (("chooser.html", "index.html"), ("404.html", "404.html"))
 def make_environment(project: Project, bytecode: jinja2.BytecodeCache | None = None) -> jinja2.Environment:
     """Return a strict, autoescaping Jinja environment over the project's templates (in memory)."""
     sources = {s.src_path[len(TEMPLATE_DIR):]: s.data.decode("utf-8") for s in project.templates}
-    env = jinja2.Environment(
+    env = LoopEnvironment(
         loader=TemplateLoader(sources),
         autoescape=True,
         undefined=jinja2.StrictUndefined,

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
+import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -175,12 +177,23 @@ def test_a_one_off_build_keeps_nothing() -> None:
     assert reuse.known("k", (item,)) is None and reuse.known("fingerprint", (item,)) is None
 
 
-def test_a_cached_block_is_kept_for_its_key_and_scope_and_the_values_it_names() -> None:
+ENVIRONMENTS = ("jinja2", "loops")  # Jinja's own environment; ours, whose loops of cached blocks are kept whole
+
+
+def environment(kind: str, **options: Any) -> Any:
     import jinja2
 
-    from sitegen.fragments import SCOPE, CachedBlocks, keep_blocks
+    from sitegen.fragments import CachedBlocks, LoopEnvironment
 
-    env = jinja2.Environment(extensions=[CachedBlocks], autoescape=True)
+    return (LoopEnvironment if kind == "loops" else jinja2.Environment)(extensions=[CachedBlocks], autoescape=True,
+                                                                       **options)
+
+
+@pytest.mark.parametrize("kind", ENVIRONMENTS)
+def test_a_cached_block_is_kept_for_its_key_and_scope_and_the_values_it_names(kind: str) -> None:
+    from sitegen.fragments import SCOPE, keep_blocks
+
+    env = environment(kind)
     template = env.from_string("{% for item in items %}{% cached item %}[{{ item.name }}{{ mark }}{{ count() }}]"
                                "{% endcached %}{% endfor %}")
     rendered: list[int] = []
@@ -211,12 +224,13 @@ def test_a_cached_block_is_kept_for_its_key_and_scope_and_the_values_it_names() 
     assert template.render(marked) == "[&lt;i&gt;&amp;12]"  # and kept as it was: neither raw nor escaped twice
 
 
-def test_a_cached_block_may_set_names_test_undefined_ones_and_hold_another_on_its_line() -> None:
+@pytest.mark.parametrize("kind", ENVIRONMENTS)
+def test_a_cached_block_may_set_names_test_undefined_ones_and_hold_another_on_its_line(kind: str) -> None:
     import jinja2
 
-    from sitegen.fragments import SCOPE, CachedBlocks, keep_blocks
+    from sitegen.fragments import SCOPE, keep_blocks
 
-    env = jinja2.Environment(extensions=[CachedBlocks], autoescape=True, undefined=jinja2.StrictUndefined)
+    env = environment(kind, undefined=jinja2.StrictUndefined)
     template = env.from_string(
         "{% for item in items %}{% cached item %}{% set shown = item.name | upper %}<{{ shown }}"
         "{% if extra is defined %}{{ extra }}{% endif %}"
@@ -236,6 +250,89 @@ def test_a_cached_block_may_set_names_test_undefined_ones_and_hold_another_on_it
     reuse.turn()
     assert template.render({**page, "extra": "!"}) == "<A!(13)><B!(24)>"  # a value the outer blocks name
     assert "<script>" not in template.render({**page, "extra": "<script>"})  # kept or not, output is escaped
+
+
+LOOPS = [  # loops of cached blocks, and loops around them that are not kept whole
+    "{% for item in items %}{% cached item %}[{{ item.name }}{{ mark }}]{% endcached %}{% endfor %}",
+    "<ul>{% for item in items %}\n<li>{% cached item %}{{ item.name }}{% endcached %}</li>{% endfor %}</ul>",
+    "{% for item in items %}{% cached item %}{{ loop.index }}{{ item.name }}{% endcached %}{% endfor %}",
+    "{% for item in items if item.size %}{% cached item %}{{ item.name }}{% endcached %}{% endfor %}",
+    "{% for item in items %}{% cached item %}{{ item.name }}{% endcached %}{% else %}none{% endfor %}",
+    "{% for item in items %}{% cached item.size %}{{ item.size }}{% endcached %}{% endfor %}",
+    "{% for item in items %}{% set x = 1 %}{% cached item %}{{ item.name }}{% endcached %}{% endfor %}",
+    "{% for row in rows %}({% for item in row %}{% cached item %}{{ item.name }}{{ mark }}{% endcached %}"
+    "{% endfor %}){% endfor %}",
+]
+
+
+@given(st.lists(st.tuples(st.lists(st.integers(0, 5), max_size=6), st.sampled_from("!?"), st.booleans()),
+                min_size=1, max_size=6))
+def test_loops_of_cached_blocks_kept_whole_render_as_jinja_renders_them(builds: list[tuple[list[int], str, bool]]
+                                                                      ) -> None:
+    """Build after build (items added, removed, replaced by equal or other ones, another value named, the
+    scope gone), each loop renders in our environment what it renders in Jinja's, kept or not."""
+    import jinja2
+
+    from sitegen.fragments import SCOPE, keep_blocks
+
+    envs = {kind: environment(kind) for kind in ENVIRONMENTS}
+    reuses = {kind: Reuse() for kind in ENVIRONMENTS}
+    for kind, env in envs.items():
+        keep_blocks(env, reuses[kind])
+    for env in envs.values():  # each template its name: a block's place is its template's and its line
+        env.loader = jinja2.DictLoader({str(index): source for index, source in enumerate(LOOPS)})
+    templates = {kind: [env.get_template(str(index)) for index in range(len(LOOPS))] for kind, env in envs.items()}
+    pool = [Item(str(n), n % 3) for n in range(6)]
+    for numbers, mark, scoped in builds:
+        items = [pool[n] for n in numbers]
+        page = {"items": items, "rows": [items, items[::-1]], "mark": mark, **({SCOPE: ("d", "en")} if scoped else {})}
+        for index in range(len(LOOPS)):
+            assert templates["loops"][index].render(page) == templates["jinja2"][index].render(page), LOOPS[index]
+        for reuse in reuses.values():
+            reuse.turn()
+        if numbers:
+            pool[numbers[0]] = Item(pool[numbers[0]].name, pool[numbers[0]].size + 1)  # another object, another value
+        if len(numbers) > 1:
+            pool[numbers[1]] = Item(pool[numbers[1]].name, pool[numbers[1]].size)  # another object, an equal value
+
+
+def test_only_a_loop_whose_body_is_one_cached_block_of_its_item_is_kept_whole() -> None:
+    """The loop is rewritten into one look-up only where the body is the block (and text): not for a body
+    that reads `loop`, has a filter or `else`, sets a name, or keys its block by something else."""
+    kept_whole = [any(name.startswith("__cached_loop_") for name in environment("loops").parse(source)
+                      .find_all(jinja2_nodes().Name) for name in [name.name]) for source in LOOPS]
+    assert kept_whole == [True, True, False, False, False, False, False, True]
+
+
+def jinja2_nodes() -> Any:
+    from jinja2 import nodes
+
+    return nodes
+
+
+def test_a_loop_kept_whole_renders_only_the_items_it_lacks() -> None:
+    from sitegen.fragments import SCOPE, keep_blocks
+
+    env = environment("loops")
+    template = env.from_string("{% for item in items %}{% cached item %}[{{ item.name }}{{ count() }}]"
+                               "{% endcached %}{% endfor %}")
+    rendered: list[int] = []
+
+    def count() -> int:
+        rendered.append(1)
+        return len(rendered)
+
+    reuse, items = Reuse(), [Item(str(n), n) for n in range(4)]
+    keep_blocks(env, reuse)
+    page = {"items": items, "count": count, SCOPE: ("digest", "en")}
+    assert template.render(page) == "[01][12][23][34]"
+    reuse.turn()
+    items[2] = Item("x", 9)
+    assert template.render(page) == "[01][12][x5][34]"  # one card rendered
+    reuse.turn()
+    assert template.render({**page, "items": items[::-1]}) == "[34][x5][12][01]"  # reordered: none rendered
+    reuse.turn()
+    assert template.render(page) == "[01][12][x5][34]" and len(rendered) == 5
 
 
 def test_pages_with_kept_blocks_render_in_this_process(make_project, monkeypatch) -> None:
