@@ -168,13 +168,15 @@ def test_serve_builds_start_no_full_collection_and_leave_the_collector_as_it_was
     """A full collection walks every object a build made so far; serve's builds leave that to `settle`."""
     import gc
 
-    from sitegen.serve import Preview, make_rebuilder
+    from sitegen.serve import YOUNG, Preview, make_rebuilder
 
     started: list[int] = []
+    young: set[int] = set()
 
     def note(phase: str, info: dict[str, int]) -> None:
         if phase == "start":
             started.append(info["generation"])
+            young.add(gc.get_threshold()[0])
 
     rebuild = make_rebuilder(make_project(), Preview(tmp_path / "preview"), "http://127.0.0.1:8000/",
                              lambda result, _: None)
@@ -188,7 +190,8 @@ def test_serve_builds_start_no_full_collection_and_leave_the_collector_as_it_was
     finally:
         gc.callbacks.remove(note)
         gc.set_threshold(*before)
-    assert started and 2 not in started  # the young generations were still collected
+    assert started and 2 not in started  # the young generations were still collected,
+    assert young == {YOUNG}  # each time a build had made many objects
 
 
 def test_servers_get_ports_no_client_is_given() -> None:
