@@ -7,7 +7,8 @@ For each size N it generates a bilingual site of N postings per language (`bench
 whole processes (imports included): the floor (`bench/floor.py`), a cold build (empty cache, empty
 output), a rebuild with nothing changed, a rebuild after editing one posting, and `serve` (with a warm
 cache and the preview an earlier serve left: until it answers, until its first build is done, and from
-saving an edit to the updated file and to the end of that rebuild, when browsers reload). Each figure
+saving an edit to the updated file, to the reload message a live-reload client gets, to the updated page
+that client then fetches, as a browser does, and to the end of that rebuild). Each figure
 is the median of `--runs` runs, given as a ratio to the floor's median; peak memory is the largest
 resident size of one process. It also times the real site against `python -c "import jinja2, markdown,
 yaml"`. No thresholds: the machine is shared and noisy, so compare ratios. Results are recorded in
@@ -33,10 +34,12 @@ REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
 from bench.ports import free_port  # noqa: E402 - a size's serve runs share one: the address is in every page
+from bench.reloads import Reloads  # noqa: E402
 from bench.site import make_site  # noqa: E402
 
 Run = tuple[float, float]  # seconds, peak MiB
-SCENARIOS = ("floor", "cold", "unchanged", "one edit", "serve start", "serve ready", "serve edit", "serve edit, done")
+SCENARIOS = ("floor", "cold", "unchanged", "one edit", "serve start", "serve ready", "serve edit", "serve edit, reload",
+             "serve edit, shown", "serve edit, done")
 
 
 def clean_env() -> dict[str, str]:
@@ -89,8 +92,10 @@ def measure(size: int, runs: int, scratch: Path) -> dict[str, Run]:
         answers, ready = serve_start(root, serving, scratch / f"serve-{size}", port)
         results["serve start"].append(answers)
         results["serve ready"].append(ready)
-        page, done = serve_edit(root, serving, scratch / f"serve-{size}", run, port)
+        page, reloaded, shown, done = serve_edit(root, serving, scratch / f"serve-{size}", run, port)
         results["serve edit"].append(page)
+        results["serve edit, reload"].append(reloaded)
+        results["serve edit, shown"].append(shown)
         results["serve edit, done"].append(done)
         print(f"  N={size} run {run + 1}: " + ", ".join(f"{name} {values[-1][0]:.2f} s"
                                                         for name, values in results.items()), file=sys.stderr)
@@ -178,25 +183,35 @@ def _answers(args: Any) -> bool:
         return False
 
 
-def serve_edit(root: Path, env: dict[str, str], out: Path, run: int, port: int) -> tuple[Run, Run]:
-    """Return the time from saving an edit of one posting to its updated page on disk, while serving, and to
-    the end of that rebuild (when `serve` reports it and browsers are told to reload)."""
+def serve_edit(root: Path, env: dict[str, str], out: Path, run: int, port: int) -> tuple[Run, Run, Run, Run]:
+    """Return the times from saving an edit of one posting, while serving and with a browser's live-reload
+    client on its page, to: the updated page on disk; the reload message; the page the client then fetches
+    (checked to be the updated one); the end of that rebuild (when `serve` reports it)."""
     server = serve_process(root, env, out, port)
     page = out / "en/jobs/posting-00000/index.html"
+    reloads: Reloads | None = None
     try:
         wait(lambda: _answers(server.args))
         wait(lambda: _built(out))  # the edit comes once the first build is done
-        time.sleep(1.0)  # let the watcher settle
+        reloads = Reloads(f"http://127.0.0.1:{port}", "/en/jobs/posting-00000/")
+        reloads.wait_connected()
+        time.sleep(1.0)  # let the watcher settle and the server take the client in
         marker = f"Saved edit {run}."
         path = root / "content/jobs/posting-00000.en.md"
-        builds = _builds(out)
+        builds, before = _builds(out), len(reloads.times)
         started = time.perf_counter()
         path.write_text(path.read_text("utf-8") + f"\n{marker}\n", "utf-8")
         wait(lambda: page.is_file() and marker in page.read_text("utf-8", "replace"))
         updated = time.perf_counter() - started
+        reloaded, shown, html = reloads.wait_reload(before + 1)
+        if marker not in html:
+            raise RuntimeError("the page fetched after the reload message is not the updated one")
         wait(lambda: _builds(out) > builds)
-        return (updated, 0.0), (time.perf_counter() - started, 0.0)
+        done = time.perf_counter() - started
+        return (updated, 0.0), (reloaded - started, 0.0), (shown - started, 0.0), (done, 0.0)
     finally:
+        if reloads is not None:
+            reloads.close()
         stop(server)
 
 
