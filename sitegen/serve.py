@@ -373,8 +373,9 @@ def serve(
         sys.setswitchinterval(switching)
 
 
-# While a build runs, the server's thread waits this long for Python's lock at each step of a reload or a
-# request (5 ms by default): a reload message and the page it fetches take a dozen such steps.
+# While a build runs, the server's thread waits up to this long for Python's lock each time it wakes (to
+# send a reload message, to answer a request) and after each system call (5 ms by default): the page a
+# browser fetches on reload came 6-9 ms after the message with this, 15 ms without (N=5000, 2 runs).
 SWITCH_INTERVAL = 0.0005
 
 STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)

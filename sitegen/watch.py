@@ -1,8 +1,9 @@
 """Watching the project for `serve`: the operating system's file events (watchfiles), not polling.
 
 livereload polls every watched file's modification time every 0.8 s, which at ten thousand files costs
-more than the rebuild it triggers and delays every save. This watcher hands livereload the paths that
-changed as soon as the file system reports them; livereload still reloads the browsers.
+more than the rebuild it triggers and delays every save. This watcher hands the paths that changed,
+as soon as the file system reports them, to a build thread of its own (the server's thread goes on
+answering meanwhile); livereload still reloads the browsers, when a build says so.
 """
 
 from __future__ import annotations
