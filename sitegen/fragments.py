@@ -1,7 +1,7 @@
 """Templates: `{% cached key %}…{% endcached %}`, a block whose output `serve` keeps from one build to the next.
 
 Like Hugo's `partialCached`: a list of 5,000 postings renders each posting's card again only when that
-posting changed. The kept output is used again when the block is the same (same template and line), for
+posting changed. The kept output is used again when the block is the same (its template, line and rank), for
 the same key (the posting: the very object the last build showed there), in a page of the same language,
 with the same templates, strings, configuration and assets (the build's shared digest), and with the
 same values for every variable the block names itself. A macro the block calls must take what it shows
@@ -122,12 +122,14 @@ class CachedBlocks(Extension):
 class LoopPlan:
     """A loop of cached blocks some of whose items' outputs are not kept: `join` renders those, keeps all."""
 
-    __slots__ = ("inputs", "items", "kept", "outputs", "place", "reuse")
+    __slots__ = ("entries", "inputs", "items", "joins", "kept", "outputs", "place", "reuse")
 
     def __init__(self, reuse: Reuse | None = None, place: Any = None, inputs: tuple[Any, ...] = (),
-                 items: list[Any] | None = None, outputs: list[str | None] | None = None) -> None:
+                 items: list[Any] | None = None, outputs: list[str | None] | None = None,
+                 kept: tuple[int, Entries] = (0, {})) -> None:
         self.reuse, self.place, self.inputs = reuse, place, inputs
         self.items, self.outputs = items or [], outputs or []
+        self.joins, self.entries = kept
         self.kept = reuse is not None  # False outside serve: the template runs its loop as it was
 
     def join(self, one: Any) -> Markup:
@@ -135,13 +137,22 @@ class LoopPlan:
         outputs = [str(one(item)) if output is None else output
                    for item, output in zip(self.items, self.outputs, strict=True)]
         if self.reuse is not None:
-            # the items themselves are kept with their output, so that an identity is never another's
-            self.reuse.keep(self.place, self.inputs, {id(item): (item, output)
-                                                      for item, output in zip(self.items, outputs, strict=True)})
+            # The items themselves are kept with their output, so that an identity is never another's. The
+            # entries kept before stay (another page may list other items at this place) until the loop has
+            # been joined KEPT_JOINS times without them: replaced items go, a page's that still shows them stays.
+            joins, entries = self.joins + 1, self.entries
+            if len(entries) > len(self.items) + KEPT_JOINS:
+                entries = {key: entry for key, entry in entries.items() if entry[2] > joins - KEPT_JOINS}
+            else:
+                entries = entries.copy()  # the last build's stay as they were
+            entries.update((id(item), (item, output, joins)) for item, output in zip(self.items, outputs, strict=True))
+            self.reuse.keep(self.place, self.inputs, (joins, entries))
         return Markup("".join(outputs))
 
 
+Entries = dict[int, tuple[Any, str, int]]  # id(item) → the item, its output, the join that last kept it
 WHOLE = LoopPlan()
+KEPT_JOINS = 64
 
 
 class LoopLookup:
@@ -163,12 +174,12 @@ class LoopLookup:
             return WHOLE
         values = tuple([value for value in named if not (isinstance(value, jinja2.Undefined) or callable(value))])
         place, inputs = ("cached loop", template, line), (scope, values)
-        kept: dict[int, tuple[Any, str]] = reuse.known(place, inputs) or {}
-        items = list(items)
+        kept: tuple[int, Entries] = reuse.known(place, inputs) or (0, {})
+        items, entries = list(items), kept[1]
         # an identity found is the very item: the kept entries hold their items alive
-        outputs = [entry[1] if (entry := kept.get(id(item))) is not None else None for item in items]
+        outputs = [entry[1] if (entry := entries.get(id(item))) is not None else None for item in items]
         if None in outputs:
-            return LoopPlan(reuse, place, inputs, items, outputs)
+            return LoopPlan(reuse, place, inputs, items, outputs, kept)
         return Markup("".join(output or "" for output in outputs))  # none is None
 
 

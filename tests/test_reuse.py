@@ -335,6 +335,37 @@ def test_a_loop_kept_whole_renders_only_the_items_it_lacks() -> None:
     assert template.render(page) == "[01][12][x5][34]" and len(rendered) == 5
 
 
+def test_a_loop_kept_whole_keeps_the_cards_of_every_page_that_shows_it_and_forgets_replaced_ones() -> None:
+    """Two pages list other items at one place (a partial both include): neither renders the other's cards
+    again; items replaced save after save are forgotten once the loop has been joined often enough."""
+    from sitegen.fragments import KEPT_JOINS, SCOPE, keep_blocks
+
+    env = environment("loops")
+    template = env.from_string("{% for item in items %}{% cached item %}[{{ item.name }}{{ count() }}]"
+                               "{% endcached %}{% endfor %}")
+    rendered: list[int] = []
+
+    def count() -> int:
+        rendered.append(1)
+        return len(rendered)
+
+    reuse = Reuse()
+    keep_blocks(env, reuse)
+    one, other = [Item(str(n), n) for n in range(3)], [Item(f"o{n}", n) for n in range(2)]
+    page = {"count": count, SCOPE: ("digest", "en")}
+    for _ in range(3):
+        template.render({**page, "items": one})
+        template.render({**page, "items": other})
+        reuse.turn()
+    assert len(rendered) == 5  # each card once
+    for n in range(3 * KEPT_JOINS):
+        one[0] = Item("changed", n)
+        assert template.render({**page, "items": one}).startswith(f"[changed{len(rendered)}]")
+        reuse.turn()
+    kept = [value for key, (_, value) in reuse._previous.items() if key[0] == "cached loop"]
+    assert len(kept) == 1 and len(kept[0][1]) <= len(one) + len(other) + KEPT_JOINS
+
+
 def test_pages_with_kept_blocks_render_in_this_process(make_project, monkeypatch) -> None:
     """serve renders the pages that reach a `cached` block (the job lists) itself, where the blocks are kept;
     a one-off build sends every page to the workers."""
