@@ -173,7 +173,8 @@ class LoopLookup:
         if reuse is None or not isinstance(scope, tuple):  # outside serve, the scope is undefined
             return WHOLE
         values = tuple([value for value in named if not (isinstance(value, jinja2.Undefined) or callable(value))])
-        place, inputs = ("cached loop", template, line), (scope, values)
+        # the scope in the place too: each language's page keeps its own (its cards are other objects)
+        place, inputs = ("cached loop", template, line, scope), (scope, values)
         kept: tuple[int, Entries] = reuse.known(place, inputs) or (0, {})
         items, entries = list(items), kept[1]
         # an identity found is the very item: the kept entries hold their items alive
@@ -272,6 +273,13 @@ def _as_is(markup: nodes.Expr) -> nodes.Node:
     """
     return nodes.ScopedEvalContextModifier([nodes.Keyword("autoescape", nodes.Const(False))],
                                            [nodes.Output([markup])])
+
+
+def carry_loops(reuse: Reuse, shared: str) -> None:
+    """Keep the loops' outputs of pages this build kept without rendering them (those of the same templates,
+    strings and configuration: `shared`), so that the next build that renders such a page finds its cards."""
+    reuse.carry_where(lambda key: isinstance(key, tuple) and len(key) == 4 and key[0] == "cached loop"
+                      and key[3][0] == shared)
 
 
 def keep_blocks(env: jinja2.Environment, reuse: Reuse | None) -> None:

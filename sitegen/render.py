@@ -16,7 +16,7 @@ from .cache import stamp
 from .context import Helpers, language_context, page_context, posting_description, root_context
 from .feeds import render_feeds
 from .fingerprint import Digests, language_digest, page_fingerprint, site_digest, template_names, whole_site_digest
-from .fragments import SCOPE, CachedBlocks, LoopEnvironment, kept_blocks
+from .fragments import SCOPE, CachedBlocks, LoopEnvironment, carry_loops, kept_blocks
 from .hosting import render_headers, render_redirects, render_robots
 from .i18n import FILTERS, MissingString, make_formatters
 from .ids import duplicate_ids
@@ -160,6 +160,8 @@ def render_site(
         done += len(part)
         _collect(part, emit, outputs, problems, described)
     if reuse.remember:
+        if keep_here:  # a page in a language no save touched keeps its job list's cards for the next
+            carry_loops(reuse, shared)
         files = {dest: OutputFile(dest, b"", fingerprint, kept=True) for dest, fingerprint in made.items()}
         reuse.keep_each("kept files", (shared,), site.pages,
                         [files.get(page.dest_path, file) for page, file in zip(site.pages, found, strict=True)],

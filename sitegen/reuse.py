@@ -124,6 +124,11 @@ class Reuse:
             if key not in self._current and (kept := self._previous.get(key)) is not None:
                 self._current[key] = kept
 
+    def carry_where(self, wanted: Callable[[Hashable], bool]) -> None:
+        """Keep what the last build made under every key `wanted` accepts, unless this build made it again."""
+        if self.remember:
+            self.carry(*[key for key in self._previous if key not in self._current and wanted(key)])
+
     def same(self, key: Hashable, value: T) -> T:
         """Return the object kept under `key` if it equals `value`, else `value` (kept for the next build)."""
         kept = self._current.get(key) or self._previous.get(key)

@@ -472,3 +472,25 @@ def test_browsers_reload_once_the_pages_are_written_before_the_feeds(tmp_path: P
         rebuild({str(text)})
         assert events == expected, round_
     assert marker in feed.read_text("utf-8")
+
+
+def test_saves_in_each_language_in_turn_render_only_the_cards_they_change(tmp_path: Path, monkeypatch) -> None:
+    """A save renders its language's job list again with the one card it changed, though the last save
+    was in the other language (whose list was kept, not rendered): the kept list keeps its cards."""
+    from sitegen import fragments
+    from sitegen.serve import Preview, make_rebuilder
+
+    root = tmp_path / "site"
+    root.mkdir()
+    make_big_site(root, 6)
+    rebuild = make_rebuilder(root, Preview(tmp_path / "preview"), "http://127.0.0.1:8000/", lambda result, _: None)
+    assert rebuild(None).ok
+    rendered: list[int] = []
+    real = fragments.LoopPlan.join
+    monkeypatch.setattr(fragments.LoopPlan, "join", lambda plan, one: rendered.append(plan.outputs.count(None))
+                        or real(plan, one))
+    for round_, lang in enumerate(["en", "fr", "en", "fr", "en"]):
+        text = root / f"content/jobs/posting-00001.{lang}.md"
+        replace_in(text, r"^## (.*)$", rf"## \1 {round_}")
+        assert rebuild({str(text)}).ok
+    assert rendered == [1] * 5

@@ -336,9 +336,10 @@ def test_a_loop_kept_whole_renders_only_the_items_it_lacks() -> None:
 
 
 def test_a_loop_kept_whole_keeps_the_cards_of_every_page_that_shows_it_and_forgets_replaced_ones() -> None:
-    """Two pages list other items at one place (a partial both include): neither renders the other's cards
-    again; items replaced save after save are forgotten once the loop has been joined often enough."""
-    from sitegen.fragments import KEPT_JOINS, SCOPE, keep_blocks
+    """Two pages list other items at one place (a partial both include), or a page in each language does:
+    neither renders the other's cards again; items replaced save after save are forgotten once the loop has
+    been joined often enough."""
+    from sitegen.fragments import KEPT_JOINS, SCOPE, carry_loops, keep_blocks
 
     env = environment("loops")
     template = env.from_string("{% for item in items %}{% cached item %}[{{ item.name }}{{ count() }}]"
@@ -358,12 +359,21 @@ def test_a_loop_kept_whole_keeps_the_cards_of_every_page_that_shows_it_and_forge
         template.render({**page, "items": other})
         reuse.turn()
     assert len(rendered) == 5  # each card once
+    french = [Item(f"fr{n}", n) for n in range(3)]
+    for _ in range(2):  # each language's page: the French one, then the English one alone (a save of a text)
+        template.render({**page, SCOPE: ("digest", "fr"), "items": french})
+        carry_loops(reuse, "digest")  # as the render stage does: the page it kept keeps its cards
+        reuse.turn()
+        template.render({**page, "items": one})
+        carry_loops(reuse, "digest")
+        reuse.turn()
+    assert len(rendered) == 8  # the French cards once, the English ones not again
     for n in range(3 * KEPT_JOINS):
         one[0] = Item("changed", n)
         assert template.render({**page, "items": one}).startswith(f"[changed{len(rendered)}]")
-        reuse.turn()
+        reuse.turn()  # the French page's loop is not carried: as after a template edit, it goes
     kept = [value for key, (_, value) in reuse._previous.items() if key[0] == "cached loop"]
-    assert len(kept) == 1 and len(kept[0][1]) <= len(one) + len(other) + KEPT_JOINS
+    assert len(kept) == 1 and len(kept[0][1]) <= len(one) + len(other) + KEPT_JOINS  # the French page's went too
 
 
 def test_pages_with_kept_blocks_render_in_this_process(make_project, monkeypatch) -> None:
