@@ -191,7 +191,7 @@ class CachedLoops(NodeTransformer):
 
         {% set s = seq %}{% set plan = loops[(scope, template, line, s, (names…))] %}
         {% if plan is string %}{{ plan }}
-        {% elif plan.kept %}{% macro one(x) %}body{% endmacro %}{{ plan.join(one) }}
+        {% elif plan.kept %}{% macro one(x) %}the block's own body{% endmacro %}{{ plan.join(one) }}
         {% else %}{% for x in s %}body{% endfor %}{% endif %}
 
     A loop with an `else`, a filter, `recursive`, another statement, or a body that reads `loop` is left
@@ -214,7 +214,10 @@ class CachedLoops(NodeTransformer):
         seq, plan = nodes.Name(name + "_seq", "load"), nodes.Name(name + "_plan", "load")
         look = nodes.Getitem(nodes.Name(LOOPS, "load"), nodes.Tuple(
             [where.items[0], where.items[1], where.items[2], seq, nodes.Tuple(invariant, "load")], "load"), "load")
-        body = copy.deepcopy(node.body, {id(self.environment): self.environment})  # the nodes hold the environment
+        # the macro renders the block's own body, without its look-up: the loop keeps the outputs
+        body = [part for statement in node.body if not isinstance(statement, nodes.Assign)
+                for part in (_block_body(statement) if isinstance(statement, nodes.If) else [statement])]
+        body = copy.deepcopy(body, {id(self.environment): self.environment})  # the nodes hold the environment
         macro = nodes.Macro(name + "_one", [nodes.Name(item, "param")], [], body)
         join = nodes.Call(nodes.Getattr(plan, "join", "load"), [nodes.Name(name + "_one", "load")], [], None, None)
         loop = nodes.For(nodes.Name(item, "store"), seq, node.body, [], None, False)
@@ -228,6 +231,13 @@ class CachedLoops(NodeTransformer):
             new.set_lineno(node.lineno)
             new.set_environment(self.environment)
         return rewritten
+
+
+def _block_body(block: nodes.If) -> list[nodes.Node]:
+    """Return the body of a `cached` block from the statement it compiles to (`{% set out %}body{% endset %}`)."""
+    capture = block.body[0]
+    assert isinstance(capture, nodes.AssignBlock)
+    return list(capture.body)
 
 
 def _cached_body(node: nodes.For) -> nodes.Tuple | None:

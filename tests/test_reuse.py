@@ -415,13 +415,15 @@ def test_serve_started_on_an_earlier_preview_keeps_the_job_lists_blocks_from_its
     rebuild = make_rebuilder(root, preview, "http://127.0.0.1:8000/", lambda result, _: None)  # another serve
     assert rebuild(None).ok
     rendered: list[int] = []
-    real = fragments.Missed.keep
+    real, joined = fragments.Missed.keep, fragments.LoopPlan.join
 
     def counting(self, output):  # type: ignore[no-untyped-def]
         rendered.append(1)
         return real(self, output)
 
-    monkeypatch.setattr(fragments.Missed, "keep", counting)
+    monkeypatch.setattr(fragments.Missed, "keep", counting)  # a block on its own
+    monkeypatch.setattr(fragments.LoopPlan, "join", lambda plan, one: rendered.extend(
+        [1] * plan.outputs.count(None)) or joined(plan, one))  # a loop's cards (the job list's)
     text = root / "content/jobs/posting-00001.en.md"
     text.write_text(text.read_text("utf-8") + "\nOne more line.\n", "utf-8")
     assert rebuild({str(text)}).ok
