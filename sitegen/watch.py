@@ -16,7 +16,7 @@ from typing import Any
 
 from livereload.watcher import Watcher
 
-STEP_MS = 10  # a save that writes several files (or a file twice) settles within this, and is one rebuild
+STEP_MS = 5  # a save that writes several files (or a file twice) settles within this, and is one rebuild
 
 
 def watched_name(folder: Path, path: str) -> bool:
