@@ -90,11 +90,25 @@ class Digests:
         """End a build: the digests of values it did not use are forgotten."""
         self._previous, self._current = self._current, {}
 
+    def _items(self, records: tuple[Any, ...]) -> list[str]:
+        """Return `[self.of(record) for record in records]`, with the look-ups written out: a list of 5,000
+        postings, one of which a save changed, is digested again on every save."""
+        current, previous, digests = self._current, self._previous, []
+        for record in records:
+            key = id(record)
+            kept = current.get(key) or previous.get(key)
+            if kept is None or kept[0] is not record:
+                digests.append(self.of(record))
+                continue
+            current[key] = kept
+            digests.append(kept[1])
+        return digests
+
     def _make(self, value: Any) -> str:
         if isinstance(value, Mapping):
             text = "{" + ",".join(f"{key!r}:{self.of(item)}" for key, item in value.items()) + "}"
         elif isinstance(value, tuple) and value and hasattr(value[0], "__dataclass_fields__"):
-            text = "(" + ",".join(self.of(item) for item in value) + ")"
+            text = "(" + ",".join(self._items(value)) + ")"
         else:
             text = repr(value)
         return hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()
