@@ -163,6 +163,56 @@ def test_a_build_no_save_started_has_browsers_reload() -> None:
     assert seen == []  # nothing is rebuilt for it
 
 
+def test_the_server_loop_goes_on_while_a_save_is_built(tmp_path: Path) -> None:
+    """Builds run on the watcher's own thread: while one is under way, the server's loop still runs (a
+    reload it is told of is sent), and a save made meanwhile is built after it."""
+    import asyncio
+    import threading
+
+    from sitegen.watch import ChangeWatcher
+
+    first, second = tmp_path / "first.md", tmp_path / "second.md"
+    building, release = threading.Event(), threading.Event()
+    built: list[set[str]] = []
+    server: threading.Thread | None = None
+
+    def on_change(paths: set[str]) -> None:
+        assert threading.current_thread() is not server, "a build ran on the server's thread"
+        building.set()
+        release.wait(TIMEOUT)
+        built.append(paths)
+
+    async def until(condition: Callable[[], bool], what: str) -> None:
+        deadline = time.monotonic() + TIMEOUT
+        while not condition():
+            assert time.monotonic() < deadline, f"timed out waiting for {what}"
+            await asyncio.sleep(0.01)
+
+    async def scenario() -> list[tuple[str | None, float | None]]:
+        watcher = ChangeWatcher([tmp_path], on_change)
+        looked: list[tuple[str | None, float | None]] = []
+        watcher.start(lambda: looked.append(watcher.examine()))
+        try:
+            await asyncio.sleep(0.2)  # the watcher is watching
+            first.write_text("saved")
+            await until(building.is_set, "the build of the first save")
+            watcher.announce()  # as a build does once its pages are written
+            await until(lambda: bool(looked), "the loop, while the build runs")
+            second.write_text("saved meanwhile")
+            await asyncio.sleep(0.2)
+            release.set()
+            await until(lambda: any(str(second) in paths for paths in built), "the build of the second save")
+            return looked
+        finally:
+            release.set()
+            watcher.stop()
+
+    server = threading.current_thread()  # the loop's, as in serve
+    looked = asyncio.run(scenario())
+    assert looked[0] == ("index.html", None)
+    assert str(first) in built[0] and str(second) not in built[0]  # the second save: a build of its own, after
+
+
 def test_serve_builds_start_no_full_collection_and_leave_the_collector_as_it_was(make_project: MakeProject,
                                                                                    tmp_path: Path) -> None:
     """A full collection walks every object a build made so far; serve's builds leave that to `settle`, and
