@@ -193,8 +193,11 @@ def test_the_server_loop_goes_on_while_a_save_is_built(tmp_path: Path) -> None:
         looked: list[tuple[str | None, float | None]] = []
         watcher.start(lambda: looked.append(watcher.examine()))
         try:
-            await asyncio.sleep(0.2)  # the watcher is watching
-            first.write_text("saved")
+            for attempt in range(int(TIMEOUT / 0.5)):  # saved again until the watcher, just started, sees it
+                first.write_text(f"saved {attempt}")
+                await asyncio.sleep(0.5)
+                if building.is_set():
+                    break
             await until(building.is_set, "the build of the first save")
             watcher.announce()  # as a build does once its pages are written
             await until(lambda: bool(looked), "the loop, while the build runs")
