@@ -52,17 +52,26 @@ class Missed:
 NOT_KEPT = Missed()
 
 
-class Lookup:
-    """Finds blocks' kept outputs, by subscription: `lookup[(scope, template, line, key, values)]`.
-
-    A subscription, unlike a call, costs a template no more than a dictionary look-up; a list of
-    5,000 cards makes 5,000 of them.
-    """
+class Finder:
+    """What finds kept outputs for templates, by subscription: a subscription, unlike a call, costs a
+    template no more than a dictionary look-up (a list of 5,000 cards may make 5,000 of them)."""
 
     __slots__ = ("environment",)
 
     def __init__(self, environment: jinja2.Environment) -> None:
         self.environment = environment
+
+
+def named_values(named: tuple[Any, ...]) -> tuple[Any, ...]:
+    """Return the values a block names that its output depends on: functions and undefined names left out."""
+    # a list, not a generator: this runs once per card of a 5,000-posting list
+    return tuple([value for value in named if not (isinstance(value, jinja2.Undefined) or callable(value))])
+
+
+class Lookup(Finder):
+    """Finds blocks' kept outputs: `lookup[(scope, template, line, key, values)]`."""
+
+    __slots__ = ()
 
     def __getitem__(self, where: tuple[Any, str | None, str, Any, tuple[Any, ...]]) -> Markup | Missed:
         """Return the block's kept output, or where to keep the output about to be rendered."""
@@ -70,9 +79,7 @@ class Lookup:
         reuse = kept_blocks(self.environment)
         if reuse is None or not isinstance(scope, tuple):  # outside serve, the scope is undefined
             return NOT_KEPT
-        # a list, not a generator: this runs once per card of a 5,000-posting list
-        values = tuple([value for value in named if not (isinstance(value, jinja2.Undefined) or callable(value))])
-        place, inputs = ("cached block", template, line, id(key)), (scope, key, values)
+        place, inputs = ("cached block", template, line, id(key)), (scope, key, named_values(named))
         found = reuse.known(place, inputs)
         return Missed(reuse, place, inputs) if found is None else found
 
@@ -155,26 +162,22 @@ WHOLE = LoopPlan()
 KEPT_JOINS = 64
 
 
-class LoopLookup:
+class LoopLookup(Finder):
     """Finds a loop's kept outputs: `loops[(scope, template, line, items, values)]`.
 
     Returns the loop's whole output when every item's is kept (each found by the item's identity: serve
     builds from the very same objects wherever nothing changed), else a `LoopPlan`.
     """
 
-    __slots__ = ("environment",)
-
-    def __init__(self, environment: jinja2.Environment) -> None:
-        self.environment = environment
+    __slots__ = ()
 
     def __getitem__(self, where: tuple[Any, str | None, str, Any, tuple[Any, ...]]) -> Markup | LoopPlan:
         scope, template, line, items, named = where
         reuse = kept_blocks(self.environment)
         if reuse is None or not isinstance(scope, tuple):  # outside serve, the scope is undefined
             return WHOLE
-        values = tuple([value for value in named if not (isinstance(value, jinja2.Undefined) or callable(value))])
         # the scope in the place too: each language's page keeps its own (its cards are other objects)
-        place, inputs = ("cached loop", template, line, scope), (scope, values)
+        place, inputs = ("cached loop", template, line, scope), (scope, named_values(named))
         kept: tuple[int, Entries] = reuse.known(place, inputs) or (0, {})
         items, entries = list(items), kept[1]
         # an identity found is the very item: the kept entries hold their items alive

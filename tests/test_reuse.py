@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -177,6 +178,18 @@ def test_a_one_off_build_keeps_nothing() -> None:
     assert reuse.known("k", (item,)) is None and reuse.known("fingerprint", (item,)) is None
 
 
+def render_counter() -> tuple[list[int], Callable[[], int]]:
+    """Return a list that grows by one at each call of the function returned (which returns its length):
+    a template that calls it in a block tells how many times the block was rendered."""
+    rendered: list[int] = []
+
+    def count() -> int:
+        rendered.append(1)
+        return len(rendered)
+
+    return rendered, count
+
+
 ENVIRONMENTS = ("jinja2", "loops")  # Jinja's own environment; ours, whose loops of cached blocks are kept whole
 
 
@@ -196,11 +209,7 @@ def test_a_cached_block_is_kept_for_its_key_and_scope_and_the_values_it_names(ki
     env = environment(kind)
     template = env.from_string("{% for item in items %}{% cached item %}[{{ item.name }}{{ mark }}{{ count() }}]"
                                "{% endcached %}{% endfor %}")
-    rendered: list[int] = []
-
-    def count() -> int:
-        rendered.append(1)
-        return len(rendered)
+    _, count = render_counter()
 
     first, second = Item("a", 1), Item("b", 2)
     page = {"items": [first, second], "mark": "!", "count": count, SCOPE: ("digest", "en")}
@@ -235,11 +244,7 @@ def test_a_cached_block_may_set_names_test_undefined_ones_and_hold_another_on_it
         "{% for item in items %}{% cached item %}{% set shown = item.name | upper %}<{{ shown }}"
         "{% if extra is defined %}{{ extra }}{% endif %}"
         "{% cached item.size %}({{ item.size }}{{ count() }}){% endcached %}>{% endcached %}{% endfor %}")
-    rendered: list[int] = []
-
-    def count() -> int:
-        rendered.append(1)
-        return len(rendered)
+    _, count = render_counter()
 
     page = {"items": [Item("a", 1), Item("b", 2)], "count": count, SCOPE: ("digest", "en")}
     reuse = Reuse()
@@ -316,11 +321,7 @@ def test_a_loop_kept_whole_renders_only_the_items_it_lacks() -> None:
     env = environment("loops")
     template = env.from_string("{% for item in items %}{% cached item %}[{{ item.name }}{{ count() }}]"
                                "{% endcached %}{% endfor %}")
-    rendered: list[int] = []
-
-    def count() -> int:
-        rendered.append(1)
-        return len(rendered)
+    rendered, count = render_counter()
 
     reuse, items = Reuse(), [Item(str(n), n) for n in range(4)]
     keep_blocks(env, reuse)
@@ -344,11 +345,7 @@ def test_a_loop_kept_whole_keeps_the_cards_of_every_page_that_shows_it_and_forge
     env = environment("loops")
     template = env.from_string("{% for item in items %}{% cached item %}[{{ item.name }}{{ count() }}]"
                                "{% endcached %}{% endfor %}")
-    rendered: list[int] = []
-
-    def count() -> int:
-        rendered.append(1)
-        return len(rendered)
+    rendered, count = render_counter()
 
     reuse = Reuse()
     keep_blocks(env, reuse)
