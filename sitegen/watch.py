@@ -17,6 +17,7 @@ from typing import Any
 from livereload.watcher import Watcher
 
 STEP_MS = 5  # a save that writes several files (or a file twice) settles within this, and is one rebuild
+READY_MS = 50  # how long the watcher waits for an event before it says it is watching (and looks at `stopping`)
 
 
 def watched_name(folder: Path, path: str) -> bool:
@@ -44,6 +45,8 @@ class ChangeWatcher(Watcher):  # type: ignore[misc]
         self.tasks: list[Callable[[], Any]] = []
         self.ready = threading.Condition()  # guards `pending`, `tasks` and `announced`
         self.stopping = threading.Event()
+        self.watching = threading.Event()  # the file system's events reach us from now on
+        self.watcher: threading.Thread | None = None
         self.threads: list[threading.Thread] = []
         self.announced = False  # browsers are to reload
         self.loop: Any = None
@@ -56,13 +59,20 @@ class ChangeWatcher(Watcher):  # type: ignore[misc]
 
         if self.threads:
             return True
+        self.listen()
         self.loop, self.callback = IOLoop.current(), callback
         self.threads.append(threading.Thread(target=self._build, name="careers-site-build", daemon=True))
-        if self.folders:
-            self.threads.append(threading.Thread(target=self._watch, name="careers-site-watch", daemon=True))
-        for thread in self.threads:
-            thread.start()
+        self.threads[-1].start()
         return True
+
+    def listen(self, ready_within: float = 5.0) -> None:
+        """Start watching on a thread of its own, if not yet, and wait until events reach it (at most
+        `ready_within` seconds): saves made from then on, during the first build too, are built."""
+        if self.watcher is None and self.folders:
+            self.watcher = threading.Thread(target=self._watch, name="careers-site-watch", daemon=True)
+            self.watcher.start()
+        if self.watcher is not None:
+            self.watching.wait(ready_within)
 
     def later(self, task: Callable[[], Any]) -> None:
         """Run `task` on the build thread, after the builds and tasks before it."""
@@ -76,9 +86,13 @@ class ChangeWatcher(Watcher):  # type: ignore[misc]
         def wanted(_: object, path: str) -> bool:
             return any(watched_name(folder, path) for folder in self.folders)
 
+        # the first (empty) batch comes once the watches are in place: a time-out with nothing changed
         for changes in watchfiles.watch(*self.folders, watch_filter=wanted,
                                         step=STEP_MS, stop_event=self.stopping, raise_interrupt=False,
-                                        rust_timeout=1000):
+                                        rust_timeout=READY_MS, yield_on_timeout=True):
+            self.watching.set()
+            if not changes:
+                continue
             with self.ready:
                 self.pending.update(path for _, path in changes)
                 self.ready.notify()
@@ -118,7 +132,7 @@ class ChangeWatcher(Watcher):  # type: ignore[misc]
         self.stopping.set()
         with self.ready:
             self.ready.notify_all()
-        for thread in self.threads:
+        for thread in [*self.threads, *([self.watcher] if self.watcher is not None else [])]:
             thread.join(timeout=5)
 
 

@@ -163,6 +163,24 @@ def test_a_build_no_save_started_has_browsers_reload() -> None:
     assert seen == []  # nothing is rebuilt for it
 
 
+def test_the_watcher_sees_a_save_made_as_soon_as_it_listens(tmp_path: Path) -> None:
+    """serve listens before its first build reads the project: once `listen` returns, no save is missed
+    (one made during the first build is built after it)."""
+    from sitegen.watch import ChangeWatcher
+
+    watcher = ChangeWatcher([tmp_path], lambda paths: None)
+    watcher.listen()
+    try:
+        saved = tmp_path / "saved.md"
+        saved.write_text("saved at once")
+        deadline = time.monotonic() + TIMEOUT
+        while str(saved) not in watcher.pending:  # no build thread yet: the save waits for it
+            assert time.monotonic() < deadline, "the save was missed"
+            time.sleep(0.01)
+    finally:
+        watcher.stop()
+
+
 def test_the_server_loop_goes_on_while_a_save_is_built(tmp_path: Path) -> None:
     """Builds run on the watcher's own thread: while one is under way, the server's loop still runs (a
     reload it is told of is sent), and a save made meanwhile is built after it."""
