@@ -347,10 +347,12 @@ def serve(
             watcher = ChangeWatcher([root / folder for folder in WATCHED], lambda paths: rebuild(paths))
             rebuild = make_rebuilder(root, preview, preview_url(host, port), report, today, cache,
                                      reload=watcher.announce)
-            watcher.listen()  # before the first build reads the project: a save made meanwhile is built after it
+            # listening before the first build reads the project: a save made meanwhile is built after it
             if earlier_preview(preview.out, root):  # served at once, brought up to date on the build thread
+                watcher.listen(wait=False)
                 watcher.later(lambda: rebuild(None))
             else:
+                watcher.listen()
                 rebuild(None)
             watcher.later(lambda: warm_up(cache))  # between builds: the first save is then as quick as the others
             server = Server(make_app(preview), watcher=watcher)

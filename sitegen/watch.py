@@ -17,6 +17,7 @@ from typing import Any
 from livereload.watcher import Watcher
 
 STEP_MS = 5  # a save that writes several files (or a file twice) settles within this, and is one rebuild
+READY_WITHIN = 5.0  # seconds a build waits at most for the watches to be in place
 READY_MS = 50  # how long the watcher waits for an event before it says it is watching (and looks at `stopping`)
 
 
@@ -59,20 +60,25 @@ class ChangeWatcher(Watcher):  # type: ignore[misc]
 
         if self.threads:
             return True
-        self.listen()
+        self.listen(wait=False)  # the server answers meanwhile; the build thread waits for it
         self.loop, self.callback = IOLoop.current(), callback
         self.threads.append(threading.Thread(target=self._build, name="careers-site-build", daemon=True))
         self.threads[-1].start()
         return True
 
-    def listen(self, ready_within: float = 5.0) -> None:
-        """Start watching on a thread of its own, if not yet, and wait until events reach it (at most
-        `ready_within` seconds): saves made from then on, during the first build too, are built."""
+    def listen(self, wait: bool = True) -> None:
+        """Start watching on a thread of its own, if not yet; with `wait`, return once events reach it:
+        saves made from then on, during the first build too, are built. (The build thread waits too.)"""
         if self.watcher is None and self.folders:
             self.watcher = threading.Thread(target=self._watch, name="careers-site-watch", daemon=True)
             self.watcher.start()
+        if wait:
+            self._ready()
+
+    def _ready(self) -> None:
+        """Wait until the watches are in place (at most READY_WITHIN seconds)."""
         if self.watcher is not None:
-            self.watching.wait(ready_within)
+            self.watching.wait(READY_WITHIN)
 
     def later(self, task: Callable[[], Any]) -> None:
         """Run `task` on the build thread, after the builds and tasks before it."""
@@ -99,6 +105,7 @@ class ChangeWatcher(Watcher):  # type: ignore[misc]
 
     def _build(self) -> None:
         """Run the tasks and the builds of the changed paths, in turn, until stopped."""
+        self._ready()  # a first build reads the project once saves are seen
         while True:
             with self.ready:
                 self.ready.wait_for(lambda: self.tasks or self.pending or self.stopping.is_set())
