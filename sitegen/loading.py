@@ -5,7 +5,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable, Mapping, MutableMapping, Sequence
 from dataclasses import dataclass, field, replace
-from typing import cast
+from typing import Any, cast
 
 import jinja2
 
@@ -21,6 +21,7 @@ from .schema import Schemas
 from .sources import SITE_FILE, ContentFile, classify
 from .templatecheck import StringKeys
 from .translations import status_problems, string_statuses
+from .yamlfile import shared_positions
 
 
 @dataclass(slots=True)
@@ -194,7 +195,13 @@ def _parse_files(context: tuple[Schemas, LazyConverter],
                  files: Sequence[tuple[ContentFile, Source]]) -> list[Parsed]:
     """Return the parses of some files (a worker's task)."""
     schemas, convert = context
-    return [parse_file(file, source, schemas, convert) for file, source in files]
+    shared: dict[Any, Any] = {}  # the paths and positions the files' tables have in common
+    return [_with_shared_positions(parse_file(file, source, schemas, convert), shared) for file, source in files]
+
+
+def _with_shared_positions(parsed: Parsed, shared: dict[Any, Any]) -> Parsed:
+    """Return `parsed` with its data's tables made of the paths and positions in `shared` (see `shared_positions`)."""
+    return parsed if parsed.data is None else replace(parsed, data=shared_positions(parsed.data, shared))
 
 
 def warm_up(cache: BuildCache) -> None:

@@ -25,6 +25,7 @@ from .model import OutputFile, Page, Posting, Problem, Project, Site
 from .parallel import iter_chunks
 from .reuse import Reuse
 from .sitemap import render_sitemap
+from .spool import Spool
 from .typography import typeset, typeset_fragment
 from .write import Sink
 
@@ -179,9 +180,12 @@ def render_site(
     outputs.extend(emit(file) for file in rest)
     if shown is not None:
         shown(problems)  # every file a browser shows is in place
-    if polish and not site.config.preview:  # a preview publishes nothing that search engines or boards read
-        # each to the sink as soon as it is made: the feeds and boards repeat every description
-        outputs.extend(map(emit, _published_files(site, env, helpers, described, reuse, context.previous)))
+    try:
+        if polish and not site.config.preview:  # a preview publishes nothing that search engines or boards read
+            # each to the sink as soon as it is made: the feeds and boards repeat every description
+            outputs.extend(map(emit, _published_files(site, env, helpers, described, reuse, context.previous)))
+    finally:
+        described.rendered.close()
     return outputs, problems
 
 
@@ -253,7 +257,8 @@ class Described:
 
     def __init__(self, store: MutableMapping[str, str]) -> None:
         self.store = store
-        self.rendered: dict[tuple[str, str], str] = {}  # by the pages rendered now (the others' are the last build's)
+        # by the pages rendered now (the others' are the last build's), on disk until the feeds read them
+        self.rendered: Spool[tuple[str, str]] = Spool()
         self.made: dict[tuple[str, str], str] = {}  # for kept pages whose description the store lacked
         self.kept: list[tuple[str, str, str]] = []  # (language, key, page fingerprint) of kept pages' postings
         self.find_kept: Callable[[], Iterable[tuple[str, str, str]]] = tuple  # the others, found when needed

@@ -1,0 +1,63 @@
+"""Render stage: texts a build needs again only at its end, kept in a temporary file instead of in memory.
+
+The feeds and job boards repeat every open posting's full description, which the posting's page renders
+first: at N=5000 postings, 10,000 texts of some 7,000 characters (140 MB as Python strings). The render
+stage writes each one here as its page is done, and the feeds read it back when they come to it.
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from collections.abc import Hashable, Iterator, Mapping
+from typing import BinaryIO, TypeVar
+
+Key = TypeVar("Key", bound=Hashable)
+
+
+class Spool(Mapping[Key, str]):
+    """Texts by key, in an unnamed temporary file (removed when closed, or when the process ends)."""
+
+    def __init__(self) -> None:
+        self._file: BinaryIO | None = None  # made on the first text: most rebuilds in `serve` spool a few
+        self._at: dict[Key, tuple[int, int]] = {}  # key → (offset, length) in the file
+        self._end = 0
+
+    def __setitem__(self, key: Key, text: str) -> None:
+        data = text.encode("utf-8")
+        if self._file is None:
+            self._file = tempfile.TemporaryFile()  # noqa: SIM115 (kept open until `close`)
+        fd, written = self._file.fileno(), 0
+        while written < len(data):
+            written += os.pwrite(fd, data[written:], self._end + written)
+        self._at[key] = (self._end, len(data))  # a key written again points at its new text
+        self._end += len(data)
+
+    def __getitem__(self, key: Key) -> str:
+        offset, length = self._at[key]
+        assert self._file is not None
+        parts, read = [], 0
+        while read < length:
+            part = os.pread(self._file.fileno(), length - read, offset + read)
+            if not part:
+                raise OSError(f"the spool file ended {length - read} bytes early")
+            parts.append(part)
+            read += len(part)
+        return b"".join(parts).decode("utf-8")
+
+    def __contains__(self, key: object) -> bool:
+        return key in self._at
+
+    def __iter__(self) -> Iterator[Key]:
+        return iter(self._at)
+
+    def __len__(self) -> int:
+        return len(self._at)
+
+    def close(self) -> None:
+        """Remove the file; the spool is empty afterwards."""
+        if self._file is not None:
+            self._file.close()
+            self._file = None
+        self._at.clear()
+        self._end = 0

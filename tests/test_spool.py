@@ -1,0 +1,47 @@
+"""Streaming: what a build needs again only at its end waits on disk, not in memory."""
+
+from __future__ import annotations
+
+import tracemalloc
+
+from hypothesis import given
+from hypothesis import strategies as st
+
+from sitegen.spool import Spool
+
+KEYS = st.tuples(st.sampled_from(["en", "fr"]), st.text(max_size=5))
+
+
+@given(st.lists(st.tuples(KEYS, st.text()), max_size=30))
+def test_a_spool_reads_back_what_was_written_last_under_each_key(writes: list[tuple[tuple[str, str], str]]) -> None:
+    spool, expected = Spool(), {}
+    try:
+        for key, text in writes:
+            spool[key] = text
+            expected[key] = text
+        assert dict(spool) == expected
+        assert len(spool) == len(expected)
+        assert all(key in spool for key in expected)
+        assert ("de", "") not in spool and spool.get(("de", "")) is None
+    finally:
+        spool.close()
+    assert len(spool) == 0
+
+
+def test_a_spool_keeps_its_texts_out_of_memory() -> None:
+    spool = Spool()
+    texts = [f"<p>Poste n° {n} : à Paris\u202f!</p>" * 2_000 for n in range(20)]  # 20 × 70,000 characters
+    tracemalloc.start()
+    try:
+        before = tracemalloc.get_traced_memory()[0]
+        for number, text in enumerate(texts):
+            spool["fr", str(number)] = text
+        held = tracemalloc.get_traced_memory()[0] - before
+    finally:
+        tracemalloc.stop()
+    try:
+        assert held < 50_000, f"the spool holds {held} bytes for 1.4 million characters"
+        assert [spool["fr", str(number)] for number in range(20)] == texts
+    finally:
+        spool.close()
+
