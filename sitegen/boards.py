@@ -18,6 +18,7 @@ from .assemble import SiteChange, site_change
 from .model import OutputFile, Posting, Site
 from .pieces import Piece, joined, piece
 from .reuse import Reuse
+from .spool import Lazily
 from .xmltext import escape
 
 PACKAGE = Path(__file__).resolve().parent  # the package's data files (package_data in pyproject.toml)
@@ -240,7 +241,7 @@ def indeed_feed(site: Site, absolute: Absolute, describe: Describe, reuse: Reuse
         chosen.append(choices.get(languages[country]) or choices[min(choices)])
     jobs = reuse.each("indeed", (site.config,), chosen,
                       lambda posting, description: _indeed_job(site, posting, absolute, description),
-                      list(map(describe, chosen)))
+                      list(map(describe, chosen)) if reuse.remember else Lazily(describe, chosen))
     return Board(site, (_indeed_head(site, newest), *jobs, SOURCE_END), (None, *chosen, None),
                  {(posting.lang, posting.facts.key): place for place, posting in enumerate(chosen, 1)}, newest)
 

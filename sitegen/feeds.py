@@ -11,6 +11,7 @@ from .boards import Board, patched_board
 from .model import OutputFile, Posting, Site
 from .pieces import Piece, joined, piece
 from .reuse import Reuse
+from .spool import Lazily
 from .xmltext import escape, quoteattr
 
 ATOM = "http://www.w3.org/2005/Atom"
@@ -65,7 +66,8 @@ def _whole_feed(site: Site, lang: str, table: Mapping[str, str], absolute: Calla
                 content: Callable[[Posting], str], reuse: Reuse) -> Board:
     """Return one language's feed, made whole, or the last build's when made from the very same postings."""
     postings = site.postings.get(lang, ())
-    descriptions = tuple(map(content, postings))
+    # serve compares them with the last build's; a one-off build reads each when it makes its entry
+    descriptions = tuple(map(content, postings)) if reuse.remember else Lazily(content, postings)
     home = site.page(lang, "pages/home")
     # a posting object is the same while its page's text and facts are, and so is its page's date
     inputs = (site.config, table, home.url if home else None, postings, descriptions,

@@ -31,6 +31,9 @@ def default_jobs() -> int:
 
 
 Progress = Callable[[int, int], None]  # (items done, items in all)
+# a chunk's results are in the parent's memory twice while it reads them (pickled, then loaded): 1,250
+# pages of a 10,000-page site were 60 MB at once; a few hundred keep that small, and cost nothing more
+MAX_CHUNK = 200
 
 
 def map_chunks(task: Callable[[Context, Sequence[Item]], list[Result]], context: Context,
@@ -53,12 +56,13 @@ def iter_chunks(task: Callable[[Context, Sequence[Item]], list[Result]], context
     """Yield the results of `task` chunk by chunk, in the items' order, as soon as each chunk is done.
 
     A caller that handles each chunk and lets it go (the render stage writes pages out) never holds
-    more than a few chunks' results. `meanwhile` is other work of the caller's: it runs while the
-    workers work, or (on one process) after the last chunk. With `single`, even a single chunk goes to
+    more than a few chunks' results; a chunk has at most `MAX_CHUNK` items (or `min_chunk`, if more).
+    `meanwhile` is other work of the caller's: it runs while the workers work, or (on one process) after
+    the last chunk. With `single`, even a single chunk goes to
     a worker, so that it runs beside `meanwhile` (worth it when both take a while, and the process is
     small enough to fork quickly).
     """
-    size = max(min_chunk, math.ceil(len(items) / (max(jobs, 1) * 4)))
+    size = max(min_chunk, min(MAX_CHUNK, math.ceil(len(items) / (max(jobs, 1) * 4))))
     bounds = [(start, min(start + size, len(items))) for start in range(0, len(items), size)]
     chunks = [items[start:stop] for start, stop in bounds]
     parallel = jobs > 1 and len(chunks) > (0 if single and meanwhile is not None else 1) and _can_fork()

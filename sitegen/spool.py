@@ -2,17 +2,20 @@
 
 The feeds and job boards repeat every open posting's full description, which the posting's page renders
 first: at N=5000 postings, 10,000 texts of some 7,000 characters (140 MB as Python strings). The render
-stage writes each one here as its page is done, and the feeds read it back when they come to it.
+stage writes each one here as its page is done, and the feeds read it back when they come to it, one
+at a time (`Lazily`).
 """
 
 from __future__ import annotations
 
 import os
 import tempfile
-from collections.abc import Hashable, Iterator, Mapping
-from typing import BinaryIO, TypeVar
+from collections.abc import Callable, Hashable, Iterator, Mapping, Sequence
+from typing import Any, BinaryIO, TypeVar
 
 Key = TypeVar("Key", bound=Hashable)
+Item = TypeVar("Item")
+Value = TypeVar("Value")
 
 
 class Spool(Mapping[Key, str]):
@@ -61,3 +64,20 @@ class Spool(Mapping[Key, str]):
             self._file = None
         self._at.clear()
         self._end = 0
+
+
+class Lazily(Sequence[Value]):
+    """`[make(item) for item in items]`, each value made when it is read and not kept: a one-off build's
+    feed makes its entries from the descriptions one at a time instead of reading them all first."""
+
+    def __init__(self, make: Callable[[Item], Value], items: Sequence[Item]) -> None:
+        self._make: Callable[[Any], Value] = make
+        self._items = items
+
+    def __getitem__(self, index: Any) -> Any:
+        if isinstance(index, slice):
+            return [self._make(item) for item in self._items[index]]
+        return self._make(self._items[index])
+
+    def __len__(self) -> int:
+        return len(self._items)

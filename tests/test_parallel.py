@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from sitegen.parallel import iter_chunks, map_chunks
+from sitegen.parallel import MAX_CHUNK, iter_chunks, map_chunks
 from tests.conftest import MakeProject
 
 
@@ -28,6 +28,19 @@ def test_meanwhile_runs_once_while_workers_work_or_after_the_last_chunk(jobs: in
     assert order.count("meanwhile") == 1
     # on workers, the caller's work runs before the first result is read; on one process, after the last
     assert order.index("meanwhile") == (0 if jobs == 2 else len(order) - 1)
+
+
+def sizes(context: object, items: Sequence[int]) -> list[int]:
+    return [len(items)] * len(items)
+
+
+@pytest.mark.parametrize("jobs", [1, 2])
+def test_chunks_are_a_few_hundred_items_at_most_whatever_the_number_of_items(jobs: int) -> None:
+    """A chunk's results pass through the parent's memory whole (pickled, then loaded): they stay small."""
+    found = map_chunks(sizes, None, list(range(20 * MAX_CHUNK + 3)), jobs)
+    assert max(found) == MAX_CHUNK
+    assert len(found) == 20 * MAX_CHUNK + 3
+    assert set(map_chunks(sizes, None, list(range(50)), jobs, min_chunk=40)) == {40, 10}  # few items: few chunks
 
 
 def pid_of(context: object, items: Sequence[int]) -> list[int]:

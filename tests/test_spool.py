@@ -7,7 +7,7 @@ import tracemalloc
 from hypothesis import given
 from hypothesis import strategies as st
 
-from sitegen.spool import Spool
+from sitegen.spool import Lazily, Spool
 
 KEYS = st.tuples(st.sampled_from(["en", "fr"]), st.text(max_size=5))
 
@@ -45,3 +45,17 @@ def test_a_spool_keeps_its_texts_out_of_memory() -> None:
     finally:
         spool.close()
 
+
+
+def test_lazily_makes_each_value_when_it_is_read_and_keeps_none() -> None:
+    made: list[int] = []
+
+    def make(item: int) -> str:
+        made.append(item)
+        return str(item * 2)
+
+    values = Lazily(make, [1, 2, 3])
+    assert made == [] and len(values) == 3
+    assert list(zip([10, 20, 30], values, strict=True)) == [(10, "2"), (20, "4"), (30, "6")]
+    assert values[1] == "4" and values[1:] == ["4", "6"]
+    assert made == [1, 2, 3, 2, 2, 3]  # read twice, made twice: nothing is held
