@@ -7,6 +7,7 @@ import argparse
 import contextlib
 import os
 import sys
+import threading
 import time
 import traceback
 from pathlib import Path
@@ -159,14 +160,19 @@ def run_build(args: argparse.Namespace) -> int:
     cache.reuse = Reuse(remember=False)  # one build: nothing to keep for a next one (serve keeps it)
     bars = ProgressBars() if sys.stderr.isatty() and not os.environ.get("CI") else None
     cache.progress = bars.update if bars is not None else None
+    saving: list[threading.Thread] = []  # the new parses, written while the pages render
+    if not args.no_cache:
+        cache.parsed_done = lambda: saving.append(started_thread(parses_saver(cache, project), "careers-site-cache"))
     try:
         result = build(args.project, out, args.base_url, cache, strict=args.strict, today=build_date(args.today),
                        preview=args.preview, project=project)
     finally:
+        for thread in saving:
+            thread.join()
         if bars is not None:
             bars.close()
     if not args.no_cache:
-        save_cache(args.project, cache)
+        save_cache(args.project, cache)  # what is left: what the templates use, parses made later (none, today)
     print_problems(result, sys.stderr, args.verbose)
     if args.profile:
         stages = ", ".join(f"{stage} {read if stage == 'read' else seconds:.2f} s" for stage, seconds in cache.timings)
@@ -238,6 +244,25 @@ def disk_cache(project: Path, kind: str = "build") -> BuildCache:
 def save_cache(project: Path, cache: BuildCache, prune: bool = True) -> None:
     """Save the parses the build made and what its templates use, for the next build."""
     cache_saver(project, cache, prune)()
+
+
+def started_thread(work: Callable[[], None], name: str) -> threading.Thread:
+    """Return a thread that runs `work`, started."""
+    thread = threading.Thread(target=work, name=name)
+    thread.start()
+    return thread
+
+
+def parses_saver(cache: BuildCache, project: Project) -> Callable[[], None]:
+    """Return a function that writes the parses made so far to the disk cache, and removes those of files
+    the project no longer has (the parse stage is over: the pages render while it writes, on a thread)."""
+    from sitegen.parsestore import ParseStore
+
+    store = cache.parsed
+    if not isinstance(store, ParseStore):
+        return lambda: None
+    pending = store.take({(source.src_path, source.digest) for source in project.content})
+    return lambda: store.write(pending)
 
 
 def cache_saver(project: Path, cache: BuildCache, prune: bool = True) -> Callable[[], None]:

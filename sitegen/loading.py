@@ -47,6 +47,8 @@ class BuildCache:
     jobs: int = 1  # worker processes for parsing and rendering; the output is the same for any number
     timings: list[tuple[str, float]] = field(default_factory=list)  # seconds per stage of the last build
     progress: Callable[[str, int, int], None] | None = None  # told (stage, done, total) as parsing and rendering go
+    # told once the content is parsed: a one-off build writes the new parses to disk while the pages render
+    parsed_done: Callable[[], None] | None = None
 
     def time(self, stage: str, started: float) -> float:
         """Record that `stage` ran from `started` until now; return now."""

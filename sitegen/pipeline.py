@@ -183,6 +183,8 @@ def _compile(project: Project, base_url: str | None, cache: BuildCache, check_on
     started = cache.time("parse", started)
     if not isinstance(loaded, Loaded):
         return _failed(loaded)
+    if cache.parsed_done is not None:
+        cache.parsed_done()
     config, problems = replace(loaded.config, preview=preview, live=live), list(loaded.problems)
     strings = {lang: {key: typeset_plain(text, lang) for key, text in strings_of(doc).items()}
                for lang, (_, doc) in loaded.catalogues.items()}

@@ -290,3 +290,33 @@ def test_a_remembered_store_reads_each_text_once_and_gives_the_default_for_a_mis
     assert Counting.reads == 3  # "a" once, "b" twice (a missing text is not remembered)
     store["b"] = "B"
     assert store.get("b") == "B" and Counting.reads == 3
+
+
+def test_a_build_writes_its_new_parses_while_the_pages_render(make_project: MakeProject, tmp_path: Path,
+                                                             monkeypatch) -> None:
+    """The parse cache is written on a thread beside the render stage, not after the build: once the pages
+    are rendered (and that thread is done), every file's parse is on disk."""
+    import threading
+
+    import sitegen.pipeline
+
+    root = make_project()
+    seen: list[list[str]] = []
+    render = sitegen.pipeline.render_site
+
+    def spied(*args, **kwargs):  # type: ignore[no-untyped-def]
+        result = render(*args, **kwargs)
+        for thread in threading.enumerate():
+            if thread.name == "careers-site-cache":
+                thread.join()
+        seen.append(sorted(p.name for p in cache_folder(root).glob("parsed-*/*")))
+        return result
+
+    monkeypatch.setattr(sitegen.pipeline, "render_site", spied)
+    assert main(["--project", str(root), "build", "--out", str(tmp_path / "a")]) == 0
+    content = sum(1 for p in (root / "content").rglob("*") if p.is_file())
+    (written,) = seen
+    assert len(written) == content  # every file's parse, before the build ends
+    monkeypatch.setattr(sitegen.pipeline, "render_site", render)
+    assert main(["--project", str(root), "build", "--no-cache", "--out", str(tmp_path / "b")]) == 0
+    assert tree(tmp_path / "a") == tree(tmp_path / "b")
