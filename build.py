@@ -145,7 +145,8 @@ def run_build(args: argparse.Namespace) -> int:
 
     started = time.perf_counter()
     out = args.out if args.out.is_absolute() else args.project / args.out
-    project = read_project(args.project)  # read once: for the record, then for the build
+    # read once: for the record, then for the build, which reads content files' bytes again as it parses them
+    project = read_project(args.project, keep_content=False)
     read = time.perf_counter() - started
     if not args.no_cache and (same := nothing_to_do(args, out, build_date(args.today), project)) is not None:
         print_problems(same, sys.stderr, args.verbose)  # a successful build's record: never errors

@@ -14,7 +14,7 @@ from .fingerprint import Digests
 from .jobs import Minimums
 from .model import Problem, Project, SiteConfig, Source, YamlData
 from .parallel import map_chunks
-from .parse import LazyConverter, ParseCache, Parsed, cache_key, parse_cached, parse_file
+from .parse import LazyConverter, ParseCache, Parsed, cache_key, parse_cached, parse_file, unread
 from .record import Recorder
 from .reuse import Reuse
 from .schema import Schemas
@@ -184,7 +184,8 @@ def _parse_missing(files: list[tuple[ContentFile, Source]], schemas: Schemas, co
     results = map_chunks(_parse_files, (schemas, convert), missing, cache.jobs,
                          progress=stage_progress(cache, "parse"), meanwhile=meanwhile, single=True)
     for (file, source), item in zip(missing, results, strict=True):
-        cache.parsed[cache_key(file, source)] = item
+        if not unread(item):  # (one that changed is read again, and reported, by the caller)
+            cache.parsed[cache_key(file, source)] = item
 
 
 def stage_progress(cache: BuildCache, stage: str) -> Callable[[int, int], None] | None:

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
+import io
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, Literal
@@ -43,11 +45,27 @@ class Problem:
 
 @dataclass(frozen=True, slots=True)
 class Source:
-    """One input file as read from disk: its project-relative path and bytes."""
+    """One input file as read from disk: its project-relative path and bytes.
+
+    A one-off build lets content files' bytes go once it has their digest (`origin` is then the file
+    it read): the parse reads them again, and a file whose bytes changed in between is not parsed.
+    """
 
     src_path: str
     data: bytes
     digest: str
+    origin: str = ""  # the file read, when its bytes were let go (`data` is then empty)
+
+    def read(self) -> bytes | None:
+        """Return the file's bytes; None when they were let go and the file now differs (or is unreadable)."""
+        if not self.origin:
+            return self.data
+        try:
+            with io.FileIO(self.origin) as handle:
+                data = handle.readall()
+        except OSError:
+            return None
+        return data if hashlib.sha256(data).hexdigest() == self.digest else None
 
 
 @dataclass(frozen=True, slots=True)

@@ -87,8 +87,19 @@ def parse_cached(
     """Return the parse of a file, reusing the cached one when path and bytes are unchanged."""
     key = cache_key(file, source)
     if key not in cache:
-        cache[key] = parse_file(file, source, schemas, convert)
+        parsed = parse_file(file, source, schemas, convert)
+        if not unread(parsed):
+            cache[key] = parsed
+        return parsed
     return cache[key]
+
+
+CHANGED = "the file changed while the build was reading it"
+
+
+def unread(parsed: Parsed) -> bool:
+    """Return True for the parse of a file that changed while the build read it: not one to keep."""
+    return parsed.data is None and any(problem.message == CHANGED for problem in parsed.problems)
 
 
 MAX_TEXT_BYTES = 32 * 1024
@@ -99,15 +110,18 @@ def parse_file(
     file: ContentFile, source: Source, schemas: Schemas, convert: Callable[[str], str],
 ) -> Parsed:
     """Return the parsed, schema-checked content of one file."""
+    stored = source.read()
+    if stored is None:  # its bytes were let go, and the file is no longer what the build read
+        return Parsed(file, None, "", (Problem(file.src_path, None, CHANGED, "build again once it is saved"),))
     limit = MAX_TEXT_BYTES if file.kind == "text" else MAX_YAML_BYTES
-    if len(source.data) > limit:
-        problem = Problem(file.src_path, 1, f"file is too large ({len(source.data) // 1024} KiB; at most "
+    if len(stored) > limit:
+        problem = Problem(file.src_path, 1, f"file is too large ({len(stored) // 1024} KiB; at most "
                           f"{limit // 1024} KiB)", "split it, or move large data out of content/", 1)
         return Parsed(file, None, "", (problem,))
     try:
-        text = source.data.decode("utf-8")
+        text = stored.decode("utf-8")
     except UnicodeDecodeError as exc:
-        before = source.data[: exc.start].decode("utf-8", "replace")
+        before = stored[: exc.start].decode("utf-8", "replace")
         line, column = position(before, len(before))
         problem = Problem(file.src_path, line, "file is not valid UTF-8", "save it with the UTF-8 encoding", column)
         return Parsed(file, None, "", (problem,))

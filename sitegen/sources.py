@@ -41,9 +41,13 @@ class ContentFile:
         return f"{self.collection}/{self.stem}"
 
 
-def read_project(root: Path) -> Project:
-    """Return every file below content/, templates/ and assets/, sorted by path."""
-    trees = {folder: _read_tree(root, folder) for folder in FOLDERS}
+def read_project(root: Path, keep_content: bool = True) -> Project:
+    """Return every file below content/, templates/ and assets/, sorted by path.
+
+    Without `keep_content` (a one-off build), content files but `_site.yaml` are hashed and their bytes
+    let go: the parse reads each again (`Source.read`), so that a big site is not in memory twice.
+    """
+    trees = {folder: _read_tree(root, folder, keep_content or folder != "content") for folder in FOLDERS}
     assets = tuple(a for a in trees["assets"][0] if ASSET_NAME.match(a.src_path))
     named = [Problem(a.src_path, None, "asset name has characters that addresses must escape",
                      "rename it with letters, digits, '.', '-', '_' and parentheses only")
@@ -106,7 +110,7 @@ def _in_order(tree: dict[str, Source], old: tuple[Source, ...]) -> tuple[Source,
     return tuple(map(tree.__getitem__, paths))
 
 
-def _read_tree(root: Path, folder: str) -> tuple[tuple[Source, ...], list[Problem]]:
+def _read_tree(root: Path, folder: str, keep: bool = True) -> tuple[tuple[Source, ...], list[Problem]]:
     """Return the files of one folder as sources, skipping hidden and editor backup files.
 
     Every entry is resolved, the folder itself included: anything that leads outside the project is
@@ -125,11 +129,12 @@ def _read_tree(root: Path, folder: str) -> tuple[tuple[Source, ...], list[Proble
         return (), []
     sources: list[Source] = []
     problems: list[Problem] = []
-    _walk(root, base, inside, sources, problems)
+    _walk(root, base, inside, sources, problems, keep)
     return tuple(sources), problems
 
 
-def _walk(root: Path, folder: Path, inside: Path, sources: list[Source], problems: list[Problem]) -> None:
+def _walk(root: Path, folder: Path, inside: Path, sources: list[Source], problems: list[Problem],
+          keep: bool = True) -> None:
     """Add the readable files below `folder` to `sources`, in sorted order, and the problems met.
 
     Paths stay strings until a symbolic link needs resolving: a big site has tens of thousands of files.
@@ -156,11 +161,11 @@ def _walk(root: Path, folder: Path, inside: Path, sources: list[Source], problem
             elif target is not None and not target.is_file():
                 problems.append(Problem(rel, None, "not a regular file (a pipe, socket or device)", "remove it"))
             elif target is not None:
-                _add(rel, target, sources, problems)
+                _add(rel, target, sources, problems, keep)
         elif entry.is_dir(follow_symlinks=False):
-            _walk(root, Path(entry.path), inside, sources, problems)
+            _walk(root, Path(entry.path), inside, sources, problems, keep)
         elif entry.is_file(follow_symlinks=False):
-            _add(rel, entry.path, sources, problems)
+            _add(rel, entry.path, sources, problems, keep)
         else:
             problems.append(Problem(rel, None, "not a regular file (a pipe, socket or device)", "remove it"))
 
@@ -181,15 +186,18 @@ def _link_target(link: Path, rel: str, inside: Path) -> tuple[Path | None, Probl
     return target, None
 
 
-def _add(rel: str, target: Path | str, sources: list[Source], problems: list[Problem]) -> None:
-    """Read one regular file into `sources`, or record why it cannot be read."""
+def _add(rel: str, target: Path | str, sources: list[Source], problems: list[Problem], keep: bool = True) -> None:
+    """Read one regular file into `sources` (without `keep`, only its digest), or record why it cannot be read."""
     try:
         with io.FileIO(target) as handle:  # scandir, or the link's check, found a regular file
             data = handle.readall()
     except OSError as exc:
         problems.append(Problem(rel, None, f"cannot read the file: {exc.strerror}", "check its permissions"))
         return
-    sources.append(Source(rel, data, hashlib.sha256(data).hexdigest()))
+    if keep or rel == SITE_FILE:
+        sources.append(Source(rel, data, hashlib.sha256(data).hexdigest()))
+    else:
+        sources.append(Source(rel, b"", hashlib.sha256(data).hexdigest(), str(Path(target).absolute())))
 
 
 def _ignored_name(name: str) -> bool:

@@ -320,3 +320,46 @@ def test_a_build_writes_its_new_parses_while_the_pages_render(make_project: Make
     monkeypatch.setattr(sitegen.pipeline, "render_site", render)
     assert main(["--project", str(root), "build", "--no-cache", "--out", str(tmp_path / "b")]) == 0
     assert tree(tmp_path / "a") == tree(tmp_path / "b")
+
+
+def test_a_one_off_build_reads_content_bytes_again_and_gives_the_same_site(make_project: MakeProject,
+                                                                           tmp_path: Path) -> None:
+    """The command line lets content files' bytes go once hashed (a big site is not held twice)."""
+    from sitegen.sources import SITE_FILE, read_project
+
+    root = make_project()
+    light = read_project(root, keep_content=False)
+    whole = read_project(root)
+    assert [(s.src_path, s.digest) for s in light.content] == [(s.src_path, s.digest) for s in whole.content]
+    for source, kept in zip(light.content, whole.content, strict=True):
+        assert (source.data == b"") == (source.src_path != SITE_FILE)
+        assert source.read() == kept.data
+    assert light.templates == whole.templates and light.assets == whole.assets
+    assert main(["--project", str(root), "build", "--out", str(tmp_path / "a")]) == 0
+    build(root, tmp_path / "b")  # reads every byte once, and keeps them
+    assert tree(tmp_path / "a") == tree(tmp_path / "b")
+
+
+def test_a_file_changed_between_its_hash_and_its_parse_fails_the_build_and_is_not_cached(
+        make_project: MakeProject, tmp_path: Path, monkeypatch, capsys) -> None:
+    import sitegen.sources
+
+    root = make_project()
+    page = root / "content/pages/home.en.md"
+    original = page.read_text()
+    read = sitegen.sources.read_project
+
+    def then_saved(*args, **kwargs):  # type: ignore[no-untyped-def]
+        project = read(*args, **kwargs)
+        page.write_text(page.read_text() + "\nA sentence saved meanwhile.\n")
+        return project
+
+    monkeypatch.setattr(sitegen.sources, "read_project", then_saved)
+    assert main(["--project", str(root), "build", "--out", str(tmp_path / "a")]) == 1
+    assert "content/pages/home.en.md: the file changed while the build was reading it (build again" in \
+        capsys.readouterr().err
+    assert not (tmp_path / "a").exists()
+    monkeypatch.setattr(sitegen.sources, "read_project", read)
+    page.write_text(original)  # the bytes the failed build hashed: their parse was not kept as a failure
+    assert main(["--project", str(root), "build", "--out", str(tmp_path / "a")]) == 0
+    assert (tmp_path / "a/en/index.html").is_file()
