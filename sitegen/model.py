@@ -5,6 +5,8 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import io
+import os
+import stat
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, Literal
@@ -60,12 +62,17 @@ class Source:
         """Return the file's bytes; None when they were let go and the file now differs (or is unreadable)."""
         if not self.origin:
             return self.data
-        try:
-            with io.FileIO(self.origin) as handle:
-                data = handle.readall()
+        try:  # the regular file it was, not a link or a pipe put in its place since
+            handle = io.FileIO(os.open(self.origin, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0)
+                                       | getattr(os, "O_NONBLOCK", 0)))
         except OSError:
             return None
-        return data if hashlib.sha256(data).hexdigest() == self.digest else None
+        with handle:
+            try:
+                data = handle.readall() if stat.S_ISREG(os.fstat(handle.fileno()).st_mode) else None
+            except OSError:
+                return None
+        return data if data is not None and hashlib.sha256(data).hexdigest() == self.digest else None
 
 
 @dataclass(frozen=True, slots=True)

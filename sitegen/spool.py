@@ -25,18 +25,32 @@ class Spool(Mapping[Key, str]):
         self._file: BinaryIO | None = None  # made on the first text: most rebuilds in `serve` spool a few
         self._at: dict[Key, tuple[int, int]] = {}  # key → (offset, length) in the file
         self._end = 0
+        self._memory: dict[Key, str] | None = None  # where no temporary file can be made
 
     def __setitem__(self, key: Key, text: str) -> None:
+        if self._memory is not None:
+            self._memory[key] = text
+            return
         data = text.encode("utf-8")
         if self._file is None:
-            self._file = tempfile.TemporaryFile()  # noqa: SIM115 (kept open until `close`)
+            try:
+                self._file = tempfile.TemporaryFile()  # noqa: SIM115 (kept open until `close`)
+            except OSError:  # no writable temporary folder: the texts stay in memory
+                self._memory = {key: text}
+                return
         fd, written = self._file.fileno(), 0
-        while written < len(data):
-            written += os.pwrite(fd, data[written:], self._end + written)
+        try:
+            while written < len(data):
+                written += os.pwrite(fd, data[written:], self._end + written)
+        except OSError:  # the disk is full: the texts go on in memory
+            self._memory = {**{known: self[known] for known in self._at}, key: text}
+            return
         self._at[key] = (self._end, len(data))  # a key written again points at its new text
         self._end += len(data)
 
     def __getitem__(self, key: Key) -> str:
+        if self._memory is not None:
+            return self._memory[key]
         offset, length = self._at[key]
         assert self._file is not None
         parts, read = [], 0
@@ -49,13 +63,13 @@ class Spool(Mapping[Key, str]):
         return b"".join(parts).decode("utf-8")
 
     def __contains__(self, key: object) -> bool:
-        return key in self._at
+        return key in (self._memory if self._memory is not None else self._at)
 
     def __iter__(self) -> Iterator[Key]:
-        return iter(self._at)
+        return iter(self._memory if self._memory is not None else self._at)
 
     def __len__(self) -> int:
-        return len(self._at)
+        return len(self._memory if self._memory is not None else self._at)
 
     def close(self) -> None:
         """Remove the file; the spool is empty afterwards."""
@@ -64,6 +78,7 @@ class Spool(Mapping[Key, str]):
             self._file = None
         self._at.clear()
         self._end = 0
+        self._memory = None
 
 
 class Lazily(Sequence[Value]):

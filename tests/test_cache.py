@@ -363,3 +363,26 @@ def test_a_file_changed_between_its_hash_and_its_parse_fails_the_build_and_is_no
     page.write_text(original)  # the bytes the failed build hashed: their parse was not kept as a failure
     assert main(["--project", str(root), "build", "--out", str(tmp_path / "a")]) == 0
     assert (tmp_path / "a/en/index.html").is_file()
+
+
+def test_a_let_go_file_is_read_again_only_as_the_regular_file_it_was(tmp_path: Path) -> None:
+    """Between the hash and the parse, a pipe or a link put in the file's place is not read (nor waited on)."""
+    import hashlib
+    import os
+
+    from sitegen.model import Source
+
+    path = tmp_path / "post.en.md"
+    path.write_bytes(b"# Title\n")
+    source = Source("content/pages/post.en.md", b"", hashlib.sha256(b"# Title\n").hexdigest(), str(path))
+    assert source.read() == b"# Title\n"
+    path.write_bytes(b"# Other\n")
+    assert source.read() is None  # changed
+    path.unlink()
+    assert source.read() is None  # gone
+    os.mkfifo(path)
+    assert source.read() is None  # a pipe: never opened for a blocking read
+    path.unlink()
+    (tmp_path / "elsewhere").write_bytes(b"# Title\n")
+    path.symlink_to(tmp_path / "elsewhere")
+    assert source.read() is None  # a link, even to the same bytes

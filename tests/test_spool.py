@@ -59,3 +59,29 @@ def test_lazily_makes_each_value_when_it_is_read_and_keeps_none() -> None:
     assert list(zip([10, 20, 30], values, strict=True)) == [(10, "2"), (20, "4"), (30, "6")]
     assert values[1] == "4" and values[1:] == ["4", "6"]
     assert made == [1, 2, 3, 2, 2, 3]  # read twice, made twice: nothing is held
+
+
+def test_a_spool_keeps_its_texts_in_memory_when_no_temporary_file_can_be_made_or_written(monkeypatch) -> None:
+    import os
+    import tempfile
+
+    def refused() -> None:
+        raise PermissionError(13, "Permission denied")
+
+    monkeypatch.setattr(tempfile, "TemporaryFile", refused)
+    spool: Spool[str] = Spool()
+    spool["a"] = "première"
+    spool["b"] = "seconde"
+    assert dict(spool) == {"a": "première", "b": "seconde"} and "a" in spool and len(spool) == 2
+    monkeypatch.undo()
+
+    full = Spool()
+    full["a"] = "première"
+
+    def no_space(*args: object) -> int:
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(os, "pwrite", no_space)
+    full["b"] = "seconde"
+    assert dict(full) == {"a": "première", "b": "seconde"}
+    full.close()
