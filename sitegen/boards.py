@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
+import itertools
 import json
 from collections.abc import Callable, Collection, Hashable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
@@ -18,7 +19,6 @@ from .assemble import SiteChange, site_change
 from .model import OutputFile, Posting, Site
 from .pieces import Piece, joined, piece
 from .reuse import Reuse
-from .spool import Lazily
 from .xmltext import escape
 
 PACKAGE = Path(__file__).resolve().parent  # the package's data files (package_data in pyproject.toml)
@@ -66,6 +66,12 @@ def render_boards(site: Site, absolute: Absolute, describe: Describe, reuse: Reu
                          [("jobs", lang) for lang in site.config.lang_codes])
     yield joined("jobs.json", jobs, previous, separator=b"")
     yield OutputFile("jobs.schema.json", schema)
+    if not reuse.remember:  # a one-off build: each job is made as the feed is written, never all at once
+        chosen, newest = _indeed_postings(site)
+        jobs_of = (_indeed_job(site, posting, absolute, describe(posting)) for posting in chosen)
+        yield joined(INDEED_FEED, itertools.chain([_indeed_head(site, newest)], jobs_of, [SOURCE_END]), previous,
+                     streamed=True)
+        return
     indeed = patched_board(reuse, INDEED_FEED, site, change, described or (),
                            lambda: indeed_feed(site, absolute, describe, reuse),
                            lambda posting: _indeed_job(site, posting, absolute, describe(posting)), ["indeed"],
@@ -226,6 +232,17 @@ def indeed_feed(site: Site, absolute: Absolute, describe: Describe, reuse: Reuse
     `lastBuildDate` is the latest content date (not the clock), so that two builds give the same bytes.
     """
     reuse = reuse or Reuse()
+    chosen, newest = _indeed_postings(site)
+    jobs = reuse.each("indeed", (site.config,), chosen,
+                      lambda posting, description: _indeed_job(site, posting, absolute, description),
+                      list(map(describe, chosen)))
+    return Board(site, (_indeed_head(site, newest), *jobs, SOURCE_END), (None, *chosen, None),
+                 {(posting.lang, posting.facts.key): place for place, posting in enumerate(chosen, 1)}, newest)
+
+
+def _indeed_postings(site: Site) -> tuple[list[Posting], dt.date]:
+    """Return the postings Indeed's feed lists (each once, in the language of its country, by key) and the
+    latest content date."""
     newest = max((p.updated for p in site.pages if p.updated), default=NEVER)
     by_key: dict[str, dict[str, Posting]] = {}
     for postings in site.postings.values():
@@ -239,11 +256,7 @@ def indeed_feed(site: Site, absolute: Absolute, describe: Describe, reuse: Reuse
         if country not in languages:
             languages[country] = board_language(site, country)
         chosen.append(choices.get(languages[country]) or choices[min(choices)])
-    jobs = reuse.each("indeed", (site.config,), chosen,
-                      lambda posting, description: _indeed_job(site, posting, absolute, description),
-                      list(map(describe, chosen)) if reuse.remember else Lazily(describe, chosen))
-    return Board(site, (_indeed_head(site, newest), *jobs, SOURCE_END), (None, *chosen, None),
-                 {(posting.lang, posting.facts.key): place for place, posting in enumerate(chosen, 1)}, newest)
+    return chosen, newest
 
 
 def _indeed_head(site: Site, newest: dt.date) -> Piece:

@@ -11,7 +11,6 @@ from .boards import Board, patched_board
 from .model import OutputFile, Posting, Site
 from .pieces import Piece, joined, piece
 from .reuse import Reuse
-from .spool import Lazily
 from .xmltext import escape, quoteattr
 
 ATOM = "http://www.w3.org/2005/Atom"
@@ -46,8 +45,22 @@ def render_feeds(site: Site, strings: Mapping[str, Mapping[str, str]], absolute:
     change = site_change(site, reuse) if described is not None else None
     content = describe or (lambda posting: posting.html)
     for lang in site.config.lang_codes:
+        if not reuse.remember:  # a one-off build: each entry is made as the file is written, never all at once
+            pieces = _streamed_feed(site, lang, strings.get(lang, {}), absolute, content)
+            yield joined(feed_path(site, lang), pieces, previous or {}, streamed=True)
+            continue
         parts = _language_feed(site, lang, strings.get(lang, {}), absolute, content, reuse, change, described or ())
         yield joined(feed_path(site, lang), parts, previous or {})
+
+
+def _streamed_feed(site: Site, lang: str, table: Mapping[str, str], absolute: Callable[[str], str],
+                   content: Callable[[Posting], str]) -> Iterator[Piece]:
+    """Yield the pieces of one language's feed (as `_feed` makes them), each made when it is taken."""
+    postings = site.postings.get(lang, ())
+    yield _head(site, lang, table, absolute, max(map(_updated, postings), default=None) or _site_updated(site))
+    for posting in postings:
+        yield _entry(site, posting, absolute, _updated(posting), content(posting))
+    yield END
 
 
 def _language_feed(site: Site, lang: str, table: Mapping[str, str], absolute: Callable[[str], str],
@@ -66,8 +79,7 @@ def _whole_feed(site: Site, lang: str, table: Mapping[str, str], absolute: Calla
                 content: Callable[[Posting], str], reuse: Reuse) -> Board:
     """Return one language's feed, made whole, or the last build's when made from the very same postings."""
     postings = site.postings.get(lang, ())
-    # serve compares them with the last build's; a one-off build reads each when it makes its entry
-    descriptions = tuple(map(content, postings)) if reuse.remember else Lazily(content, postings)
+    descriptions = tuple(map(content, postings))
     home = site.page(lang, "pages/home")
     # a posting object is the same while its page's text and facts are, and so is its page's date
     inputs = (site.config, table, home.url if home else None, postings, descriptions,

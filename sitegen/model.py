@@ -7,7 +7,7 @@ import hashlib
 import io
 import os
 import stat
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
@@ -383,13 +383,17 @@ class OutputFile:
     fingerprint: str = ""  # pages: the digest of what they are made from; joined files: of their entries
     kept: bool = False  # True: the previous output's file, unchanged, is kept (and `data` is empty)
     # a file joined from many entries (a feed of 5,000 postings is tens of megabytes): its bytes in pieces,
-    # written one after another without being joined in memory (`data` is then empty)
-    parts: tuple[bytes, ...] = ()
+    # written one after another without being joined in memory (`data` is then empty); a one-off build's
+    # are read from a temporary file as they are written (`spool.Spooled`, which knows its size)
+    parts: Sequence[bytes] = ()
 
     @property
     def size(self) -> int:
         """Return how many bytes the file has."""
-        return sum(map(len, self.parts)) if self.parts else len(self.data)
+        if not self.parts:
+            return len(self.data)
+        known: int | None = getattr(self.parts, "size", None)
+        return known if known is not None else sum(map(len, self.parts))
 
     @property
     def content(self) -> bytes:

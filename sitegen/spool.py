@@ -2,20 +2,19 @@
 
 The feeds and job boards repeat every open posting's full description, which the posting's page renders
 first: at N=5000 postings, 10,000 texts of some 7,000 characters (140 MB as Python strings). The render
-stage writes each one here as its page is done, and the feeds read it back when they come to it, one
-at a time (`Lazily`).
+stage writes each one here as its page is done, and the feeds read it back when they come to it.
+The feeds themselves, in a one-off build, go to a temporary file entry by entry (`Spooled`), and from
+there to the output.
 """
 
 from __future__ import annotations
 
 import os
 import tempfile
-from collections.abc import Callable, Hashable, Iterator, Mapping, Sequence
+from collections.abc import Hashable, Iterator, Mapping, Sequence
 from typing import Any, BinaryIO, TypeVar
 
 Key = TypeVar("Key", bound=Hashable)
-Item = TypeVar("Item")
-Value = TypeVar("Value")
 
 
 class Spool(Mapping[Key, str]):
@@ -53,14 +52,7 @@ class Spool(Mapping[Key, str]):
             return self._memory[key]
         offset, length = self._at[key]
         assert self._file is not None
-        parts, read = [], 0
-        while read < length:
-            part = os.pread(self._file.fileno(), length - read, offset + read)
-            if not part:
-                raise OSError(f"the spool file ended {length - read} bytes early")
-            parts.append(part)
-            read += len(part)
-        return b"".join(parts).decode("utf-8")
+        return _read_exactly(self._file.fileno(), length, offset).decode("utf-8")
 
     def __contains__(self, key: object) -> bool:
         return key in (self._memory if self._memory is not None else self._at)
@@ -81,18 +73,75 @@ class Spool(Mapping[Key, str]):
         self._memory = None
 
 
-class Lazily(Sequence[Value]):
-    """`[make(item) for item in items]`, each value made when it is read and not kept: a one-off build's
-    feed makes its entries from the descriptions one at a time instead of reading them all first."""
+class Spooled(Sequence[bytes]):
+    """Bytes written one after another to an unnamed temporary file, read back as parts of at most `PART`
+    bytes: a joined file of a one-off build (a feed of 5,000 postings is tens of megabytes) is written
+    there as its entries are made, and from there to the output, never whole in memory. The file is
+    removed when the object is let go."""
 
-    def __init__(self, make: Callable[[Item], Value], items: Sequence[Item]) -> None:
-        self._make: Callable[[Any], Value] = make
-        self._items = items
+    PART = 1 << 20
+
+    def __init__(self) -> None:
+        self.size = 0
+        self._memory: list[bytes] | None = None  # where no temporary file can be made or written
+        try:
+            self._file: BinaryIO | None = tempfile.TemporaryFile()  # noqa: SIM115 (removed with the object)
+        except OSError:
+            self._file, self._memory = None, []
+
+    def write(self, data: bytes) -> None:
+        """Add bytes at the end."""
+        if self._file is not None:
+            try:
+                written = 0
+                while written < len(data):
+                    written += os.pwrite(self._file.fileno(), data[written:], self.size + written)
+            except OSError:  # the disk is full: what was written, and the rest, go on in memory
+                self._memory = list(self)
+                self._file.close()
+                self._file = None
+            else:
+                self.size += len(data)
+                return
+        assert self._memory is not None
+        if data:
+            self._memory.append(data)
+        self.size += len(data)
+
+    def close(self) -> None:
+        """Remove the temporary file (when the object is let go, at the latest)."""
+        if self._file is not None:
+            self._file.close()
+            self._file = None
+            self._memory, self.size = [], 0
+
+    def __del__(self) -> None:
+        self.close()
+
+    def __len__(self) -> int:
+        if self._memory is not None:
+            return len(self._memory)
+        return -(-self.size // self.PART)
 
     def __getitem__(self, index: Any) -> Any:
         if isinstance(index, slice):
-            return [self._make(item) for item in self._items[index]]
-        return self._make(self._items[index])
+            return [self[at] for at in range(*index.indices(len(self)))]
+        if self._memory is not None:
+            return self._memory[index]
+        if not -len(self) <= index < len(self):
+            raise IndexError(index)
+        start = (index % len(self)) * self.PART
+        assert self._file is not None
+        return _read_exactly(self._file.fileno(), min(self.PART, self.size - start), start)
 
-    def __len__(self) -> int:
-        return len(self._items)
+
+def _read_exactly(fd: int, length: int, offset: int) -> bytes:
+    """Return `length` bytes of a file from `offset` (a read may return fewer)."""
+    parts, read = [], 0
+    while read < length:
+        part = os.pread(fd, length - read, offset + read)
+        if not part:
+            raise OSError(f"the temporary file ended {length - read} bytes early")
+        parts.append(part)
+        read += len(part)
+    return b"".join(parts)

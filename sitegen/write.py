@@ -211,7 +211,7 @@ def _same_as_old(out: Path, file: OutputFile) -> int | None:
         if old.is_symlink() or not old.is_file():
             return None
         size = old.stat().st_size
-        if file.kept or (size == file.size and old.read_bytes() == file.content):
+        if file.kept or (size == file.size and _holds(old, file)):
             return size
     except OSError:
         return None
@@ -282,7 +282,7 @@ def _place(out: Path, staging: Path, file: OutputFile) -> int:
         os.link(old, target)
         return 0
     unchanged = old.is_file() and not old.is_symlink() and old.stat().st_size == file.size
-    if unchanged and old.read_bytes() == file.content:
+    if unchanged and _holds(old, file):
         try:
             os.link(old, target)
         except OSError:
@@ -290,6 +290,14 @@ def _place(out: Path, staging: Path, file: OutputFile) -> int:
         return 0
     write_file(target, file)
     return 1
+
+
+def _holds(path: Path, file: OutputFile) -> bool:
+    """Return True when the file at `path` has `file`'s bytes (a file in parts is compared part by part)."""
+    if not file.parts:
+        return path.read_bytes() == file.data
+    with path.open("rb") as handle:
+        return all(handle.read(len(part)) == part for part in file.parts) and not handle.read(1)
 
 
 def write_file(path: Path, file: OutputFile) -> None:
@@ -301,11 +309,20 @@ def write_file(path: Path, file: OutputFile) -> None:
         if not hasattr(os, "writev"):  # not a POSIX system
             raw.writelines(file.parts)
             return
-        for start in range(0, len(file.parts), WRITE_PARTS):
-            _write_all(raw.fileno(), file.parts[start:start + WRITE_PARTS])
+        batch: list[bytes] = []
+        size = 0
+        for part in file.parts:  # (a spooled file's parts are read from its temporary file one by one)
+            batch.append(part)
+            size += len(part)
+            if len(batch) == WRITE_PARTS or size >= WRITE_BYTES:
+                _write_all(raw.fileno(), batch)
+                batch, size = [], 0
+        if batch:
+            _write_all(raw.fileno(), batch)
 
 
 WRITE_PARTS = 512  # parts given to one `writev` (systems take at least 1,024)
+WRITE_BYTES = 4 << 20  # and at most about this many bytes, read from a spooled file for it
 
 
 def _write_all(fd: int, parts: Sequence[bytes]) -> None:

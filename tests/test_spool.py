@@ -7,7 +7,8 @@ import tracemalloc
 from hypothesis import given
 from hypothesis import strategies as st
 
-from sitegen.spool import Lazily, Spool
+from sitegen.pieces import joined, piece
+from sitegen.spool import Spool, Spooled
 
 KEYS = st.tuples(st.sampled_from(["en", "fr"]), st.text(max_size=5))
 
@@ -47,20 +48,6 @@ def test_a_spool_keeps_its_texts_out_of_memory() -> None:
 
 
 
-def test_lazily_makes_each_value_when_it_is_read_and_keeps_none() -> None:
-    made: list[int] = []
-
-    def make(item: int) -> str:
-        made.append(item)
-        return str(item * 2)
-
-    values = Lazily(make, [1, 2, 3])
-    assert made == [] and len(values) == 3
-    assert list(zip([10, 20, 30], values, strict=True)) == [(10, "2"), (20, "4"), (30, "6")]
-    assert values[1] == "4" and values[1:] == ["4", "6"]
-    assert made == [1, 2, 3, 2, 2, 3]  # read twice, made twice: nothing is held
-
-
 def test_a_spool_keeps_its_texts_in_memory_when_no_temporary_file_can_be_made_or_written(monkeypatch) -> None:
     import os
     import tempfile
@@ -85,3 +72,83 @@ def test_a_spool_keeps_its_texts_in_memory_when_no_temporary_file_can_be_made_or
     full["b"] = "seconde"
     assert dict(full) == {"a": "première", "b": "seconde"}
     full.close()
+
+
+@given(st.lists(st.binary(max_size=300), max_size=40), st.sampled_from([b"\n", b""]))
+def test_a_streamed_joined_file_is_the_joined_file_with_the_same_fingerprint(entries: list[bytes],
+                                                                             separator: bytes) -> None:
+    pieces = [piece(entry) for entry in entries]
+    whole = joined("feed.xml", pieces, {}, separator)
+    streamed = joined("feed.xml", iter(pieces), {}, separator, streamed=True)
+    assert streamed.content == whole.content == separator.join(entries)
+    assert streamed.size == whole.size and streamed.fingerprint == whole.fingerprint
+    kept = joined("feed.xml", iter(pieces), {"feed.xml": whole.fingerprint}, separator, streamed=True)
+    assert kept.kept and kept.data == b"" and not kept.parts
+
+
+def test_a_streamed_joined_file_is_never_whole_in_memory(monkeypatch) -> None:
+    monkeypatch.setattr(Spooled, "PART", 64 * 1024)
+    made: list[int] = []
+
+    def entries():  # type: ignore[no-untyped-def]
+        for number in range(40):
+            made.append(number)
+            yield piece(bytes([65 + number % 26]) * 100_000)
+
+    tracemalloc.start()
+    try:
+        before = tracemalloc.get_traced_memory()[0]
+        file = joined("feed.xml", entries(), {}, streamed=True)
+        held = tracemalloc.get_traced_memory()[0] - before
+    finally:
+        tracemalloc.stop()
+    assert made == list(range(40)) and file.size == 40 * 100_000 + 39
+    assert held < 300_000, f"{held} bytes held for a 4 MB file"
+    assert all(len(part) <= 64 * 1024 for part in file.parts)
+    assert b"".join(file.parts) == b"\n".join(bytes([65 + n % 26]) * 100_000 for n in range(40))
+
+
+def test_a_spooled_file_goes_on_in_memory_when_the_disk_is_full_or_no_file_can_be_made(monkeypatch) -> None:
+    import os
+    import tempfile
+
+    spooled = Spooled()
+    spooled.write(b"first ")
+
+    def no_space(*args: object) -> int:
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(os, "pwrite", no_space)
+    spooled.write(b"second")
+    assert b"".join(spooled) == b"first second" and spooled.size == 12
+    monkeypatch.undo()
+
+    def refused() -> None:
+        raise PermissionError(13, "Permission denied")
+
+    monkeypatch.setattr(tempfile, "TemporaryFile", refused)
+    spooled = Spooled()
+    spooled.write(b"only ")
+    spooled.write(b"")
+    spooled.write(b"in memory")
+    assert b"".join(spooled) == b"only in memory" and spooled.size == 14 and spooled[-1] == b"in memory"
+
+
+def test_a_spooled_file_is_written_out_a_few_megabytes_at_a_time(monkeypatch, tmp_path) -> None:
+    from sitegen.model import OutputFile
+    from sitegen.write import WRITE_BYTES, write_file
+
+    monkeypatch.setattr(Spooled, "PART", 64 * 1024)
+    spooled = Spooled()
+    for number in range(12):
+        spooled.write(bytes([65 + number]) * (1 << 20))
+    file = OutputFile("feed.xml", b"", "joined:x", parts=spooled)
+    tracemalloc.start()
+    try:
+        write_file(tmp_path / "feed.xml", file)
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert (tmp_path / "feed.xml").read_bytes() == b"".join(bytes([65 + n]) * (1 << 20) for n in range(12))
+    assert peak < WRITE_BYTES + 2 * Spooled.PART + 100_000, f"{peak} bytes at once for a 12 MB file"
+    spooled.close()
