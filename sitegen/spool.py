@@ -1,10 +1,10 @@
-"""Render stage: texts a build needs again only at its end, kept in a temporary file instead of in memory.
+"""Render and write stages: bytes a build needs again only later, in a temporary file instead of in memory.
 
 The feeds and job boards repeat every open posting's full description, which the posting's page renders
 first: at N=5000 postings, 10,000 texts of some 7,000 characters (140 MB as Python strings). The render
-stage writes each one here as its page is done, and the feeds read it back when they come to it.
-The feeds themselves, in a one-off build, go to a temporary file entry by entry (`Spooled`), and from
-there to the output.
+stage writes each one to a `Spool` as its page is done, and the feeds read it back when they come to it.
+In a one-off build, the feeds themselves go to a `Spooled` file entry by entry, and from there to the
+output, a few megabytes at a time.
 """
 
 from __future__ import annotations
@@ -17,77 +17,20 @@ from typing import Any, BinaryIO, TypeVar
 Key = TypeVar("Key", bound=Hashable)
 
 
-class Spool(Mapping[Key, str]):
-    """Texts by key, in an unnamed temporary file (removed when closed, or when the process ends)."""
-
-    def __init__(self) -> None:
-        self._file: BinaryIO | None = None  # made on the first text: most rebuilds in `serve` spool a few
-        self._at: dict[Key, tuple[int, int]] = {}  # key → (offset, length) in the file
-        self._end = 0
-        self._memory: dict[Key, str] | None = None  # where no temporary file can be made
-
-    def __setitem__(self, key: Key, text: str) -> None:
-        if self._memory is not None:
-            self._memory[key] = text
-            return
-        data = text.encode("utf-8")
-        if self._file is None:
-            try:
-                self._file = tempfile.TemporaryFile()  # noqa: SIM115 (kept open until `close`)
-            except OSError:  # no writable temporary folder: the texts stay in memory
-                self._memory = {key: text}
-                return
-        fd, written = self._file.fileno(), 0
-        try:
-            while written < len(data):
-                written += os.pwrite(fd, data[written:], self._end + written)
-        except OSError:  # the disk is full: the texts go on in memory
-            self._memory = {**{known: self[known] for known in self._at}, key: text}
-            return
-        self._at[key] = (self._end, len(data))  # a key written again points at its new text
-        self._end += len(data)
-
-    def __getitem__(self, key: Key) -> str:
-        if self._memory is not None:
-            return self._memory[key]
-        offset, length = self._at[key]
-        assert self._file is not None
-        return _read_exactly(self._file.fileno(), length, offset).decode("utf-8")
-
-    def __contains__(self, key: object) -> bool:
-        return key in (self._memory if self._memory is not None else self._at)
-
-    def __iter__(self) -> Iterator[Key]:
-        return iter(self._memory if self._memory is not None else self._at)
-
-    def __len__(self) -> int:
-        return len(self._memory if self._memory is not None else self._at)
-
-    def close(self) -> None:
-        """Remove the file; the spool is empty afterwards."""
-        if self._file is not None:
-            self._file.close()
-            self._file = None
-        self._at.clear()
-        self._end = 0
-        self._memory = None
-
-
 class Spooled(Sequence[bytes]):
-    """Bytes written one after another to an unnamed temporary file, read back as parts of at most `PART`
-    bytes: a joined file of a one-off build (a feed of 5,000 postings is tens of megabytes) is written
-    there as its entries are made, and from there to the output, never whole in memory. The file is
-    removed when the object is let go."""
+    """Bytes written one after another to an unnamed temporary file, read back by offset or as parts of at
+    most `PART` bytes. The file is removed when closed or let go; where none can be made or written (no
+    writable temporary folder, a full disk), the bytes are held in memory instead."""
 
     PART = 1 << 20
 
     def __init__(self) -> None:
         self.size = 0
-        self._memory: list[bytes] | None = None  # where no temporary file can be made or written
+        self._held: bytearray | None = None
         try:
-            self._file: BinaryIO | None = tempfile.TemporaryFile()  # noqa: SIM115 (removed with the object)
+            self._file: BinaryIO | None = tempfile.TemporaryFile()  # noqa: SIM115 (closed by `close`)
         except OSError:
-            self._file, self._memory = None, []
+            self._file, self._held = None, bytearray()
 
     def write(self, data: bytes) -> None:
         """Add bytes at the end."""
@@ -96,52 +39,84 @@ class Spooled(Sequence[bytes]):
                 written = 0
                 while written < len(data):
                     written += os.pwrite(self._file.fileno(), data[written:], self.size + written)
-            except OSError:  # the disk is full: what was written, and the rest, go on in memory
-                self._memory = list(self)
+            except OSError:  # what was written, and the rest, go on in memory
+                self._held = bytearray(self.read(0, self.size))
                 self._file.close()
                 self._file = None
             else:
                 self.size += len(data)
                 return
-        assert self._memory is not None
-        if data:
-            self._memory.append(data)
+        assert self._held is not None
+        self._held += data
         self.size += len(data)
 
+    def read(self, offset: int, length: int) -> bytes:
+        """Return `length` bytes from `offset`."""
+        if self._file is None:
+            return bytes((self._held or b"")[offset:offset + length])
+        parts, read = [], 0
+        while read < length:  # a read may return fewer bytes than asked for
+            part = os.pread(self._file.fileno(), length - read, offset + read)
+            if not part:
+                raise OSError(f"the temporary file ended {length - read} bytes early")
+            parts.append(part)
+            read += len(part)
+        return b"".join(parts)
+
     def close(self) -> None:
-        """Remove the temporary file (when the object is let go, at the latest)."""
+        """Remove the file (when the object is let go, at the latest); nothing is left."""
         if self._file is not None:
             self._file.close()
             self._file = None
-            self._memory, self.size = [], 0
+        self._held, self.size = bytearray(), 0
 
     def __del__(self) -> None:
         self.close()
 
     def __len__(self) -> int:
-        if self._memory is not None:
-            return len(self._memory)
         return -(-self.size // self.PART)
 
     def __getitem__(self, index: Any) -> Any:
         if isinstance(index, slice):
             return [self[at] for at in range(*index.indices(len(self)))]
-        if self._memory is not None:
-            return self._memory[index]
         if not -len(self) <= index < len(self):
             raise IndexError(index)
         start = (index % len(self)) * self.PART
-        assert self._file is not None
-        return _read_exactly(self._file.fileno(), min(self.PART, self.size - start), start)
+        return self.read(start, min(self.PART, self.size - start))
 
 
-def _read_exactly(fd: int, length: int, offset: int) -> bytes:
-    """Return `length` bytes of a file from `offset` (a read may return fewer)."""
-    parts, read = [], 0
-    while read < length:
-        part = os.pread(fd, length - read, offset + read)
-        if not part:
-            raise OSError(f"the temporary file ended {length - read} bytes early")
-        parts.append(part)
-        read += len(part)
-    return b"".join(parts)
+class Spool(Mapping[Key, str]):
+    """Texts by key, their bytes in a `Spooled` file (made on the first text: most rebuilds in `serve`
+    spool a few)."""
+
+    def __init__(self) -> None:
+        self._bytes: Spooled | None = None
+        self._at: dict[Key, tuple[int, int]] = {}  # key → (offset, length); a key written again, its new text
+
+    def __setitem__(self, key: Key, text: str) -> None:
+        data = text.encode("utf-8")
+        if self._bytes is None:
+            self._bytes = Spooled()
+        self._at[key] = (self._bytes.size, len(data))
+        self._bytes.write(data)
+
+    def __getitem__(self, key: Key) -> str:
+        offset, length = self._at[key]
+        assert self._bytes is not None
+        return self._bytes.read(offset, length).decode("utf-8")
+
+    def __contains__(self, key: object) -> bool:
+        return key in self._at
+
+    def __iter__(self) -> Iterator[Key]:
+        return iter(self._at)
+
+    def __len__(self) -> int:
+        return len(self._at)
+
+    def close(self) -> None:
+        """Remove the file; the spool is empty afterwards."""
+        if self._bytes is not None:
+            self._bytes.close()
+            self._bytes = None
+        self._at.clear()
