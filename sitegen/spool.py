@@ -20,17 +20,21 @@ Key = TypeVar("Key", bound=Hashable)
 class Spooled(Sequence[bytes]):
     """Bytes written one after another to an unnamed temporary file, read back by offset or as parts of at
     most `PART` bytes. The file is removed when closed or let go; where none can be made or written (no
-    writable temporary folder, a full disk), the bytes are held in memory instead."""
+    writable temporary folder, a full disk, no `pwrite` on the system), the bytes are held in memory."""
 
     PART = 1 << 20
 
     def __init__(self) -> None:
         self.size = 0
         self._held: bytearray | None = None
+        self._file: BinaryIO | None = None
         try:
-            self._file: BinaryIO | None = tempfile.TemporaryFile()  # noqa: SIM115 (closed by `close`)
+            if hasattr(os, "pwrite") and hasattr(os, "pread"):  # (not on Windows)
+                self._file = tempfile.TemporaryFile()  # noqa: SIM115 (closed by `close`)
         except OSError:
-            self._file, self._held = None, bytearray()
+            pass
+        if self._file is None:
+            self._held = bytearray()
 
     def write(self, data: bytes) -> None:
         """Add bytes at the end."""

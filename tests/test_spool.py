@@ -152,3 +152,16 @@ def test_a_spooled_file_is_written_out_a_few_megabytes_at_a_time(monkeypatch, tm
     assert (tmp_path / "feed.xml").read_bytes() == b"".join(bytes([65 + n]) * (1 << 20) for n in range(12))
     assert peak < WRITE_BYTES + 2 * Spooled.PART + 100_000, f"{peak} bytes at once for a 12 MB file"
     spooled.close()
+
+
+def test_where_the_system_has_no_positioned_writes_a_spool_holds_its_bytes_in_memory(monkeypatch) -> None:
+    import os
+
+    monkeypatch.delattr(os, "pwrite")
+    spooled = Spooled()
+    spooled.write(b"ab")
+    spooled.write(b"cd")
+    assert list(spooled) == [b"abcd"] and spooled.read(1, 2) == b"bc"
+    spool: Spool[str] = Spool()
+    spool["x"] = "été"
+    assert spool["x"] == "été"
