@@ -113,10 +113,14 @@ def _recorded(doc: YamlData) -> dict[str, str]:
 
 def status_problems(statuses: list[Status]) -> list[Problem]:
     """Return the warnings for missing, stale and orphaned texts and strings (errors under --strict)."""
-    problems = [_text_problem(s) for s in statuses if not s.item.startswith("strings:") and s.state != "present"]
+    problems = []
     by_file: dict[tuple[str, State], list[Status]] = {}
-    for status in statuses:
-        if status.item.startswith("strings:") and status.state in ("stale", "orphaned"):
+    for status in statuses:  # one pass, the present ones (most, at every save of serve) passed over first
+        if status.state == "present":
+            continue
+        if not status.item.startswith("strings:"):
+            problems.append(_text_problem(status))
+        elif status.state in ("stale", "orphaned"):
             by_file.setdefault((status.path, status.state), []).append(status)
     for (path, state), group in sorted(by_file.items()):
         keys = ", ".join(s.item.removeprefix("strings:") for s in group)
