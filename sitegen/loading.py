@@ -21,7 +21,7 @@ from .schema import Schemas
 from .sources import SITE_FILE, ContentFile, classify
 from .templatecheck import StringKeys
 from .translations import status_problems, string_statuses
-from .yamlfile import shared_positions
+from .yamlfile import shared_parts
 
 
 @dataclass(slots=True)
@@ -198,13 +198,13 @@ def _parse_files(context: tuple[Schemas, LazyConverter],
                  files: Sequence[tuple[ContentFile, Source]]) -> list[Parsed]:
     """Return the parses of some files (a worker's task)."""
     schemas, convert = context
-    shared: dict[Any, Any] = {}  # the paths and positions the files' tables have in common
-    return [_with_shared_positions(parse_file(file, source, schemas, convert), shared) for file, source in files]
+    shared: dict[Any, Any] = {}  # the paths, positions and strings the files' data have in common
+    return [_with_shared_parts(parse_file(file, source, schemas, convert), shared) for file, source in files]
 
 
-def _with_shared_positions(parsed: Parsed, shared: dict[Any, Any]) -> Parsed:
-    """Return `parsed` with its data's tables made of the paths and positions in `shared` (see `shared_positions`)."""
-    return parsed if parsed.data is None else replace(parsed, data=shared_positions(parsed.data, shared))
+def _with_shared_parts(parsed: Parsed, shared: dict[Any, Any]) -> Parsed:
+    """Return `parsed` with its data made of the paths, positions and strings in `shared` (see `shared_parts`)."""
+    return parsed if parsed.data is None else replace(parsed, data=shared_parts(parsed.data, shared))
 
 
 def warm_up(cache: BuildCache) -> None:

@@ -127,18 +127,38 @@ def _compose(loader_class: type, text: str, src_path: str, offset: int) -> tuple
         loader.dispose()
 
 
-def shared_positions(data: YamlData, shared: dict[Any, Any]) -> YamlData:
-    """Return `data` with tables whose paths and positions are the equal ones already in `shared` (which
-    gets this file's new ones).
+def shared_parts(data: YamlData, shared: dict[Any, Any]) -> YamlData:
+    """Return `data` made of the equal paths, positions and strings already in `shared` (which gets this
+    file's new ones): the same value, tables and order.
 
-    Files of one kind have the same keys at mostly the same lines: a parse stage that runs this over its
-    files keeps one `('title',)` and one `(2, 1)` for them all, where each file's tables had their own
-    (about two thirds of a posting's facts in memory).
+    Files of one kind have the same keys at mostly the same lines, and many the same values: a parse
+    stage that runs this over its files keeps one `('title',)`, one `(2, 1)` and one `'Paris'` for them
+    all, where each file had its own (about two thirds of a posting's facts in memory).
     """
-    def table(own: Mapping[Path_, tuple[int, int]]) -> dict[Path_, tuple[int, int]]:
-        return {shared.setdefault(path, path): shared.setdefault(at, at) for path, at in own.items()}
+    def one(path: Path_) -> Path_:
+        found: Path_ | None = shared.get(path)
+        if found is None:  # a new path, made of the texts already known
+            found = shared[path] = tuple(shared.setdefault(part, part) if type(part) is str else part
+                                         for part in path)
+        return found
 
-    return YamlData(data.value, table(data.positions), table(data.value_positions))
+    def table(own: Mapping[Path_, tuple[int, int]]) -> dict[Path_, tuple[int, int]]:
+        return {one(path): shared.setdefault(at, at) for path, at in own.items()}
+
+    return YamlData(_shared_value(data.value, shared), table(data.positions), table(data.value_positions))
+
+
+def _shared_value(value: Any, shared: dict[Any, Any]) -> Any:
+    """Return `value` with its texts (keys included) the equal ones in `shared`; other values as they are."""
+    kind = type(value)
+    if kind is str:
+        return shared.setdefault(value, value)
+    if kind is dict:
+        return {shared.setdefault(key, key) if type(key) is str else key: _shared_value(item, shared)
+                for key, item in value.items()}
+    if kind is list:
+        return [_shared_value(item, shared) for item in value]
+    return value
 
 
 def dotted(path: Path_) -> str:

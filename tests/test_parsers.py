@@ -154,3 +154,48 @@ def test_a_fence_free_parse_does_not_import_fenced_code_or_pygments() -> None:
             "print(sorted(m for m in sys.modules if m.startswith(('pygments', 'markdown.extensions.fenced'))))")
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert done.stdout.strip() == "[]"
+
+
+YAML_VALUES = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.text(max_size=8) | st.dates(),
+    lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=6), inner, max_size=4),
+    max_leaves=20)
+
+
+@given(st.lists(YAML_VALUES, min_size=1, max_size=5))
+def test_files_of_a_parse_chunk_share_equal_paths_positions_and_texts_and_keep_their_values(
+        values: list[object]) -> None:
+    from sitegen.yamlfile import shared_parts
+
+    shared: dict[object, object] = {}
+    docs = [parse_yaml(yaml.safe_dump({"value": value}, allow_unicode=True), "content/x.yaml")[0] for value in values]
+    made = [shared_parts(doc, shared) for doc in docs if doc is not None]
+    for doc, same in zip([d for d in docs if d is not None], made, strict=True):
+        assert same == doc  # value, tables and order
+        assert list(same.positions) == list(doc.positions) and repr(same.value) == repr(doc.value)
+    texts: dict[str, object] = {}
+    for same in made:
+        for path in same.positions:
+            for part in path:
+                if isinstance(part, str):
+                    assert texts.setdefault(part, part) is part  # one object per text across the files
+
+
+def test_a_parse_chunk_gives_the_parses_each_file_would_have_alone(make_project) -> None:  # type: ignore[no-untyped-def]
+    from sitegen.loading import _parse_files
+    from sitegen.parse import LazyConverter, parse_file
+    from sitegen.schema import Schemas
+    from sitegen.sources import read_project
+
+    root = make_project()
+    project = read_project(root)
+    files = [(file, source) for source in project.content
+             if not hasattr(file := classify(source.src_path, ("en", "fr")), "message")]
+    context = (Schemas(), LazyConverter())
+    together = _parse_files(context, files)
+    assert together == [parse_file(file, source, *context) for file, source in files]
+    titles = [parsed.data.value["title"] for parsed in together
+              if parsed.data is not None and isinstance(parsed.data.value, dict) and "title" in parsed.data.value]
+    keys = [next(key for key in parsed.data.value if key == "title") for parsed in together
+            if parsed.data is not None and isinstance(parsed.data.value, dict) and "title" in parsed.data.value]
+    assert len(keys) > 1 and all(key is keys[0] for key in keys) and titles
