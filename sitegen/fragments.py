@@ -61,6 +61,11 @@ class Finder:
     def __init__(self, environment: jinja2.Environment) -> None:
         self.environment = environment
 
+    def _serving(self, scope: Any) -> Reuse | None:
+        """Return where serve keeps outputs; None outside serve (where the scope is undefined, too)."""
+        reuse = kept_blocks(self.environment)
+        return reuse if reuse is not None and isinstance(scope, tuple) else None
+
 
 def named_values(named: tuple[Any, ...]) -> tuple[Any, ...]:
     """Return the values a block names that its output depends on: functions and undefined names left out."""
@@ -76,8 +81,8 @@ class Lookup(Finder):
     def __getitem__(self, where: tuple[Any, str | None, str, Any, tuple[Any, ...]]) -> Markup | Missed:
         """Return the block's kept output, or where to keep the output about to be rendered."""
         scope, template, line, key, named = where
-        reuse = kept_blocks(self.environment)
-        if reuse is None or not isinstance(scope, tuple):  # outside serve, the scope is undefined
+        reuse = self._serving(scope)
+        if reuse is None:
             return NOT_KEPT
         place, inputs = ("cached block", template, line, id(key)), (scope, key, named_values(named))
         found = reuse.known(place, inputs)
@@ -173,8 +178,8 @@ class LoopLookup(Finder):
 
     def __getitem__(self, where: tuple[Any, str | None, str, Any, tuple[Any, ...]]) -> Markup | LoopPlan:
         scope, template, line, items, named = where
-        reuse = kept_blocks(self.environment)
-        if reuse is None or not isinstance(scope, tuple):  # outside serve, the scope is undefined
+        reuse = self._serving(scope)
+        if reuse is None:
             return WHOLE
         # the scope in the place too: each language's page keeps its own (its cards are other objects)
         place, inputs = ("cached loop", template, line, scope), (scope, named_values(named))

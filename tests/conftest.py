@@ -100,3 +100,17 @@ def soup(path: Path) -> BeautifulSoup:
 def messages(result: BuildResult) -> list[str]:
     """Return the problems of a build as printed."""
     return [str(p) for p in result.problems]
+
+
+def served_site(tmp_path: Path, postings: int) -> tuple[Path, Callable[[set[str] | None], BuildResult]]:
+    """Return a generated site (`bench.site`, `postings` per language) and serve's rebuilder over it, after
+    its first build."""
+    from bench.site import make_site as make_generated_site
+    from sitegen.serve import Preview, make_rebuilder
+
+    root = tmp_path / "site"
+    root.mkdir()
+    make_generated_site(root, postings)
+    rebuild = make_rebuilder(root, Preview(tmp_path / "preview"), "http://127.0.0.1:8000/", lambda result, _: None)
+    assert rebuild(None).ok
+    return root, rebuild

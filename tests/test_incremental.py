@@ -11,6 +11,7 @@ import pytest
 
 from bench.site import make_site as make_big_site
 from sitegen.pipeline import BuildCache, build
+from tests.conftest import served_site
 
 
 def tree(root: Path) -> dict[str, bytes]:
@@ -478,13 +479,8 @@ def test_saves_in_each_language_in_turn_render_only_the_cards_they_change(tmp_pa
     """A save renders its language's job list again with the one card it changed, though the last save
     was in the other language (whose list was kept, not rendered): the kept list keeps its cards."""
     from sitegen import fragments
-    from sitegen.serve import Preview, make_rebuilder
 
-    root = tmp_path / "site"
-    root.mkdir()
-    make_big_site(root, 6)
-    rebuild = make_rebuilder(root, Preview(tmp_path / "preview"), "http://127.0.0.1:8000/", lambda result, _: None)
-    assert rebuild(None).ok
+    root, rebuild = served_site(tmp_path, 6)
     rendered: list[int] = []
     real = fragments.LoopPlan.join
     monkeypatch.setattr(fragments.LoopPlan, "join", lambda plan, one: rendered.append(plan.outputs.count(None))

@@ -12,6 +12,7 @@ from hypothesis import strategies as st
 
 from sitegen.fingerprint import Digests
 from sitegen.reuse import Reuse
+from tests.conftest import served_site
 
 
 @dataclass(frozen=True, slots=True)
@@ -430,15 +431,9 @@ def test_serve_started_on_an_earlier_preview_keeps_the_job_lists_blocks_from_its
 def test_a_save_makes_only_its_languages_feed_and_only_the_changed_entry(tmp_path, monkeypatch) -> None:
     """serve patches the last feeds after a text save: the entry of the posting it changed is made, no other,
     and no feed is made whole."""
-    from bench.site import make_site
     from sitegen import feeds
-    from sitegen.serve import Preview, make_rebuilder
 
-    root = tmp_path / "site"
-    root.mkdir()
-    make_site(root, 6)
-    rebuild = make_rebuilder(root, Preview(tmp_path / "preview"), "http://127.0.0.1:8000/", lambda result, _: None)
-    assert rebuild(None).ok
+    root, rebuild = served_site(tmp_path, 6)
     made_feeds: list[str] = []
     made_entries: list[str] = []
     real_feed, real_entry = feeds._feed, feeds._entry
