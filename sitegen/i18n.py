@@ -5,10 +5,10 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import re
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 
-from babel import Locale
+from babel import Locale, UnknownLocaleError
 from babel.dates import format_date
 from babel.lists import format_list
 from babel.numbers import format_currency, format_decimal
@@ -178,6 +178,21 @@ def make_formatters(locale: str) -> Mapping[str, Callable[..., str]]:
 def language_name(code: str, locale: str) -> str:
     """Return a language's name in the locale's language: 'en' → 'anglais' in French."""
     return str(Locale.parse(locale).languages.get(code, code))
+
+
+def load_locales(locales: Iterable[str]) -> None:
+    """Load now the CLDR data of these locales and of their languages, which formatting would load when first
+    asked (Babel keeps it for the process): a cold build does it while a worker compiles the templates.
+
+    A locale Babel does not know is left for the formatting to report.
+    """
+    for locale in locales:
+        try:
+            parsed = Locale.parse(locale)
+            for each in (parsed, Locale.parse(parsed.language)):
+                each.months  # noqa: B018  (reading any of its data loads all of it)
+        except (UnknownLocaleError, ValueError, TypeError):
+            continue
 
 
 FILTERS = ("month_range", "long_date", "months", "minutes", "number", "money", "country", "language_name")

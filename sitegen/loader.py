@@ -7,6 +7,7 @@ the UI strings it uses (checks), and to compile it. Parsing is most of a small s
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, MutableMapping
+from types import CodeType
 from typing import Any
 
 import jinja2
@@ -21,6 +22,7 @@ class TemplateLoader(jinja2.BaseLoader):
     def __init__(self, sources: Mapping[str, str]) -> None:
         self.sources = sources
         self.trees: dict[str, nodes.Template] = {}
+        self.compiled: dict[str, CodeType] = {}  # by name: what `load` compiled, or a worker compiled for it
 
     def get_source(self, environment: jinja2.Environment, name: str) -> tuple[str, str, Callable[[], bool]]:
         if name not in self.sources:
@@ -35,19 +37,23 @@ class TemplateLoader(jinja2.BaseLoader):
 
     def load(self, environment: jinja2.Environment, name: str,
              globals: MutableMapping[str, Any] | None = None) -> jinja2.Template:
-        """Return the compiled template: from the bytecode cache, else compiled from its tree (parsed if need be).
+        """Return the compiled template: as compiled before, from the bytecode cache, else compiled from its tree
+        (parsed if need be).
 
         Jinja's own `load`, but for the tree: compiling may rewrite it, so it is handed over, not kept.
         """
         source, filename, uptodate = self.get_source(environment, name)
-        bcc = environment.bytecode_cache
-        bucket = bcc.get_bucket(environment, name, filename, source) if bcc is not None else None
-        code = bucket.code if bucket is not None else None
+        code = self.compiled.get(name)
         if code is None:
-            code = environment.compile(self.trees.pop(name, None) or source, name, filename)
-            if bcc is not None and bucket is not None:
-                bucket.code = code
-                bcc.set_bucket(bucket)
+            bcc = environment.bytecode_cache
+            bucket = bcc.get_bucket(environment, name, filename, source) if bcc is not None else None
+            code = bucket.code if bucket is not None else None
+            if code is None:
+                code = environment.compile(self.trees.pop(name, None) or source, name, filename)
+                if bcc is not None and bucket is not None:
+                    bucket.code = code
+                    bcc.set_bucket(bucket)
+            self.compiled[name] = code
         return environment.template_class.from_code(environment, code, globals or {}, uptodate)
 
 

@@ -67,21 +67,15 @@ class Loaded:
     problems: tuple[Problem, ...]
 
 
-def load_content(project: Project, base_url: str | None, cache: BuildCache,
-                 meanwhile: Callable[[], None] | None = None) -> Loaded | list[Problem]:
-    """Return the parsed, schema-checked content, or the problems that stop everything.
-
-    `meanwhile`, other work of the caller's, runs while workers parse the files the cache does not hold,
-    if there are any; the caller must see to it if it did not run.
-    """
-    loaded = _load(project, base_url, cache, meanwhile)
+def load_content(project: Project, base_url: str | None, cache: BuildCache) -> Loaded | list[Problem]:
+    """Return the parsed, schema-checked content, or the problems that stop everything."""
+    loaded = _load(project, base_url, cache)
     if isinstance(loaded, Loaded):
         return replace(loaded, problems=(*project.problems, *loaded.problems))
     return [*project.problems, *loaded]
 
 
-def _load(project: Project, base_url: str | None, cache: BuildCache,
-          meanwhile: Callable[[], None] | None) -> Loaded | list[Problem]:
+def _load(project: Project, base_url: str | None, cache: BuildCache) -> Loaded | list[Problem]:
     """Return the parsed content of the files read, or the problems that stop everything."""
     if cache.schemas is None:
         cache.schemas = Schemas()
@@ -118,7 +112,7 @@ def _load(project: Project, base_url: str | None, cache: BuildCache,
             else:
                 files.append((index, file, source))
         pairs = [(file, source) for _, file, source in files]
-        _parse_missing(pairs, schemas, convert, cache, meanwhile)
+        _parse_missing(pairs, schemas, convert, cache)
         for index, file, source in files:
             results[index] = parse_cached(file, source, schemas, convert, cache.parsed)
     cache.reuse.keep_each("parses", context, sources, results, found=found, made=missing)
@@ -174,15 +168,14 @@ def _regathered(last: Gathered, sources: Sequence[Source], results: Sequence[Par
 
 
 def _parse_missing(files: list[tuple[ContentFile, Source]], schemas: Schemas, convert: LazyConverter,
-                   cache: BuildCache, meanwhile: Callable[[], None] | None = None) -> None:
-    """Parse the files the cache does not hold, on `cache.jobs` workers, into the cache (`meanwhile` beside)."""
+                   cache: BuildCache) -> None:
+    """Parse the files the cache does not hold, on `cache.jobs` workers, into the cache."""
     missing = [(file, source) for file, source in files if cache_key(file, source) not in cache.parsed]
     if not missing:
         return
     if cache.jobs > 1:
         schemas.prepare()  # once, before the workers fork
-    results = map_chunks(_parse_files, (schemas, convert), missing, cache.jobs,
-                         progress=stage_progress(cache, "parse"), meanwhile=meanwhile, single=True)
+    results = map_chunks(_parse_files, (schemas, convert), missing, cache.jobs, progress=stage_progress(cache, "parse"))
     for (file, source), item in zip(missing, results, strict=True):
         if not unread(item):  # (one that changed is read again, and reported, by the caller)
             cache.parsed[cache_key(file, source)] = item

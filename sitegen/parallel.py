@@ -16,7 +16,7 @@ import os
 import pickle
 import signal
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from typing import Any, BinaryIO, TypeVar
+from typing import Any, BinaryIO, Generic, TypeVar, cast
 
 Item = TypeVar("Item")
 Result = TypeVar("Result")
@@ -38,34 +38,31 @@ MAX_CHUNK = 200
 
 def map_chunks(task: Callable[[Context, Sequence[Item]], list[Result]], context: Context,
                items: Sequence[Item], jobs: int, min_chunk: int = 40,
-               progress: Progress | None = None, meanwhile: Callable[[], None] | None = None,
-               single: bool = False) -> list[Result]:
+               progress: Progress | None = None, meanwhile: Callable[[], None] | None = None) -> list[Result]:
     """Return `task(context, items)`, computed in chunks by `jobs` forked workers when worth it.
 
-    `progress`, if given, is told after each chunk how many items are done; `meanwhile` and `single`
-    are as for `iter_chunks`.
+    `progress`, if given, is told after each chunk how many items are done; `meanwhile` is as for
+    `iter_chunks`.
     """
-    return [result for part in iter_chunks(task, context, items, jobs, min_chunk, progress, meanwhile, single)
+    return [result for part in iter_chunks(task, context, items, jobs, min_chunk, progress, meanwhile)
             for result in part]
 
 
 def iter_chunks(task: Callable[[Context, Sequence[Item]], list[Result]], context: Context,
                 items: Sequence[Item], jobs: int, min_chunk: int = 40,
-                progress: Progress | None = None, meanwhile: Callable[[], None] | None = None,
-                single: bool = False) -> Iterator[list[Result]]:
+                progress: Progress | None = None,
+                meanwhile: Callable[[], None] | None = None) -> Iterator[list[Result]]:
     """Yield the results of `task` chunk by chunk, in the items' order, as soon as each chunk is done.
 
     A caller that handles each chunk and lets it go (the render stage writes pages out) never holds
     more than a few chunks' results; a chunk has at most `MAX_CHUNK` items (or `min_chunk`, if more).
     `meanwhile` is other work of the caller's: it runs while the workers work, or (on one process) after
-    the last chunk. With `single`, even a single chunk goes to
-    a worker, so that it runs beside `meanwhile` (worth it when both take a while, and the process is
-    small enough to fork quickly).
+    the last chunk (a single chunk is not worth a worker).
     """
     size = max(min_chunk, min(MAX_CHUNK, math.ceil(len(items) / (max(jobs, 1) * 4))))
     bounds = [(start, min(start + size, len(items))) for start in range(0, len(items), size)]
     chunks = [items[start:stop] for start, stop in bounds]
-    parallel = jobs > 1 and len(chunks) > (0 if single and meanwhile is not None else 1) and _can_fork()
+    parallel = jobs > 1 and len(chunks) > 1 and _can_fork()
     if not parallel:
         yield from _reported((task(context, chunk) for chunk in chunks), len(items), progress)
         if meanwhile is not None:
@@ -79,6 +76,36 @@ def iter_chunks(task: Callable[[Context, Sequence[Item]], list[Result]], context
                              len(items), progress)
     finally:
         _stop(workers)
+
+
+class Started(Generic[Context, Result]):
+    """`task(context)` started in a forked worker while the caller works (a cold build parses its content
+    while a worker compiles the templates); `result()` waits for it, `stop()` kills it if still running.
+
+    Where no worker can be forked, or it stopped without a result (killed, out of memory), the task
+    runs in this process when its result is asked for: the same result, later.
+    """
+
+    def __init__(self, task: Callable[[Context], Result], context: Context) -> None:
+        self.task, self.context = task, context
+        self.worker = _fork_worker(lambda whole, _: [task(whole)], context, [None], [(0, 1)]) if _can_fork() else None
+
+    def result(self) -> Result:
+        """Return the task's result."""
+        try:
+            if self.worker is not None:
+                return cast(Result, _receive(self.worker)[0])
+        except RuntimeError:
+            pass
+        finally:
+            self.stop()
+        return self.task(self.context)
+
+    def stop(self) -> None:
+        """Stop the worker, if it is still running, and collect it."""
+        if self.worker is not None:
+            _stop([self.worker])
+            self.worker = None
 
 
 Worker = tuple[int, BinaryIO]  # process id, the read end of its results pipe

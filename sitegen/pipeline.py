@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import marshal
 import re
 import time
 from collections import Counter
@@ -17,17 +18,19 @@ from .assemble import assemble_site
 from .clock import build_date
 from .fingerprint import template_names
 from .fragments import keep_blocks
-from .i18n import check_catalogues
+from .i18n import check_catalogues, load_locales
 from .ids import template_ids
 from .inplace import InPlace
 from .jobs import load_minimums
 from .linkcheck import link_problems
+from .loader import TemplateLoader
 from .loading import BuildCache, Loaded, load_content, stage_progress
 from .model import BuildResult, OutputFile, Problem, Project
+from .parallel import Started
 from .record import build_options, replay_build
 from .render import make_environment, render_site
 from .sources import SITE_FILE, read_project
-from .templatecheck import check_templates, string_keys_in_templates, undefined_string_keys
+from .templatecheck import StringKeys, check_templates, string_keys_in_templates, undefined_string_keys
 from .translations import strings_of
 from .typography import typeset_plain
 from .write import (
@@ -176,10 +179,15 @@ def _compile(project: Project, base_url: str | None, cache: BuildCache, check_on
              sink: Sink | None = None, shown: Callable[[], None] | None = None) -> BuildResult:
     """Return the built files and every problem, warnings included."""
     started = time.perf_counter()
-    prepared: list[tuple[jinja2.Environment, list[Problem]]] = []
-    fresh = cache.environment is None or cache.environment[0] != _environment_key(project)
-    loaded = load_content(project, base_url, cache,  # new templates compile while workers parse the content
-                          meanwhile=(lambda: prepared.append(_templates(project, cache))) if fresh else None)
+    compiling = _compiling(project, cache)  # new templates compile in a worker while the content is parsed
+    try:
+        loaded = load_content(project, base_url, cache)
+        if compiling is not None and isinstance(loaded, Loaded):
+            load_locales(lang.locale for lang in loaded.config.languages)  # what rendering will need, meanwhile
+        prepared = _received(compiling.result(), project, cache) if compiling is not None else None
+    finally:
+        if compiling is not None:
+            compiling.stop()
     started = cache.time("parse", started)
     if not isinstance(loaded, Loaded):
         return _failed(loaded)
@@ -197,7 +205,7 @@ def _compile(project: Project, base_url: str | None, cache: BuildCache, check_on
     started = cache.time("assemble", started)
     if not live:  # serve checks links once the pages a save changed are written: they are shown sooner
         problems.extend(link_problems(site, loaded.parsed, project, cache.reuse))
-    env, template_problems = prepared[0] if prepared else _templates(project, cache)
+    env, template_problems = prepared or _templates(project, cache)
     problems.extend(template_problems)
     keep_blocks(env, cache.reuse if cache.reuse.remember else None)
     template_key = tuple(t.digest for t in project.templates)
@@ -266,6 +274,48 @@ def _templates(project: Project, cache: BuildCache) -> tuple[jinja2.Environment,
         cache.template_names = {template_key: template_names(env, project)}
         cache.changed = True
     return env, check_templates(env, project)
+
+
+Compiled = tuple[dict[str, bytes], StringKeys, dict[str, frozenset[str]], list[Problem]]
+
+
+def _compiling(project: Project, cache: BuildCache) -> Started[tuple[Project, BuildCache], Compiled] | None:
+    """Return the project's templates being compiled by a worker, when they are new to the cache (else None).
+
+    They are new when the cache does not know the UI strings they use: a build has not compiled them,
+    on disk or in this process (for `serve`, the current environment has them).
+    """
+    key = tuple(t.digest for t in project.templates)
+    fresh = cache.environment is None or cache.environment[0] != _environment_key(project)
+    if not fresh or key in cache.string_keys or cache.jobs < 2:
+        return None
+    return Started(_compiled, (project, cache))
+
+
+def _compiled(context: tuple[Project, BuildCache]) -> Compiled:
+    """Return the project's templates compiled (marshalled code by name), what they use, and the ones that fail
+    (a worker's task: the cache it changes is its own copy)."""
+    project, cache = context
+    env, problems = _templates(project, cache)
+    key = tuple(t.digest for t in project.templates)
+    codes = env.loader.compiled if isinstance(env.loader, TemplateLoader) else {}
+    return ({name: marshal.dumps(code) for name, code in codes.items()}, cache.string_keys[key],
+            cache.template_names[key], problems)
+
+
+def _received(compiled: Compiled, project: Project, cache: BuildCache) -> tuple[jinja2.Environment, list[Problem]]:
+    """Return the Jinja environment of the project's templates, with the code a worker compiled for them, and
+    the templates that do not compile; keep in the cache what they use."""
+    codes, string_keys, names, problems = compiled
+    env = _environment(project, cache)
+    if isinstance(env.loader, TemplateLoader):
+        env.loader.compiled.update({name: marshal.loads(code) for name, code in codes.items()})
+    key = tuple(t.digest for t in project.templates)
+    if key not in cache.string_keys:
+        cache.string_keys, cache.changed = {key: string_keys}, True
+    if key not in cache.template_names:
+        cache.template_names, cache.changed = {key: names}, True
+    return env, problems
 
 
 def _environment_key(project: Project) -> tuple[tuple[str, str], ...]:

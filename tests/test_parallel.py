@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Callable, Sequence
+import time
+from collections.abc import Sequence
+from pathlib import Path
 from typing import Any
 
 import pytest
 
-from sitegen.parallel import MAX_CHUNK, iter_chunks, map_chunks
+import sitegen.parallel
+from sitegen.parallel import MAX_CHUNK, Started, iter_chunks, map_chunks
 from tests.conftest import MakeProject
 
 
@@ -47,37 +50,94 @@ def pid_of(context: object, items: Sequence[int]) -> list[int]:
     return [os.getpid() for _ in items]
 
 
-def test_a_single_chunk_goes_to_a_worker_when_the_caller_asks_and_has_work_meanwhile() -> None:
+def test_a_single_chunk_is_not_worth_a_worker() -> None:
     parent = os.getpid()
-    meanwhile: list[int] = []
-    beside = map_chunks(pid_of, None, [1, 2, 3], 2, meanwhile=lambda: meanwhile.append(os.getpid()), single=True)
-    assert meanwhile == [parent]
-    assert len(set(beside)) == 1 and beside[0] != parent
-    # unasked (serve renders one page beside its job lists), or alone, one chunk is not worth a worker
     assert map_chunks(pid_of, None, [1, 2, 3], 2, meanwhile=lambda: None) == [parent] * 3
     assert map_chunks(pid_of, None, [1, 2, 3], 2) == [parent] * 3
 
 
-def test_new_templates_compile_in_the_build_while_a_worker_parses_the_content(make_project: MakeProject,
-                                                                              monkeypatch: pytest.MonkeyPatch) -> None:
+def pid_and_double(context: int) -> tuple[int, int]:
+    return os.getpid(), context * 2
+
+
+def test_a_started_task_runs_in_a_worker_while_the_caller_works() -> None:
+    started = Started(pid_and_double, 21)
+    assert started.worker is not None
+    pid, value = started.result()
+    assert value == 42 and pid not in (os.getpid(), None)
+    assert started.worker is None  # collected
+    started.stop()  # and stopping again does nothing
+
+
+def test_a_started_task_runs_here_when_its_worker_dies_or_no_worker_can_be_forked(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    parent = os.getpid()
+
+    def dies_in_a_worker(context: int) -> tuple[int, int]:
+        if os.getpid() != parent:
+            os._exit(1)  # as if killed, out of memory
+        return pid_and_double(context)
+
+    assert Started(dies_in_a_worker, 5).result() == (parent, 10)
+    monkeypatch.setattr(sitegen.parallel, "_can_fork", lambda: False)
+    started = Started(pid_and_double, 5)
+    assert started.worker is None
+    assert started.result() == (parent, 10)
+
+
+def test_a_started_task_that_is_not_waited_for_is_stopped() -> None:
+    started = Started(lambda seconds: time.sleep(seconds), 60)
+    worker = started.worker
+    assert worker is not None
+    started.stop()
+    assert started.worker is None
+    with pytest.raises(ChildProcessError):  # killed and collected: no zombie is left
+        os.waitpid(worker[0], os.WNOHANG)
+
+
+def test_new_templates_compile_in_a_worker_while_the_build_parses_the_content(
+        make_project: MakeProject, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     import sitegen.loading
+    import sitegen.pipeline
     from sitegen.pipeline import BuildCache, compile_site
     from sitegen.sources import read_project
 
-    seen: list[tuple[int, bool]] = []
-    real = sitegen.loading.map_chunks
+    parsed_in: list[tuple[int, int]] = []  # (process, files)
+    real_parse, real_compiled = sitegen.loading._parse_files, sitegen.pipeline._compiled
+    compiled_in = tmp_path / "compiled-in"  # a worker's note: its own memory does not come back
 
-    def spied(*args: Any, meanwhile: Callable[[], None] | None = None, **named: Any) -> Any:
-        seen.append((len(args[2]), meanwhile is not None))
-        return real(*args, meanwhile=meanwhile, **named)
+    def parse_spied(context: Any, files: Sequence[Any]) -> Any:
+        parsed_in.append((os.getpid(), len(files)))
+        return real_parse(context, files)
 
-    monkeypatch.setattr(sitegen.loading, "map_chunks", spied)
+    def compiled_spied(*args: Any) -> Any:
+        with compiled_in.open("a") as note:
+            note.write(f"{os.getpid()}\n")
+        return real_compiled(*args)
+
+    monkeypatch.setattr(sitegen.loading, "_parse_files", parse_spied)
+    monkeypatch.setattr(sitegen.pipeline, "_compiled", compiled_spied)
     root = make_project()
     cache = BuildCache(jobs=2)
-    assert compile_site(read_project(root), None, cache).outputs
+    first = compile_site(read_project(root), None, cache)
+    assert first.outputs and not first.errors
     (root / "content/jobs/data-intern.en.md").write_text(
         (root / "content/jobs/data-intern.en.md").read_text("utf-8") + "\nOne more line.\n", "utf-8")
     assert compile_site(read_project(root), None, cache).outputs
-    # the first build had new templates to compile beside the parse; the second (serve's next) had none
-    assert seen[0][1] and seen[0][0] > 1
-    assert seen[1:] == [(1, False)]
+    # the first build compiled its new templates in a worker, beside the parse (small: in the build's
+    # process); the second (serve's next) had none to compile, and one file to parse
+    workers = [int(line) for line in compiled_in.read_text().split()]
+    assert len(workers) == 1 and workers[0] != os.getpid()
+    assert parsed_in[0][0] == os.getpid() and parsed_in[0][1] > 1
+    assert parsed_in[1:] == [(os.getpid(), 1)]
+    # and the pages are those of a build on one process, which compiles its templates itself
+    alone = compile_site(read_project(root), None, BuildCache(jobs=1))
+    again = compile_site(read_project(root), None, BuildCache(jobs=2))
+    assert [(o.dest_path, o.content) for o in again.outputs] == [(o.dest_path, o.content) for o in alone.outputs]
+    assert again.problems == alone.problems
+    # a template that does not compile is reported the same from the worker
+    (root / "templates/team.html").write_text("{% if %}\n", "utf-8")
+    broken = [compile_site(read_project(root), None, BuildCache(jobs=jobs)) for jobs in (1, 2)]
+    assert broken[0].problems == broken[1].problems
+    assert [p.message for p in broken[1].errors if p.path == "templates/team.html"] == [
+        "template syntax error: Expected an expression, got 'end of statement block'"]
