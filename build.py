@@ -17,6 +17,7 @@ if TYPE_CHECKING:
     import datetime as dt
     from collections.abc import Callable
 
+    from sitegen.environment import Compiled, Compiling
     from sitegen.model import BuildResult, Project
     from sitegen.pipeline import BuildCache
 
@@ -153,11 +154,14 @@ def run_build(args: argparse.Namespace) -> int:
         print(summary(same, time.perf_counter() - started, str(args.out)))
         return 0
     from sitegen.parallel import default_jobs
+
+    jobs = args.jobs or default_jobs()
+    compiling = templates_compiling(args, project) if jobs > 1 else None  # while the build's modules are imported
     from sitegen.pipeline import BuildCache, build
     from sitegen.reuse import Reuse
 
     cache = disk_cache(args.project, "preview" if args.preview else "build") if not args.no_cache else BuildCache()
-    cache.jobs = args.jobs or default_jobs()
+    cache.jobs, cache.compiling = jobs, compiling
     cache.reuse = Reuse(remember=False)  # one build: nothing to keep for a next one (serve keeps it)
     bars = ProgressBars() if sys.stderr.isatty() and not os.environ.get("CI") else None
     cache.progress = bars.update if bars is not None else None
@@ -172,6 +176,8 @@ def run_build(args: argparse.Namespace) -> int:
             thread.join()
         if bars is not None:
             bars.close()
+        if compiling is not None:
+            compiling.stop()  # (the build took its result, unless it stopped before)
     if not args.no_cache:
         save_cache(args.project, cache)  # what is left: what the templates use, parses made later (none, today)
     print_problems(result, sys.stderr, args.verbose)
@@ -201,6 +207,32 @@ def nothing_to_do(args: argparse.Namespace, out: Path, today: dt.date, project: 
         return None  # the build says why an output is unsafe
     return replay_build(project, out, Recorder(folder, stamp()), args.base_url, today,
                         build_options(args.strict, args.preview, False))[1]
+
+
+def templates_compiling(args: argparse.Namespace, project: Project) -> Compiling | None:
+    """Return the project's templates being compiled by a forked worker, when no build compiled them yet.
+
+    Forked before the build imports its own modules (Markdown, YAML, Babel, the checks): it compiles
+    while they are imported and the content is parsed. None when the cache has them: a warm build
+    loads them in a moment.
+    """
+    from sitegen.cache import cache_folder, load_saved
+    from sitegen.parallel import Started
+
+    folder = None if args.no_cache else cache_folder(args.project)
+    if folder is not None and tuple(t.digest for t in project.templates) in load_saved(folder).string_keys:
+        return None
+    return Started(compiled_in_worker, (project, folder))
+
+
+def compiled_in_worker(context: tuple[Project, Path | None]) -> Compiled:
+    """Return the project's templates compiled, with the signed cache of compiled templates in the cache folder,
+    if any (a worker's task: it imports Jinja and the template modules itself)."""
+    from sitegen.environment import compiled_templates
+    from sitegen.signed import template_cache
+
+    project, folder = context
+    return compiled_templates((project, lambda: template_cache(folder) if folder is not None else None))
 
 
 class ProgressBars:

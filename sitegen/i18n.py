@@ -195,7 +195,6 @@ def load_locales(locales: Iterable[str]) -> None:
             continue
 
 
-FILTERS = ("month_range", "long_date", "months", "minutes", "number", "money", "country", "language_name")
 
 
 def parse_month(text: str) -> dt.date:

@@ -10,6 +10,7 @@ from typing import Any, cast
 import jinja2
 
 from .config import legal_notice_problems, make_config
+from .environment import Compiling
 from .fingerprint import Digests
 from .jobs import Minimums
 from .model import Problem, Project, SiteConfig, Source, YamlData
@@ -49,6 +50,7 @@ class BuildCache:
     progress: Callable[[str, int, int], None] | None = None  # told (stage, done, total) as parsing and rendering go
     # told once the content is parsed: a one-off build writes the new parses to disk while the pages render
     parsed_done: Callable[[], None] | None = None
+    compiling: Compiling | None = None  # the templates a worker compiles for the next build (see `environment`)
 
     def time(self, stage: str, started: float) -> float:
         """Record that `stage` ran from `started` until now; return now."""

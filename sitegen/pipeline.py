@@ -16,9 +16,10 @@ import jinja2
 
 from .assemble import assemble_site
 from .clock import build_date
+from .environment import Compiled, Compiling, compiling, make_environment, templates_key
 from .fingerprint import template_names
 from .fragments import keep_blocks
-from .i18n import check_catalogues, load_locales
+from .i18n import check_catalogues, load_locales, make_formatters
 from .ids import template_ids
 from .inplace import InPlace
 from .jobs import load_minimums
@@ -26,11 +27,10 @@ from .linkcheck import link_problems
 from .loader import TemplateLoader
 from .loading import BuildCache, Loaded, load_content, stage_progress
 from .model import BuildResult, OutputFile, Problem, Project
-from .parallel import Started
 from .record import build_options, replay_build
-from .render import make_environment, render_site
+from .render import render_site
 from .sources import SITE_FILE, read_project
-from .templatecheck import StringKeys, check_templates, string_keys_in_templates, undefined_string_keys
+from .templatecheck import check_templates, string_keys_in_templates, undefined_string_keys
 from .translations import strings_of
 from .typography import typeset_plain
 from .write import (
@@ -276,31 +276,23 @@ def _templates(project: Project, cache: BuildCache) -> tuple[jinja2.Environment,
     return env, check_templates(env, project)
 
 
-Compiled = tuple[dict[str, bytes], StringKeys, dict[str, frozenset[str]], list[Problem]]
-
-
-def _compiling(project: Project, cache: BuildCache) -> Started[tuple[Project, BuildCache], Compiled] | None:
+def _compiling(project: Project, cache: BuildCache) -> Compiling | None:
     """Return the project's templates being compiled by a worker, when they are new to the cache (else None).
 
-    They are new when the cache does not know the UI strings they use: a build has not compiled them,
-    on disk or in this process (for `serve`, the current environment has them).
+    The command line may have started the worker already (`cache.compiling`). The templates are new when
+    the cache does not know the UI strings they use: no build compiled them, on disk or in this process
+    (for `serve`, the current environment has them).
     """
-    key = tuple(t.digest for t in project.templates)
+    key = templates_key(project)
+    early, cache.compiling = cache.compiling, None
+    if early is not None and templates_key(early.context[0]) == key:
+        return early
+    if early is not None:
+        early.stop()  # it compiles other templates (a project read again)
     fresh = cache.environment is None or cache.environment[0] != _environment_key(project)
     if not fresh or key in cache.string_keys or cache.jobs < 2:
         return None
-    return Started(_compiled, (project, cache))
-
-
-def _compiled(context: tuple[Project, BuildCache]) -> Compiled:
-    """Return the project's templates compiled (marshalled code by name), what they use, and the ones that fail
-    (a worker's task: the cache it changes is its own copy)."""
-    project, cache = context
-    env, problems = _templates(project, cache)
-    key = tuple(t.digest for t in project.templates)
-    codes = env.loader.compiled if isinstance(env.loader, TemplateLoader) else {}
-    return ({name: marshal.dumps(code) for name, code in codes.items()}, cache.string_keys[key],
-            cache.template_names[key], problems)
+    return compiling(project, lambda: cache.templates)
 
 
 def _received(compiled: Compiled, project: Project, cache: BuildCache) -> tuple[jinja2.Environment, list[Problem]]:
@@ -310,7 +302,7 @@ def _received(compiled: Compiled, project: Project, cache: BuildCache) -> tuple[
     env = _environment(project, cache)
     if isinstance(env.loader, TemplateLoader):
         env.loader.compiled.update({name: marshal.loads(code) for name, code in codes.items()})
-    key = tuple(t.digest for t in project.templates)
+    key = templates_key(project)
     if key not in cache.string_keys:
         cache.string_keys, cache.changed = {key: string_keys}, True
     if key not in cache.template_names:
@@ -327,7 +319,7 @@ def _environment(project: Project, cache: BuildCache) -> jinja2.Environment:
     """Return the Jinja environment of the project's templates: the last build's while they are the same."""
     key = _environment_key(project)
     if cache.environment is None or cache.environment[0] != key:
-        cache.environment = (key, make_environment(project, cache.templates))
+        cache.environment = (key, make_environment(project, make_formatters, cache.templates))
     return cache.environment[1]
 
 

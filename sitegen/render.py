@@ -16,11 +16,10 @@ from .cache import stamp
 from .context import Helpers, language_context, page_context, posting_description, root_context
 from .feeds import render_feeds
 from .fingerprint import Digests, language_digest, page_fingerprint, site_digest, template_names, whole_site_digest
-from .fragments import SCOPE, CachedBlocks, LoopEnvironment, carry_loops, kept_blocks
+from .fragments import SCOPE, carry_loops, kept_blocks
 from .hosting import render_headers, render_redirects, render_robots
-from .i18n import FILTERS, MissingString, make_formatters
+from .i18n import MissingString
 from .ids import duplicate_ids
-from .loader import TemplateLoader
 from .model import OutputFile, Page, Posting, Problem, Project, Site
 from .parallel import iter_chunks
 from .reuse import Reuse
@@ -31,38 +30,6 @@ from .write import Sink
 
 TEMPLATE_DIR = "templates/"
 ROOT_PAGES = (("chooser.html", "index.html"), ("404.html", "404.html"))
-
-
-def make_environment(project: Project, bytecode: jinja2.BytecodeCache | None = None) -> jinja2.Environment:
-    """Return a strict, autoescaping Jinja environment over the project's templates (in memory)."""
-    sources = {s.src_path[len(TEMPLATE_DIR):]: s.data.decode("utf-8") for s in project.templates}
-    env = LoopEnvironment(
-        loader=TemplateLoader(sources),
-        autoescape=True,
-        undefined=jinja2.StrictUndefined,
-        trim_blocks=True,
-        lstrip_blocks=True,
-        keep_trailing_newline=True,
-        bytecode_cache=bytecode,
-        extensions=[CachedBlocks],
-        # Jinja's optimizer folds constant expressions: a quarter of the time it takes to compile the
-        # site's templates, for which it makes the very same code (rendering gives the same bytes either way).
-        optimized=False,
-    )
-    for name in FILTERS:
-        env.filters[name] = _locale_filter(name)
-    return env
-
-
-def _locale_filter(name: str) -> Callable[..., str]:
-    """Return a filter that formats with the locale of the page being rendered."""
-
-    @jinja2.pass_context
-    def run(context: jinja2.runtime.Context, value: Any, *args: Any) -> str:
-        return make_formatters(context["locale"])[name](value, *args)
-
-    run.__name__ = name
-    return run
 
 
 OBJECT_ATTRIBUTE = re.compile(r"'(?:[\w.]+\.)?(\w+) object' has no attribute '(\w+)'")

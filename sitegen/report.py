@@ -6,9 +6,10 @@ from collections import Counter
 from dataclasses import dataclass
 
 from .assemble import group_content
+from .environment import make_environment
+from .i18n import make_formatters
 from .loading import BuildCache, Loaded, load_content
 from .model import Problem, Project
-from .render import make_environment
 from .templatecheck import unused_string_keys
 from .translations import Status, set_source_hash, set_string_hashes, string_hash, string_statuses, strings_of
 
@@ -36,7 +37,7 @@ def translation_report(project: Project, cache: BuildCache) -> TranslationReport
     content, _ = group_content(loaded.parsed, loaded.config)
     statuses = (*content.statuses, *string_statuses(loaded.catalogues, loaded.config))
     strings = {lang: strings_of(doc) for lang, (_, doc) in loaded.catalogues.items()}
-    unused = unused_string_keys(make_environment(project), project, strings)
+    unused = unused_string_keys(make_environment(project, make_formatters), project, strings)
     return TranslationReport(loaded.config.lang_codes, loaded.config.source_lang, statuses, tuple(unused))
 
 

@@ -27,13 +27,29 @@ def signing_key() -> bytes | None:
     path = folder / "cache-key"
     try:
         if not path.exists():
-            descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-            with os.fdopen(descriptor, "wb") as handle:
-                handle.write(secrets.token_bytes(32))
+            _make_key(path)
         key = path.read_bytes()
     except OSError:
         return None
     return key if len(key) == 32 else None
+
+
+def _make_key(path: Path) -> None:
+    """Make the key file whole, unless another process (a build's worker, another build) makes it first: then
+    theirs is kept, and read in full."""
+    tmp = path.with_name(f"{path.name}.{os.getpid()}.tmp")
+    descriptor = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    try:
+        with os.fdopen(descriptor, "wb") as handle:
+            handle.write(secrets.token_bytes(32))
+        try:
+            os.link(tmp, path)  # only if there is none yet; never half written
+        except FileExistsError:
+            pass
+        except OSError:  # a file system without hard links: a race costs only a cache miss
+            tmp.replace(path)
+    finally:
+        tmp.unlink(missing_ok=True)
 
 
 class SignedBytecodeCache(jinja2.BytecodeCache):

@@ -386,3 +386,97 @@ def test_a_let_go_file_is_read_again_only_as_the_regular_file_it_was(tmp_path: P
     (tmp_path / "elsewhere").write_bytes(b"# Title\n")
     path.symlink_to(tmp_path / "elsewhere")
     assert source.read() is None  # a link, even to the same bytes
+
+
+def test_the_command_line_compiles_new_templates_in_a_worker_before_it_imports_the_build(
+        make_project: MakeProject, tmp_path: Path) -> None:
+    """A cold build forks a worker that compiles the templates while the build's own modules are imported
+    and the content parsed; a warm one loads them from the cache, and forks none."""
+    import subprocess
+    import sys
+
+    from tests.conftest import REPO
+
+    root = make_project()
+    watch_forks = (
+        "import os, sys\n"
+        "real = os.fork\n"
+        "def fork():\n"
+        "    heavy = sorted({'sitegen.pipeline', 'markdown', 'yaml', 'babel'} & set(sys.modules))\n"
+        "    print('fork after', heavy, file=sys.stderr, flush=True)\n"
+        "    return real()\n"
+        "os.fork = fork\n"
+        f"sys.path.insert(0, {str(REPO)!r})\n"
+        "sys.argv = ['build.py', *sys.argv[1:]]\n"
+        "import build\n"
+        "sys.exit(build.main())\n"
+    )
+
+    def forks(out: Path, *options: str) -> list[str]:
+        run = subprocess.run([sys.executable, "-c", watch_forks, "--project", str(root), "build", "--out", str(out),
+                              "--jobs", "2", *options], capture_output=True, text=True, check=True)
+        return [line for line in run.stderr.splitlines() if line.startswith("fork after")]
+
+    assert forks(tmp_path / "cold") == ["fork after []"]  # the templates' worker, before anything heavy
+    assert forks(tmp_path / "warm") == []  # the templates come from the cache; a small site parses in-process
+    assert forks(tmp_path / "uncached", "--no-cache") == ["fork after []"]
+    alone = tmp_path / "alone"
+    subprocess.run([sys.executable, str(REPO / "build.py"), "--project", str(root), "build", "--out", str(alone),
+                    "--jobs", "1", "--no-cache"], capture_output=True, check=True)
+    assert tree(tmp_path / "cold") == tree(tmp_path / "warm") == tree(tmp_path / "uncached") == tree(alone)
+
+
+def test_the_build_takes_the_templates_the_command_line_started_compiling(
+        make_project: MakeProject, tmp_path: Path, monkeypatch) -> None:
+    import build as cli
+    import sitegen.pipeline
+    from sitegen.sources import read_project
+
+    started: list[object] = []
+    late: list[object] = []
+    real_started, real_late = cli.templates_compiling, sitegen.pipeline.compiling
+    monkeypatch.setattr(cli, "templates_compiling", lambda *a: started.append(real_started(*a)) or started[-1])
+    monkeypatch.setattr(sitegen.pipeline, "compiling", lambda *a: late.append(a) or real_late(*a))
+    root = make_project()
+    assert main(["--project", str(root), "build", "--out", str(tmp_path / "out"), "--jobs", "2"]) == 0
+    assert len(started) == 1 and started[0] is not None and late == []
+    assert started[0].worker is None  # its result taken, the worker collected
+    # a project whose templates changed after the worker started: the build compiles the ones it reads
+    page = root / "templates/page.html"
+    stale = real_started(cli.make_parser().parse_args(["--project", str(root), "build", "--no-cache"]),
+                         read_project(root))
+    page.write_text(page.read_text() + "{# changed #}\n")
+    cache = BuildCache(jobs=2, compiling=stale)
+    assert build(root, tmp_path / "changed", cache=cache).ok
+    assert len(late) == 1 and stale.worker is None and cache.compiling is None
+
+
+def test_processes_that_make_the_signing_key_at_once_all_read_the_same_whole_key(tmp_path: Path,
+                                                                                 monkeypatch) -> None:
+    """A cold build's template worker and the build itself may both make the key on first use: neither may
+    read it half written, or lose its own to the other's (their signatures would never match)."""
+    import os
+
+    from sitegen.signed import signing_key
+
+    monkeypatch.setenv("XDG_STATE_HOME", str(tmp_path / "state"))
+    gate, opened = os.pipe()  # the processes start together when it closes
+    pipes = []
+    for _ in range(8):
+        read, write = os.pipe()
+        if os.fork() == 0:
+            os.close(read)
+            os.close(opened)
+            os.read(gate, 1)
+            os.write(write, signing_key() or b"none")
+            os._exit(0)
+        os.close(write)
+        pipes.append(read)
+    os.close(gate)
+    os.close(opened)
+    keys = {os.read(read, 64) for read in pipes}
+    for read in pipes:
+        os.close(read)
+        os.wait()
+    assert keys == {signing_key()} and len(signing_key() or b"") == 32
+    assert sorted(p.name for p in (tmp_path / "state/careers-site").iterdir()) == ["cache-key"]  # no leftovers

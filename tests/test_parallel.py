@@ -97,13 +97,13 @@ def test_a_started_task_that_is_not_waited_for_is_stopped() -> None:
 
 def test_new_templates_compile_in_a_worker_while_the_build_parses_the_content(
         make_project: MakeProject, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import sitegen.environment
     import sitegen.loading
-    import sitegen.pipeline
     from sitegen.pipeline import BuildCache, compile_site
     from sitegen.sources import read_project
 
     parsed_in: list[tuple[int, int]] = []  # (process, files)
-    real_parse, real_compiled = sitegen.loading._parse_files, sitegen.pipeline._compiled
+    real_parse, real_compiled = sitegen.loading._parse_files, sitegen.environment.compiled_templates
     compiled_in = tmp_path / "compiled-in"  # a worker's note: its own memory does not come back
 
     def parse_spied(context: Any, files: Sequence[Any]) -> Any:
@@ -116,7 +116,7 @@ def test_new_templates_compile_in_a_worker_while_the_build_parses_the_content(
         return real_compiled(*args)
 
     monkeypatch.setattr(sitegen.loading, "_parse_files", parse_spied)
-    monkeypatch.setattr(sitegen.pipeline, "_compiled", compiled_spied)
+    monkeypatch.setattr(sitegen.environment, "compiled_templates", compiled_spied)
     root = make_project()
     cache = BuildCache(jobs=2)
     first = compile_site(read_project(root), None, cache)

@@ -1,0 +1,92 @@
+"""Templates: the Jinja environment over the project's templates, and their compilation in a worker.
+
+Compiling the templates is a good part of a small site's cold build, and it needs none of what the
+rest of the build imports (Markdown, YAML, Babel, the checks): the command line forks a worker that
+compiles them before it imports the rest, and the build takes the compiled code when it renders.
+"""
+
+from __future__ import annotations
+
+import marshal
+from collections.abc import Callable, Mapping
+from typing import Any
+
+import jinja2
+
+from .fingerprint import template_names
+from .fragments import CachedBlocks, LoopEnvironment
+from .loader import TemplateLoader
+from .model import Problem, Project
+from .parallel import Started
+from .templatecheck import StringKeys, check_templates, string_keys_in_templates
+
+TEMPLATE_DIR = "templates/"
+# the filters that format with the page's locale (`i18n.make_formatters` makes them)
+FILTERS = ("month_range", "long_date", "months", "minutes", "number", "money", "country", "language_name")
+Formatters = Callable[[str], Mapping[str, Callable[..., str]]]  # a locale → its filters by name
+
+
+def make_environment(project: Project, formatters: Formatters,
+                     bytecode: jinja2.BytecodeCache | None = None) -> jinja2.Environment:
+    """Return a strict, autoescaping Jinja environment over the project's templates (in memory)."""
+    sources = {s.src_path[len(TEMPLATE_DIR):]: s.data.decode("utf-8") for s in project.templates}
+    env = LoopEnvironment(
+        loader=TemplateLoader(sources),
+        autoescape=True,
+        undefined=jinja2.StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=True,
+        bytecode_cache=bytecode,
+        extensions=[CachedBlocks],
+        # Jinja's optimizer folds constant expressions: a quarter of the time it takes to compile the
+        # site's templates, for which it makes the very same code (rendering gives the same bytes either way).
+        optimized=False,
+    )
+    for name in FILTERS:
+        env.filters[name] = _locale_filter(name, formatters)
+    return env
+
+
+def _locale_filter(name: str, formatters: Formatters) -> Callable[..., str]:
+    """Return a filter that formats with the locale of the page being rendered."""
+
+    @jinja2.pass_context
+    def run(context: jinja2.runtime.Context, value: Any, *args: Any) -> str:
+        return formatters(context["locale"])[name](value, *args)
+
+    run.__name__ = name
+    return run
+
+
+def templates_key(project: Project) -> tuple[str, ...]:
+    """Return what identifies the project's templates in the cache: their digests."""
+    return tuple(t.digest for t in project.templates)
+
+
+# the compiled code (marshalled, by template name), the UI string keys and variables the templates use,
+# and the templates that do not compile
+Compiled = tuple[dict[str, bytes], StringKeys, dict[str, frozenset[str]], list[Problem]]
+Bytecode = Callable[[], "jinja2.BytecodeCache | None"]  # opens the cache of compiled templates, if any
+Compiling = Started[tuple[Any, ...], Compiled]  # its context starts with the project whose templates it compiles
+
+
+def compiling(project: Project, bytecode: Bytecode) -> Started[tuple[Project, Bytecode], Compiled]:
+    """Return the project's templates being compiled by a forked worker (see `compiled_templates`)."""
+    return Started(compiled_templates, (project, bytecode))
+
+
+def compiled_templates(context: tuple[Project, Bytecode]) -> Compiled:
+    """Return the project's templates compiled (taken from the cache `bytecode` opens where it has them, and
+    added to it), what they use, and the ones that do not compile."""
+    project, bytecode = context
+    env = make_environment(project, _not_rendered, bytecode())
+    keys, names = string_keys_in_templates(env, project), template_names(env, project)  # (compiling rewrites trees)
+    problems = check_templates(env, project)
+    codes = env.loader.compiled if isinstance(env.loader, TemplateLoader) else {}
+    return {name: marshal.dumps(code) for name, code in codes.items()}, keys, names, problems
+
+
+def _not_rendered(locale: str) -> Mapping[str, Callable[..., str]]:
+    """The formatters of an environment that only compiles: none is ever asked for."""
+    raise RuntimeError(f"templates compiled for another process do not render ({locale})")
