@@ -9,7 +9,6 @@ import os
 import sys
 import threading
 import time
-import traceback
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NoReturn, TextIO
 
@@ -512,6 +511,8 @@ def main(argv: list[str] | None = None) -> int:
         print(f"error: {environment_error(exc)}", file=sys.stderr)
         return 1
     except Exception:
+        import traceback  # (only for a bug)
+
         traceback.print_exc()
         print(f"internal error: {BUG_HINT}", file=sys.stderr)
         return 3

@@ -14,7 +14,6 @@ Guarantees (the README repeats them):
 from __future__ import annotations
 
 import contextlib
-import ctypes
 import errno
 import os
 import re
@@ -356,6 +355,8 @@ def _exchange(first: Path, second: Path) -> bool:
     """Exchange two folders in one atomic step; return False where the system cannot."""
     if not sys.platform.startswith("linux"):
         return False
+    import ctypes  # (only here: most builds replace no folder)
+
     libc = ctypes.CDLL(None, use_errno=True)
     renameat2 = getattr(libc, "renameat2", None)
     if renameat2 is None:
