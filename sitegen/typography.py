@@ -50,58 +50,81 @@ Frame = tuple[str, str | None, bool, "Rule | None", bool]
 
 
 def typeset(html: str, rules: dict[str, Rule] | None = None) -> str:
-    """Return the HTML with each language's typography applied to its text (French by default)."""
+    """Return the HTML with each language's typography applied to its text (French by default).
+
+    One pass over the tags keeps the open elements (their language, and whether they are code) and the
+    last text of the current block: text that starts with punctuation may need a no-break space at the
+    end of the text before it. The texts the rules leave alone, and the tags, are copied from `html` in
+    spans between the texts that change.
+    """
     rules = rules if rules is not None else {"fr": french_text}
     ruled = _ruled(html, rules)
     if not ruled:
         return html  # no text in a language with rules: nothing would change
+    last_ruled = ruled[-1]
     out: list[str] = []
+    copied = 0  # html[:copied] is in `out`
     stack: list[Frame] = [("", None, False, None, False)]
+    rule: Rule | None = None  # the innermost open element's rule (None in code, or in a language without rules)
     prev: str | None = None  # last character of text in the current block
-    last_text = -1  # index in `out` of that text, when it was typeset (else -1)
+    last_end = -1  # where the block's last text ends in `html`, when it was typeset (else -1)
+    last_piece = -1  # that text's index in `out` if it changed (else it is still in `html`, not yet copied)
     pos = 0
-    for match in itertools.chain(TOKEN.finditer(html), [None]):
-        if pos > ruled[-1] and not stack[-1][4]:
-            out.append(html[pos:])  # past the last element with rules, and out of it: the rest stays as it is
-            break
-        end = match.start() if match else len(html)
-        text = html[pos:end]
-        rule = stack[-1][3]
-        if text and rule is not None and not text.isspace():
-            if last_text >= 0 and prev is not None and prev in SPACES and (lead := LEADING.match(text)):
-                out[last_text] = out[last_text][:-1] + (NBSP if lead.group(1) in ":»" else NNBSP)
-            text = rule(text, prev)
-        if text:
-            out.append(text)
-            prev, last_text = text[-1], len(out) - 1 if rule is not None else -1
+    for match in itertools.chain(TOKEN.finditer(html), (None,)):
+        if pos > last_ruled and not stack[-1][4]:
+            break  # past the last element with rules, and out of it: the rest stays as it is
+        start = match.start() if match is not None else len(html)
+        if start > pos:
+            text = html[pos:start]
+            if rule is None:
+                last_end = -1
+            elif text.isspace():
+                last_end, last_piece = start, -1
+            else:
+                if last_end >= 0 and prev is not None and prev in SPACES and (lead := LEADING.match(text)):
+                    copied = _respace(html, out, copied, last_end, last_piece,
+                                      NBSP if lead.group(1) in ":»" else NNBSP)
+                new = rule(text, prev)
+                if new != text:
+                    out.extend((html[copied:pos], new))
+                    copied = start
+                    if new:
+                        last_end, last_piece = start, len(out) - 1
+                    text = new
+                elif text:
+                    last_end, last_piece = start, -1
+            if text:
+                prev = text[-1]
         if match is None:
             break
-        out.append(match.group(0))
         pos = match.end()
-        prev = _after_tag(match, stack, prev, rules)
-        last_text = last_text if prev is not None else -1
+        closing, name, attrs = match.groups()
+        if name is None:  # a comment or a doctype
+            continue
+        name = name.lower()
+        if closing:
+            if stack[-1][0] == name:
+                stack.pop()
+            else:
+                _pop(stack, name)
+            rule = stack[-1][3]
+        elif name not in VOID and not attrs.endswith("/"):
+            _, parent_lang, parent_skip, parent_rule, parent_ruled = stack[-1]
+            skip = parent_skip or name in SKIP
+            lang = _lang_of(attrs) if "lang" in attrs else None
+            if lang is None:
+                rule = None if skip else parent_rule
+                stack.append((name, parent_lang, skip, rule, parent_ruled))
+            else:
+                own = rules.get(lang.split("-")[0].lower())
+                rule = None if skip else own
+                stack.append((name, lang, skip, rule, parent_ruled or own is not None))
+        if name not in INLINE:
+            prev, last_end = None, -1
+    if not out:
+        return html
+    out.append(html[copied:])
     return "".join(out)
-
-
-def _after_tag(match: re.Match[str], stack: list[Frame], prev: str | None, rules: dict[str, Rule]) -> str | None:
-    """Update the open-element stack for a tag; return `prev`, forgotten at a block boundary."""
-    name = match.group(2)
-    if name is None:  # a comment or a doctype
-        return prev
-    name = name.lower()
-    if match.group(1):
-        _pop(stack, name)
-    elif name not in VOID and not match.group(3).endswith("/"):
-        attrs = match.group(3)
-        lang = _lang_of(attrs) if "lang" in attrs else None
-        _, parent_lang, parent_skip, parent_rule, parent_ruled = stack[-1]
-        skip = parent_skip or name in SKIP
-        if lang is None:
-            stack.append((name, parent_lang, skip, None if skip else parent_rule, parent_ruled))
-        else:
-            rule = rules.get(lang.split("-")[0].lower())
-            stack.append((name, lang, skip, None if skip else rule, parent_ruled or rule is not None))
-    return prev if name in INLINE else None
 
 
 def _pop(stack: list[Frame], name: str) -> None:
@@ -110,6 +133,17 @@ def _pop(stack: list[Frame], name: str) -> None:
         if stack[index][0] == name:
             del stack[index:]
             return
+
+
+def _respace(html: str, out: list[str], copied: int, end: int, piece: int, space: str) -> int:
+    """Replace the space that ends the last text (ending at `end` in `html`, or `out[piece]` if it changed)
+    with `space`; return how much of `html` is now in `out`."""
+    if piece >= 0:
+        out[piece] = out[piece][:-1] + space
+        return copied
+    out.append(html[copied:end - 1])
+    out.append(space)
+    return end
 
 
 def _ruled(html: str, rules: dict[str, Rule]) -> list[int]:
@@ -148,18 +182,29 @@ def french_text(text: str, prev: str | None) -> str:
     """
     if not TRIGGERS.search(text):
         return text
-    text = APOSTROPHE.sub("’", text)
+    if "'" in text or "&" in text:
+        text = APOSTROPHE.sub("’", text)
     masked, saved = _mask(text)
     if masked is None:
         return text
+    # each rule runs only where its characters are (most texts hold a digit or two, and nothing else); the
+    # rules add spaces, and never take away or add those characters
+    punctuation = ":" in masked or ";" in masked or "!" in masked or "?" in masked
+    closing = "»" in masked
     if prev is not None and prev not in SPACES:
-        masked = HIGH_PUNCT_START.sub(_spaced, masked)
-        masked = CLOSE_QUOTE_START.sub(NBSP + "»", masked)
-    masked = HIGH_PUNCT.sub(_spaced, masked)
-    masked = OPEN_QUOTE.sub("«" + NBSP, masked)
-    masked = CLOSE_QUOTE.sub(NBSP + "»", masked)
+        if punctuation:
+            masked = HIGH_PUNCT_START.sub(_spaced, masked)
+        if closing:
+            masked = CLOSE_QUOTE_START.sub(NBSP + "»", masked)
+    if punctuation:
+        masked = HIGH_PUNCT.sub(_spaced, masked)
+    if "«" in masked:
+        masked = OPEN_QUOTE.sub("«" + NBSP, masked)
+    if closing:
+        masked = CLOSE_QUOTE.sub(NBSP + "»", masked)
     masked = UNIT.sub(NBSP, masked)
-    masked = SYMBOL.sub(NBSP, masked)
+    if "%" in masked or "€" in masked or "$" in masked or "£" in masked:
+        masked = SYMBOL.sub(NBSP, masked)
     return _unmask(masked, saved)
 
 
@@ -174,6 +219,8 @@ def _mask(text: str) -> tuple[str | None, list[str]]:
     saved: list[str] = []
     if PRIVATE_USE.search(text):
         return None, saved  # already uses private-use characters: leave such text alone
+    if "&" not in text and ":" not in text and "www." not in text:
+        return text, saved  # no entity, no URL
 
     def keep(match: re.Match[str]) -> str:
         saved.append(match.group(0))

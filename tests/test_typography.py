@@ -7,10 +7,11 @@ from pathlib import Path
 
 import pytest
 from bs4 import BeautifulSoup
-from hypothesis import given
+from hypothesis import example, given
 from hypothesis import strategies as st
 
 from sitegen.typography import TOKEN, french_text, typeset
+from tests import typography_reference as reference
 from tests.conftest import REPO, build_ok
 
 NB, NN = "\u00a0", "\u202f"
@@ -144,3 +145,57 @@ def test_the_pass_stops_after_the_last_french_element_with_the_same_result(html:
     """Past the last element in a language with rules, and outside it, the rest is copied: as if typeset."""
     late = '<i lang="fr"></i>'  # a French element at the very end: the pass goes through everything
     assert typeset(html) + late == typeset(html + late)
+
+
+# Random HTML as pages have it and as editors may write it: tags in any case, comments, doctypes, void
+# and self-closed elements, end tags out of order, nested languages, text that starts with punctuation
+# right after an inline element, entities, URLs and private-use characters.
+loose_words = st.sampled_from(["Bonjour", "l'équipe ", "92", "€", "%", "£", "h", "10:30", "«", "»", ":", ";", "!",
+                               "?", "Oui !", "Oui!", "fin :", "x;", "« a »", "&amp;", "&#39;", "&apos;", "www.ex.org",
+                               "mailto:a@b.c", "\ue001", "x", " ", "\u00a0", "\u202f", "\n", "'", "’", "?!",
+                               ": oui", "» fin", "6 mois", "5 %", "3$", "7 £"])
+loose_text = st.lists(loose_words, max_size=6).map("".join)
+tag_names = st.sampled_from(["p", "P", "em", "EM", "strong", "code", "pre", "a", "li", "span", "Span", "script",
+                             "svg", "div", "q", "kbd", "b"])
+attributes = st.sampled_from(["", ' lang="en"', ' lang="fr"', " lang=fr", " LANG='fr-CA'", ' lang="de"',
+                              ' hreflang="fr"', ' title="Oui ? : «x»"', ' data-lang="fr"', ' class="x" lang="en-GB"'])
+loose = st.recursive(
+    loose_text,
+    lambda inner: st.one_of(
+        st.tuples(tag_names, attributes, st.lists(inner, max_size=3), st.sampled_from(["same", "upper", "none"])).map(
+            lambda t: f"<{t[0]}{t[1]}>{''.join(t[2])}"
+                      + {"same": f"</{t[0]}>", "upper": f"</{t[0].upper()}>", "none": ""}[t[3]]),
+        st.lists(inner, max_size=4).map("".join),
+        st.sampled_from(["<br>", "<BR/>", "<img src=x>", "<span/>", "<!-- a : b ? -->", "<!doctype html>",
+                         "</em>", "</p>", "< p>", "<>", "<p\nlang='fr'>", "</ div>"]),
+    ),
+    max_leaves=14,
+)
+loose_documents = st.tuples(st.sampled_from(['<html lang="fr">', '<html lang="en">', "<html>", ""]), loose).map(
+    lambda t: f"{t[0]}<body>{t[1]}</body></html>")
+
+
+@given(loose_documents)
+@example('<p lang="fr">l\'équipe <em>: oui</em> et <b>l\'a </b>» fin</p>')  # a space before, in text that changed
+@example('<p lang="fr">fin <em>: oui</em>, <a>ici </a><b></b>? Non<!-- x --> !</p>')  # in text that did not
+@example('<p lang="fr">7 £, 8£, 9 $ et 10 %</p><p lang="fr"><span>12 € </span><i>? </i></p>')
+def test_the_pass_gives_what_the_plain_pass_gives(html: str) -> None:
+    """The pass copies the text it leaves alone in spans, and runs each rule only where its characters are:
+    it gives what the plain pass (one piece per text and tag, every rule on every text) gives."""
+    assert typeset(html) == reference.typeset(html)
+    rules = {"fr": french_text, "de": lambda text, prev: text.upper() + (prev or "")}
+    assert typeset(html, rules) == reference.typeset(html, {"fr": reference.french_text, "de": rules["de"]})
+
+
+@given(loose_text, st.sampled_from([None, "x", " ", "\u00a0", "»", "?"]))
+def test_french_text_gives_what_the_plain_rules_give(text: str, prev: str | None) -> None:
+    assert french_text(text, prev) == reference.french_text(text, prev)
+
+
+def test_every_built_page_is_typeset_as_by_the_plain_pass(tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    build_ok(REPO, out)
+    for page in sorted(out.rglob("*.html")):
+        html = page.read_text("utf-8")
+        plain = re.sub(f"[{NB}{NN}]", " ", html).replace("’", "'")  # as if never typeset
+        assert typeset(plain) == reference.typeset(plain), page
