@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from collections import defaultdict
 from collections.abc import Mapping
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from itertools import chain
 from operator import attrgetter
 from typing import Any
@@ -26,6 +26,7 @@ from .model import (
     Step,
 )
 from .parse import Parsed
+from .records import record
 from .reuse import Reuse
 from .translations import Status, status_problems, text_statuses
 from .typography import typeset_plain
@@ -34,7 +35,7 @@ HOME_KEY = "pages/home"
 LEGAL_KEY = "pages/legal-notice"
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Content:
     """The usable parsed content, grouped for assembly; missing texts are filled by fallbacks."""
 
@@ -43,7 +44,7 @@ class Content:
     statuses: tuple[Status, ...] = ()
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Grouped:
     """What grouping made, kept by `serve` so that the next build regroups only the files a save changed."""
 
@@ -54,7 +55,7 @@ class Grouped:
     problems: tuple[Problem, ...]
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Assembled:
     """What `assemble_site` made, kept by `serve` so that a save that changed a few texts patches it."""
 
@@ -70,7 +71,7 @@ class Assembled:
     problems: tuple[Problem, ...]  # all but the grouping's and the translation statuses'
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class SiteChange:
     """How the last assembly made its site: by patching the site before it, remaking only some pages.
 

@@ -11,13 +11,13 @@ import functools
 import itertools
 import json
 from collections.abc import Callable, Collection, Hashable, Iterator, Mapping, Sequence
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from .assemble import SiteChange, site_change
 from .model import OutputFile, Posting, Site
 from .pieces import Piece, joined, piece
+from .records import record
 from .reuse import Reuse
 from .xmltext import escape
 
@@ -36,7 +36,7 @@ SOURCE_END = piece(b"</source>\n")
 NEVER = dt.date(1970, 1, 1)
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Board:
     """A board's file as made from a site, in pieces, kept for the next build to patch (serve)."""
 

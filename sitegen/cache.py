@@ -18,11 +18,12 @@ import os
 import shutil
 import stat
 import sys
-from dataclasses import dataclass, field
+from dataclasses import field
 from pathlib import Path
 from typing import Any
 
 from .model import Problem
+from .records import record
 
 VERSION = 3
 FILE = "parsed.json"  # the single-file parse cache of earlier versions, removed when seen
@@ -114,7 +115,7 @@ StringKeys = tuple[dict[str, list[tuple[str, int]]], set[str]]
 Templates = tuple[str, ...]
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Saved:
     """What the disk cache holds besides parses: what each set of templates uses (string keys, variables)."""
 

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass
 from typing import Any
 
 from markupsafe import Markup
@@ -15,6 +14,7 @@ from .hosting import META_CSP, REFERRER
 from .i18n import Translator
 from .images import image_size
 from .model import Page, Posting, Site, Source
+from .records import record
 from .typography import typeset_fragment
 
 SHARE_SIZE = (1200, 630)
@@ -30,7 +30,7 @@ def hashed_name(asset: Source) -> str:
     return f"{folder}/{hashed}" if folder else hashed
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class PageLink:
     """Where another page is and what it is called: all a template needs to link to it."""
 
@@ -39,7 +39,7 @@ class PageLink:
     title: str
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Helpers:
     """URL and asset helpers shared by every page of one build."""
 

@@ -8,15 +8,16 @@ from __future__ import annotations
 
 import re
 from collections import defaultdict
-from dataclasses import dataclass
 from pathlib import Path
+
+from .records import record
 
 MANIFEST = ".careers-site-manifest"
 TITLE = re.compile(r"<h1[^>]*>(.*?)</h1>", re.S)
 TAG = re.compile(r"<[^>]+>")
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Built:
     """What a built folder holds: every file's bytes by path, and which postings are open."""
 

@@ -2,15 +2,14 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 from .model import Problem, YamlData
+from .records import record
 from .yamlfile import parse_yaml
 
 FENCE = "---"
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Split:
     """The two parts of a Markdown file and the line where each starts (1-based)."""
 

@@ -6,7 +6,6 @@ import datetime as dt
 import functools
 import re
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass
 
 from babel import Locale, UnknownLocaleError
 from babel.dates import format_date
@@ -15,6 +14,7 @@ from babel.numbers import format_currency, format_decimal
 from babel.units import format_unit
 
 from .model import MonthRange, Problem, YamlData
+from .records import record
 from .translations import strings_of
 
 NBSP = "\u00a0"
@@ -25,7 +25,7 @@ class MissingString(LookupError):
     """A template asked for a UI string that the catalogue does not define."""
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Translator:
     """`t(key, **values)` for one language: the catalogue text with `{name}` filled in."""
 

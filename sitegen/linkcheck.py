@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterator, Mapping
-from dataclasses import dataclass
 from operator import attrgetter
 from typing import TypeVar
 
@@ -13,13 +12,14 @@ from .ids import template_ids
 from .links import SiteLinks, site_link_problems
 from .model import Page, Problem, Project, Site
 from .parse import Parsed
+from .records import record
 from .reuse import Reuse
 
 Key = TypeVar("Key")
 Value = TypeVar("Value")
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Checked:
     """What `link_problems` found in a site, kept for the next build to patch (serve)."""
 

@@ -5,18 +5,19 @@ from __future__ import annotations
 import bisect
 import re
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import field
 from html import escape as html_escape
 from html import unescape as html_unescape
 from urllib.parse import urljoin, urlsplit
 
 from .model import Problem
+from .records import record
 
 SAFE_SCHEMES = frozenset({"http", "https", "mailto", "tel"})
 ROOT_LINK = re.compile(r"""(\s(?:href|src)=")/(?!/)""")
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Link:
     """A link or image target written in a Markdown file, with its 1-based position."""
 
@@ -61,7 +62,7 @@ def extract_links(html: str, markdown: str, first_line: int) -> tuple[Link, ...]
     return tuple(sorted(links, key=lambda link: (link.line, link.column, link.target)))
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class SiteLinks:
     """What links are checked against: output paths, names editors may write instead, ids per page."""
 

@@ -17,6 +17,7 @@ from .model import Problem, Project, SiteConfig, Source, YamlData
 from .parallel import map_chunks
 from .parse import LazyConverter, ParseCache, Parsed, cache_key, parse_cached, parse_file, unread
 from .record import Recorder
+from .records import record
 from .reuse import Reuse
 from .schema import Schemas
 from .sources import SITE_FILE, ContentFile, classify
@@ -59,7 +60,7 @@ class BuildCache:
         return now
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Loaded:
     """The parsed content of a project, before assembly."""
 
@@ -125,7 +126,7 @@ def _load(project: Project, base_url: str | None, cache: BuildCache) -> Loaded |
     return Loaded(config, gathered.parsed, gathered.catalogues, (*problems, *gathered.problems))
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Gathered:
     """What a build gathers from every file's parse (or problem), kept by `serve` to be patched after a save."""
 

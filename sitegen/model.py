@@ -8,10 +8,11 @@ import io
 import os
 import stat
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import field
 from typing import Any, Literal
 
 from .characters import printable
+from .records import record
 
 Severity = Literal["error", "warning", "notice"]
 
@@ -20,7 +21,7 @@ class SetupError(Exception):
     """A problem with the command line or the environment, not with content: printed as one line, exit 1."""
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Problem:
     """A content problem located in a file; printed as `path:line:column: message (hint)`."""
 
@@ -45,7 +46,7 @@ class Problem:
         return printable(f"{text} ({self.hint})" if self.hint else text)
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Source:
     """One input file as read from disk: its project-relative path and bytes.
 
@@ -75,7 +76,7 @@ class Source:
         return data if data is not None and hashlib.sha256(data).hexdigest() == self.digest else None
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Project:
     """Everything the build reads, read once: content, templates and assets."""
 
@@ -85,7 +86,7 @@ class Project:
     problems: tuple[Problem, ...] = ()
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Language:
     """A language of the site, in the order the site lists them."""
 
@@ -95,7 +96,7 @@ class Language:
     jobs_slug: str
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Organisation:
     """The employer: shown in the footer and, later, in structured data."""
 
@@ -105,7 +106,7 @@ class Organisation:
     same_as: tuple[str, ...] = ()
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class LegalNotice:
     """The publisher's legal facts (French « mentions légales »), exactly as `_site.yaml` gives them."""
 
@@ -120,7 +121,7 @@ class LegalNotice:
     host_phone: str | None = None
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class SiteConfig:
     """`content/_site.yaml` as typed data."""
 
@@ -150,7 +151,7 @@ class SiteConfig:
         return next(lang for lang in self.languages if lang.code == code)
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class YamlData:
     """Parsed YAML with the 1-based (line, column) of every key or item path."""
 
@@ -170,7 +171,7 @@ class YamlData:
         return self.value_positions.get(path) or self.where(path)
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Text:
     """One language's Markdown file: front matter, rendered body, where it came from."""
 
@@ -186,7 +187,7 @@ class Text:
         return value.get(name, default) if isinstance(value, dict) else default
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class MonthRange:
     """A window such as 'February to March 2026', as first and last month."""
 
@@ -194,7 +195,7 @@ class MonthRange:
     last: dt.date
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Location:
     """Where a job is; only what the posting says."""
 
@@ -205,7 +206,7 @@ class Location:
     postal_code: str | None = None
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Pay:
     """A pay range: `min` to `max` (or just `min`) `currency` per `unit` (HOUR … YEAR)."""
 
@@ -215,7 +216,7 @@ class Pay:
     max: float | None = None
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class PostingFacts:
     """A posting's language-neutral facts, from `jobs/<key>.yaml`."""
 
@@ -261,7 +262,7 @@ class PostingFacts:
         return (last.replace(day=28) + dt.timedelta(days=4)).replace(day=1) - dt.timedelta(days=1)
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Person:
     """A team member in one language."""
 
@@ -276,7 +277,7 @@ class Person:
     text_lang: str = ""
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Step:
     """One step of the hiring process in one language."""
 
@@ -291,7 +292,7 @@ class Step:
     text_lang: str = ""
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Alternate:
     """A page's version in one language: used by the switcher and hreflang."""
 
@@ -300,7 +301,7 @@ class Alternate:
     fallback: bool = False
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Page:
     """One HTML page to render: where it goes and what fills it."""
 
@@ -331,7 +332,7 @@ class Page:
         return () if self.is_fallback else tuple(a for a in self.alternates if not a.fallback)
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Posting:
     """A posting in one language: its facts, its text and the people and steps it names."""
 
@@ -354,7 +355,7 @@ class Posting:
         return self.facts.apply_url_in(self.lang)
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Site:
     """Everything the templates need, per language."""
 
@@ -374,7 +375,7 @@ class Site:
         return next((p for p in self.pages if p.lang == lang and p.key == key), None)
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class OutputFile:
     """One file of the built site: its path below the output folder and its bytes."""
 
@@ -405,7 +406,7 @@ class OutputFile:
         return OutputFile(self.dest_path, self.content, self.fingerprint, self.kept) if self.parts else self
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class BuildResult:
     """What a build produced: files, problems, and page counts per language."""
 

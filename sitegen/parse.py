@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, MutableMapping
-from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from .characters import forbidden_character, position, unify_line_endings
@@ -13,6 +12,7 @@ from .links import Link, extract_links
 from .markdown import convert_markdown, make_converter, needs_fences, sanitize, structure_problems
 from .model import Problem, Source, YamlData
 from .placeholders import placeholder_problems
+from .records import record
 from .schema import Schemas, check_schema
 from .sources import ContentFile
 from .translations import text_hash
@@ -34,7 +34,7 @@ SCHEMA_OF = {
 }
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Parsed:
     """A parsed content file: its data (None if unusable), body HTML, and problems."""
 

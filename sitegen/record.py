@@ -15,12 +15,12 @@ import datetime as dt
 import hashlib
 import json
 import stat
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from .cache import plain_problem, write_json
 from .model import BuildResult, Problem, Project
+from .records import record
 from .write import MANIFEST, output_lock, read_manifest, real_output
 
 
@@ -41,7 +41,7 @@ def replay_build(project: Project, out: Path, recorder: Recorder, base_url: str 
         return key, recorder.replay(out, key)
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Recorder:
     """Where the records of builds live (a private cache folder), and the generator's stamp."""
 

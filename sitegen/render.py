@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 import types
 from collections.abc import Callable, Iterable, Iterator, Mapping, MutableMapping, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from typing import Any
 
 import jinja2
@@ -22,6 +22,7 @@ from .i18n import MissingString
 from .ids import duplicate_ids
 from .model import OutputFile, Page, Posting, Problem, Project, Site
 from .parallel import iter_chunks
+from .records import record
 from .reuse import Reuse
 from .sitemap import render_sitemap
 from .spool import Spool
@@ -35,7 +36,7 @@ ROOT_PAGES = (("chooser.html", "index.html"), ("404.html", "404.html"))
 OBJECT_ATTRIBUTE = re.compile(r"'(?:[\w.]+\.)?(\w+) object' has no attribute '(\w+)'")
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class RenderContext:
     """What every page's rendering shares: the site, templates, helpers, and what the previous output holds."""
 

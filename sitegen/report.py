@@ -3,18 +3,18 @@
 from __future__ import annotations
 
 from collections import Counter
-from dataclasses import dataclass
 
 from .assemble import group_content
 from .environment import make_environment
 from .i18n import make_formatters
 from .loading import BuildCache, Loaded, load_content
 from .model import Problem, Project
+from .records import record
 from .templatecheck import unused_string_keys
 from .translations import Status, set_source_hash, set_string_hashes, string_hash, string_statuses, strings_of
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class TranslationReport:
     """Every item × language with its state, and the UI strings no template uses."""
 

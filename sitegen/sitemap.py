@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
 from operator import itemgetter
 
 from .assemble import HOME_KEY, SiteChange, site_change
 from .model import Alternate, OutputFile, Page, Site
 from .pieces import Piece, joined, piece
+from .records import record
 from .reuse import Reuse
 from .xmltext import quoteattr
 
@@ -17,7 +17,7 @@ HEAD = piece(b'<?xml version="1.0" encoding="UTF-8"?>\n'
 END = piece(b"</urlset>\n")
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Sitemap:
     """The sitemap's entries as `render_sitemap` made them from a site, kept for the next (serve)."""
 

@@ -9,11 +9,11 @@ import io
 import os
 import re
 from collections.abc import Iterable
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
 
 from .model import Problem, Project, Source
+from .records import record
 from .slugs import MAX_SLUG, is_slug, slugify
 
 COLLECTIONS = ("pages", "jobs", "people", "process")
@@ -25,7 +25,7 @@ ASSET_NAME = re.compile(r"^assets(?:/[A-Za-z0-9_()-][A-Za-z0-9._()-]*)+$")
 Kind = Literal["site", "strings", "facts", "text"]
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class ContentFile:
     """A content file's role: site config, string catalogue, facts (YAML) or text (Markdown)."""
 

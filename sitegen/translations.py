@@ -5,10 +5,10 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Mapping
-from dataclasses import dataclass
 from typing import Any, Literal
 
 from .model import Problem, SiteConfig, YamlData
+from .records import record
 
 State = Literal["present", "missing", "stale", "orphaned"]
 TRANSLATABLE_FIELDS = ("title", "description", "role", "with", "photo_alt")
@@ -16,7 +16,7 @@ HASH_LENGTH = 10
 STRING_HASHES = "_source_hashes"
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Status:
     """One cell of the translation table: an item (page or string key) in one language."""
 
