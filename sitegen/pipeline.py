@@ -182,9 +182,10 @@ def _compile(project: Project, base_url: str | None, cache: BuildCache, check_on
     compiling = _compiling(project, cache)  # new templates compile in a worker while the content is parsed
     try:
         loaded = load_content(project, base_url, cache)
-        if compiling is not None and isinstance(loaded, Loaded):
+        prepared = None
+        if compiling is not None and isinstance(loaded, Loaded):  # (else the worker is stopped: nothing renders)
             load_locales(lang.locale for lang in loaded.config.languages)  # what rendering will need, meanwhile
-        prepared = _received(compiling.result(), project, cache) if compiling is not None else None
+            prepared = _received(compiling.result(), project, cache)
     finally:
         if compiling is not None:
             compiling.stop()

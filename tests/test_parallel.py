@@ -99,6 +99,7 @@ def test_new_templates_compile_in_a_worker_while_the_build_parses_the_content(
         make_project: MakeProject, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     import sitegen.environment
     import sitegen.loading
+    import sitegen.pipeline
     from sitegen.pipeline import BuildCache, compile_site
     from sitegen.sources import read_project
 
@@ -141,3 +142,11 @@ def test_new_templates_compile_in_a_worker_while_the_build_parses_the_content(
     assert broken[0].problems == broken[1].problems
     assert [p.message for p in broken[1].errors if p.path == "templates/team.html"] == [
         "template syntax error: Expected an expression, got 'end of statement block'"]
+    # content that stops the build before anything renders: the templates' worker is stopped, not waited for
+    (root / "content/_site.yaml").write_text("name: [unclosed\n", "utf-8")
+    started: list[Any] = []
+    real_compiling = sitegen.pipeline.compiling
+    monkeypatch.setattr(sitegen.pipeline, "compiling", lambda *a: started.append(real_compiling(*a)) or started[-1])
+    failed = compile_site(read_project(root), None, BuildCache(jobs=2))
+    assert failed.errors and not failed.outputs
+    assert len(started) == 1 and started[0].worker is None
