@@ -29,7 +29,9 @@ def record(cls: type[T]) -> type[T]:
         raise TypeError(f"{cls.__name__}: a record has no keyword-only, ClassVar or InitVar field")
     made.__init__ = _init(made, fields)
     made._record_names = tuple(f.name for f in fields)
-    made._record_shown = tuple(f.name for f in fields if f.repr)
+    shown = [f.name for f in fields if f.repr]
+    made._record_format = f"{made.__qualname__}({', '.join(f'{name}=%r' for name in shown)})"
+    made._record_shown = staticmethod(_values(shown))
     made._record_compared = staticmethod(_values([f.name for f in fields if f.compare]))  # (never a method)
     made._record_hashed = staticmethod(_values([f.name for f in fields if (f.compare if f.hash is None else f.hash)]))
     made.__repr__, made.__eq__, made.__hash__ = _repr, _eq, _hash
@@ -82,8 +84,7 @@ def _values(names: list[str]) -> Callable[[Any], tuple[Any, ...]]:
 
 
 def _repr(self: Any) -> str:
-    shown = ", ".join(f"{name}={getattr(self, name)!r}" for name in self._record_shown)
-    return f"{self.__class__.__qualname__}({shown})"
+    return self._record_format % self._record_shown(self)  # type: ignore[no-any-return]
 
 
 def _eq(self: Any, other: Any) -> Any:
