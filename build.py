@@ -93,6 +93,7 @@ def make_parser() -> argparse.ArgumentParser:
     check.add_argument("--strict", action="store_true", help="treat warnings as errors")
     check.add_argument("--today", type=iso_date, help=TODAY_HELP)
     check.add_argument("--verbose", action="store_true", help="list every notice instead of one line per kind")
+    check.add_argument("--jobs", type=job_count, help="worker processes (default: one per core; same problems)")
     diff = commands.add_parser("diff", help="summarise what changed between two built sites (Markdown)")
     diff.add_argument("old", type=Path, help="the folder of the earlier build (e.g. the base branch's)")
     diff.add_argument("new", type=Path, help="the folder of the later build")
@@ -392,12 +393,22 @@ def _project_path(project: Path, given: str) -> str:
 def run_check(args: argparse.Namespace) -> int:
     """Validate content, schemas, links, templates and translations; write nothing."""
     from sitegen.clock import build_date
-    from sitegen.pipeline import BuildCache, compile_site
+    from sitegen.parallel import Started, default_jobs
     from sitegen.sources import read_project
 
     started = time.perf_counter()
-    result = compile_site(read_project(args.project), None, BuildCache(), args.strict, check_only=True,
-                          today=build_date(args.today))
+    project = read_project(args.project)
+    jobs = args.jobs or default_jobs()
+    # the templates compile in a worker while the checks' modules are imported and the content parsed
+    compiling = Started(compiled_in_worker, (project, None)) if jobs > 1 else None
+    from sitegen.pipeline import BuildCache, compile_site
+
+    try:
+        result = compile_site(project, None, BuildCache(jobs=jobs, compiling=compiling), args.strict,
+                              check_only=True, today=build_date(args.today))
+    finally:
+        if compiling is not None:
+            compiling.stop()
     print_problems(result, sys.stderr, args.verbose)
     if not result.ok:
         count = len(result.errors)

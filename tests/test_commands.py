@@ -27,6 +27,20 @@ def test_check_validates_without_writing(make_project: MakeProject, capsys) -> N
     assert not (root / "dist").exists()
 
 
+def test_check_reports_the_same_on_one_process_or_several(make_project: MakeProject, capsys) -> None:
+    """With workers (the templates compiled in one from the start), `check` prints what it prints on one
+    process."""
+    root = make_project({"content/pages/team.fr.md": None,  # a warning
+                         "templates/legal.html": "{% if %}\n"})  # and an error
+    printed = []
+    for jobs in ("1", "2"):
+        assert run(root, "check", "--jobs", jobs) == 1
+        out, err = capsys.readouterr()
+        printed.append((out, err))
+    assert printed[0] == printed[1]
+    assert "templates/legal.html:1: template syntax error" in printed[1][1]
+
+
 def test_check_strict_fails_on_warnings(make_project: MakeProject, capsys) -> None:
     root = make_project({"content/pages/team.fr.md": None})
     assert run(root, "check") == 0
