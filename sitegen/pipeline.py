@@ -281,8 +281,9 @@ def _compiling(project: Project, cache: BuildCache) -> Compiling | None:
     """Return the project's templates being compiled by a worker, when they are new to the cache (else None).
 
     The command line may have started the worker already (`cache.compiling`). The templates are new when
-    the cache does not know the UI strings they use: no build compiled them, on disk or in this process
-    (for `serve`, the current environment has them).
+    the cache does not know the UI strings they use: no build compiled them, on disk or in this process.
+    Only a process's first build forks one: a later one (`serve`'s, after a template is saved) parses a
+    few files at most, so nothing would run beside the worker, and forking a large process costs time.
     """
     key = templates_key(project)
     early, cache.compiling = cache.compiling, None
@@ -290,8 +291,7 @@ def _compiling(project: Project, cache: BuildCache) -> Compiling | None:
         return early
     if early is not None:
         early.stop()  # it compiles other templates (a project read again)
-    fresh = cache.environment is None or cache.environment[0] != _environment_key(project)
-    if not fresh or key in cache.string_keys or cache.jobs < 2:
+    if cache.environment is not None or key in cache.string_keys or cache.jobs < 2:
         return None
     return compiling(project, lambda: cache.templates)
 

@@ -131,6 +131,10 @@ def test_new_templates_compile_in_a_worker_while_the_build_parses_the_content(
     assert len(workers) == 1 and workers[0] != os.getpid()
     assert parsed_in[0][0] == os.getpid() and parsed_in[0][1] > 1
     assert parsed_in[1:] == [(os.getpid(), 1)]
+    # a template saved while serving compiles in the build's process: nothing would run beside a worker
+    (root / "templates/page.html").write_text((root / "templates/page.html").read_text() + "{# saved #}\n")
+    assert compile_site(read_project(root), None, cache).outputs
+    assert len(compiled_in.read_text().split()) == 1
     # and the pages are those of a build on one process, which compiles its templates itself
     alone = compile_site(read_project(root), None, BuildCache(jobs=1))
     again = compile_site(read_project(root), None, BuildCache(jobs=2))
