@@ -220,7 +220,7 @@ def templates_compiling(args: argparse.Namespace, project: Project) -> Compiling
     from sitegen.parallel import Started
 
     folder = None if args.no_cache else cache_folder(args.project)
-    if folder is not None and tuple(t.digest for t in project.templates) in load_saved(folder).string_keys:
+    if folder is not None and project.templates_key() in load_saved(folder).string_keys:
         return None
     return Started(compiled_in_worker, (project, folder))
 

@@ -59,11 +59,6 @@ def _locale_filter(name: str, formatters: Formatters) -> Callable[..., str]:
     return run
 
 
-def templates_key(project: Project) -> tuple[str, ...]:
-    """Return what identifies the project's templates in the cache: their digests."""
-    return tuple(t.digest for t in project.templates)
-
-
 # the compiled code (marshalled, by template name), the UI string keys and variables the templates use,
 # and the templates that do not compile
 Compiled = tuple[dict[str, bytes], StringKeys, dict[str, frozenset[str]], list[Problem]]
@@ -85,6 +80,12 @@ def compiled_templates(context: tuple[Project, Bytecode]) -> Compiled:
     problems = check_templates(env, project)
     codes = env.loader.compiled if isinstance(env.loader, TemplateLoader) else {}
     return {name: marshal.dumps(code) for name, code in codes.items()}, keys, names, problems
+
+
+def take_compiled(env: jinja2.Environment, codes: Mapping[str, bytes]) -> None:
+    """Give the environment's loader the code a worker compiled (`compiled_templates`), to load, not compile."""
+    if isinstance(env.loader, TemplateLoader):
+        env.loader.compiled.update({name: marshal.loads(code) for name, code in codes.items()})
 
 
 def _not_rendered(locale: str) -> Mapping[str, Callable[..., str]]:

@@ -85,6 +85,10 @@ class Project:
     assets: tuple[Source, ...]
     problems: tuple[Problem, ...] = ()
 
+    def templates_key(self) -> tuple[str, ...]:
+        """Return what identifies the templates in the cache: their digests."""
+        return tuple(t.digest for t in self.templates)
+
 
 @record
 class Language:

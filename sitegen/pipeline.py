@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import marshal
 import re
 import time
 from collections import Counter
@@ -16,7 +15,7 @@ import jinja2
 
 from .assemble import assemble_site
 from .clock import build_date
-from .environment import Compiled, Compiling, compiling, make_environment, templates_key
+from .environment import Compiled, Compiling, compiling, make_environment, take_compiled
 from .fingerprint import template_names
 from .fragments import keep_blocks
 from .i18n import check_catalogues, load_locales, make_formatters
@@ -24,7 +23,6 @@ from .ids import template_ids
 from .inplace import InPlace
 from .jobs import load_minimums
 from .linkcheck import link_problems
-from .loader import TemplateLoader
 from .loading import BuildCache, Loaded, load_content, stage_progress
 from .model import BuildResult, OutputFile, Problem, Project
 from .record import build_options, replay_build
@@ -209,7 +207,7 @@ def _compile(project: Project, base_url: str | None, cache: BuildCache, check_on
     env, template_problems = prepared or _templates(project, cache)
     problems.extend(template_problems)
     keep_blocks(env, cache.reuse if cache.reuse.remember else None)
-    template_key = tuple(t.digest for t in project.templates)
+    template_key = project.templates_key()
     used, _ = cache.string_keys[template_key]
     present = {p.file.lang for p in loaded.parsed if p.file.kind == "strings" and p.file.lang}
     problems.extend(check_catalogues(loaded.catalogues, config.lang_codes, present, used))
@@ -267,7 +265,7 @@ def _templates(project: Project, cache: BuildCache) -> tuple[jinja2.Environment,
     rewrite the trees it is read from.
     """
     env = _environment(project, cache)
-    template_key = tuple(t.digest for t in project.templates)
+    template_key = project.templates_key()
     if template_key not in cache.string_keys:
         cache.string_keys = {template_key: string_keys_in_templates(env, project)}
         cache.changed = True
@@ -285,9 +283,9 @@ def _compiling(project: Project, cache: BuildCache) -> Compiling | None:
     Only a process's first build forks one: a later one (`serve`'s, after a template is saved) parses a
     few files at most, so nothing would run beside the worker, and forking a large process costs time.
     """
-    key = templates_key(project)
+    key = project.templates_key()
     early, cache.compiling = cache.compiling, None
-    if early is not None and templates_key(early.context[0]) == key:
+    if early is not None and early.context[0].templates_key() == key:
         return early
     if early is not None:
         early.stop()  # it compiles other templates (a project read again)
@@ -301,9 +299,8 @@ def _received(compiled: Compiled, project: Project, cache: BuildCache) -> tuple[
     the templates that do not compile; keep in the cache what they use."""
     codes, string_keys, names, problems = compiled
     env = _environment(project, cache)
-    if isinstance(env.loader, TemplateLoader):
-        env.loader.compiled.update({name: marshal.loads(code) for name, code in codes.items()})
-    key = templates_key(project)
+    take_compiled(env, codes)
+    key = project.templates_key()
     if key not in cache.string_keys:
         cache.string_keys, cache.changed = {key: string_keys}, True
     if key not in cache.template_names:
