@@ -1,52 +1,42 @@
 """The typography pass as it was before it copied unchanged text in spans: the oracle its rewrite is checked against.
 
-Kept as it was at commit e9ca42f (but for this docstring); see
-`test_typography.test_the_pass_gives_what_the_plain_pass_gives`.
+Its functions are kept as they were at commit e9ca42f; the rest (patterns, element sets, small helpers) is
+unchanged and taken from `sitegen.typography`. See `test_typography.test_the_pass_gives_what_the_plain_pass_gives`.
 """
 
 from __future__ import annotations
 
-import functools
 import itertools
 import re
-from collections.abc import Callable
 
-NBSP, NNBSP = "\u00a0", "\u202f"
-SPACES = " \u00a0\u202f"
-
-TOKEN = re.compile(r"<!--.*?-->|<![^>]*>|<\s*(/?)\s*([a-zA-Z][a-zA-Z0-9-]*)([^>]*)>|<[^>]*>", re.S)
-LANG_ATTR = re.compile(r"""\blang\s*=\s*(?:"([^"]*)"|'([^']*)'|([^\s>]+))""", re.I)
-# The same in lower-cased text, starting with a plain "lang" (which the regex engine looks for quickly);
-# the word boundary before it is checked by hand (`_ruled`).
-LOWER_LANG_ATTR = re.compile(r"""lang\s*=\s*(?:"([^"]*)"|'([^']*)'|([^\s>]+))""")
-SKIP = frozenset({"code", "pre", "script", "style", "kbd", "samp", "textarea", "svg", "math", "var"})
-VOID = frozenset({"area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "source",
-                  "track", "wbr"})
-INLINE = frozenset({"a", "abbr", "b", "bdi", "bdo", "cite", "data", "dfn", "em", "i", "mark", "q", "s",
-                    "small", "span", "strong", "sub", "sup", "time", "u"})
-
-# Entities and URLs are masked with private-use characters while the rules run.
-PROTECTED = re.compile(r"&(?:[a-zA-Z][a-zA-Z0-9]*|#[0-9]+|#[xX][0-9a-fA-F]+);|(?:https?://|mailto:|www\.)[^\s<]+")
-APOSTROPHE = re.compile(r"(?<=\w)(?:'|&#39;|&#x27;|&apos;)(?=\w)")
-AFTER = r"(?=[\s»)\]’\"'.,]|$)"  # what may follow punctuation that gets a space before it
-# A run of high punctuation gets one space before it: U+00A0 before ':', U+202F before ';', '!' and '?'.
-HIGH_PUNCT = re.compile(rf"(?<=[^{SPACES}])[{SPACES}]*([:;!?]+){AFTER}")
-HIGH_PUNCT_START = re.compile(rf"^[{SPACES}]*([:;!?]+){AFTER}")
-OPEN_QUOTE = re.compile(rf"«[{SPACES}]*")
-CLOSE_QUOTE = re.compile(rf"(?<=[^{SPACES}])[{SPACES}]*»")
-CLOSE_QUOTE_START = re.compile(rf"^[{SPACES}]*»")
-UNIT = re.compile(r"(?<=\d)[ \u202f](?=(?:h|min|s|ms|km|m|cm|mm|kg|g|ans?|mois|jours?|semaines?|heures?|"
-                  r"Go|Mo|ko|°C|pixels?|janvier|février|mars|avril|mai|juin|juillet|août|septembre|octobre|"
-                  r"novembre|décembre)\b)")
-SYMBOL = re.compile(r"(?<=\d)[ \u202f]?(?=[%€$£])")
-
-
-Rule = Callable[[str, str | None], str]
-LEADING = re.compile(r"^([:;!?»])")
-
-
-# (tag, lang, skip, rule for its text, whether it or an element around it is in a language with rules)
-Frame = tuple[str, str | None, bool, "Rule | None", bool]
+from sitegen.typography import (
+    APOSTROPHE,
+    CLOSE_QUOTE,
+    CLOSE_QUOTE_START,
+    HIGH_PUNCT,
+    HIGH_PUNCT_START,
+    INLINE,
+    LEADING,
+    NBSP,
+    NNBSP,
+    OPEN_QUOTE,
+    PRIVATE_USE,
+    PROTECTED,
+    SKIP,
+    SPACES,
+    SYMBOL,
+    TOKEN,
+    TRIGGERS,
+    UNIT,
+    VOID,
+    Frame,
+    Rule,
+    _lang_of,
+    _pop,
+    _ruled,
+    _spaced,
+    _unmask,
+)
 
 
 def typeset(html: str, rules: dict[str, Rule] | None = None) -> str:
@@ -104,43 +94,6 @@ def _after_tag(match: re.Match[str], stack: list[Frame], prev: str | None, rules
     return prev if name in INLINE else None
 
 
-def _pop(stack: list[Frame], name: str) -> None:
-    """Close the innermost open element called `name`, and any left open inside it."""
-    for index in range(len(stack) - 1, 0, -1):
-        if stack[index][0] == name:
-            del stack[index:]
-            return
-
-
-def _ruled(html: str, rules: dict[str, Rule]) -> list[int]:
-    """Return where `lang` attributes of languages with rules are, in order (at or after their real place).
-
-    Found in the lower-cased page: a search for a plain "lang" is many times quicker than a case-blind
-    one, and lower-casing never shortens text, so no position found is before the real one.
-    """
-    low = html.lower()
-    return [found.start() for found in LOWER_LANG_ATTR.finditer(low)
-            if not (found.start() and (low[found.start() - 1].isalnum() or low[found.start() - 1] == "_"))
-            and rules.get(_language(found))]
-
-
-def _language(found: re.Match[str]) -> str:
-    """Return the primary language of a `lang` attribute found by LANG_ATTR: 'fr' for lang="fr-CA"."""
-    return next(value for value in found.groups() if value is not None).split("-")[0].lower()
-
-
-def _lang_of(attrs: str) -> str | None:
-    """Return the value of a `lang` attribute, if the tag has one."""
-    found = LANG_ATTR.search(attrs)
-    if not found:
-        return None
-    return next(value for value in found.groups() if value is not None)
-
-
-TRIGGERS = re.compile(r"[:;!?«»'%€$£\d]|&#39;|&#x27;|&apos;")
-PRIVATE_USE = re.compile("[\ue000-\uf8ff]")
-
-
 def french_text(text: str, prev: str | None) -> str:
     """Return French text with its no-break spaces and typographic apostrophes.
 
@@ -163,12 +116,6 @@ def french_text(text: str, prev: str | None) -> str:
     return _unmask(masked, saved)
 
 
-def _spaced(match: re.Match[str]) -> str:
-    """Return a punctuation run with the no-break space its first mark takes before it."""
-    run = match.group(1)
-    return (NBSP if run[0] == ":" else NNBSP) + run
-
-
 def _mask(text: str) -> tuple[str | None, list[str]]:
     """Return the text with entities and URLs replaced by private-use characters, and the originals."""
     saved: list[str] = []
@@ -180,31 +127,3 @@ def _mask(text: str) -> tuple[str | None, list[str]]:
         return chr(0xE000 + len(saved) - 1)
 
     return PROTECTED.sub(keep, text), saved
-
-
-def _unmask(text: str, saved: list[str]) -> str:
-    """Return the text with its masked pieces put back."""
-    return re.sub("[\ue000-\uf8ff]", lambda m: saved[ord(m.group(0)) - 0xE000], text) if saved else text
-
-
-RULES: dict[str, Rule] = {"fr": french_text}
-
-
-def typeset_plain(text: str, lang: str) -> str:
-    """Return plain text (a title, a description, a UI string) with its language's typography.
-
-    Used for text that leaves the page body too: `<title>`, meta descriptions, Open Graph, JSON-LD, feeds.
-    """
-    rule = RULES.get(lang.split("-")[0].lower())
-    return rule(text, None) if rule is not None and text else text
-
-
-@functools.lru_cache(maxsize=8)
-def typeset_fragment(html: str, lang: str) -> str:
-    """Return an HTML fragment typeset as if it stood inside an element with `lang`.
-
-    Remembered for a few calls: a posting's description is typeset for its JobPosting, then asked
-    again, the same, for the feeds.
-    """
-    opening = f'<div lang="{lang}">'
-    return typeset(opening + html + "</div>")[len(opening):-len("</div>")]
