@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import gc
 import os
 import sys
 import threading
@@ -160,6 +161,7 @@ def run_build(args: argparse.Namespace) -> int:
     from sitegen.pipeline import BuildCache, build
     from sitegen.reuse import Reuse
 
+    started_up()
     cache = disk_cache(args.project, "preview" if args.preview else "build") if not args.no_cache else BuildCache()
     cache.jobs, cache.compiling = jobs, compiling
     cache.reuse = Reuse(remember=False)  # one build: nothing to keep for a next one (serve keeps it)
@@ -325,6 +327,7 @@ def run_serve(args: argparse.Namespace) -> int:
     from sitegen.parallel import default_jobs
     from sitegen.serve import preview_url, serve
 
+    started_up()
     cache = disk_cache(args.project, "serve")
     cache.jobs = default_jobs()
     saved: list[bool] = []
@@ -360,6 +363,7 @@ def run_translations(args: argparse.Namespace) -> int:
     from sitegen.report import format_report, plan_mark_synced, translation_report
     from sitegen.sources import read_project
 
+    started_up()
     project = read_project(args.project)
     if args.mark_synced:
         paths = [_project_path(args.project, p) for p in args.mark_synced]
@@ -403,6 +407,7 @@ def run_check(args: argparse.Namespace) -> int:
     compiling = Started(compiled_in_worker, (project, None)) if jobs > 1 else None
     from sitegen.pipeline import BuildCache, compile_site
 
+    started_up()
     try:
         result = compile_site(project, None, BuildCache(jobs=jobs, compiling=compiling), args.strict,
                               check_only=True, today=build_date(args.today))
@@ -427,6 +432,7 @@ def run_new(args: argparse.Namespace) -> int:
     from sitegen.scaffold import person_files, posting_files
     from sitegen.sources import read_project
 
+    started_up()
     loaded = load_content(read_project(args.project), None, BuildCache())
     if not isinstance(loaded, Loaded):
         for problem in loaded:
@@ -464,6 +470,7 @@ def run_diff(args: argparse.Namespace) -> int:
     """Print the Markdown summary of what changed from one built site to another."""
     from sitegen.diff import compare, read_built
 
+    started_up()
     for folder in (args.old, args.new):
         if not folder.is_dir():
             print(f"error: {folder} is not a folder (give two built sites)", file=sys.stderr)
@@ -544,5 +551,28 @@ def leave(code: int) -> NoReturn:
     sys.exit(code)
 
 
+def start_up() -> None:
+    """Keep the cycle collector off while the process starts: `started_up` turns it on again.
+
+    Importing the generator and its libraries makes some 100,000 objects that live as long as the
+    process (modules, classes, functions, compiled patterns), and nothing to collect: the collections
+    they set off walked them again and again, a twentieth of the real site's cold build.
+    """
+    gc.disable()
+
+
+def started_up() -> None:
+    """Set aside for good what start-up made (`gc.freeze`: no collection walks it again) and turn the cycle
+    collector on again, for what the command makes from now on (Jinja's macros make cycles on every page).
+
+    Nothing is done unless `start_up` turned the collector off: `main` called in a process of its own
+    (tests, a script) leaves the process's collector as it is.
+    """
+    if not gc.isenabled():
+        gc.freeze()
+        gc.enable()
+
+
 if __name__ == "__main__":
+    start_up()
     leave(main())

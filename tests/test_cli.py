@@ -98,3 +98,38 @@ def test_an_internal_error_says_it_is_a_bug(real_project: Path, capsys, monkeypa
     err = capsys.readouterr().err
     assert "RuntimeError: boom" in err
     assert "internal error: this is a bug in careers-site, not in your content" in err
+
+
+def test_the_cycle_collector_is_off_while_the_command_starts_and_on_for_the_build(
+        real_project: Path, tmp_path: Path) -> None:
+    """A process of the command line starts with the cycle collector off (importing makes only long-lived
+    objects), then sets them aside (`gc.freeze`) and turns it on once the build's modules are imported."""
+    script = (
+        "import gc, os, runpy, sys\n"
+        "calls, main = [], os.getpid()\n"
+        "for name in ('disable', 'enable', 'freeze'):\n"
+        "    def call(real=getattr(gc, name), name=name):\n"
+        "        calls.append((name, 'sitegen.model' in sys.modules, 'sitegen.pipeline' in sys.modules))\n"
+        "        return real()\n"
+        "    setattr(gc, name, call)\n"
+        "def leave(code, real=os._exit):\n"
+        "    if os.getpid() == main:\n"
+        "        print('calls', calls, gc.isenabled(), gc.get_freeze_count() > 0, code, file=sys.stderr, flush=True)\n"
+        "    real(code)\n"
+        "os._exit = leave\n"
+        f"sys.path.insert(0, {str(REPO)!r})\n"
+        f"sys.argv = ['build.py', '--project', {str(real_project)!r}, 'build', '--out', {str(tmp_path / 'out')!r}]\n"
+        f"runpy.run_path({str(REPO / 'build.py')!r}, run_name='__main__')\n"
+    )
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=False)
+    line = next(line for line in done.stderr.splitlines() if line.startswith("calls"))
+    assert line == ("calls [('disable', False, False), ('freeze', True, True), ('enable', True, True)] True True 0")
+
+
+def test_the_command_line_leaves_the_cycle_collector_of_a_process_it_did_not_start_as_it_is(
+        real_project: Path, tmp_path: Path) -> None:
+    import gc
+
+    frozen = gc.get_freeze_count()
+    assert main(["--project", str(real_project), "build", "--out", str(tmp_path / "out")]) == 0
+    assert gc.isenabled() and gc.get_freeze_count() == frozen
