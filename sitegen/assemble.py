@@ -5,7 +5,6 @@ from __future__ import annotations
 import datetime as dt
 from collections import defaultdict
 from collections.abc import Mapping
-from dataclasses import replace
 from itertools import chain
 from operator import attrgetter
 from typing import Any
@@ -26,7 +25,7 @@ from .model import (
     Step,
 )
 from .parse import Parsed
-from .records import record
+from .records import record, replace
 from .reuse import Reuse
 from .translations import Status, status_problems, text_statuses
 from .typography import typeset_plain

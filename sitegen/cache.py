@@ -18,12 +18,11 @@ import os
 import shutil
 import stat
 import sys
-from dataclasses import field
 from pathlib import Path
 from typing import Any
 
 from .model import Problem
-from .records import record
+from .records import field, record
 
 VERSION = 3
 FILE = "parsed.json"  # the single-file parse cache of earlier versions, removed when seen

@@ -17,6 +17,7 @@ from jinja2 import meta, nodes
 
 from .loader import template_tree
 from .model import Project, Site
+from .records import is_record
 
 TEMPLATE_DIR = "templates/"
 
@@ -107,7 +108,7 @@ class Digests:
     def _make(self, value: Any) -> str:
         if isinstance(value, Mapping):
             text = "{" + ",".join(f"{key!r}:{self.of(item)}" for key, item in value.items()) + "}"
-        elif isinstance(value, tuple) and value and hasattr(value[0], "__dataclass_fields__"):
+        elif isinstance(value, tuple) and value and is_record(value[0]):
             text = "(" + ",".join(self._items(value)) + ")"
         else:
             text = repr(value)

@@ -5,13 +5,12 @@ from __future__ import annotations
 import bisect
 import re
 from collections.abc import Iterable, Mapping
-from dataclasses import field
 from html import escape as html_escape
 from html import unescape as html_unescape
 from urllib.parse import urljoin, urlsplit
 
 from .model import Problem
-from .records import record
+from .records import field, record
 
 SAFE_SCHEMES = frozenset({"http", "https", "mailto", "tel"})
 ROOT_LINK = re.compile(r"""(\s(?:href|src)=")/(?!/)""")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Mapping, MutableMapping, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from typing import Any, cast
 
 import jinja2
@@ -17,7 +17,7 @@ from .model import Problem, Project, SiteConfig, Source, YamlData
 from .parallel import map_chunks
 from .parse import LazyConverter, ParseCache, Parsed, cache_key, parse_cached, parse_file, unread
 from .record import Recorder
-from .records import record
+from .records import record, replace
 from .reuse import Reuse
 from .schema import Schemas
 from .sources import SITE_FILE, ContentFile, classify

@@ -8,11 +8,10 @@ import io
 import os
 import stat
 from collections.abc import Mapping, Sequence
-from dataclasses import field
 from typing import Any, Literal
 
 from .characters import printable
-from .records import record
+from .records import field, record
 
 Severity = Literal["error", "warning", "notice"]
 

@@ -7,7 +7,6 @@ import re
 import time
 from collections import Counter
 from collections.abc import Callable, Mapping, MutableMapping
-from dataclasses import replace
 from operator import attrgetter
 from pathlib import Path
 
@@ -26,6 +25,7 @@ from .linkcheck import link_problems
 from .loading import BuildCache, Loaded, load_content, stage_progress
 from .model import BuildResult, OutputFile, Problem, Project
 from .record import build_options, replay_build
+from .records import replace
 from .render import render_site
 from .sources import SITE_FILE, read_project
 from .templatecheck import check_templates, string_keys_in_templates, undefined_string_keys

@@ -5,7 +5,6 @@ from __future__ import annotations
 import re
 import types
 from collections.abc import Callable, Iterable, Iterator, Mapping, MutableMapping, Sequence
-from dataclasses import replace
 from typing import Any
 
 import jinja2
@@ -22,7 +21,7 @@ from .i18n import MissingString
 from .ids import duplicate_ids
 from .model import OutputFile, Page, Posting, Problem, Project, Site
 from .parallel import iter_chunks
-from .records import record
+from .records import record, replace
 from .reuse import Reuse
 from .sitemap import render_sitemap
 from .spool import Spool
