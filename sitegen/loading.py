@@ -213,5 +213,5 @@ def warm_up(cache: BuildCache) -> None:
         cache.schemas = Schemas()
     cache.schemas.prepare()
     cache.schemas.validator("site")
-    cache.converter("")
+    cache.converter.prepare()
     import nh3  # noqa: F401 - the sanitizer every parse of a text uses

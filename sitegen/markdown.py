@@ -40,6 +40,11 @@ URL_SCHEMES = frozenset({"http", "https", "mailto", "tel"})
 
 
 FENCES = ("```", "~~~")  # what every fenced code block starts with
+# What each of `extra`'s other extensions needs to find in a text before it changes anything: footnotes
+# '[^', abbreviations '*[', attributes '{', tables '|', Markdown in HTML a tag '<', definitions a line whose
+# first character but list and quote markers is ':'; and the placeholders Markdown's own passes use
+# (STX, ETX: no content may hold them; a text that does is converted with every extension all the same).
+EXTRA_SYNTAX = re.compile(r"\[\^|\*\[|[{|<\x02\x03]|^[ \t>*+\-0-9.)]*:", re.M)
 
 
 def needs_fences(text: str) -> bool:
@@ -47,36 +52,49 @@ def needs_fences(text: str) -> bool:
     return any(fence in text for fence in FENCES)
 
 
-def make_converter(fences: bool = True) -> markdown.Markdown:
+def needs_extra(text: str) -> bool:
+    """Return True when a text may use the syntax of `extra`'s extensions (fenced code aside, see `needs_fences`):
+    without it, a converter without them gives the same HTML."""
+    return EXTRA_SYNTAX.search(text) is not None
+
+
+def make_converter(fences: bool = True, extra: bool = True) -> markdown.Markdown:
     """Return a converter with the site's extensions: tables, footnotes, attributes, heading ids.
 
     Without `fences`, the converter lacks fenced code blocks (`extra`'s first extension) and gives the
     same HTML for every text without a fence: importing that extension imports Pygments (for code
     highlighting, which the site does not use), which takes as long as importing Markdown itself.
+    Without `extra`, it lacks the others too (footnotes, attributes, definitions, tables, abbreviations,
+    Markdown in HTML), and gives the same HTML for every text `needs_extra` finds none of their syntax
+    in: most texts (all of the real site's), which then convert without importing and setting up six
+    extensions (a sixth of the real site's parse) or running their passes.
     """
     import markdown
+    from markdown.extensions.sane_lists import SaneListExtension
+    from markdown.extensions.toc import TocExtension
+
+    plain = [SaneListExtension(), TocExtension(permalink=False)]
+    if not extra and not fences:
+        return markdown.Markdown(extensions=plain, output_format="html")
     from markdown.extensions.abbr import AbbrExtension
     from markdown.extensions.attr_list import AttrListExtension
     from markdown.extensions.def_list import DefListExtension
     from markdown.extensions.footnotes import FootnoteExtension
     from markdown.extensions.md_in_html import MarkdownInHtmlExtension
-    from markdown.extensions.sane_lists import SaneListExtension
     from markdown.extensions.tables import TableExtension
-    from markdown.extensions.toc import TocExtension
 
     # Extensions given as objects, not names: for a name, Markdown first lists every installed package's
     # entry points, which takes longer than importing Markdown itself. So `extra` is given as the
     # extensions it names, in its order (`markdown.extensions.extra.extensions`): `ExtraExtension` would
     # register them by name.
-    extra: list[markdown.extensions.Extension] = [
+    chosen: list[markdown.extensions.Extension] = [
         FootnoteExtension(), AttrListExtension(), DefListExtension(), TableExtension(), AbbrExtension(),
-        MarkdownInHtmlExtension()]
+        MarkdownInHtmlExtension()] if extra else []
     if fences:
         from markdown.extensions.fenced_code import FencedCodeExtension
 
-        extra.insert(0, FencedCodeExtension())
-    return markdown.Markdown(extensions=[*extra, SaneListExtension(), TocExtension(permalink=False)],
-                             output_format="html")
+        chosen.insert(0, FencedCodeExtension())
+    return markdown.Markdown(extensions=[*chosen, *plain], output_format="html")
 
 
 def render_markdown(converter: markdown.Markdown, text: str) -> str:

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 from .characters import forbidden_character, position, unify_line_endings
 from .frontmatter import parse_front_matter
 from .links import Link, extract_links
-from .markdown import convert_markdown, make_converter, needs_fences, sanitize, structure_problems
+from .markdown import convert_markdown, make_converter, needs_extra, needs_fences, sanitize, structure_problems
 from .model import Problem, Source, YamlData
 from .placeholders import placeholder_problems
 from .records import record
@@ -59,20 +59,26 @@ ParseCache = MutableMapping[CacheKey, Parsed]
 class LazyConverter:
     """Makes the Markdown converters on first use, so that YAML-only work never imports Markdown.
 
-    There are two: one for texts with fenced code blocks, and one without that extension for all the
-    others (they are most texts, and that extension is slow to import).
+    A text is converted by one with only the extensions whose syntax it may hold (see `needs_fences` and
+    `needs_extra`): most texts need neither fenced code (slow to import) nor the rest of `extra`.
     """
 
-    def __init__(self, factory: Callable[[bool], md.Markdown] = make_converter) -> None:
+    def __init__(self, factory: Callable[[bool, bool], md.Markdown] = make_converter) -> None:
         self._factory = factory
-        self._converters: dict[bool, md.Markdown] = {}
+        self._converters: dict[tuple[bool, bool], md.Markdown] = {}
 
     def __call__(self, text: str) -> str:
         """Return the HTML Python-Markdown makes of a text, before sanitizing."""
-        fences = needs_fences(text)
-        if fences not in self._converters:
-            self._converters[fences] = self._factory(fences)
-        return convert_markdown(self._converters[fences], text)
+        kind = (needs_fences(text), needs_extra(text))
+        if kind not in self._converters:
+            self._converters[kind] = self._factory(*kind)
+        return convert_markdown(self._converters[kind], text)
+
+    def prepare(self) -> None:
+        """Make now the converters of texts without fenced code blocks, with and without `extra`'s syntax."""
+        for extra in (False, True):
+            if (False, extra) not in self._converters:
+                self._converters[False, extra] = self._factory(False, extra)
 
 
 def cache_key(file: ContentFile, source: Source) -> CacheKey:

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import re
+
+import pytest
 import yaml
 from hypothesis import given
 from hypothesis import strategies as st
@@ -111,7 +114,10 @@ def test_the_converter_has_extras_extensions_without_looking_up_entry_points(mon
 PIECES = ["[^1]", "[^1]: A note.\n", "*[HTML]: HyperText\n", "HTML", "| a | b |\n|---|---|\n| 1 | 2 |\n",
           "{: .x #y }", "Term\n: Definition\n", "# Heading\n", "## Heading {#id}\n", "- item\n", "1. one\n",
           "  - nested\n", "> quoted\n", '<div markdown="1">\n', "</div>\n", "`code`", "*em*", "__strong__",
-          "[link](https://example.com)", "\n\n", "\n", "    indented\n", "~", "`", " ", "a", "-", "*", ":", "|"]
+          "[link](https://example.com)", "\n\n", "\n", "    indented\n", "~", "`", " ", "a", "-", "*", ":", "|",
+          # near misses of extra's syntax, once its triggers are taken out (see below)
+          "Time: 10:30\n", "a : b", "\t", "    : indented\n", "1) one\n", "+ plus\n", "[", "]", "^", "#", "&amp;",
+          "&lt;b&gt;", "Title\n===\n", "---\n", "_", "}", ">"]
 markdownish = st.lists(st.sampled_from(PIECES), max_size=25).map("".join)
 
 
@@ -127,22 +133,51 @@ def test_a_text_without_a_fence_converts_the_same_without_fenced_code(text: str)
     assert plain.convert(text) == full.convert(text)
 
 
+@given(text=markdownish)
+def test_a_text_without_extras_syntax_converts_the_same_without_those_extensions(text: str) -> None:
+    """The converter for texts without any of `extra`'s syntax leaves those extensions out: it must make the
+    very same HTML (with fenced code or without). The text's triggers are taken out, near misses stay."""
+    from sitegen.markdown import make_converter, needs_extra
+
+    while needs_extra(text):  # (taking one out may make another: '*{[' → '*[')
+        for trigger in ("[^", "*[", "{", "|", "<"):
+            text = text.replace(trigger, "")
+        text = re.sub(r"(?m)^([ \t>*+\-0-9.)]*):", r"\1", text)
+    for fences in (False, True):
+        assert make_converter(fences=fences, extra=False).convert(text) == make_converter(fences=fences).convert(text)
+
+
+@pytest.mark.parametrize("text", [
+    "A[^1] note.\n\n[^1]: The note.\n", "*[HTML]: HyperText\n\nSome HTML.\n", "## Title {#mine}\n",
+    "Term\n: Definition\n", "- Term\n\n    : Definition\n", "| a | b |\n|---|---|\n| 1 | 2 |\n",
+    '<div markdown="1">\n*text*\n</div>\n', "> Term\n> : Definition\n"])
+def test_each_of_extras_extensions_is_found_needed_where_it_changes_the_html(text: str) -> None:
+    from sitegen.markdown import make_converter, needs_extra
+
+    assert make_converter(fences=False, extra=False).convert(text) != make_converter(fences=False).convert(text)
+    assert needs_extra(text)
+
+
 def test_each_text_gets_the_converter_it_needs() -> None:
     from sitegen.parse import LazyConverter
 
-    made: list[bool] = []
+    made: list[tuple[bool, bool]] = []
 
-    def factory(fences: bool) -> object:
+    def factory(fences: bool, extra: bool) -> object:
         from sitegen.markdown import make_converter
 
-        made.append(fences)
-        return make_converter(fences)
+        made.append((fences, extra))
+        return make_converter(fences, extra)
 
     convert = LazyConverter(factory)
     assert convert("Some *text*.") == "<p>Some <em>text</em>.</p>"
     assert "<pre><code>" in convert("~~~\ncode\n~~~\n") and "<pre><code>" in convert("```\ncode\n```\n")
     assert convert("More text.") == "<p>More text.</p>"
-    assert made == [False, True]  # each converter made once
+    assert "<table>" in convert("| a | b |\n|---|---|\n| 1 | 2 |\n")
+    assert "<dl>" in convert("```\ncode\n```\n\nTerm\n: Definition\n")
+    assert made == [(False, False), (True, False), (False, True), (True, True)]  # each converter made once
+    convert.prepare()
+    assert len(made) == 4  # both fence-free converters were made already
 
 
 def test_a_fence_free_parse_does_not_import_fenced_code_or_pygments() -> None:
