@@ -43,35 +43,60 @@ def stamp() -> str:
 
     Computed once per process: it describes the code the process runs.
     """
-    code = Path(__file__).resolve().parent
     digest = hashlib.sha256()
-    for path in sorted(code.rglob("*.py")) + sorted(code.rglob("*.json")):
-        digest.update(path.read_bytes())
-    versions = ",".join(f"{name}={_version(name)}" for name in LIBRARIES)
+    for path in _code_files(Path(__file__).resolve().parent):
+        digest.update(Path(path).read_bytes())
+    versions = ",".join(f"{name}={version}" for name, version in _versions(LIBRARIES).items())
     return f"{VERSION}:{sys.version_info[:2]}:{versions}:{digest.hexdigest()[:16]}"
+
+
+def _code_files(package: Path) -> list[str]:
+    """Return the paths of the package's modules and JSON data, below it at any depth, in a fixed order."""
+    found, folders = [], [str(package)]
+    while folders:
+        with os.scandir(folders.pop()) as entries:
+            for entry in entries:
+                if entry.is_dir(follow_symlinks=False):
+                    if entry.name != "__pycache__":
+                        folders.append(entry.path)
+                elif entry.name.endswith((".py", ".json")):
+                    found.append(entry.path)
+    return sorted(found, key=lambda path: (not path.endswith(".py"), path))
 
 
 MODULES = {"markdown": "markdown", "nh3": "nh3", "jinja2": "jinja2", "pyyaml": "yaml", "babel": "babel",
            "jsonschema": "jsonschema"}
 
 
-def _version(name: str) -> str:
-    """Return an installed library's version, or '?' when it cannot be told.
+def _versions(names: tuple[str, ...]) -> dict[str, str]:
+    """Return the installed version of each library, or '?' when it cannot be told.
 
-    Read from the name of its `<name>-<version>.dist-info` folder beside the package, which needs no
-    import of `importlib.metadata` (and the e-mail parser it brings, a noticeable share of a small build).
+    Read from the name of its `<name>-<version>.dist-info` folder beside the package, in the first
+    folder of the import path that holds the package (the one it is imported from): one listing per
+    folder, and no import of `importlib.metadata` (and the e-mail parser it brings, a noticeable share
+    of a small build).
     """
-    import importlib.util
+    versions: dict[str, str | None] = {}
+    for folder in sys.path:
+        if len(versions) == len(names):
+            break
+        try:
+            with os.scandir(folder or ".") as entries:
+                listing = [entry.name for entry in entries]
+        except OSError:
+            continue
+        present = set(listing)
+        for name in names:
+            if name in versions or MODULES.get(name, name) not in present:
+                continue
+            wanted = name.lower().replace("-", "_") + "-"  # the folder's name has '_' for '-' in the library's name
+            versions[name] = next((entry[len(wanted):-len(".dist-info")] for entry in listing
+                                   if entry.lower().startswith(wanted) and entry.lower().endswith(".dist-info")), None)
+    return {name: versions.get(name) or _metadata_version(name) for name in names}
 
-    spec = importlib.util.find_spec(MODULES.get(name, name))
-    folders = spec.submodule_search_locations if spec is not None else None
-    if folders:
-        wanted = name.lower().replace("-", "_") + "-"
-        with os.scandir(Path(next(iter(folders))).parent) as entries:
-            names = [entry.name for entry in entries]
-        for name in names:  # the folder's name has '_' for '-' in the library's name
-            if name.lower().startswith(wanted) and name.lower().endswith(".dist-info"):
-                return name[len(wanted):-len(".dist-info")]
+
+def _metadata_version(name: str) -> str:
+    """Return a library's version as `importlib.metadata` tells it, or '?'."""
     from importlib import metadata
 
     try:

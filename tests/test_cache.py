@@ -156,6 +156,32 @@ def test_compiled_templates_are_kept_for_one_version_of_the_generator(make_proje
     assert [p.name for p in cache_folder(root).glob("templates*") if p.is_dir()] == [cache.folder.name]  # type: ignore[attr-defined]
 
 
+def test_the_stamp_covers_every_module_and_json_file_of_the_generator_and_each_librarys_version(
+        tmp_path: Path, monkeypatch) -> None:
+    """The stamp names what a cache must have been written by: every .py and .json file of the package (at
+    any depth, __pycache__ aside) and the installed version of each library that shapes the output."""
+    import sys
+    from importlib import metadata
+
+    import sitegen.cache
+    from sitegen.cache import LIBRARIES, _code_files, _versions
+
+    package = Path(sitegen.cache.__file__).parent
+    expected = {str(p) for pattern in ("*.py", "*.json") for p in package.rglob(pattern)
+                if "__pycache__" not in p.parts}
+    assert set(_code_files(package)) == expected and any(p.endswith(".json") for p in expected)
+    assert _versions(LIBRARIES) == {name: metadata.version(name) for name in LIBRARIES}
+    (tmp_path / "markdown").mkdir()  # a library earlier on the import path, with its own version
+    (tmp_path / "markdown-0.1.dist-info").mkdir()
+    monkeypatch.setattr(sys, "path", [str(tmp_path), *sys.path])
+    assert _versions(LIBRARIES)["markdown"] == "0.1"
+    fake = tmp_path / "pkg"
+    (fake / "sub" / "__pycache__").mkdir(parents=True)
+    for name in ("a.py", "sub/b.py", "sub/c.json", "sub/__pycache__/d.py", "e.txt"):
+        (fake / name).write_text(name)
+    assert [Path(p).relative_to(fake).as_posix() for p in _code_files(fake)] == ["a.py", "sub/b.py", "sub/c.json"]
+
+
 def test_posting_descriptions_are_kept_signed_and_pruned(make_project: MakeProject, tmp_path: Path,
                                                          monkeypatch) -> None:
     """Each open posting's description is kept by page fingerprint, signed; an altered or foreign file is
