@@ -78,7 +78,7 @@ def record(cls: type[T]) -> type[T]:
                  if key not in names and key not in ("__dict__", "__weakref__")}
     shown = [f.name for f in fields if f.repr]
     namespace.update(
-        __slots__=names, __qualname__=cls.__qualname__, __init__=_init(cls, fields),
+        __slots__=names, __qualname__=cls.__qualname__, __init__=_first_init(cls.__qualname__, fields),
         __match_args__=tuple(f.name for f in fields if f.init),
         __repr__=_repr, __eq__=_eq, __hash__=_hash, __setattr__=_refuse_set, __delattr__=_refuse_delete,
         __getstate__=_getstate, __setstate__=_setstate,
@@ -91,7 +91,9 @@ def record(cls: type[T]) -> type[T]:
         _record_hashed=staticmethod(_values([f.name for f in fields if (f.compare if f.hash is None else f.hash)])),
     )
     kind: Any = type(cls)
-    return cast("type[T]", kind(cls.__name__, cls.__bases__, namespace))
+    made = kind(cls.__name__, cls.__bases__, namespace)
+    made.__init__.record = made
+    return cast("type[T]", made)
 
 
 def _fields(cls: type) -> tuple[Field, ...]:
@@ -142,6 +144,24 @@ def replace(item: T, /, **changes: Any) -> T:
     return cast(T, cls(**changes))
 
 
+def _first_init(qualname: str, fields: tuple[Field, ...]) -> Callable[..., None]:
+    """Return the `__init__` a record has until its first instance is made: it compiles the record's own
+    `__init__` (see `_init`), puts it in its place and runs it.
+
+    Compiling an `__init__` costs about as much as the rest of the class; a process uses a few of the
+    records it imports (a template worker, `check`, a build with nothing to do), so each compiles
+    only when first needed.
+    """
+    def __init__(self: Any, *args: Any, **kwargs: Any) -> None:
+        made = __init__.record  # type: ignore[attr-defined]  # (set once the class is made)
+        init = _init(made, fields)
+        type.__setattr__(made, "__init__", init)
+        init(self, *args, **kwargs)
+
+    __init__.__qualname__ = f"{qualname}.__init__"
+    return __init__
+
+
 def _init(cls: type, fields: tuple[Field, ...]) -> Callable[..., None]:
     """Return the `__init__` a frozen dataclass has: each field set from its parameter, default or factory,
     then `__post_init__`, if the class has one."""
@@ -167,7 +187,7 @@ def _init(cls: type, fields: tuple[Field, ...]) -> Callable[..., None]:
         else:
             continue  # set by __post_init__
         lines.append(f"    __set(__self, {f.name!r}, {value})")
-    if "__post_init__" in cls.__dict__:
+    if hasattr(cls, "__post_init__"):
         lines.append("    __self.__post_init__()")
     source = f"def __init__(__self, {', '.join(parameters)}) -> None:\n" + "\n".join(lines or ["    pass"])
     scope: dict[str, Any] = {}
