@@ -14,7 +14,9 @@ from .items import make_facts, make_people, make_steps
 from .jobs import Minimums, is_closed, posting_advice
 from .links import rebase
 from .model import (
+    NO_HTML,
     Alternate,
+    Html,
     Page,
     Person,
     Posting,
@@ -405,7 +407,7 @@ def _make_page(
     assert text.data is not None and text.file.lang is not None
     meta, text_lang = text.data.value, text.file.lang
     title, description = typeset_plain(meta["title"], text_lang), typeset_plain(meta["description"], text_lang)
-    html = scoped_ids(rebase(text.html, config.base_path), reserved)
+    html = scoped_html(text.html, config.base_path, reserved)
     url = page_url(config, lang, key, meta.get("slug") or text.file.stem)
     posting, updated = None, _updated(meta, facts)
     if facts is not None:
@@ -431,7 +433,16 @@ def _legal_page(config: SiteConfig, lang: str, table: Mapping[str, str]) -> Page
     url = page_url(config, lang, LEGAL_KEY, table.get("legal_notice_slug") or "legal-notice")
     return Page(key=LEGAL_KEY, lang=lang, template="legal.html", url=url, dest_path=dest_for(config, url),
                 title=table.get("legal_notice", "Legal notice"), description=table.get("legal_notice_description", ""),
-                html="", src_path="content/_site.yaml", text_lang=lang)
+                html=NO_HTML, src_path="content/_site.yaml", text_lang=lang)
+
+
+def scoped_html(html: Html, base_path: str, reserved: frozenset[str]) -> Html:
+    """Return a text's HTML with its site links under the base path (`rebase`) and its ids clear of the
+    templates' (`scoped_ids`): the very same `Html`, never read, when neither changes anything (the site
+    is at the root and none of its ids is one a template writes)."""
+    if base_path == "/" and reserved.isdisjoint(html.ids):
+        return html
+    return Html(scoped_ids(rebase(str(html), base_path), reserved))
 
 
 def _updated(meta: Mapping[str, Any], facts: PostingFacts | None) -> dt.date | None:

@@ -143,11 +143,11 @@ def posting_description(site: Site, posting: Posting, helpers: Helpers, render: 
     """
     page = site.page(posting.lang, posting.facts.key)
     if page is None:
-        return posting.html
+        return str(posting.html)
     try:
         html = str(render(page_context(site, page, helpers))).strip()
     except Exception:  # the posting's own page reports the template error, with its line
-        return posting.html
+        return str(posting.html)
     return helpers.rewrite_assets(typeset_fragment(html, posting.text_lang or posting.lang))
 
 

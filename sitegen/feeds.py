@@ -43,7 +43,7 @@ def render_feeds(site: Site, strings: Mapping[str, Mapping[str, str]], absolute:
     """
     reuse = reuse or Reuse()
     change = site_change(site, reuse) if described is not None else None
-    content = describe or (lambda posting: posting.html)
+    content = describe or (lambda posting: str(posting.html))
     for lang in site.config.lang_codes:
         if not reuse.remember:  # a one-off build: each entry is made as the file is written, never all at once
             pieces = _streamed_feed(site, lang, strings.get(lang, {}), absolute, content)

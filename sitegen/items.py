@@ -129,7 +129,7 @@ def make_people(facts_of: Mapping[str, Parsed], texts: Texts, lang: str, base_pa
         (raw.get("order", 0), raw["name"], Person(
             key=name, lang=lang, name=raw["name"], initials=initials(raw["name"]),
             role=typeset_plain(meta["role"], text.file.lang or lang),
-            intro_html=scoped_ids(rebase(text.html, base_path), reserved, name), photo=raw.get("photo"),
+            intro_html=scoped_ids(rebase(str(text.html), base_path), reserved, name), photo=raw.get("photo"),
             photo_alt=typeset_plain(meta.get("photo_alt") or "", text.file.lang or lang) or None,
             text_lang=text.file.lang or lang,
         ))
@@ -150,7 +150,7 @@ def make_steps(facts_of: Mapping[str, Parsed], texts: Texts, lang: str, base_pat
     steps = [
         Step(name, lang, raw["order"], raw["duration_minutes"], raw["format"],
              typeset_plain(meta["title"], text.file.lang or lang), typeset_plain(meta["with"], text.file.lang or lang),
-             scoped_ids(rebase(text.html, base_path), reserved, name), text.file.lang or lang)
+             scoped_ids(rebase(str(text.html), base_path), reserved, name), text.file.lang or lang)
         for name, raw, meta, text in _localized(facts_of, texts, lang, "process")
     ]
     return tuple(sorted(steps, key=lambda s: (s.order, s.key)))

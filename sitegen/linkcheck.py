@@ -193,7 +193,7 @@ def page_ids(site: Site, project: Project) -> dict[str, frozenset[str]]:
                           *((s.key, s.html) for s in site.steps.get(lang, ()))]:
             shared.add(key)
             shared.update(ID_VALUE.findall(html))
-    return {"/" + page.url[len(site.config.base_path):]: frozenset(shared | set(ID_VALUE.findall(page.html)))
+    return {"/" + page.url[len(site.config.base_path):]: frozenset(shared.union(page.html.ids))
             for page in site.pages}
 
 

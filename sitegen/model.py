@@ -7,10 +7,12 @@ import hashlib
 import io
 import os
 import stat
+import zlib
 from collections.abc import Mapping, Sequence
 from typing import Any, Literal
 
 from .characters import printable
+from .ids import ID_ATTR
 from .records import field, record
 
 Severity = Literal["error", "warning", "notice"]
@@ -175,22 +177,6 @@ class YamlData:
 
 
 @record
-class Text:
-    """One language's Markdown file: front matter, rendered body, where it came from."""
-
-    src_path: str
-    key: str
-    lang: str
-    meta: YamlData
-    html: str
-
-    def get(self, name: str, default: Any = None) -> Any:
-        """Return a front matter value, or `default` when absent."""
-        value = self.meta.value
-        return value.get(name, default) if isinstance(value, dict) else default
-
-
-@record
 class MonthRange:
     """A window such as 'February to March 2026', as first and last month."""
 
@@ -265,6 +251,61 @@ class PostingFacts:
         return (last.replace(day=28) + dt.timedelta(days=4)).replace(day=1) - dt.timedelta(days=1)
 
 
+class Html:
+    """A text's HTML (from its Markdown), kept compressed: it is read only when its page renders.
+
+    A big site's texts are most of what a build holds once the content is parsed (10,000 postings' HTML
+    were 75 MB as Python strings, French ones two bytes a character, in the build's process and in
+    every worker forked from it); compressed, a tenth of that or less. `str()` gives the text back; a
+    template shows it with `|safe` (`__html__`). What the site needs to know of it without reading it
+    is kept beside: its ids, in order, and a digest of it, which `repr` shows (page fingerprints
+    digest a page's `repr`). Equal texts are equal `Html`; an `Html` never changes.
+    """
+
+    __slots__ = ("_packed", "digest", "ids")
+    _packed: bytes  # the UTF-8 text, compressed (zlib, its quickest level: a text takes some 10 µs)
+    digest: str  # of the text
+    ids: tuple[str, ...]  # the values of its id attributes, in order
+
+    def __init__(self, text: str = "") -> None:
+        data = text.encode("utf-8", "surrogatepass")
+        object.__setattr__(self, "_packed", zlib.compress(data, 1))
+        object.__setattr__(self, "digest", hashlib.sha256(data).hexdigest()[:32])
+        object.__setattr__(self, "ids", tuple(match.group(2) for match in ID_ATTR.finditer(text)))
+
+    def __str__(self) -> str:
+        return zlib.decompress(self._packed).decode("utf-8", "surrogatepass")
+
+    def __html__(self) -> str:
+        return str(self)
+
+    def __bool__(self) -> bool:
+        return self.digest != EMPTY_DIGEST
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Html) and other.digest == self.digest and other._packed == self._packed
+
+    def __hash__(self) -> int:
+        return hash(self.digest)
+
+    def __repr__(self) -> str:
+        return f"Html({self.digest!r})"
+
+    def __setattr__(self, name: str, value: object) -> None:
+        raise AttributeError(f"an Html never changes (cannot assign to {name!r})")
+
+    def __getstate__(self) -> tuple[bytes, str, tuple[str, ...]]:
+        return self._packed, self.digest, self.ids
+
+    def __setstate__(self, state: tuple[bytes, str, tuple[str, ...]]) -> None:
+        for name, value in zip(("_packed", "digest", "ids"), state, strict=True):
+            object.__setattr__(self, name, value)
+
+
+EMPTY_DIGEST = hashlib.sha256(b"").hexdigest()[:32]
+NO_HTML = Html()
+
+
 @record
 class Person:
     """A team member in one language."""
@@ -315,7 +356,7 @@ class Page:
     dest_path: str
     title: str
     description: str
-    html: str
+    html: Html  # the text's, ids and links made the page's (see `assemble.scoped_html`)
     src_path: str
     alternates: tuple[Alternate, ...] = ()
     posting: Posting | None = None
@@ -343,7 +384,7 @@ class Posting:
     lang: str
     title: str
     description: str
-    html: str
+    html: Html  # its page's
     url: str
     people: tuple[Person, ...]
     steps: tuple[Step, ...]

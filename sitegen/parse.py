@@ -10,7 +10,7 @@ from .characters import forbidden_character, position, unify_line_endings
 from .frontmatter import parse_front_matter
 from .links import Link, extract_links
 from .markdown import convert_markdown, make_converter, needs_extra, needs_fences, sanitize, structure_problems
-from .model import Problem, Source, YamlData
+from .model import NO_HTML, Html, Problem, Source, YamlData
 from .placeholders import placeholder_problems
 from .records import record
 from .schema import Schemas, check_schema
@@ -40,7 +40,7 @@ class Parsed:
 
     file: ContentFile
     data: YamlData | None
-    html: str
+    html: Html
     problems: tuple[Problem, ...]
     text_hash: str = ""
     links: tuple[Link, ...] = ()
@@ -118,24 +118,24 @@ def parse_file(
     """Return the parsed, schema-checked content of one file."""
     stored = source.read()
     if stored is None:  # its bytes were let go, and the file is no longer what the build read
-        return Parsed(file, None, "", (Problem(file.src_path, None, CHANGED, "build again once it is saved"),))
+        return Parsed(file, None, NO_HTML, (Problem(file.src_path, None, CHANGED, "build again once it is saved"),))
     limit = MAX_TEXT_BYTES if file.kind == "text" else MAX_YAML_BYTES
     if len(stored) > limit:
         problem = Problem(file.src_path, 1, f"file is too large ({len(stored) // 1024} KiB; at most "
                           f"{limit // 1024} KiB)", "split it, or move large data out of content/", 1)
-        return Parsed(file, None, "", (problem,))
+        return Parsed(file, None, NO_HTML, (problem,))
     try:
         text = stored.decode("utf-8")
     except UnicodeDecodeError as exc:
         before = stored[: exc.start].decode("utf-8", "replace")
         line, column = position(before, len(before))
         problem = Problem(file.src_path, line, "file is not valid UTF-8", "save it with the UTF-8 encoding", column)
-        return Parsed(file, None, "", (problem,))
+        return Parsed(file, None, NO_HTML, (problem,))
     text = unify_line_endings(text.removeprefix("\ufeff"))
     if (bad := forbidden_character(text)) is not None:
         line, column = position(text, bad[0])
         problem = Problem(file.src_path, line, f"the file contains {bad[1]}", "remove it", column)
-        return Parsed(file, None, "", (problem,))
+        return Parsed(file, None, NO_HTML, (problem,))
     body, body_line = "", 1
     if file.kind == "text":
         data, body, problems = parse_front_matter(text, file.src_path)
@@ -146,16 +146,16 @@ def parse_file(
     if data is not None:
         problems.extend(_content_problems(file, data, body, body_line, schemas))
     if any(p.severity == "error" for p in problems):
-        return Parsed(file, None, "", tuple(problems))
+        return Parsed(file, None, NO_HTML, tuple(problems))
     if file.kind != "text" or data is None:
-        return Parsed(file, data, "", tuple(problems))
+        return Parsed(file, data, NO_HTML, tuple(problems))
     try:
         raw = convert(body)
     except RecursionError:
         problem = Problem(file.src_path, body_line, "the text is nested too deeply to convert",
                           "flatten its lists, quotes and HTML", 1)
-        return Parsed(file, None, "", (*problems, problem))
-    return Parsed(file, data, sanitize(raw), tuple(problems), text_hash(data.value, body),
+        return Parsed(file, None, NO_HTML, (*problems, problem))
+    return Parsed(file, data, Html(sanitize(raw)), tuple(problems), text_hash(data.value, body),
                   extract_links(raw, body, body_line))
 
 

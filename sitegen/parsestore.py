@@ -11,7 +11,7 @@ from typing import Any
 
 from .cache import FILE, plain_problem, private_folder, remove_other_versions, versioned, write_json
 from .links import Link
-from .model import Problem, YamlData
+from .model import Html, Problem, YamlData
 from .parse import CacheKey, Parsed
 from .sources import ContentFile
 
@@ -131,7 +131,7 @@ def _plain(item: Parsed) -> dict[str, Any]:
     file = item.file
     return {
         "file": [file.src_path, file.kind, file.collection, file.stem, file.lang],
-        "data": data, "html": item.html, "text_hash": item.text_hash,
+        "data": data, "html": str(item.html), "text_hash": item.text_hash,
         "problems": [plain_problem(p) for p in item.problems],
         "links": [[link.target, link.line, link.column] for link in item.links],
     }
@@ -153,7 +153,7 @@ def _parsed(entry: Mapping[str, Any]) -> Parsed:
     )
     return Parsed(
         file=ContentFile(src_path, kind, collection, stem, lang),
-        data=yaml, html=str(entry["html"]),
+        data=yaml, html=Html(str(entry["html"])),
         problems=tuple(Problem(*problem) for problem in entry["problems"]),
         text_hash=str(entry["text_hash"]),
         links=tuple(Link(str(t), int(line), int(column)) for t, line, column in entry["links"]),

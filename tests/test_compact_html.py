@@ -1,0 +1,58 @@
+"""A text's HTML is kept compressed until its page renders: the same text back, its ids, equality by text."""
+
+from __future__ import annotations
+
+import pickle
+import re
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+from markupsafe import Markup
+
+from sitegen.assemble import scoped_html
+from sitegen.ids import scoped_ids
+from sitegen.links import rebase
+from sitegen.model import NO_HTML, Html
+
+# HTML-ish text: elements with ids (some repeated, some a template's), links to ids and to site pages
+PIECES = ['<h2 id="role">', '<h2 id="main">', '<p id="x">', "</h2>", "<p>", '<a href="#role">', '<a href="#main">',
+          '<a href="/en/team/">', '<img src="/assets/a.png">', "</a>", "Équipe’s « texte » ", "a", " ", "\n", '"',
+          "é", "\u202f"]
+htmlish = st.lists(st.sampled_from(PIECES), max_size=30).map("".join)
+
+
+@given(st.text() | htmlish)
+def test_an_html_gives_its_text_back_and_is_equal_to_the_same_texts(text: str) -> None:
+    html = Html(text)
+    assert str(html) == text and Markup(html) == Markup(text) and bool(html) == bool(text)
+    assert html == Html(text) and hash(html) == hash(Html(text)) and repr(html) == repr(Html(text))
+    assert html.ids == tuple(match.group(2) for match in re.finditer(r'(\sid=")([^"]*)(")', text))
+    again = pickle.loads(pickle.dumps(html))
+    assert again == html and str(again) == text and again.ids == html.ids
+
+
+@given(st.text(min_size=1), st.text(min_size=1))
+def test_htmls_of_different_texts_differ_and_print_differently(first: str, second: str) -> None:
+    if first != second:
+        assert Html(first) != Html(second) and repr(Html(first)) != repr(Html(second))
+
+
+def test_an_html_is_small_and_never_changes() -> None:
+    text = "<p>Vous rejoindrez l’équipe « plateforme » : déploiements, observabilité, astreintes.</p>\n" * 80
+    html = Html(text)
+    assert len(html._packed) * 4 < len(text.encode())
+    with pytest.raises(AttributeError):
+        html.ids = ()  # type: ignore[misc]
+    assert not NO_HTML and str(NO_HTML) == "" and NO_HTML == Html("") and Html("x") != "x"
+
+
+@given(htmlish, st.frozensets(st.sampled_from(["main", "role", "x", "nav"])), st.sampled_from(["/", "/careers/"]))
+def test_scoping_a_texts_html_is_scoping_its_text(text: str, reserved: frozenset[str], base_path: str) -> None:
+    """The page's HTML is the text's with links under the base path and ids clear of the templates'; where
+    that changes nothing, it is the very same `Html`, never decompressed."""
+    html = Html(text)
+    scoped = scoped_html(html, base_path, reserved)
+    assert str(scoped) == scoped_ids(rebase(text, base_path), reserved)
+    assert (scoped is html) == (base_path == "/" and not reserved & set(html.ids))
+    assert scoped.ids == Html(str(scoped)).ids
