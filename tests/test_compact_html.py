@@ -44,7 +44,7 @@ def test_an_html_is_small_and_never_changes() -> None:
     assert len(html._packed) * 4 < len(text.encode())
     with pytest.raises(AttributeError):
         html.ids = ()  # type: ignore[misc]
-    assert not NO_HTML and str(NO_HTML) == "" and NO_HTML == Html("") and Html("x") != "x"
+    assert not NO_HTML and str(NO_HTML) == "" and Html("") == NO_HTML and Html("x") != "x"
 
 
 @given(htmlish, st.frozensets(st.sampled_from(["main", "role", "x", "nav"])), st.sampled_from(["/", "/careers/"]))
