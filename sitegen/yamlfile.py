@@ -127,13 +127,18 @@ def _compose(loader_class: type, text: str, src_path: str, offset: int) -> tuple
         loader.dispose()
 
 
+TABLE = object()  # marks a table's key among the shared parts (no path, position or text is it)
+
+
 def shared_parts(data: YamlData, shared: dict[Any, Any]) -> YamlData:
     """Return `data` made of the equal paths, positions and strings already in `shared` (which gets this
     file's new ones): the same value, tables and order.
 
     Files of one kind have the same keys at mostly the same lines, and many the same values: a parse
     stage that runs this over its files keeps one `('title',)`, one `(2, 1)` and one `'Paris'` for them
-    all, where each file had its own (about two thirds of a posting's facts in memory).
+    all, where each file had its own (about two thirds of a posting's facts in memory); and one table of
+    positions for all the files laid out alike (postings made from the same scaffold). Tables are
+    never changed once made.
     """
     def one(path: Path_) -> Path_:
         found: Path_ | None = shared.get(path)
@@ -143,7 +148,9 @@ def shared_parts(data: YamlData, shared: dict[Any, Any]) -> YamlData:
         return found
 
     def table(own: Mapping[Path_, tuple[int, int]]) -> dict[Path_, tuple[int, int]]:
-        return {one(path): shared.setdefault(at, at) for path, at in own.items()}
+        made = {one(path): shared.setdefault(at, at) for path, at in own.items()}
+        found: dict[Path_, tuple[int, int]] = shared.setdefault((TABLE, tuple(made.items())), made)
+        return found
 
     return YamlData(_shared_value(data.value, shared), table(data.positions), table(data.value_positions))
 

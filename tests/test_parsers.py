@@ -214,6 +214,10 @@ def test_files_of_a_parse_chunk_share_equal_paths_positions_and_texts_and_keep_t
             for part in path:
                 if isinstance(part, str):
                     assert texts.setdefault(part, part) is part  # one object per text across the files
+    for first in made:  # one table for the files laid out alike
+        for second in made:
+            for mine, theirs in ((first.positions, second.positions), (first.value_positions, second.value_positions)):
+                assert (mine is theirs) == (list(mine.items()) == list(theirs.items()))
 
 
 def test_a_parse_chunk_gives_the_parses_each_file_would_have_alone(make_project) -> None:  # type: ignore[no-untyped-def]
