@@ -160,9 +160,11 @@ def run_build(args: argparse.Namespace) -> int:
     compiling = templates_compiling(args, project) if jobs > 1 else None  # while the build's modules are imported
     from sitegen.pipeline import BuildCache, build
     from sitegen.reuse import Reuse
+    from sitegen.signed import Discarded
 
     started_up()
-    cache = disk_cache(args.project, "preview" if args.preview else "build") if not args.no_cache else BuildCache()
+    cache = (disk_cache(args.project, "preview" if args.preview else "build") if not args.no_cache
+             else BuildCache(descriptions=Discarded()))  # (no next build to keep postings' descriptions for)
     cache.jobs, cache.compiling = jobs, compiling
     cache.reuse = Reuse(remember=False)  # one build: nothing to keep for a next one (serve keeps it)
     bars = ProgressBars() if sys.stderr.isatty() and not os.environ.get("CI") else None

@@ -200,8 +200,29 @@ class Remembered(MutableMapping[str, str]):
         return sum(1 for _ in self)
 
 
+class Discarded(MutableMapping[str, str]):
+    """A store of posting descriptions that keeps none: a one-off build without a cache it can trust has no
+    next build to keep them for (held in memory, a big site's were 120 MB at its end)."""
+
+    def __getitem__(self, name: str) -> str:
+        raise KeyError(name)
+
+    def __setitem__(self, name: str, text: str) -> None:
+        pass
+
+    def __delitem__(self, name: str) -> None:
+        raise KeyError(name)
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(())
+
+    def __len__(self) -> int:
+        return 0
+
+
 def description_store(folder: Path, kind: str = "build", remember: bool = False) -> MutableMapping[str, str]:
-    """Return the signed store of posting descriptions below `folder`; an in-memory one when it cannot be trusted.
+    """Return the signed store of posting descriptions below `folder`; when it cannot be trusted, an in-memory
+    one with `remember` (serve's next builds use it), else one that keeps nothing.
 
     Each kind of build (build, preview, serve) has its own, since each prunes what it no longer uses.
     With `remember`, what the store reads or writes is kept in memory as well.
@@ -209,5 +230,5 @@ def description_store(folder: Path, kind: str = "build", remember: bool = False)
     key = signing_key()
     texts = folder / f"descriptions-{kind}"
     if key is None or not private_folder(folder, create=True) or not private_folder(texts, create=True):
-        return {}
+        return {} if remember else Discarded()
     return Remembered(SignedTexts(texts, key)) if remember else SignedTexts(texts, key)

@@ -28,6 +28,27 @@ def test_cached_builds_give_the_same_bytes(make_project: MakeProject, tmp_path: 
     assert tree(tmp_path / "cold") == tree(tmp_path / "warm") == tree(tmp_path / "none")
 
 
+def test_a_build_without_a_cache_keeps_no_description_and_gives_the_same_feeds(
+        make_project: MakeProject, tmp_path: Path, monkeypatch) -> None:
+    """With --no-cache there is no next build to keep postings' descriptions for: none stays in memory, and a
+    build that keeps the previous output's pages makes their descriptions again for the feeds."""
+    import sitegen.pipeline
+    from sitegen.signed import Discarded
+
+    caches: list[BuildCache] = []
+    real = sitegen.pipeline.build
+    monkeypatch.setattr(sitegen.pipeline, "build", lambda *a, **k: caches.append(a[3]) or real(*a, **k))
+    root = make_project()
+    assert main(["--project", str(root), "build", "--out", str(tmp_path / "cached")]) == 0
+    for _ in range(2):  # the second keeps every page of the first
+        assert main(["--project", str(root), "build", "--no-cache", "--out", str(tmp_path / "none")]) == 0
+    assert tree(tmp_path / "cached") == tree(tmp_path / "none")
+    assert isinstance(caches[-1].descriptions, Discarded) and not caches[-1].descriptions
+    assert caches[-1].descriptions.get("anything") is None
+    caches[-1].descriptions["x"] = "<p>text</p>"
+    assert "x" not in caches[-1].descriptions and len(caches[-1].descriptions) == 0
+
+
 def test_an_edit_is_seen_through_the_cache(make_project: MakeProject, tmp_path: Path) -> None:
     root = make_project()
     assert main(["--project", str(root), "build", "--out", str(tmp_path / "a")]) == 0
