@@ -199,8 +199,12 @@ def _parse_files(context: tuple[Schemas, LazyConverter],
 
 
 def _with_shared_parts(parsed: Parsed, shared: dict[Any, Any]) -> Parsed:
-    """Return `parsed` with its data made of the paths, positions and strings in `shared` (see `shared_parts`)."""
-    return parsed if parsed.data is None else replace(parsed, data=shared_parts(parsed.data, shared))
+    """Return `parsed` with its data made of the paths, positions and strings in `shared` (see `shared_parts`),
+    and its links and HTML's ids the equal ones there (texts made from one scaffold have the same)."""
+    if parsed.data is None:
+        return parsed
+    return replace(parsed, data=shared_parts(parsed.data, shared), html=parsed.html.sharing(shared),
+                   links=tuple(shared.setdefault(link, link) for link in parsed.links))
 
 
 def warm_up(cache: BuildCache) -> None:

@@ -276,6 +276,15 @@ class Html:
     def __str__(self) -> str:
         return zlib.decompress(self._packed).decode("utf-8", "surrogatepass")
 
+    def sharing(self, shared: dict[Any, Any]) -> Html:
+        """Return this HTML with its ids the equal tuple in `shared` (which gets it if it has none)."""
+        ids = shared.setdefault(self.ids, self.ids)
+        if ids is self.ids:
+            return self
+        made = Html.__new__(Html)
+        made.__setstate__((self._packed, self.digest, ids))
+        return made
+
     def __html__(self) -> str:
         return str(self)
 
