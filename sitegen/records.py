@@ -5,11 +5,12 @@ changed, compared and hashed by their fields, printed, and pickled to and from t
 to be `@dataclass(frozen=True, slots=True)` classes, whose definition compiles six methods from source
 and builds each class twice (once more for its slots): 0.7 ms a class, 30 ms for the generator's 43
 records, a tenth of the real site's cold build. `record` reads the fields from the class's annotations
-and `field(…)` specifiers, compiles only `__init__` (the method that must be quick for each of the
-thousands of records a build makes, and whose parameters differ by class), and that only when the
-first instance is made, and builds the class once, with slots; equality, hashing, `repr`, pickling and the refusal of changes are functions every record
-shares, which read the class's fields. A record behaves as the frozen dataclass with slots would, field
-for field (the tests compare the two); it is not a dataclass: `replace` and `fields` are this module's.
+and `field(…)` specifiers, builds the class once, with slots, and compiles only `__init__` (the method
+that must be quick for each of the thousands of records a build makes, and whose parameters differ by
+class), when the first instance is made. Equality, hashing, `repr`, pickling and the refusal of
+changes are functions every record shares, which read the class's fields. A record behaves as the
+frozen dataclass with slots would, field for field (the tests compare the two); it is not a
+dataclass: `replace` and `fields` are this module's.
 """
 
 from __future__ import annotations

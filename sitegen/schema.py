@@ -6,7 +6,6 @@ whose errors are explained here.
 
 from __future__ import annotations
 
-import difflib
 import json
 from collections.abc import Callable, Iterator, Mapping
 from pathlib import Path
@@ -224,6 +223,8 @@ def _slug_hint(schema: Mapping[str, Any], value: Any) -> str:
 
 def _suggest(word: str, allowed: list[str]) -> str:
     """Return a 'did you mean' hint, or the list of allowed fields."""
+    import difflib  # (only for a field no schema allows: a build without one never imports it)
+
     close = difflib.get_close_matches(word, allowed, n=1, cutoff=0.6)
     if close:
         return f"did you mean '{close[0]}'?"
