@@ -253,3 +253,23 @@ def test_a_parse_chunk_gives_the_parses_each_file_would_have_alone(make_project)
                                                 html=Html('<h2 id="a">A</h2><h2 id="b">B</h2>')), shared)
                      for _ in range(2))
     assert first == second and first.links[0] is second.links[0] and first.html.ids is second.html.ids
+
+
+def test_the_sanitizer_is_made_once_and_cleans_as_nh3_clean_does(monkeypatch) -> None:
+    """The sanitizer keeps its set-up (nh3.Cleaner); where nh3 has no Cleaner (before 0.3), nh3.clean is used
+    with the same options: the same HTML either way."""
+    import nh3
+
+    from sitegen import markdown
+
+    text = ('<p onclick="x()">Hi <script>bad()</script><a href="javascript:x">a</a> <a href="/en/">b</a>'
+            '<td style="color: red; text-align: center">c</td><!-- note --></p>')
+    made = markdown.sanitize(text)
+    assert markdown._cleaner() is markdown._cleaner()
+    assert made == '<p>Hi <a>a</a> <a href="/en/">b</a>c</p>'
+    markdown._cleaner.cache_clear()
+    monkeypatch.delattr(nh3, "Cleaner")
+    try:
+        assert markdown.sanitize(text) == made
+    finally:
+        markdown._cleaner.cache_clear()
