@@ -15,11 +15,12 @@ from typing import Any
 import jinja2
 from jinja2 import meta, nodes
 
-from .loader import template_tree
+from .loader import template_nodes
 from .model import Project, Site
 from .records import is_record
 
 TEMPLATE_DIR = "templates/"
+REACHING = (nodes.Extends, nodes.FromImport, nodes.Import, nodes.Include)  # the nodes that name another template
 
 
 def template_names(env: jinja2.Environment, project: Project) -> dict[str, frozenset[str]]:
@@ -29,11 +30,14 @@ def template_names(env: jinja2.Environment, project: Project) -> dict[str, froze
     for source in project.templates:
         name = source.src_path[len(TEMPLATE_DIR):]
         try:
-            tree = template_tree(env, name, source.data.decode("utf-8"))
+            every = template_nodes(env, name, source.data.decode("utf-8"))
         except (jinja2.TemplateSyntaxError, UnicodeDecodeError):
             continue  # reported by check_templates; such a build renders nothing
-        direct[name] = {node.name for node in tree.find_all(nodes.Name) if node.ctx == "load"}
-        referenced = list(meta.find_referenced_templates(tree))
+        direct[name] = {node.name for node in every if isinstance(node, nodes.Name) and node.ctx == "load"}
+        # Jinja's own reading of what a template extends, includes or imports, given just those nodes
+        # (it would walk the whole tree for them once more)
+        reaching = [node for node in every if isinstance(node, REACHING)]
+        referenced = list(meta.find_referenced_templates(nodes.Template(reaching)))
         reaches[name] = None if None in referenced else {str(r) for r in referenced}
     return {name: frozenset(_closure(name, direct, reaches)) for name in direct}
 

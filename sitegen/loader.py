@@ -22,6 +22,7 @@ class TemplateLoader(jinja2.BaseLoader):
     def __init__(self, sources: Mapping[str, str]) -> None:
         self.sources = sources
         self.trees: dict[str, nodes.Template] = {}
+        self.nodes: dict[str, list[nodes.Node]] = {}  # each tree's nodes, for the checks (see `template_nodes`)
         self.compiled: dict[str, CodeType] = {}  # by name: what `load` compiled, or a worker compiled for it
 
     def get_source(self, environment: jinja2.Environment, name: str) -> tuple[str, str, Callable[[], bool]]:
@@ -49,6 +50,7 @@ class TemplateLoader(jinja2.BaseLoader):
             bucket = bcc.get_bucket(environment, name, filename, source) if bcc is not None else None
             code = bucket.code if bucket is not None else None
             if code is None:
+                self.nodes.pop(name, None)
                 code = environment.compile(self.trees.pop(name, None) or source, name, filename)
                 if bcc is not None and bucket is not None:
                     bucket.code = code
@@ -62,3 +64,25 @@ def template_tree(env: jinja2.Environment, name: str, source: str) -> nodes.Temp
     if isinstance(env.loader, TemplateLoader) and name in env.loader.sources:
         return env.loader.tree(env, name)
     return env.parse(source, name, TEMPLATE_DIR + name)
+
+
+def template_nodes(env: jinja2.Environment, name: str, source: str) -> list[nodes.Node]:
+    """Return every node of a template's tree below its root, parents before their children, in the
+    template's order (as `find_all` finds them), listed once for all the checks that read them;
+    TemplateSyntaxError if it does not parse.
+
+    Each `find_all` walks the whole tree through nested generators: the checks' three walks cost the
+    templates' worker more than parsing a fifth of the templates.
+    """
+    loader = env.loader
+    if isinstance(loader, TemplateLoader) and name in loader.nodes:
+        return loader.nodes[name]
+    found: list[nodes.Node] = []
+    todo = list(reversed(list(template_tree(env, name, source).iter_child_nodes())))
+    while todo:
+        node = todo.pop()
+        found.append(node)
+        todo.extend(reversed(list(node.iter_child_nodes())))
+    if isinstance(loader, TemplateLoader) and name in loader.sources and name in loader.trees:
+        loader.nodes[name] = found
+    return found

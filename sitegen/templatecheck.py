@@ -6,7 +6,7 @@ from collections.abc import Mapping
 
 import jinja2
 
-from .loader import template_tree
+from .loader import template_nodes
 from .model import Problem, Project
 
 TEMPLATE_DIR = "templates/"
@@ -42,11 +42,12 @@ def string_keys_in_templates(env: jinja2.Environment, project: Project) -> Strin
     prefixes: set[str] = set()
     for source in project.templates:
         try:
-            tree = template_tree(env, source.src_path[len(TEMPLATE_DIR):], source.data.decode("utf-8"))
+            every = template_nodes(env, source.src_path[len(TEMPLATE_DIR):], source.data.decode("utf-8"))
         except (jinja2.TemplateSyntaxError, UnicodeDecodeError):
             continue  # reported by check_templates
-        for call in tree.find_all(jinja2.nodes.Call):
-            if not (isinstance(call.node, jinja2.nodes.Name) and call.node.name in TRANSLATOR_NAMES and call.args):
+        for call in every:
+            if not (isinstance(call, jinja2.nodes.Call) and isinstance(call.node, jinja2.nodes.Name)
+                    and call.node.name in TRANSLATOR_NAMES and call.args):
                 continue
             arg = call.args[0]
             if isinstance(arg, jinja2.nodes.Const) and isinstance(arg.value, str):

@@ -98,3 +98,45 @@ def test_a_cold_build_parses_each_template_once(make_project: MakeProject, monke
     result = compile_site(project, None, BuildCache())
     assert result.ok and result.page_count > 0
     assert sorted(parsed) == sorted(t.src_path.removeprefix("templates/") for t in project.templates)
+
+
+def test_the_checks_read_every_node_of_a_template_once_in_find_alls_order(real_project, tmp_path) -> None:
+    """The UI string keys and the variables and templates a template reaches come from one list of its nodes,
+    in `find_all`'s order: the same as walking the tree for each, on the real site's templates and on one
+    that includes, imports and extends by computed names."""
+    from jinja2 import meta, nodes
+
+    from sitegen.environment import make_environment
+    from sitegen.fingerprint import template_names
+    from sitegen.i18n import make_formatters
+    from sitegen.loader import template_nodes
+    from sitegen.templatecheck import TRANSLATOR_NAMES, string_keys_in_templates
+
+    odd = tmp_path / "odd"
+    (odd / "templates").mkdir(parents=True)
+    (odd / "content").mkdir()
+    (odd / "templates/odd.html").write_text(
+        '{% extends ["base.html", layout] %}{% from "_m.html" import x %}{% import name as m %}'
+        "{% block b %}{{ t('a') }}{{ t('p_' ~ kind) }}{% include ('a.html', 'b.html') %}{{ y }}{% endblock %}")
+    for root in (real_project, odd):
+        project = read_project(root)
+        env = make_environment(project, make_formatters, None)
+        names, (used, prefixes) = template_names(env, project), string_keys_in_templates(env, project)
+        fresh = make_environment(project, make_formatters, None)
+        for source in project.templates:
+            name, text = source.src_path.removeprefix("templates/"), source.data.decode()
+            tree = fresh.parse(text)
+            assert [type(n) for n in template_nodes(env, name, text)] == [type(n) for n in tree.find_all(nodes.Node)]
+            direct = {n.name for n in tree.find_all(nodes.Name) if n.ctx == "load"}
+            assert direct <= names[name]
+            if None not in meta.find_referenced_templates(tree):
+                reached = {str(r) for r in meta.find_referenced_templates(tree)}
+                assert all(names.get(other, frozenset()) <= names[name] for other in reached)
+        walked: dict[str, list[tuple[str, int]]] = {}  # the keys as a walk of each tree finds them, in order
+        for source in project.templates:
+            for call in fresh.parse(source.data.decode()).find_all(nodes.Call):
+                if isinstance(call.node, nodes.Name) and call.node.name in TRANSLATOR_NAMES and call.args \
+                        and isinstance(call.args[0], nodes.Const) and isinstance(call.args[0].value, str):
+                    walked.setdefault(call.args[0].value, []).append((source.src_path, call.lineno))
+        assert used == walked and list(used) == list(walked)
+    assert names["odd.html"] == frozenset(n for template in names.values() for n in template) and prefixes == {"p_"}
