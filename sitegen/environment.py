@@ -15,12 +15,11 @@ import jinja2
 
 from .fingerprint import template_names
 from .fragments import CachedBlocks, LoopEnvironment
-from .loader import TemplateLoader
+from .loader import TEMPLATE_DIR, TemplateLoader
 from .model import Problem, Project
 from .parallel import Started
 from .templatecheck import StringKeys, check_templates, string_keys_in_templates
 
-TEMPLATE_DIR = "templates/"
 # the filters that format with the page's locale (`i18n.make_formatters` makes them)
 FILTERS = ("month_range", "long_date", "months", "minutes", "number", "money", "country", "language_name")
 Formatters = Callable[[str], Mapping[str, Callable[..., str]]]  # a locale → its filters by name
@@ -76,10 +75,16 @@ def compiled_templates(context: tuple[Project, Bytecode]) -> Compiled:
     added to it), what they use, and the ones that do not compile."""
     project, bytecode = context
     env = make_environment(project, _not_rendered, bytecode())
-    keys, names = string_keys_in_templates(env, project), template_names(env, project)  # (compiling rewrites trees)
+    keys, names = template_uses(env, project)
     problems = check_templates(env, project)
     codes = env.loader.compiled if isinstance(env.loader, TemplateLoader) else {}
     return {name: marshal.dumps(code) for name, code in codes.items()}, keys, names, problems
+
+
+def template_uses(env: jinja2.Environment, project: Project) -> tuple[StringKeys, dict[str, frozenset[str]]]:
+    """Return the UI string keys the project's templates use, and the variables each reads; before they
+    compile (compiling may rewrite the trees they are read from)."""
+    return string_keys_in_templates(env, project), template_names(env, project)
 
 
 def take_compiled(env: jinja2.Environment, codes: Mapping[str, bytes]) -> None:

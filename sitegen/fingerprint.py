@@ -15,11 +15,10 @@ from typing import Any
 import jinja2
 from jinja2 import meta, nodes
 
-from .loader import template_nodes
+from .loader import TEMPLATE_DIR, template_nodes
 from .model import Project, Site
 from .records import is_record
 
-TEMPLATE_DIR = "templates/"
 REACHING = (nodes.Extends, nodes.FromImport, nodes.Import, nodes.Include)  # the nodes that name another template
 
 

@@ -14,8 +14,7 @@ import jinja2
 
 from .assemble import assemble_site
 from .clock import build_date
-from .environment import Compiled, Compiling, compiling, make_environment, take_compiled
-from .fingerprint import template_names
+from .environment import Compiled, Compiling, compiling, make_environment, take_compiled, template_uses
 from .fragments import keep_blocks
 from .i18n import check_catalogues, load_locales, make_formatters
 from .ids import template_ids
@@ -28,7 +27,7 @@ from .record import build_options, replay_build
 from .records import replace
 from .render import render_site
 from .sources import SITE_FILE, read_project
-from .templatecheck import check_templates, string_keys_in_templates, undefined_string_keys
+from .templatecheck import StringKeys, check_templates, undefined_string_keys
 from .translations import strings_of
 from .typography import typeset_plain
 from .write import (
@@ -265,13 +264,9 @@ def _templates(project: Project, cache: BuildCache) -> tuple[jinja2.Environment,
     rewrite the trees it is read from.
     """
     env = _environment(project, cache)
-    template_key = project.templates_key()
-    if template_key not in cache.string_keys:
-        cache.string_keys = {template_key: string_keys_in_templates(env, project)}
-        cache.changed = True
-    if template_key not in cache.template_names:
-        cache.template_names = {template_key: template_names(env, project)}
-        cache.changed = True
+    key = project.templates_key()
+    if key not in cache.string_keys or key not in cache.template_names:
+        _keep_uses(cache, key, *template_uses(env, project))
     return env, check_templates(env, project)
 
 
@@ -300,12 +295,17 @@ def _received(compiled: Compiled, project: Project, cache: BuildCache) -> tuple[
     codes, string_keys, names, problems = compiled
     env = _environment(project, cache)
     take_compiled(env, codes)
-    key = project.templates_key()
+    _keep_uses(cache, project.templates_key(), string_keys, names)
+    return env, problems
+
+
+def _keep_uses(cache: BuildCache, key: tuple[str, ...], string_keys: StringKeys,
+               names: dict[str, frozenset[str]]) -> None:
+    """Keep in the cache what the templates of `key` use, where it does not know it yet."""
     if key not in cache.string_keys:
         cache.string_keys, cache.changed = {key: string_keys}, True
     if key not in cache.template_names:
         cache.template_names, cache.changed = {key: names}, True
-    return env, problems
 
 
 def _environment_key(project: Project) -> tuple[tuple[str, str], ...]:

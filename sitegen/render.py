@@ -19,6 +19,7 @@ from .fragments import SCOPE, carry_loops, kept_blocks
 from .hosting import render_headers, render_redirects, render_robots
 from .i18n import MissingString
 from .ids import duplicate_ids
+from .loader import TEMPLATE_DIR
 from .model import OutputFile, Page, Posting, Problem, Project, Site
 from .parallel import iter_chunks
 from .records import record, replace
@@ -28,7 +29,6 @@ from .spool import Spool
 from .typography import typeset, typeset_fragment
 from .write import Sink
 
-TEMPLATE_DIR = "templates/"
 ROOT_PAGES = (("chooser.html", "index.html"), ("404.html", "404.html"))
 
 

@@ -6,10 +6,8 @@ from collections.abc import Mapping
 
 import jinja2
 
-from .loader import template_nodes
+from .loader import TEMPLATE_DIR, template_nodes
 from .model import Problem, Project
-
-TEMPLATE_DIR = "templates/"
 
 
 def check_templates(env: jinja2.Environment, project: Project) -> list[Problem]:
