@@ -75,28 +75,27 @@ def make_converter(fences: bool = True, extra: bool = True) -> markdown.Markdown
     from markdown.extensions.sane_lists import SaneListExtension
     from markdown.extensions.toc import TocExtension
 
-    plain = [SaneListExtension(), TocExtension(permalink=False)]
-    if not extra and not fences:
-        return markdown.Markdown(extensions=plain, output_format="html")
-    from markdown.extensions.abbr import AbbrExtension
-    from markdown.extensions.attr_list import AttrListExtension
-    from markdown.extensions.def_list import DefListExtension
-    from markdown.extensions.footnotes import FootnoteExtension
-    from markdown.extensions.md_in_html import MarkdownInHtmlExtension
-    from markdown.extensions.tables import TableExtension
-
     # Extensions given as objects, not names: for a name, Markdown first lists every installed package's
     # entry points, which takes longer than importing Markdown itself. So `extra` is given as the
     # extensions it names, in its order (`markdown.extensions.extra.extensions`): `ExtraExtension` would
     # register them by name.
-    chosen: list[markdown.extensions.Extension] = [
-        FootnoteExtension(), AttrListExtension(), DefListExtension(), TableExtension(), AbbrExtension(),
-        MarkdownInHtmlExtension()] if extra else []
+    chosen: list[markdown.extensions.Extension] = []
     if fences:
         from markdown.extensions.fenced_code import FencedCodeExtension
 
-        chosen.insert(0, FencedCodeExtension())
-    return markdown.Markdown(extensions=[*chosen, *plain], output_format="html")
+        chosen.append(FencedCodeExtension())
+    if extra:
+        from markdown.extensions.abbr import AbbrExtension
+        from markdown.extensions.attr_list import AttrListExtension
+        from markdown.extensions.def_list import DefListExtension
+        from markdown.extensions.footnotes import FootnoteExtension
+        from markdown.extensions.md_in_html import MarkdownInHtmlExtension
+        from markdown.extensions.tables import TableExtension
+
+        chosen += [FootnoteExtension(), AttrListExtension(), DefListExtension(), TableExtension(), AbbrExtension(),
+                   MarkdownInHtmlExtension()]
+    return markdown.Markdown(extensions=[*chosen, SaneListExtension(), TocExtension(permalink=False)],
+                             output_format="html")
 
 
 def render_markdown(converter: markdown.Markdown, text: str) -> str:
