@@ -71,7 +71,8 @@ class Digests:
     `reuse`), so their digests are found again instead of being made from their text. A tuple of
     records (the postings of a list, the pages of the site) is digested from its items' digests, so a
     list in which one posting changed costs one posting. Values are kept alive while their digest is
-    kept, so an identity is never taken by another object.
+    kept, so an identity is never taken by another object. Lists and dicts (made for one page: its trail,
+    its sharing image) are digested from what they hold each time, and not kept.
     """
 
     __slots__ = ("_current", "_previous")
@@ -84,6 +85,8 @@ class Digests:
         """Return a digest of `value`'s `repr` (of its items' digests, for a tuple of records or a mapping)."""
         if isinstance(value, (str, int, float, bool)) or value is None:
             return repr(value)  # cheaper to write out than to look up
+        if isinstance(value, (list, dict)):  # made for one page (its trail, its image): kept, it would only weigh
+            return self._make(value)
         kept = self._current.get(id(value)) or self._previous.get(id(value))
         if kept is None or kept[0] is not value:
             kept = (value, self._make(value))
