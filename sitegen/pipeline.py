@@ -32,6 +32,7 @@ from .translations import strings_of
 from .typography import typeset_plain
 from .write import (
     Sink,
+    Staging,
     kept_fingerprints,
     output_lock,
     staged,
@@ -70,7 +71,7 @@ def build(root: Path, out: Path | None, base_url: str | None = None,
         with staged(out) as staging:  # pages go to disk as they are rendered; the swap happens only on success
             previous = kept_fingerprints(out) if out.exists() else {}
             result = compile_site(project, base_url, cache, strict, today=today, previous=previous, preview=preview,
-                                  live=live, sink=staging.place)
+                                  live=live, staging=staging)
             if result.ok:
                 started = time.perf_counter()
                 staging.commit()
@@ -134,6 +135,7 @@ def compile_site(
     project: Project, base_url: str | None, cache: BuildCache, strict: bool = False, check_only: bool = False,
     today: dt.date | None = None, previous: Mapping[str, str] | None = None, preview: bool = False,
     live: bool = False, sink: Sink | None = None, shown: Callable[[], None] | None = None,
+    staging: Staging | None = None,
 ) -> BuildResult:
     """Return the built files and every problem, from the project's sources and the build date.
 
@@ -142,10 +144,11 @@ def compile_site(
     `today` decides which postings are closed; by default it is `build_date()`. Pages whose fingerprint
     `previous` (dest path → fingerprint of the previous output) records are kept rather than rendered.
     `shown` (serve, never strict) is called once every page and asset is with the `sink` and no problem so
-    far is an error; the sitemap, feeds and job boards are made after it.
+    far is an error; the sitemap, feeds and job boards are made after it. A `staging` tree (a one-off build's)
+    takes the place of a `sink`: the workers that render pages write them into it themselves.
     """
     result = _compile(project, base_url, cache, check_only, today or build_date(), previous or {}, preview, live,
-                      sink, shown)
+                      sink, shown, staging)
     if strict and not preview and (placeholder := _placeholder_base_url(project, base_url)):
         result = replace(result, problems=(*result.problems, placeholder), outputs=())
     if not strict or not result.problems:
@@ -173,7 +176,8 @@ def _placeholder_base_url(project: Project, base_url: str | None) -> Problem | N
 
 def _compile(project: Project, base_url: str | None, cache: BuildCache, check_only: bool,
              today: dt.date, previous: Mapping[str, str], preview: bool = False, live: bool = False,
-             sink: Sink | None = None, shown: Callable[[], None] | None = None) -> BuildResult:
+             sink: Sink | None = None, shown: Callable[[], None] | None = None,
+             staging: Staging | None = None) -> BuildResult:
     """Return the built files and every problem, warnings included."""
     started = time.perf_counter()
     compiling = _compiling(project, cache)  # new templates compile in a worker while the content is parsed
@@ -225,7 +229,8 @@ def _compile(project: Project, base_url: str | None, cache: BuildCache, check_on
 
     outputs, render_problems = render_site(site, env, project, polish=not check_only, jobs=cache.jobs,
                                            previous=previous, progress=stage_progress(cache, "render"),
-                                           names=cache.template_names[template_key], sink=sink,
+                                           names=cache.template_names[template_key],
+                                           sink=staging.place if staging is not None else sink, staging=staging,
                                            descriptions=cache.descriptions, digests=cache.digests, reuse=cache.reuse,
                                            warm=live, shown=written)
     cache.time("render", started)

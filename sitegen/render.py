@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 import types
 from collections.abc import Callable, Iterable, Iterator, Mapping, MutableMapping, Sequence
-from typing import Any
+from typing import Any, cast
 
 import jinja2
 
@@ -27,7 +27,7 @@ from .reuse import Reuse
 from .sitemap import render_sitemap
 from .spool import Spool
 from .typography import typeset, typeset_fragment
-from .write import Sink
+from .write import Sink, Staging, Written
 
 ROOT_PAGES = (("chooser.html", "index.html"), ("404.html", "404.html"))
 
@@ -49,6 +49,7 @@ class RenderContext:
     languages: Mapping[str, Mapping[str, Any]]  # language → the variables all its pages see
     digests: Digests
     language_digests: Mapping[tuple[str, str], str]  # (language, template) → digest of what it names there
+    write: Callable[[OutputFile], Written] | None = None  # writes a rendered file where it is rendered
 
 
 def render_site(
@@ -57,13 +58,16 @@ def render_site(
     names: Mapping[str, frozenset[str]] | None = None, sink: Sink | None = None,
     descriptions: MutableMapping[str, str] | None = None, digests: Digests | None = None,
     reuse: Reuse | None = None, warm: bool = False, shown: Callable[[list[Problem]], None] | None = None,
+    staging: Staging | None = None,
 ) -> tuple[list[OutputFile], list[Problem]]:
     """Return every page, the root pages, the sitemap and the assets as output files, plus problems.
 
     Pages are rendered on `jobs` workers; the result does not depend on how many. A page whose
     fingerprint is the one `previous` (dest path → fingerprint) records is kept, not rendered.
     Without `polish` (for `check`), typography and the sitemap are skipped: they cannot fail.
-    With a `sink`, each file goes to it as soon as it is rendered and is returned without its bytes.
+    With a `sink`, each file goes to it as soon as it is rendered and is returned without its bytes. With
+    a `staging` tree as well (`sink` is its `place`), the workers write the pages they render into it
+    themselves: a page's bytes never cross to this process.
     `descriptions` (page fingerprint → a posting's full description) keeps what open postings' pages
     render for the feeds, so that a page kept from the previous build needs no rendering either.
     `reuse` (serve) keeps what the last build made: a page's fingerprint is found again here, so only
@@ -111,6 +115,9 @@ def render_site(
         (here if keep_here and SCOPE in names.get(page.template, ()) else there).append(
             (page, file.fingerprint if file is not None else None))
     outputs.extend(map(emit, kept))
+    if staging is not None and there:
+        context = replace(context, write=staging.writer())
+    took = staging.written if staging is not None else None
     described.find_kept = lambda: ((page.lang, page.key, file.fingerprint) for page, file in zip(
         site.pages, found, strict=True) if file is not None and page.posting is not None and unchanged(page, file))
     made: dict[str, str] = {}  # dest path → fingerprint, of the pages rendered (on a worker, maybe)
@@ -119,14 +126,14 @@ def render_site(
         # a page this process has not seen yet is rendered even if unchanged, so that its blocks are kept
         part = _render_pages(context, here, warm)
         made.update((page.dest_path, result[3]) for (page, _), result in zip(here, part, strict=True))
-        _collect(part, emit, outputs, problems, described)
+        _collect(part, emit, outputs, problems, described, took)
 
     done = 0
     for part in iter_chunks(_render_pages, context, there, jobs, progress=progress, meanwhile=render_here):
         made.update((page.dest_path, result[3])
                     for (page, _), result in zip(there[done:done + len(part)], part, strict=True))
         done += len(part)
-        _collect(part, emit, outputs, problems, described)
+        _collect(part, emit, outputs, problems, described, took)
     if reuse.remember:
         if keep_here:  # a page in a language no save touched keeps its job list's cards for the next
             carry_loops(reuse, shared)
@@ -195,16 +202,18 @@ def _published_files(site: Site, env: jinja2.Environment, helpers: Helpers, desc
     yield from render_boards(site, helpers.absolute, describe, reuse, previous, described.rendered)
 
 
-# files, problems, for an open posting (language, key, its full description or None when the page was
-# kept, the page's fingerprint), and the page's fingerprint
-Rendered = tuple[list[OutputFile], list[Problem], tuple[str, str, str | None, str] | None, str]
+# files (written already where the context writes them), problems, for an open posting (language, key, its
+# full description or None when the page was kept, the page's fingerprint), and the page's fingerprint
+Rendered = tuple[list[OutputFile | Written], list[Problem], tuple[str, str, str | None, str] | None, str]
 
 
 def _collect(results: list[Rendered], emit: Sink, outputs: list[OutputFile], problems: list[Problem],
-             described: Described) -> None:
-    """Send the rendered files to `emit`, and note problems and postings' descriptions."""
+             described: Described, took: Callable[[Written], OutputFile] | None = None) -> None:
+    """Send the rendered files to `emit` (or, those written already, to `took`), and note problems and
+    postings' descriptions."""
     for page_outputs, page_problems, description, _ in results:
-        outputs.extend(emit(file) for file in page_outputs)
+        outputs.extend(took(file) if isinstance(file, Written) and took is not None else emit(cast(OutputFile, file))
+                       for file in page_outputs)
         problems.extend(page_problems)
         if description is None:
             continue
@@ -305,12 +314,14 @@ def _render_pages(context: RenderContext, pages: Sequence[tuple[Page, str | None
             variables = {**variables, SCOPE: (context.shared, page.lang)}
         _render_into(context.env, page.template, variables, page.dest_path, page.src_path, outputs, problems,
                      context.polish, helpers)
-        outputs = [replace(o, fingerprint=fingerprint) for o in outputs]
+        placed: list[OutputFile | Written] = [replace(o, fingerprint=fingerprint) for o in outputs]
+        if context.write is not None:
+            placed = [context.write(cast(OutputFile, o)) for o in placed]
         description = None
         if described and posting is not None:
             html = helpers.rewrite_assets(typeset_fragment(described[0], posting.text_lang or posting.lang))
             description = (page.lang, page.key, html, fingerprint)
-        results.append((outputs, problems, description, fingerprint))
+        results.append((placed, problems, description, fingerprint))
     return results
 
 

@@ -1,5 +1,8 @@
 """Write stage, the only writer: the new output is built beside the old one and exchanged with it whole.
 
+(Render workers write their pages into the staging tree with `Staging.writer`; the build's process lists
+them, and alone decides the exchange.)
+
 Guarantees (the README repeats them):
 - the output folder is recognised positively by the manifest every build writes into it; a non-empty folder
   without one, or with files the manifest does not list, is refused, never cleaned;
@@ -15,6 +18,7 @@ from __future__ import annotations
 
 import contextlib
 import errno
+import functools
 import os
 import re
 import shutil
@@ -24,6 +28,7 @@ from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 
 from .model import OutputFile, Problem
+from .records import record
 
 MANIFEST = ".careers-site-manifest"
 Sink = Callable[[OutputFile], OutputFile]  # writes a file out; returns it without its bytes
@@ -171,11 +176,30 @@ class Staging:
             return file
         if self.folder is None and (size := _same_as_old(self.out, file)) is not None:
             self.listed[file.dest_path] = (file.fingerprint, size)
-        else:
-            folder = self._tree()
-            self.changed += _place(self.out, folder, file)
-            self.listed[file.dest_path] = (file.fingerprint, (folder / file.dest_path).stat().st_size)
-        return OutputFile(file.dest_path, b"", file.fingerprint, file.kept)
+            return OutputFile(file.dest_path, b"", file.fingerprint, file.kept)
+        return self.written(_write_into(self.out, self._tree(), file))
+
+    def writer(self) -> Callable[[OutputFile], Written]:
+        """Return what writes files into the tree from any process (a render worker), the tree made now.
+
+        The pages a worker renders go to disk from the worker, and only their paths, sizes and fingerprints
+        come back: `written` lists each in the build's process. A build whose files all turn out to be the
+        old ones still touches nothing but, if need be, the manifest (`commit`).
+        """
+        return functools.partial(_write_into, self.out, self._tree())
+
+    def written(self, written: Written) -> OutputFile:
+        """List a file `writer` wrote (an unsafe path was skipped: the build reports it); return it without data.
+
+        A failure to write it (a full disk) is raised here, in the build's process.
+        """
+        file = written.file
+        if written.error is not None:
+            raise OSError(*written.error)
+        if not unsafe_destinations([file]):
+            self.listed[file.dest_path] = (file.fingerprint, written.size)
+            self.changed += written.new
+        return file
 
     def _tree(self) -> Path:
         """Return the staging tree, made on first need with links to the files placed so far."""
@@ -193,7 +217,7 @@ class Staging:
         listed = sorted(f"{path}\t{fingerprint}\t{size}" for path, (fingerprint, size) in self.listed.items())
         manifest = "\n".join([MANIFEST_HEADER, *listed]) + "\n"
         removed = len(set(read_manifest(self.out) or ()) - set(self.listed))
-        if self.folder is None and not removed:  # every file is the old one: only the manifest may change
+        if not self.changed and not removed:  # every file is the old one (a tree, links): only the manifest may change
             tmp = self.out.parent / f".{self.out.name}.new-{os.getpid()}.manifest"
             replace_text(self.out / MANIFEST, manifest, tmp)
             return 0
@@ -201,6 +225,34 @@ class Staging:
         (folder / MANIFEST).write_text(manifest, encoding="utf-8")
         _swap(folder, self.out)
         return self.changed + removed
+
+
+@record
+class Written:
+    """A file written into a staging tree, perhaps by another process: without its bytes, with its size and
+    whether it is new (1) or a link to the old output's file (0); or the failure to write it (a full disk)."""
+
+    file: OutputFile
+    size: int = 0
+    new: int = 0
+    error: tuple[int, str, str | None] | None = None  # errno, message, file name
+
+
+def _write_into(out: Path, folder: Path, file: OutputFile) -> Written:
+    """Put one file into the staging tree `folder` of `out` (an unsafe path is skipped); say what was done."""
+    bare = OutputFile(file.dest_path, b"", file.fingerprint, file.kept)
+    if unsafe_destinations([file]):
+        return Written(bare)
+    try:
+        new = _place(out, folder, file)
+        return Written(bare, (folder / file.dest_path).stat().st_size, new)
+    except OSError as exc:  # raised again by `Staging.written`, in the build's process
+        return Written(bare, error=(exc.errno or 0, exc.strerror or str(exc), _name(exc.filename)))
+
+
+def _name(filename: object) -> str | None:
+    """Return an error's file name as text."""
+    return os.fsdecode(filename) if isinstance(filename, (str, bytes, os.PathLike)) else None
 
 
 def _same_as_old(out: Path, file: OutputFile) -> int | None:

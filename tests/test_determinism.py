@@ -67,7 +67,11 @@ def test_incremental_after_random_edits_equals_clean(edits: list[tuple[str, str]
             assert tree(base / "served") == tree(base / "clean")
 
 
-def test_parallel_builds_give_the_same_bytes_as_one_worker(tmp_path) -> None:
+def test_parallel_builds_give_the_same_bytes_as_one_worker(tmp_path, monkeypatch) -> None:
+    """And the workers write the pages they render themselves: no page's bytes come back to the build's process."""
+    import os
+
+    import sitegen.write
     from bench.site import make_site as make_big_site
     from sitegen.pipeline import BuildCache, build
 
@@ -75,10 +79,32 @@ def test_parallel_builds_give_the_same_bytes_as_one_worker(tmp_path) -> None:
     root.mkdir()
     make_big_site(root, 60)  # 120 posting pages and 180 files: enough for both stages to fork workers
     outputs = {}
+    placed: list[str] = []  # files given with their bytes to the build's process
+    real_place, real_write = sitegen.write.Staging.place, sitegen.write._write_into
+    writers = tmp_path / "writers"  # (what a worker does stays in its memory)
+
+    def place(self, file):
+        if file.data or file.parts:
+            placed.append(file.dest_path)
+        return real_place(self, file)
+
+    def write_into(out, folder, file):
+        with writers.open("a") as note:
+            note.write(f"{os.getpid()} {file.dest_path}\n")
+        return real_write(out, folder, file)
+
+    monkeypatch.setattr(sitegen.write.Staging, "place", place)
+    monkeypatch.setattr(sitegen.write, "_write_into", write_into)
     for jobs in (1, 2):
+        placed.clear()
+        writers.unlink(missing_ok=True)
         cache = BuildCache(jobs=jobs)
         assert build(root, tmp_path / f"out-{jobs}", cache=cache).ok
         outputs[jobs] = {p.relative_to(tmp_path / f"out-{jobs}").as_posix(): p.read_bytes()
                          for p in sorted((tmp_path / f"out-{jobs}").rglob("*")) if p.is_file()}
     assert outputs[1] == outputs[2] and len(outputs[1]) > 130
+    pages = {path for path in outputs[2] if path.endswith("/index.html") and path.count("/") == 3}  # postings'
+    assert len(pages) == 120 and not pages & set(placed)
+    written = [line.split(" ", 1) for line in writers.read_text().splitlines()]
+    assert {path for pid, path in written if int(pid) != os.getpid()} >= pages
 

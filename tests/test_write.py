@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 import pytest
@@ -10,7 +11,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from sitegen.model import OutputFile
-from sitegen.write import MANIFEST, unsafe_destinations, unsafe_output, write_output
+from sitegen.write import MANIFEST, Written, staged, unsafe_destinations, unsafe_output, write_output
 
 
 def tree(root: Path) -> dict[str, bytes]:
@@ -51,6 +52,76 @@ def test_a_build_that_changes_nothing_makes_no_tree(tmp_path: Path, monkeypatch)
     (tmp_path / f".out.new-{os.getpid() + 1}.manifest").write_text("left by a killed build")
     assert write_output(out, [OutputFile("a/index.html", b"A2", "f3")]) == 2  # one changed, one removed
     assert made == ["tree"] and tree(out) == {"a/index.html": b"A2"}
+    assert sorted(p.name for p in tmp_path.iterdir()) == [".out.lock", "out"]
+
+
+def _write_each(write: Callable[[OutputFile], Written], files: Sequence[OutputFile]) -> list[tuple[int, Written]]:
+    """A render worker's part: write each file, say which process did."""
+    return [(os.getpid(), write(file)) for file in files]
+
+
+def test_files_written_by_workers_are_listed_by_the_build(tmp_path: Path) -> None:
+    """Render workers write their pages into the staging tree themselves; the build lists what they say."""
+    from sitegen.parallel import iter_chunks
+
+    out = tmp_path / "out"
+    write_output(out, [OutputFile("a/index.html", b"A", "f1"), OutputFile("gone.css", b"G")])
+    inode = (out / "a/index.html").stat().st_ino
+    files = [OutputFile(f"p{i}/index.html", f"page {i}".encode(), f"f{i}") for i in range(2, 100)]
+    files += [OutputFile("a/index.html", b"A", "f1"), OutputFile("../escape.html", b"no", "fx")]
+    with staged(out) as staging:
+        write = staging.writer()
+        processes, placed = set(), []
+        for part in iter_chunks(_write_each, write, files, jobs=2, min_chunk=10):
+            processes.update(pid for pid, _ in part)
+            placed += [staging.written(written) for _, written in part]
+        assert staging.commit() == 99  # 98 new files, one removed; the unchanged one linked
+    assert os.getpid() not in processes and len(processes) == 2
+    assert [file.dest_path for file in placed] == [file.dest_path for file in files]
+    assert all(file.data == b"" for file in placed)
+    assert tree(out) == {"a/index.html": b"A", **{f"p{i}/index.html": f"page {i}".encode() for i in range(2, 100)}}
+    assert (out / "a/index.html").stat().st_ino == inode and not (tmp_path / "escape.html").exists()
+    listed = (out / MANIFEST).read_text()
+    assert "p2/index.html\tf2\t6\n" in listed and "escape" not in listed and "gone.css" not in listed
+    assert sorted(p.name for p in tmp_path.iterdir()) == [".out.lock", "out"]
+
+
+def test_a_failure_in_a_worker_is_raised_by_the_build_and_leaves_the_previous_output(
+        tmp_path: Path, monkeypatch) -> None:
+    from sitegen.parallel import iter_chunks
+
+    out = tmp_path / "out"
+    write_output(out, [OutputFile("index.html", b"old")])
+    before = tree(out)
+
+    def full(self: Path, data: bytes) -> int:
+        raise OSError(28, "No space left on device", str(self))
+
+    monkeypatch.setattr(Path, "write_bytes", full)  # in the workers too: they are forked
+    files = [OutputFile(f"p{i}/index.html", b"new", f"f{i}") for i in range(40)]
+    with pytest.raises(OSError, match="No space left on device") as raised, staged(out) as staging:
+        write = staging.writer()
+        for part in iter_chunks(_write_each, write, files, jobs=2, min_chunk=10):
+            for pid, written in part:
+                assert pid != os.getpid()
+                staging.written(written)
+    assert raised.value.errno == 28 and str(raised.value.filename).endswith("p0/index.html")
+    assert tree(out) == before
+    assert sorted(p.name for p in tmp_path.iterdir()) == [".out.lock", "out"]
+
+
+def test_a_tree_of_files_all_unchanged_is_not_swapped_in(tmp_path: Path) -> None:
+    """Pages rendered again (no cache) to the bytes the output holds: the output folder is left as it was."""
+    out = tmp_path / "out"
+    write_output(out, [OutputFile("a/index.html", b"A", "f1"), OutputFile("b.css", b"B")])
+    inode = out.stat().st_ino
+    with staged(out) as staging:
+        write = staging.writer()  # the tree is made
+        staging.written(write(OutputFile("a/index.html", b"A", "f2")))
+        staging.place(OutputFile("b.css", b"B"))
+        assert staging.commit() == 0
+    assert out.stat().st_ino == inode and tree(out) == {"a/index.html": b"A", "b.css": b"B"}
+    assert "a/index.html\tf2\t1" in (out / MANIFEST).read_text()
     assert sorted(p.name for p in tmp_path.iterdir()) == [".out.lock", "out"]
 
 
