@@ -10,7 +10,7 @@ import datetime as dt
 import functools
 import itertools
 import json
-from collections.abc import Callable, Collection, Hashable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Collection, Hashable, Iterable, Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -61,12 +61,17 @@ def render_boards(site: Site, absolute: Absolute, describe: Describe, reuse: Reu
     reuse, previous = reuse or Reuse(), previous or {}
     change = site_change(site, reuse) if described is not None else None
     schema = (PACKAGE / "schemas" / "jobs-feed.schema.json").read_bytes()
-    jobs = patched_board(reuse, "jobs.json", site, change, (), lambda: jobs_json(site, absolute, reuse),
-                         lambda posting: _job_json(posting, absolute),
-                         [("jobs", lang) for lang in site.config.lang_codes])
-    yield joined("jobs.json", jobs, previous, separator=b"")
+    if not reuse.remember:  # a one-off build: each job is made as the file is written, never all at once
+        yield joined("jobs.json", (part for part, _, _ in _jobs_pieces(site, absolute, lambda _, listed: (
+            _job_json(posting, absolute) for posting in listed))), previous, separator=b"", streamed=True)
+    else:
+        yield joined("jobs.json", patched_board(reuse, "jobs.json", site, change, (),
+                                                lambda: jobs_json(site, absolute, reuse),
+                                                lambda posting: _job_json(posting, absolute),
+                                                [("jobs", lang) for lang in site.config.lang_codes]),
+                     previous, separator=b"")
     yield OutputFile("jobs.schema.json", schema)
-    if not reuse.remember:  # a one-off build: each job is made as the feed is written, never all at once
+    if not reuse.remember:
         chosen, newest = _indeed_postings(site)
         jobs_of = (_indeed_job(site, posting, absolute, describe(posting)) for posting in chosen)
         yield joined(INDEED_FEED, itertools.chain([_indeed_head(site, newest)], jobs_of, [SOURCE_END]), previous,
@@ -137,32 +142,38 @@ def jobs_json(site: Site, absolute: Absolute, reuse: Reuse | None = None) -> Boa
     and the pieces joined, which gives the same text as encoding the whole.
     """
     reuse = reuse or Reuse()
+    pieces: list[Piece] = []
+    postings: list[Posting | None] = []
+    at: dict[tuple[str, str], int] = {}
+    for part, posting, lang in _jobs_pieces(site, absolute, lambda lang, listed: reuse.each(
+            ("jobs", lang), (site.config,), listed, lambda p: _job_json(p, absolute))):
+        if posting is not None:
+            at[lang, posting.facts.key] = len(pieces)
+        pieces.append(part)
+        postings.append(posting)
+    return Board(site, tuple(pieces), tuple(postings), at)
+
+
+def _jobs_pieces(site: Site, absolute: Absolute, jobs: Callable[[str, Sequence[Posting]], Iterable[Piece]],
+                 ) -> Iterator[tuple[Piece, Posting | None, str]]:
+    """Yield the pieces of `jobs.json`, each with the posting it is the entry of (None: head, comma, end) and
+    its language; `jobs(lang, postings)` gives a language's entries, in order."""
     head = _json({
         "$schema": absolute(site.config.base_path + "jobs.schema.json"),
         "version": JOBS_JSON_VERSION,
         "site": {"name": site.config.name, "url": site.config.base_url,
                  "organisation": {"name": site.config.organisation.name, "url": site.config.organisation.url}},
     })
-    pieces = [piece(head[:-1].encode("utf-8") + b',"languages":{')]
-    postings: list[Posting | None] = [None]
-    at: dict[tuple[str, str], int] = {}
+    yield piece(head[:-1].encode("utf-8") + b',"languages":{'), None, ""
     for index, lang in enumerate(site.config.lang_codes):
-        pieces.append(piece((b"," if index else b"") + _json(lang).encode("utf-8") + b":["))
-        postings.append(None)
+        yield piece((b"," if index else b"") + _json(lang).encode("utf-8") + b":["), None, lang
         listed = site.postings.get(lang, ())
-        jobs = reuse.each(("jobs", lang), (site.config,), listed, lambda p: _job_json(p, absolute))
-        for number, (posting, job) in enumerate(zip(listed, jobs, strict=True)):
+        for number, (posting, job) in enumerate(zip(listed, jobs(lang, listed), strict=True)):
             if number:
-                pieces.append(COMMA)  # job, comma, job, …
-                postings.append(None)
-            at[lang, posting.facts.key] = len(pieces)
-            pieces.append(job)
-            postings.append(posting)
-        pieces.append(CLOSE)
-        postings.append(None)
-    pieces.append(END)
-    postings.append(None)
-    return Board(site, tuple(pieces), tuple(postings), at)
+                yield COMMA, None, lang  # job, comma, job, …
+            yield job, posting, lang
+        yield CLOSE, None, lang
+    yield END, None, ""
 
 
 def _json(value: Any) -> str:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from operator import itemgetter
 
 from .assemble import HOME_KEY, SiteChange, site_change
@@ -44,9 +44,12 @@ def render_sitemap(site: Site, reuse: Reuse | None = None, previous: Mapping[str
         return joined("sitemap.xml", pieces, previous or {})
     homes = [p for p in site.pages if p.key == HOME_KEY and not p.is_fallback]
     root_alternates = tuple(Alternate(p.lang, p.url) for p in sorted(homes, key=lambda p: _order(site, p.lang)))
-    entries = [(site.config.base_path, _entry(absolute, site.config.base_path, root_alternates,
-                                              site.config.base_path, None))]
+    root = _entry(absolute, site.config.base_path, root_alternates, site.config.base_path, None)
     listed = [page for page in site.pages if _listed(page)]
+    if not reuse.remember:  # a one-off build: each entry is made as the file is written, never all at once
+        order = sorted([(site.config.base_path, None), *((page.url, page) for page in listed)], key=itemgetter(0))
+        return joined("sitemap.xml", _streamed(order, root, absolute), previous or {}, streamed=True)
+    entries = [(site.config.base_path, root)]
     made = reuse.each("sitemap", (site.config,), listed, lambda page: _page_entry(absolute, page))
     entries.extend(zip([page.url for page in listed], made, strict=True))
     entries.sort(key=itemgetter(0))
@@ -54,6 +57,14 @@ def render_sitemap(site: Site, reuse: Reuse | None = None, previous: Mapping[str
     reuse.keep("sitemap file", (site.config,), Sitemap(site, made_pieces,
                                                        {url: index + 1 for index, (url, _) in enumerate(entries)}))
     return joined("sitemap.xml", made_pieces, previous or {})
+
+
+def _streamed(order: list[tuple[str, Page | None]], root: Piece, absolute: Callable[[str], str]) -> Iterator[Piece]:
+    """Yield the sitemap's pieces, each page's entry made when it is taken (None: the root's, made already)."""
+    yield HEAD
+    for _, page in order:
+        yield root if page is None else _page_entry(absolute, page)
+    yield END
 
 
 def _patched(last: Sitemap, change: SiteChange, absolute: Callable[[str], str]) -> tuple[Piece, ...] | None:

@@ -67,6 +67,25 @@ def test_incremental_after_random_edits_equals_clean(edits: list[tuple[str, str]
             assert tree(base / "served") == tree(base / "clean")
 
 
+def test_a_one_off_build_streams_the_same_files_as_a_build_that_remembers(tmp_path) -> None:
+    """A one-off build (the command line) makes the feeds, the sitemap and the job boards entry by entry as
+    they are written; serve's builds keep their entries for the next: the same bytes."""
+    from bench.site import make_site as make_big_site
+    from sitegen.reuse import Reuse
+
+    root = tmp_path / "site"
+    root.mkdir()
+    make_big_site(root, 8)
+    outputs = {}
+    for remember in (True, False):
+        cache = BuildCache(reuse=Reuse(remember=remember))
+        assert build(root, tmp_path / f"out-{remember}", cache=cache).ok
+        outputs[remember] = tree(tmp_path / f"out-{remember}")
+    joined = [path for path in outputs[True] if path.endswith((".xml", ".json")) and "schema" not in path]
+    assert len(joined) == 5  # two feeds, the sitemap, jobs.json, the Indeed feed
+    assert outputs[True] == outputs[False]
+
+
 def test_parallel_builds_give_the_same_bytes_as_one_worker(tmp_path, monkeypatch) -> None:
     """And the workers write the pages they render themselves: no page's bytes come back to the build's process."""
     import os
