@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 import types
 from collections.abc import Callable, Iterable, Iterator, Mapping, MutableMapping, Sequence
-from typing import Any, cast
+from typing import Any
 
 import jinja2
 
@@ -117,7 +117,13 @@ def render_site(
     outputs.extend(map(emit, kept))
     if staging is not None and there:
         context = replace(context, write=staging.writer())
-    took = staging.written if staging is not None else None
+
+    def place(file: OutputFile | Written) -> OutputFile:  # a page a worker wrote is only listed
+        if isinstance(file, Written):
+            assert staging is not None  # (only its writer makes them)
+            return staging.written(file)
+        return emit(file)
+
     described.find_kept = lambda: ((page.lang, page.key, file.fingerprint) for page, file in zip(
         site.pages, found, strict=True) if file is not None and page.posting is not None and unchanged(page, file))
     made: dict[str, str] = {}  # dest path → fingerprint, of the pages rendered (on a worker, maybe)
@@ -126,14 +132,14 @@ def render_site(
         # a page this process has not seen yet is rendered even if unchanged, so that its blocks are kept
         part = _render_pages(context, here, warm)
         made.update((page.dest_path, result[3]) for (page, _), result in zip(here, part, strict=True))
-        _collect(part, emit, outputs, problems, described, took)
+        _collect(part, place, outputs, problems, described)
 
     done = 0
     for part in iter_chunks(_render_pages, context, there, jobs, progress=progress, meanwhile=render_here):
         made.update((page.dest_path, result[3])
                     for (page, _), result in zip(there[done:done + len(part)], part, strict=True))
         done += len(part)
-        _collect(part, emit, outputs, problems, described, took)
+        _collect(part, place, outputs, problems, described)
     if reuse.remember:
         if keep_here:  # a page in a language no save touched keeps its job list's cards for the next
             carry_loops(reuse, shared)
@@ -207,13 +213,11 @@ def _published_files(site: Site, env: jinja2.Environment, helpers: Helpers, desc
 Rendered = tuple[list[OutputFile | Written], list[Problem], tuple[str, str, str | None, str] | None, str]
 
 
-def _collect(results: list[Rendered], emit: Sink, outputs: list[OutputFile], problems: list[Problem],
-             described: Described, took: Callable[[Written], OutputFile] | None = None) -> None:
-    """Send the rendered files to `emit` (or, those written already, to `took`), and note problems and
-    postings' descriptions."""
+def _collect(results: list[Rendered], place: Callable[[OutputFile | Written], OutputFile], outputs: list[OutputFile],
+             problems: list[Problem], described: Described) -> None:
+    """Send the rendered files to `place`, and note problems and postings' descriptions."""
     for page_outputs, page_problems, description, _ in results:
-        outputs.extend(took(file) if isinstance(file, Written) and took is not None else emit(cast(OutputFile, file))
-                       for file in page_outputs)
+        outputs.extend(map(place, page_outputs))
         problems.extend(page_problems)
         if description is None:
             continue
@@ -314,9 +318,9 @@ def _render_pages(context: RenderContext, pages: Sequence[tuple[Page, str | None
             variables = {**variables, SCOPE: (context.shared, page.lang)}
         _render_into(context.env, page.template, variables, page.dest_path, page.src_path, outputs, problems,
                      context.polish, helpers)
-        placed: list[OutputFile | Written] = [replace(o, fingerprint=fingerprint) for o in outputs]
-        if context.write is not None:
-            placed = [context.write(cast(OutputFile, o)) for o in placed]
+        outputs = [replace(o, fingerprint=fingerprint) for o in outputs]
+        write = context.write
+        placed: list[OutputFile | Written] = list(outputs) if write is None else [write(o) for o in outputs]
         description = None
         if described and posting is not None:
             html = helpers.rewrite_assets(typeset_fragment(described[0], posting.text_lang or posting.lang))
