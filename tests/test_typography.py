@@ -158,7 +158,9 @@ loose_text = st.lists(loose_words, max_size=6).map("".join)
 tag_names = st.sampled_from(["p", "P", "em", "EM", "strong", "code", "pre", "a", "li", "span", "Span", "script",
                              "svg", "div", "q", "kbd", "b"])
 attributes = st.sampled_from(["", ' lang="en"', ' lang="fr"', " lang=fr", " LANG='fr-CA'", ' lang="de"',
-                              ' hreflang="fr"', ' title="Oui ? : «x»"', ' data-lang="fr"', ' class="x" lang="en-GB"'])
+                              ' hreflang="fr"', ' title="Oui ? : «x»"', ' data-lang="fr"', ' class="x" lang="en-GB"',
+                              ' lang\u00a0=\u202f"fr"', " lang=fr\u00a0x", " data-élang='fr'", " lang=éfr",
+                              " lang=\u2003fr", ' LanG = "FR"', " lang=\x1cfr"])
 loose = st.recursive(
     loose_text,
     lambda inner: st.one_of(
@@ -185,6 +187,16 @@ def test_the_pass_gives_what_the_plain_pass_gives(html: str) -> None:
     assert typeset(html) == reference.typeset(html)
     rules = {"fr": french_text, "de": lambda text, prev: text.upper() + (prev or "")}
     assert typeset(html, rules) == reference.typeset(html, {"fr": reference.french_text, "de": rules["de"]})
+
+
+@given(loose_documents)
+def test_the_places_of_french_are_found_in_the_bytes_at_or_after_those_in_the_text(html: str) -> None:
+    """The pass looks for `lang` attributes in the page's bytes (`str.lower` of a page beyond ASCII takes 12
+    bytes a character): it may find more places, or later ones, never fewer (it would leave French alone)."""
+    from sitegen.typography import RULES, _ruled
+
+    found, before = _ruled(html, RULES), reference._ruled(html, RULES)
+    assert bool(found) >= bool(before) and (not before or found[-1] >= before[-1])
 
 
 @given(loose_text, st.sampled_from([None, "x", " ", "\u00a0", "»", "?"]))

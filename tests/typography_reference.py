@@ -1,7 +1,8 @@
 """The typography pass as it was before it copied unchanged text in spans: the oracle its rewrite is checked against.
 
-Its functions are kept as they were at commit e9ca42f; the rest (patterns, element sets, small helpers) is
-unchanged and taken from `sitegen.typography`. See `test_typography.test_the_pass_gives_what_the_plain_pass_gives`.
+Its functions are kept as they were at commit e9ca42f, and `_ruled` as it was before it searched the page's
+bytes; the rest (patterns, element sets, small helpers) is unchanged and taken from `sitegen.typography`.
+See `test_typography.test_the_pass_gives_what_the_plain_pass_gives`.
 """
 
 from __future__ import annotations
@@ -33,7 +34,6 @@ from sitegen.typography import (
     Rule,
     _lang_of,
     _pop,
-    _ruled,
     _spaced,
     _unmask,
 )
@@ -127,3 +127,22 @@ def _mask(text: str) -> tuple[str | None, list[str]]:
         return chr(0xE000 + len(saved) - 1)
 
     return PROTECTED.sub(keep, text), saved
+
+
+LOWER_LANG_ATTR = re.compile(r"""lang\s*=\s*(?:"([^"]*)"|'([^']*)'|([^\s>]+))""")
+
+
+def _ruled(html: str, rules: dict[str, Rule]) -> list[int]:
+    """Return where `lang` attributes of languages with rules are, in order (at their real place).
+
+    Found in the lower-cased page: lower-casing never shortens text, so no position found is before the real one.
+    """
+    low = html.lower()
+    return [found.start() for found in LOWER_LANG_ATTR.finditer(low)
+            if not (found.start() and (low[found.start() - 1].isalnum() or low[found.start() - 1] == "_"))
+            and rules.get(_language(found))]
+
+
+def _language(found: re.Match[str]) -> str:
+    """Return the primary language of a `lang` attribute found by LOWER_LANG_ATTR: 'fr' for lang="fr-CA"."""
+    return next(value for value in found.groups() if value is not None).split("-")[0].lower()
