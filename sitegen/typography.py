@@ -160,8 +160,13 @@ def _ruled(html: str, rules: dict[str, Rule]) -> list[int]:
     """
     low = html.encode("utf-8", "surrogatepass").lower()
     return [found.start() for found in LOWER_LANG_BYTES.finditer(low)
-            if not (found.start() and (low[found.start() - 1:found.start()].isalnum() or low[found.start() - 1] == 95))
-            and rules.get(_language(found))]
+            if not _in_word(low, found.start()) and rules.get(_language(found))]
+
+
+def _in_word(low: bytes, start: int) -> bool:
+    """Return True when the byte before `start` is an ASCII letter, digit or '_': a longer name goes on there."""
+    before = low[start - 1:start] if start else b""
+    return before.isalnum() or before == b"_"
 
 
 def _language(found: re.Match[bytes]) -> str:
