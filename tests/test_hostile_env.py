@@ -83,6 +83,35 @@ def test_a_full_disk_leaves_the_previous_output(make_project: MakeProject, tmp_p
     assert sorted(p.name for p in tmp_path.iterdir() if p.name.startswith(".out")) == [".out.lock"]
 
 
+def test_a_full_disk_in_a_render_worker_is_reported_by_the_build(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                                                  capsys: pytest.CaptureFixture[str]) -> None:
+    """The workers that render pages write them: a failure there is the build's one line, and nothing changes."""
+    from bench.site import make_site
+
+    root, out = tmp_path / "site", tmp_path / "out"
+    root.mkdir()
+    make_site(root, 60)  # enough pages for the render stage to fork workers
+    argv = ["--project", str(root), "build", "--out", str(out), "--jobs", "2", "--no-cache"]
+    assert run(argv, capsys)[0] == 0
+    before = snapshot(out)
+    posting = root / "content/jobs/posting-00000.en.md"
+    posting.write_text(posting.read_text() + "\nOne more line.\n")
+    original = Path.write_bytes
+    builder = os.getpid()
+
+    def full(self: Path, data: Any) -> int:
+        if ".out.new-" in str(self) and os.getpid() != builder:  # in a worker (forked: it has this function)
+            raise OSError(errno.ENOSPC, "No space left on device", str(self))
+        return original(self, data)
+
+    monkeypatch.setattr(Path, "write_bytes", full)
+    code, printed = run(argv, capsys)
+    assert code == 1 and printed.startswith("error: No space left on device: ") and "Traceback" not in printed
+    assert "/jobs/" in printed or "/offres/" in printed  # a page a worker wrote
+    assert snapshot(out) == before
+    assert sorted(p.name for p in tmp_path.iterdir() if p.name.startswith(".out")) == [".out.lock"]
+
+
 def test_a_permission_error_exits_1(make_project: MakeProject, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
                                     capsys: pytest.CaptureFixture[str]) -> None:
     def denied(*args: Any, **kwargs: Any) -> Any:
