@@ -160,13 +160,15 @@ class Staging:
 
     A build streams its files here as they are rendered, so no page's text stays in memory; a failure or
     a kill before `commit` leaves the previous output untouched. Unchanged files are hard links to the
-    old ones and keep their modification times. The tree is made only once a file differs from the old
+    old ones and keep their modification times. The tree is filled only once a file differs from the old
     output: a build that changes nothing touches no file but, if need be, the manifest.
     """
 
     def __init__(self, out: Path) -> None:
         self.out = out
-        self.folder: Path | None = None
+        self.folder: Path | None = None  # made on first need
+        self.whole = False  # True once the folder holds every file listed (the old ones as links)
+        self.unlinked: list[str] = []  # files listed as the old ones, not linked into the folder yet
         self.listed: dict[str, tuple[str, int]] = {}  # dest path → (fingerprint, size)
         self.changed = 0
 
@@ -174,19 +176,19 @@ class Staging:
         """Write one file into the tree (an unsafe path is skipped: the build reports it); return it without data."""
         if unsafe_destinations([file]):
             return file
-        if self.folder is None and (size := _same_as_old(self.out, file)) is not None:
-            self.listed[file.dest_path] = (file.fingerprint, size)
-            return OutputFile(file.dest_path, b"", file.fingerprint, file.kept)
-        return self.written(_write_into(self.out, self._tree(), file))
+        if not self.whole and (old := _as_old(self.out, file)) is not None:  # no folder needed yet
+            return self.written(old)
+        return self.written(_write_into(self.out, self._folder(), file))
 
     def writer(self) -> Callable[[OutputFile], Written]:
-        """Return what writes files into the tree from any process (a render worker), the tree made now.
+        """Return what writes files into the tree from any process (a render worker), the folder made now.
 
         The pages a worker renders go to disk from the worker, and only their paths, sizes and fingerprints
-        come back: `written` lists each in the build's process. A build whose files all turn out to be the
-        old ones still touches nothing but, if need be, the manifest (`commit`).
+        come back: `written` lists each in the build's process. A worker writes only what differs from the
+        old output; the old files are linked by `written` once one file differs, so that a build whose
+        files all turn out to be the old ones touches nothing but, if need be, the manifest (`commit`).
         """
-        return functools.partial(_write_into, self.out, self._tree())
+        return functools.partial(_write_new, self.out, self._folder())
 
     def written(self, written: Written) -> OutputFile:
         """List a file `writer` wrote (an unsafe path was skipped: the build reports it); return it without data.
@@ -196,32 +198,44 @@ class Staging:
         file = written.file
         if written.error is not None:
             raise OSError(*written.error)
-        if not unsafe_destinations([file]):
-            self.listed[file.dest_path] = (file.fingerprint, written.size)
-            self.changed += written.new
+        if unsafe_destinations([file]):
+            return file
+        self.listed[file.dest_path] = (file.fingerprint, written.size)
+        self.changed += written.new
+        if not written.linked:
+            self.unlinked.append(file.dest_path)
+        if written.new or (self.whole and not written.linked):
+            self._make_whole()
         return file
 
-    def _tree(self) -> Path:
-        """Return the staging tree, made on first need with links to the files placed so far."""
+    def _folder(self) -> Path:
+        """Return the staging folder, made on first need."""
         if self.folder is None:
             self.folder = Path(tempfile.mkdtemp(prefix=f".{self.out.name}.new-", dir=self.out.parent))
             self.folder.chmod(0o755)
-            for path in self.listed:
-                target = self.folder / path
-                target.parent.mkdir(parents=True, exist_ok=True)
-                os.link(self.out / path, target)
         return self.folder
+
+    def _make_whole(self) -> Path:
+        """Return the staging folder with links to the old files listed so far and not linked yet."""
+        folder = self._folder()
+        self.whole = True
+        for path in self.unlinked:
+            target = folder / path
+            target.parent.mkdir(parents=True, exist_ok=True)
+            os.link(self.out / path, target)
+        self.unlinked.clear()
+        return folder
 
     def commit(self) -> int:
         """Write the manifest and put the tree at `out`; return how many files changed."""
         listed = sorted(f"{path}\t{fingerprint}\t{size}" for path, (fingerprint, size) in self.listed.items())
         manifest = "\n".join([MANIFEST_HEADER, *listed]) + "\n"
         removed = len(set(read_manifest(self.out) or ()) - set(self.listed))
-        if not self.changed and not removed:  # every file is the old one (a tree, links): only the manifest may change
+        if not self.changed and not removed:  # every file is the old one: only the manifest may change
             tmp = self.out.parent / f".{self.out.name}.new-{os.getpid()}.manifest"
             replace_text(self.out / MANIFEST, manifest, tmp)
             return 0
-        folder = self._tree()
+        folder = self._make_whole()
         (folder / MANIFEST).write_text(manifest, encoding="utf-8")
         _swap(folder, self.out)
         return self.changed + removed
@@ -229,13 +243,27 @@ class Staging:
 
 @record
 class Written:
-    """A file written into a staging tree, perhaps by another process: without its bytes, with its size and
-    whether it is new (1) or a link to the old output's file (0); or the failure to write it (a full disk)."""
+    """A file placed in a staging tree, perhaps by another process: without its bytes, with its size and
+    whether it is new (1) or the old output's file (0: linked into the tree, or with `linked` False, to be
+    linked once the tree is filled); or the failure to write it (a full disk)."""
 
     file: OutputFile
     size: int = 0
     new: int = 0
+    linked: bool = True
     error: tuple[int, str, str | None] | None = None  # errno, message, file name
+
+
+def _write_new(out: Path, folder: Path, file: OutputFile) -> Written:
+    """Write a file into the staging tree `folder` of `out` only when it is not the old output's file."""
+    return _as_old(out, file) or _write_into(out, folder, file)
+
+
+def _as_old(out: Path, file: OutputFile) -> Written | None:
+    """Return a file that is the old output's as listed, to be linked later (None: it differs, or is unsafe)."""
+    size = None if unsafe_destinations([file]) else _same_as_old(out, file)
+    return None if size is None else Written(OutputFile(file.dest_path, b"", file.fingerprint, file.kept), size,
+                                             linked=False)
 
 
 def _write_into(out: Path, folder: Path, file: OutputFile) -> Written:

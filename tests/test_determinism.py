@@ -93,6 +93,7 @@ def test_parallel_builds_give_the_same_bytes_as_one_worker(tmp_path, monkeypatch
     import sitegen.write
     from bench.site import make_site as make_big_site
     from sitegen.pipeline import BuildCache, build
+    from sitegen.write import MANIFEST
 
     root = tmp_path / "site"
     root.mkdir()
@@ -126,4 +127,21 @@ def test_parallel_builds_give_the_same_bytes_as_one_worker(tmp_path, monkeypatch
     assert len(pages) == 120 and not pages & set(placed)
     written = [line.split(" ", 1) for line in writers.read_text().splitlines()]
     assert {path for pid, path in written if int(pid) != os.getpid()} >= pages
+    # rendered again by the workers (no cache) to the same bytes: nothing is linked, the output is left as it was
+    folder, links, real_link = (tmp_path / "out-2").stat().st_ino, tmp_path / "links", os.link
+
+    def link(source, target):
+        with links.open("a") as note:
+            note.write(f"{target}\n")
+        real_link(source, target)
+
+    monkeypatch.setattr(os, "link", link)
+    manifest = tmp_path / "out-2" / MANIFEST  # without the pages' fingerprints, no page is kept: all render
+    lines = manifest.read_text().splitlines()
+    manifest.write_text("\n".join([lines[0], *(f"{line.split(chr(9))[0]}\t\t{line.split(chr(9))[2]}"
+                                                for line in lines[1:])]) + "\n")
+    rendered = build(root, tmp_path / "out-2", cache=BuildCache(jobs=2))
+    assert rendered.ok and rendered.rendered > 130
+    assert (tmp_path / "out-2").stat().st_ino == folder and not links.exists()
+    assert sorted(p.name for p in tmp_path.iterdir() if p.name.startswith(".out-2")) == [".out-2.lock"]
 

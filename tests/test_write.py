@@ -110,19 +110,45 @@ def test_a_failure_in_a_worker_is_raised_by_the_build_and_leaves_the_previous_ou
     assert sorted(p.name for p in tmp_path.iterdir()) == [".out.lock", "out"]
 
 
-def test_a_tree_of_files_all_unchanged_is_not_swapped_in(tmp_path: Path) -> None:
-    """Pages rendered again (no cache) to the bytes the output holds: the output folder is left as it was."""
+def test_files_all_unchanged_are_neither_linked_nor_swapped_in(tmp_path: Path, monkeypatch) -> None:
+    """Pages rendered again (no cache) to the bytes the output holds: nothing is linked, the output folder is
+    left as it was."""
     out = tmp_path / "out"
     write_output(out, [OutputFile("a/index.html", b"A", "f1"), OutputFile("b.css", b"B")])
     inode = out.stat().st_ino
+    links: list[str] = []
+    real_link = os.link
+    monkeypatch.setattr(os, "link", lambda source, target: links.append(str(target)) or real_link(source, target))
     with staged(out) as staging:
-        write = staging.writer()  # the tree is made
+        write = staging.writer()  # an empty folder is made
         staging.written(write(OutputFile("a/index.html", b"A", "f2")))
         staging.place(OutputFile("b.css", b"B"))
         assert staging.commit() == 0
-    assert out.stat().st_ino == inode and tree(out) == {"a/index.html": b"A", "b.css": b"B"}
+    assert links == [] and out.stat().st_ino == inode and tree(out) == {"a/index.html": b"A", "b.css": b"B"}
     assert "a/index.html\tf2\t1" in (out / MANIFEST).read_text()
     assert sorted(p.name for p in tmp_path.iterdir()) == [".out.lock", "out"]
+
+
+def test_the_old_files_are_linked_once_one_file_differs(tmp_path: Path) -> None:
+    """A worker writes only what differs; the build links the old files it listed, then each one after."""
+    out = tmp_path / "out"
+    old = {f"p{i}/index.html": f"page {i}".encode() for i in range(4)}
+    write_output(out, [OutputFile(path, data, "f") for path, data in old.items()])
+    inodes = {path: (out / path).stat().st_ino for path in old}
+    with staged(out) as staging:
+        write = staging.writer()
+        assert staging.folder is not None
+        staging.written(write(OutputFile("p0/index.html", b"page 0", "f")))
+        staging.place(OutputFile("p1/index.html", b"", "f", kept=True))
+        assert not any(staging.folder.iterdir())  # nothing linked while every file is the old one
+        staging.written(write(OutputFile("p2/index.html", b"page 2, new", "g")))
+        assert (staging.folder / "p0/index.html").stat().st_ino == inodes["p0/index.html"]
+        assert (staging.folder / "p1/index.html").stat().st_ino == inodes["p1/index.html"]
+        staging.written(write(OutputFile("p3/index.html", b"page 3", "f")))  # linked at once now
+        assert (staging.folder / "p3/index.html").stat().st_ino == inodes["p3/index.html"]
+        assert staging.commit() == 1
+    assert tree(out) == {**old, "p2/index.html": b"page 2, new"}
+    assert all((out / path).stat().st_ino == inodes[path] for path in old if path != "p2/index.html")
 
 
 def test_a_failure_while_writing_leaves_the_previous_output(tmp_path: Path, monkeypatch) -> None:
