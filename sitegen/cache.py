@@ -18,6 +18,7 @@ import os
 import shutil
 import stat
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -148,13 +149,35 @@ class Saved:
 
 
 def write_json(path: Path, data: Any) -> None:
-    """Write JSON to a file in one step; a failure to write is not an error (the cache only saves time)."""
+    """Write JSON to a file in one step; a failure to write is not an error (the cache only saves time).
+
+    The text is written in pieces (`json_pieces`): a build's record of 10,000 notices was 11 MB at once.
+    """
     tmp = path.with_name(f"{path.name}.{os.getpid()}.tmp")
     try:
-        tmp.write_text(json.dumps(data, ensure_ascii=False), encoding="utf-8")
+        with tmp.open("w", encoding="utf-8") as handle:
+            handle.writelines(json_pieces(data))
         tmp.replace(path)
     except OSError:
         tmp.unlink(missing_ok=True)
+
+
+def json_pieces(data: Any) -> Iterator[str]:
+    """Yield `data` as JSON text in pieces: a dict with text keys value by value, a list item by item, each
+    encoded on its own (by the C encoder, which only encodes whole values)."""
+    if isinstance(data, dict) and all(type(key) is str for key in data):
+        yield "{"
+        for index, (key, value) in enumerate(data.items()):
+            yield ("," if index else "") + json.dumps(key, ensure_ascii=False) + ":"
+            yield from json_pieces(value)
+        yield "}"
+    elif isinstance(data, list):
+        yield "["
+        for index, item in enumerate(data):
+            yield ("," if index else "") + json.dumps(item, ensure_ascii=False)
+        yield "]"
+    else:
+        yield json.dumps(data, ensure_ascii=False)
 
 
 def plain_problem(problem: Problem) -> list[Any]:

@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
+
+from hypothesis import given
+from hypothesis import strategies as st
 
 from build import main
 from sitegen.cache import cache_folder
@@ -527,3 +531,35 @@ def test_processes_that_make_the_signing_key_at_once_all_read_the_same_whole_key
         os.wait()
     assert keys == {signing_key()} and len(signing_key() or b"") == 32
     assert sorted(p.name for p in (tmp_path / "state/careers-site").iterdir()) == ["cache-key"]  # no leftovers
+
+
+json_values = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(max_size=8),
+    lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=4), inner, max_size=4)
+    | st.dictionaries(st.integers(), inner, max_size=2),
+    max_leaves=20,
+)
+
+
+@given(json_values)
+def test_json_in_pieces_is_the_json_of_the_whole(value: object) -> None:
+    from sitegen.cache import json_pieces
+
+    assert json.loads("".join(json_pieces(value))) == json.loads(json.dumps(value, ensure_ascii=False))
+
+
+def test_a_record_is_written_a_value_at_a_time(tmp_path: Path, monkeypatch) -> None:
+    """A build's record lists every notice (10,000 at N=5000): its text is never whole in memory."""
+    import sitegen.cache
+    from sitegen.cache import plain_problem, write_json
+    from sitegen.model import Problem
+
+    problems = [plain_problem(Problem(f"content/jobs/p{i}.yaml", 1, "no 'pay' ’", "add it", 1, "notice"))
+                for i in range(1000)]
+    pieces: list[int] = []
+    real = sitegen.cache.json_pieces
+    monkeypatch.setattr(sitegen.cache, "json_pieces", lambda data: (pieces.append(len(piece)) or piece
+                                                                    for piece in real(data)))
+    write_json(tmp_path / "record.json", {"key": "k", "problems": problems})
+    assert json.loads((tmp_path / "record.json").read_text("utf-8")) == {"key": "k", "problems": problems}
+    assert len(pieces) > 1000 and max(pieces) < 100
