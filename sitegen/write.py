@@ -256,7 +256,8 @@ class Written:
 
 def _write_new(out: Path, folder: Path, file: OutputFile) -> Written:
     """Write a file into the staging tree `folder` of `out` only when it is not the old output's file."""
-    return _as_old(out, file) or _write_into(out, folder, file)
+    old = _as_old(out, file)
+    return old if old is not None else _write_into(out, folder, file)
 
 
 def _as_old(out: Path, file: OutputFile) -> Written | None:
