@@ -78,7 +78,7 @@ class InPlace:
         self.listed[file.dest_path] = entry = (file.fingerprint, file.size)
         if held != entry:
             self.changed.add(file.dest_path)
-        return OutputFile(file.dest_path, b"", file.fingerprint, file.kept)
+        return file.bare()
 
     def _write(self, target: Path, file: OutputFile, name: str) -> None:
         """Replace the file at `target` in one step, through a file of the given name beside the folder."""

@@ -458,6 +458,10 @@ class OutputFile:
         """Return the file with its bytes in `data`."""
         return OutputFile(self.dest_path, self.content, self.fingerprint, self.kept) if self.parts else self
 
+    def bare(self) -> OutputFile:
+        """Return the file without its bytes (once they are written)."""
+        return OutputFile(self.dest_path, b"", self.fingerprint, self.kept)
+
 
 @record
 class BuildResult:

@@ -230,7 +230,7 @@ def _compile(project: Project, base_url: str | None, cache: BuildCache, check_on
     outputs, render_problems = render_site(site, env, project, polish=not check_only, jobs=cache.jobs,
                                            previous=previous, progress=stage_progress(cache, "render"),
                                            names=cache.template_names[template_key],
-                                           sink=staging.place if staging is not None else sink, staging=staging,
+                                           sink=sink, staging=staging,
                                            descriptions=cache.descriptions, digests=cache.digests, reuse=cache.reuse,
                                            warm=live, shown=written)
     cache.time("render", started)

@@ -65,9 +65,9 @@ def render_site(
     Pages are rendered on `jobs` workers; the result does not depend on how many. A page whose
     fingerprint is the one `previous` (dest path → fingerprint) records is kept, not rendered.
     Without `polish` (for `check`), typography and the sitemap are skipped: they cannot fail.
-    With a `sink`, each file goes to it as soon as it is rendered and is returned without its bytes. With
-    a `staging` tree as well (`sink` is its `place`), the workers write the pages they render into it
-    themselves: a page's bytes never cross to this process.
+    With a `sink`, each file goes to it as soon as it is rendered and is returned without its bytes. A
+    `staging` tree is such a sink, and more: the workers write the pages they render into it themselves,
+    so that a page's bytes never cross to this process.
     `descriptions` (page fingerprint → a posting's full description) keeps what open postings' pages
     render for the feeds, so that a page kept from the previous build needs no rendering either.
     `reuse` (serve) keeps what the last build made: a page's fingerprint is found again here, so only
@@ -78,7 +78,8 @@ def render_site(
     far once every page and asset is with the sink, before the sitemap, feeds and job boards are made
     (serve has browsers reload then).
     """
-    emit: Sink = sink or OutputFile.whole  # a sink writes a file in parts as it is; a list holds its bytes
+    # a sink writes a file in parts as it is; a list holds its bytes
+    emit: Sink = sink or (staging.place if staging is not None else OutputFile.whole)
     helpers = Helpers.for_site(site, project.assets)
     shared = site_digest(site, [stamp(), str(polish), *(f"{s.src_path}:{s.digest}" for s in project.templates),
                                 *(f"{a.src_path}:{a.digest}" for a in project.assets)])

@@ -263,13 +263,12 @@ def _write_new(out: Path, folder: Path, file: OutputFile) -> Written:
 def _as_old(out: Path, file: OutputFile) -> Written | None:
     """Return a file that is the old output's as listed, to be linked later (None: it differs, or is unsafe)."""
     size = None if unsafe_destinations([file]) else _same_as_old(out, file)
-    return None if size is None else Written(OutputFile(file.dest_path, b"", file.fingerprint, file.kept), size,
-                                             linked=False)
+    return None if size is None else Written(file.bare(), size, linked=False)
 
 
 def _write_into(out: Path, folder: Path, file: OutputFile) -> Written:
     """Put one file into the staging tree `folder` of `out` (an unsafe path is skipped); say what was done."""
-    bare = OutputFile(file.dest_path, b"", file.fingerprint, file.kept)
+    bare = file.bare()
     if unsafe_destinations([file]):
         return Written(bare)
     try:
