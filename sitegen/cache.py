@@ -148,30 +148,35 @@ class Saved:
     template_names: dict[Templates, dict[str, frozenset[str]]] = field(default_factory=dict)
 
 
-def write_json(path: Path, data: Any) -> None:
+def write_json(path: Path, data: Any, depth: int = 2) -> None:
     """Write JSON to a file in one step; a failure to write is not an error (the cache only saves time).
 
-    The text is written in pieces (`json_pieces`): a build's record of 10,000 notices was 11 MB at once.
+    The text is written in pieces (`json_pieces`, `depth` levels down): a build's record of 10,000 notices
+    was 11 MB at once.
     """
     tmp = path.with_name(f"{path.name}.{os.getpid()}.tmp")
     try:
         with tmp.open("w", encoding="utf-8") as handle:
-            handle.writelines(json_pieces(data))
+            handle.writelines(json_pieces(data, depth))
         tmp.replace(path)
     except OSError:
         tmp.unlink(missing_ok=True)
 
 
-def json_pieces(data: Any) -> Iterator[str]:
+def json_pieces(data: Any, depth: int = 2) -> Iterator[str]:
     """Yield `data` as JSON text in pieces: a dict with text keys value by value, a list item by item, each
-    encoded on its own (by the C encoder, which only encodes whole values)."""
-    if isinstance(data, dict) and all(type(key) is str for key in data):
+    encoded on its own (by the C encoder, which only encodes whole values), `depth` levels down.
+
+    Two levels part a record's list of notices notice by notice; deeper, each small value would cost a
+    call of the encoder (a parse's mappings, in thousands of pieces).
+    """
+    if depth and isinstance(data, dict) and all(type(key) is str for key in data):
         yield "{"
         for index, (key, value) in enumerate(data.items()):
             yield ("," if index else "") + json.dumps(key, ensure_ascii=False) + ":"
-            yield from json_pieces(value)
+            yield from json_pieces(value, depth - 1)
         yield "}"
-    elif isinstance(data, list):
+    elif depth and isinstance(data, list):
         yield "["
         for index, item in enumerate(data):
             yield ("," if index else "") + json.dumps(item, ensure_ascii=False)

@@ -95,7 +95,7 @@ class ParseStore(MutableMapping[CacheKey, Parsed]):
         self.readable = True
         for key, item in items:
             if item.data is not None or item.problems:
-                write_json(self.folder / _file_name(key), {"key": list(key), **_plain(item)})
+                write_json(self.folder / _file_name(key), {"key": list(key), **_plain(item)}, depth=1)  # (small)
         if wanted is not None:
             self._prune(wanted)
 

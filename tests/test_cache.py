@@ -541,11 +541,11 @@ json_values = st.recursive(
 )
 
 
-@given(json_values)
-def test_json_in_pieces_is_the_json_of_the_whole(value: object) -> None:
+@given(json_values, st.integers(0, 3))
+def test_json_in_pieces_is_the_json_of_the_whole(value: object, depth: int) -> None:
     from sitegen.cache import json_pieces
 
-    assert json.loads("".join(json_pieces(value))) == json.loads(json.dumps(value, ensure_ascii=False))
+    assert json.loads("".join(json_pieces(value, depth))) == json.loads(json.dumps(value, ensure_ascii=False))
 
 
 def test_a_record_is_written_a_value_at_a_time(tmp_path: Path, monkeypatch) -> None:
@@ -558,8 +558,16 @@ def test_a_record_is_written_a_value_at_a_time(tmp_path: Path, monkeypatch) -> N
                 for i in range(1000)]
     pieces: list[int] = []
     real = sitegen.cache.json_pieces
-    monkeypatch.setattr(sitegen.cache, "json_pieces", lambda data: (pieces.append(len(piece)) or piece
-                                                                    for piece in real(data)))
+    monkeypatch.setattr(sitegen.cache, "json_pieces", lambda data, depth: (pieces.append(len(piece)) or piece
+                                                                           for piece in real(data, depth)))
     write_json(tmp_path / "record.json", {"key": "k", "problems": problems})
     assert json.loads((tmp_path / "record.json").read_text("utf-8")) == {"key": "k", "problems": problems}
     assert len(pieces) > 1000 and max(pieces) < 100
+    # a parse (small, a file's) is written a top-level value at a time: each small value would cost a call
+    encoded: list[object] = []
+    dumps = json.dumps
+    monkeypatch.setattr(json, "dumps", lambda value, **options: encoded.append(value) or dumps(value, **options))
+    parse = {"key": "k", "data": {"a": [1, 2, {"b": 3}], "c": "d"}}
+    write_json(tmp_path / "parse.json", parse, depth=1)
+    assert json.loads((tmp_path / "parse.json").read_text("utf-8")) == parse
+    assert encoded == ["key", "k", "data", parse["data"]]
