@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from typing import Any
 
 import pytest
 import yaml
@@ -99,11 +100,12 @@ def test_the_converter_has_extras_extensions_without_looking_up_entry_points(mon
     names = [type(ext).__module__.rsplit(".", 1)[-1] for ext in converter.registeredExtensions]
     assert [name for name in names if name in extensions] == [name for name in extensions if name in names]
     reference = markdown.Markdown(extensions=[ExtraExtension(), "sane_lists", "toc"], output_format="html")
+    def order(registry: Any) -> list[str]:  # the names, in the order Markdown runs them
+        return [item.name for item in sorted(registry._priority, key=lambda item: item.priority, reverse=True)]
+
     for kind in ("preprocessors", "inlinePatterns", "treeprocessors", "postprocessors"):
-        assert [item.name for item in getattr(converter, kind)._priority] == [
-            item.name for item in getattr(reference, kind)._priority], kind
-    assert [item.name for item in converter.parser.blockprocessors._priority] == [
-        item.name for item in reference.parser.blockprocessors._priority]
+        assert order(getattr(converter, kind)) == order(getattr(reference, kind)), kind
+    assert order(converter.parser.blockprocessors) == order(reference.parser.blockprocessors)
     text = "# T\n\n*[HTML]: HyperText\n\nA[^1] HTML\n\n[^1]: n\n\n| a | b |\n|---|---|\n| 1 | 2 |\n\n```\ncode\n```\n"
     assert converter.convert(text) == reference.convert(text)
 
@@ -145,6 +147,54 @@ def test_a_text_without_extras_syntax_converts_the_same_without_those_extensions
         text = re.sub(r"(?m)^([ \t>*+\-0-9.)]*):", r"\1", text)
     for fences in (False, True):
         assert make_converter(fences=fences, extra=False).convert(text) == make_converter(fences=fences).convert(text)
+
+
+# inline syntax of every pattern Markdown tries on a text, and near misses
+INLINE_PIECES = ["\\*", "\\", "<https://example.com>", "<a@example.com>", "<b>bold</b>", "<!-- c -->", "&copy;",
+                 "&#38;", "&", "  \n", "![alt](i.png)", "![alt][1]", "![1]", "[ref][1]", "[1]", "[1]: https://example.com\n",
+                 "**strong**", "*em*", "_em_", "__s__", "***x***", "``a ` b``", "`", "!", "[^1]", "<", "x"]
+inlineish = st.lists(st.sampled_from(PIECES + INLINE_PIECES), max_size=25).map("".join)
+
+
+def stock_inline(converter: Any) -> Any:
+    """Return `converter` with Markdown's own inline pass put back in place of the quick one."""
+    from markdown.treeprocessors import InlineProcessor
+
+    from sitegen.markdown import INLINE_PRIORITY
+
+    converter.treeprocessors.register(InlineProcessor(converter), "inline", INLINE_PRIORITY)
+    return converter
+
+
+@given(text=inlineish)
+def test_the_quick_inline_pass_makes_markdowns_html(text: str) -> None:
+    """The inline pass skips the patterns a text holds no trigger of: the HTML must be Markdown's own."""
+    from sitegen.markdown import make_converter
+
+    for fences, extra in ((False, False), (True, True)):
+        quick = make_converter(fences, extra)
+        assert type(quick.treeprocessors["inline"]).__name__ == "QuickInlineProcessor"
+        assert quick.convert(text) == stock_inline(make_converter(fences, extra)).convert(text)
+
+
+def test_the_quick_inline_pass_tries_every_pattern_it_knows_no_trigger_of(monkeypatch) -> None:
+    """A pattern an extension adds is tried on every text; without the methods it builds on, Markdown's pass."""
+    from markdown.inlinepatterns import SimpleTagInlineProcessor
+    from markdown.treeprocessors import InlineProcessor
+
+    import sitegen.markdown
+    from sitegen.markdown import make_converter
+
+    converter = make_converter()
+    converter.inlinePatterns.register(SimpleTagInlineProcessor(r"()@(\w+)", "mark"), "mention", 65)
+    assert converter.convert("Hello @you, &copy;") == "<p>Hello <mark>you</mark>, &copy;</p>"
+    sitegen.markdown._quick_inline_class.cache_clear()
+    monkeypatch.delattr(InlineProcessor, sitegen.markdown.APPLY_PATTERN)
+    try:
+        assert type(make_converter().treeprocessors["inline"]) is InlineProcessor
+    finally:
+        monkeypatch.undo()
+        sitegen.markdown._quick_inline_class.cache_clear()
 
 
 @pytest.mark.parametrize("text", [
