@@ -195,9 +195,30 @@ HEADING = re.compile(r"^ {0,3}#{1,6}(?:[ \t]|$)")
 FOOTNOTE = re.compile(r"^ {0,3}\[\^[^\]]+\]:")
 
 
+LONG_LINE = re.compile(rf"[^\n]{{{MAX_LINE_LENGTH + 1}}}")
+DEEP_LINE = re.compile(rf"^(?:[^\S\n]|>){{{MAX_NESTING + 1}}}", re.M)  # a line's depth is at most its length in these
+
+
 def structure_problems(body: str, first_line: int, src_path: str) -> list[Problem]:
     """Return the problems of a Markdown text that no page may show or that would convert too slowly."""
     problems = _character_problems(body, first_line, src_path)
+    if _plainly_within_limits(body):
+        return problems
+    return problems + _line_problems(body, first_line, src_path)
+
+
+def _plainly_within_limits(body: str) -> bool:
+    """Return True when a look at the whole text shows that none of its lines can break a limit (most texts);
+    False when `_line_problems` must look line by line."""
+    return (body.count("\n") < MAX_LINES and LONG_LINE.search(body) is None
+            and (body.count("[") + body.count("<")) * (len(body) + 1) <= MAX_BRACKET_WORK
+            and EMPHASIS_RUN.search(body) is None and DEEP_LINE.search(body) is None
+            and body.count("#") <= MAX_HEADINGS and body.count("[^") <= MAX_FOOTNOTES)
+
+
+def _line_problems(body: str, first_line: int, src_path: str) -> list[Problem]:
+    """Return the problems of a Markdown text's lines: too many, too long, too deep, too slow to convert."""
+    problems: list[Problem] = []
     lines = body.split("\n")
     if len(lines) > MAX_LINES:
         return [*problems, Problem(src_path, first_line + MAX_LINES, f"the text has more than {MAX_LINES} lines",
@@ -239,7 +260,9 @@ def structure_problems(body: str, first_line: int, src_path: str) -> list[Proble
 
 def _character_problems(body: str, first_line: int, src_path: str) -> list[Problem]:
     """Return a warning for each line with a bidirectional control character (`parse` refuses worse ones)."""
-    problems = []
+    problems: list[Problem] = []
+    if bidi_character(body) is None:
+        return problems
     for index, line in enumerate(body.split("\n")):
         if (bidi := bidi_character(line)) is not None:
             problems.append(Problem(src_path, first_line + index,

@@ -191,3 +191,28 @@ def test_the_bombs_are_refused_for_their_aliases(name: str) -> None:
     else:
         _, problems = parse_yaml(text.split("---\n")[1], "x.yaml")
     assert problems and all(p.message == "YAML anchors and aliases are not allowed" for p in problems)
+
+
+# pieces that reach each limit of a Markdown text in a few steps (lines, line length, '[' work, emphasis
+# runs, nesting by indentation and quotes, headings, footnotes), near misses, and characters of note
+LIMIT_PIECES = ["x" * 5001, "\n" * 700, "\n", "\n\n", "[" * 700, "<", "*" * 26, "_" * 26, "\t" * 9, " " * 30,
+                "> " * 9, ">" * 9, "\u00a0" * 9, "#" * 60, "# h\n" * 70, "[^" * 60, "[^1]: n\n" * 70, "- ", "a",
+                "\u202e", " "]
+
+
+@settings(suppress_health_check=[HealthCheck.too_slow], deadline=None, max_examples=400)
+@given(st.lists(st.sampled_from(LIMIT_PIECES), max_size=12).map("".join))
+def test_a_look_at_the_whole_text_finds_what_a_look_at_each_line_finds(body: str) -> None:
+    """Most texts are plainly within the limits, which a look at the whole text tells: the problems must be
+    those the line-by-line look finds."""
+    from sitegen.markdown import _character_problems, _line_problems, structure_problems
+
+    assert structure_problems(body, 5, "p.md") == (_character_problems(body, 5, "p.md")
+                                                   + _line_problems(body, 5, "p.md"))
+
+
+def test_a_bidirectional_control_character_in_a_text_is_a_warning_on_its_line() -> None:
+    from sitegen.markdown import structure_problems
+
+    problems = structure_problems("Hello\n\nA \u202ereversed\n", 5, "p.md")
+    assert [(p.line, p.column, p.severity) for p in problems] == [(7, 3, "warning")]
