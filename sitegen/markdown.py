@@ -73,7 +73,7 @@ def make_converter(fences: bool = True, extra: bool = True) -> markdown.Markdown
     """
     import markdown
     from markdown.extensions.sane_lists import SaneListExtension
-    from markdown.extensions.toc import TocExtension
+    from markdown.extensions.toc import TocExtension, TocTreeprocessor
 
     # Extensions given as objects, not names: for a name, Markdown first lists every installed package's
     # entry points, which takes longer than importing Markdown itself. So `extra` is given as the
@@ -94,11 +94,36 @@ def make_converter(fences: bool = True, extra: bool = True) -> markdown.Markdown
 
         chosen += [FootnoteExtension(), AttrListExtension(), DefListExtension(), TableExtension(), AbbrExtension(),
                    MarkdownInHtmlExtension()]
-    converter = markdown.Markdown(extensions=[*chosen, SaneListExtension(), TocExtension(permalink=False)],
-                                  output_format="html")
+    toc = _quiet_toc(TocExtension, TocTreeprocessor)(permalink=False)  # heading ids, no links to them
+    converter = markdown.Markdown(extensions=[*chosen, SaneListExtension(), toc], output_format="html")
     if (quick := _quick_inline_class()) is not None:
         converter.treeprocessors.register(quick(converter), "inline", INLINE_PRIORITY)
     return converter
+
+
+TOC_MARKER = "[TOC]"  # where a text asks for its table of contents (the `toc` extension's default marker)
+
+
+@functools.cache
+def _quiet_toc(extension: type, processor: type) -> type:
+    """Return the `toc` extension, made to build a table of contents only for a text that asks for one.
+
+    Markdown builds each text's table, prettifies and serializes it (for `Markdown.toc`, which the site never
+    reads), and looks through the whole document for the marker: a fifth of a posting's conversion. The
+    marker is set for each text (`convert_markdown`): the text's own where it holds it, else none.
+    """
+    from xml.etree import ElementTree
+
+    class QuietTocTreeprocessor(processor):  # type: ignore[misc]
+        """The `toc` pass, without a table where the text has no marker."""
+
+        def build_toc_div(self, toc_list: list[Any]) -> ElementTree.Element:
+            return super().build_toc_div(toc_list) if self.marker else ElementTree.Element("div")
+
+    class QuietTocExtension(extension):  # type: ignore[misc]
+        TreeProcessorClass = QuietTocTreeprocessor
+
+    return QuietTocExtension
 
 
 INLINE_PRIORITY = 20  # the inline pass's place among Markdown's tree passes (`build_treeprocessors`)
@@ -164,7 +189,7 @@ HANDLE_INLINE, APPLY_PATTERN = "_InlineProcessor__handleInline", "_InlineProcess
 def _triggers(patterns: Any, delimiters: type) -> list[tuple[str, ...] | None]:
     """Return the triggers of each of a converter's inline patterns, in the order they are tried (None: any text)."""
     triggers: list[tuple[str, ...] | None] = [
-        tuple(pattern.tokens) if type(pattern) is delimiters else None for pattern in patterns]
+        tuple(getattr(pattern, "tokens", ())) if type(pattern) is delimiters else None for pattern in patterns]
     for name, found in TRIGGERS.items():
         if name in patterns:
             triggers[patterns.get_index_for_name(name)] = found
@@ -179,6 +204,9 @@ def render_markdown(converter: markdown.Markdown, text: str) -> str:
 def convert_markdown(converter: markdown.Markdown, text: str) -> str:
     """Return the HTML Python-Markdown makes of one document, before sanitizing."""
     converter.reset()
+    if "toc" in converter.treeprocessors:  # (a text without the marker has none of its paragraphs)
+        toc: Any = converter.treeprocessors["toc"]
+        toc.marker = TOC_MARKER if TOC_MARKER in text else ""
     return converter.convert(text)
 
 

@@ -149,32 +149,37 @@ def test_a_text_without_extras_syntax_converts_the_same_without_those_extensions
         assert make_converter(fences=fences, extra=False).convert(text) == make_converter(fences=fences).convert(text)
 
 
-# inline syntax of every pattern Markdown tries on a text, and near misses
+# inline syntax of every pattern Markdown tries on a text, near misses, and tables of contents
 INLINE_PIECES = ["\\*", "\\", "<https://example.com>", "<a@example.com>", "<b>bold</b>", "<!-- c -->", "&copy;",
                  "&#38;", "&", "  \n", "![alt](i.png)", "![alt][1]", "![1]", "[ref][1]", "[1]", "[1]: https://example.com\n",
-                 "**strong**", "*em*", "_em_", "__s__", "***x***", "``a ` b``", "`", "!", "[^1]", "<", "x"]
+                 "**strong**", "*em*", "_em_", "__s__", "***x***", "``a ` b``", "`", "!", "[^1]", "<", "x", "[TOC]",
+                 "\n[TOC]\n", "TOC", "&#91;"]
 inlineish = st.lists(st.sampled_from(PIECES + INLINE_PIECES), max_size=25).map("".join)
 
 
-def stock_inline(converter: Any) -> Any:
-    """Return `converter` with Markdown's own inline pass put back in place of the quick one."""
+def stock(converter: Any) -> Any:
+    """Return `converter` with Markdown's own inline and table of contents passes in place of the quick ones."""
+    from markdown.extensions.toc import TocExtension, TocTreeprocessor
     from markdown.treeprocessors import InlineProcessor
 
     from sitegen.markdown import INLINE_PRIORITY
 
     converter.treeprocessors.register(InlineProcessor(converter), "inline", INLINE_PRIORITY)
+    converter.treeprocessors.register(TocTreeprocessor(converter, TocExtension(permalink=False).getConfigs()), "toc", 5)
     return converter
 
 
 @given(text=inlineish)
-def test_the_quick_inline_pass_makes_markdowns_html(text: str) -> None:
-    """The inline pass skips the patterns a text holds no trigger of: the HTML must be Markdown's own."""
-    from sitegen.markdown import make_converter
+def test_the_quick_passes_make_markdowns_html(text: str) -> None:
+    """The inline pass skips the patterns a text holds no trigger of, the table of contents is made only for a
+    text that asks for one: the HTML must be Markdown's own."""
+    from sitegen.markdown import convert_markdown, make_converter
 
     for fences, extra in ((False, False), (True, True)):
         quick = make_converter(fences, extra)
         assert type(quick.treeprocessors["inline"]).__name__ == "QuickInlineProcessor"
-        assert quick.convert(text) == stock_inline(make_converter(fences, extra)).convert(text)
+        assert type(quick.treeprocessors["toc"]).__name__ == "QuietTocTreeprocessor"
+        assert convert_markdown(quick, text) == stock(make_converter(fences, extra)).convert(text)
 
 
 def test_the_quick_inline_pass_tries_every_pattern_it_knows_no_trigger_of(monkeypatch) -> None:
