@@ -167,6 +167,7 @@ class Staging:
     def __init__(self, out: Path) -> None:
         self.out = out
         self.folder: Path | None = None  # made on first need
+        self.tree: Tree | None = None  # the folder, and the folders made in it
         self.whole = False  # True once the folder holds every file listed (the old ones as links)
         self.unlinked: list[str] = []  # files listed as the old ones, not linked into the folder yet
         self.listed: dict[str, tuple[str, int]] = {}  # dest path → (fingerprint, size)
@@ -178,7 +179,7 @@ class Staging:
             return file
         if not self.whole and (old := _as_old(self.out, file)) is not None:  # no folder needed yet
             return self.written(old)
-        return self.written(_write_into(self.out, self._folder(), file))
+        return self.written(_write_into(self.out, self._tree(), file))
 
     def writer(self) -> Callable[[OutputFile], Written]:
         """Return what writes files into the tree from any process (a render worker), the folder made now.
@@ -188,7 +189,7 @@ class Staging:
         old output; the old files are linked by `written` once one file differs, so that a build whose
         files all turn out to be the old ones touches nothing but, if need be, the manifest (`commit`).
         """
-        return functools.partial(_write_new, self.out, self._folder())
+        return functools.partial(_write_new, self.out, self._tree())
 
     def written(self, written: Written) -> OutputFile:
         """List a file `writer` wrote (an unsafe path was skipped: the build reports it); return it without data.
@@ -215,16 +216,20 @@ class Staging:
             self.folder.chmod(0o755)
         return self.folder
 
+    def _tree(self) -> Tree:
+        """Return the staging folder as a tree to write files into, made on first need."""
+        if self.tree is None:
+            self.tree = Tree(self._folder())
+        return self.tree
+
     def _make_whole(self) -> Path:
         """Return the staging folder with links to the old files listed so far and not linked yet."""
-        folder = self._folder()
+        tree = self._tree()
         self.whole = True
         for path in self.unlinked:
-            target = folder / path
-            target.parent.mkdir(parents=True, exist_ok=True)
-            os.link(self.out / path, target)
+            os.link(self.out / path, tree.target(path))
         self.unlinked.clear()
-        return folder
+        return tree.root
 
     def commit(self) -> int:
         """Write the manifest and put the tree at `out`; return how many files changed."""
@@ -241,6 +246,31 @@ class Staging:
         return self.changed + removed
 
 
+class Tree:
+    """A staging folder that files are written into, and the folders this process made in it (each made once:
+    a folder made by another process is found there when this one makes it)."""
+
+    def __init__(self, root: Path) -> None:
+        self.root = root
+        self.made = {""}  # paths of folders below the root, the root's ""
+
+    def target(self, path: str) -> Path:
+        """Return where the file at `path` goes in the tree, its folder made."""
+        self._make(path.rpartition("/")[0])
+        return self.root / path
+
+    def _make(self, folder: str) -> None:
+        if folder in self.made:
+            return
+        self._make(folder.rpartition("/")[0])
+        try:
+            (self.root / folder).mkdir()
+        except FileExistsError:
+            if not (self.root / folder).is_dir():
+                raise
+        self.made.add(folder)
+
+
 @record
 class Written:
     """A file placed in a staging tree, perhaps by another process: without its bytes, with its size and
@@ -254,10 +284,10 @@ class Written:
     error: tuple[int, str, str | None] | None = None  # errno, message, file name
 
 
-def _write_new(out: Path, folder: Path, file: OutputFile) -> Written:
-    """Write a file into the staging tree `folder` of `out` only when it is not the old output's file."""
+def _write_new(out: Path, tree: Tree, file: OutputFile) -> Written:
+    """Write a file into the staging tree of `out` only when it is not the old output's file."""
     old = _as_old(out, file)
-    return old if old is not None else _write_into(out, folder, file)
+    return old if old is not None else _write_into(out, tree, file)
 
 
 def _as_old(out: Path, file: OutputFile) -> Written | None:
@@ -266,14 +296,14 @@ def _as_old(out: Path, file: OutputFile) -> Written | None:
     return None if size is None else Written(file.bare(), size, linked=False)
 
 
-def _write_into(out: Path, folder: Path, file: OutputFile) -> Written:
-    """Put one file into the staging tree `folder` of `out` (an unsafe path is skipped); say what was done."""
+def _write_into(out: Path, tree: Tree, file: OutputFile) -> Written:
+    """Put one file into the staging tree of `out` (an unsafe path is skipped); say what was done."""
     bare = file.bare()
     if unsafe_destinations([file]):
         return Written(bare)
     try:
-        new = _place(out, folder, file)
-        return Written(bare, (folder / file.dest_path).stat().st_size, new)
+        size, new = _place(out, tree, file)
+        return Written(bare, size if new else (tree.root / file.dest_path).stat().st_size, new)
     except OSError as exc:  # raised again by `Staging.written`, in the build's process
         return Written(bare, error=(exc.errno or 0, exc.strerror or str(exc), _name(exc.filename)))
 
@@ -352,23 +382,22 @@ def _remove_leftovers(out: Path) -> None:
                 leftover.unlink(missing_ok=True)
 
 
-def _place(out: Path, staging: Path, file: OutputFile) -> int:
-    """Put one file into the staging tree: a link to the unchanged old file, or new bytes; 1 if new."""
-    target = staging / file.dest_path
-    target.parent.mkdir(parents=True, exist_ok=True)
+def _place(out: Path, tree: Tree, file: OutputFile) -> tuple[int, int]:
+    """Put one file into the staging tree: a link to the unchanged old file, or new bytes; return (the bytes
+    written, 1) if new, else (0, 0)."""
+    target = tree.target(file.dest_path)
     old = out / file.dest_path
     if file.kept:  # the previous build's file, whose inputs have not changed
         os.link(old, target)
-        return 0
+        return 0, 0
     unchanged = old.is_file() and not old.is_symlink() and old.stat().st_size == file.size
     if unchanged and _holds(old, file):
         try:
             os.link(old, target)
         except OSError:
             shutil.copy2(old, target)
-        return 0
-    write_file(target, file)
-    return 1
+        return 0, 0
+    return write_file(target, file), 1
 
 
 def _holds(path: Path, file: OutputFile) -> bool:
@@ -379,15 +408,18 @@ def _holds(path: Path, file: OutputFile) -> bool:
         return all(handle.read(len(part)) == part for part in file.parts) and not handle.read(1)
 
 
-def write_file(path: Path, file: OutputFile) -> None:
-    """Write a file's bytes at `path`; a file in parts is written part after part, never joined in memory."""
+def write_file(path: Path, file: OutputFile) -> int:
+    """Write a file's bytes at `path`, and return how many; a file in parts is written part after part, never
+    joined in memory."""
     if not file.parts:
-        path.write_bytes(file.data)
-        return
+        return path.write_bytes(file.data)
+    written = 0
     with path.open("wb", buffering=0) as raw:
         if not hasattr(os, "writev"):  # not a POSIX system
-            raw.writelines(file.parts)
-            return
+            for part in file.parts:
+                raw.write(part)
+                written += len(part)
+            return written
         batch: list[bytes] = []
         size = 0
         for part in file.parts:  # (a spooled file's parts are read from its temporary file one by one)
@@ -395,9 +427,10 @@ def write_file(path: Path, file: OutputFile) -> None:
             size += len(part)
             if len(batch) == WRITE_PARTS or size >= WRITE_BYTES:
                 _write_all(raw.fileno(), batch)
-                batch, size = [], 0
+                written, batch, size = written + size, [], 0
         if batch:
             _write_all(raw.fileno(), batch)
+    return written + size
 
 
 WRITE_PARTS = 512  # parts given to one `writev` (systems take at least 1,024)

@@ -108,10 +108,10 @@ def test_parallel_builds_give_the_same_bytes_as_one_worker(tmp_path, monkeypatch
             placed.append(file.dest_path)
         return real_place(self, file)
 
-    def write_into(out, folder, file):
+    def write_into(out, tree, file):
         with writers.open("a") as note:
             note.write(f"{os.getpid()} {file.dest_path}\n")
-        return real_write(out, folder, file)
+        return real_write(out, tree, file)
 
     monkeypatch.setattr(sitegen.write.Staging, "place", place)
     monkeypatch.setattr(sitegen.write, "_write_into", write_into)

@@ -86,6 +86,33 @@ def test_files_written_by_workers_are_listed_by_the_build(tmp_path: Path) -> Non
     assert sorted(p.name for p in tmp_path.iterdir()) == [".out.lock", "out"]
 
 
+def test_a_staging_tree_makes_each_folder_once(tmp_path: Path, monkeypatch) -> None:
+    """A folder holding many files is made once, each in one step (not tried again for each file, nor first tried
+    and refused for want of its parent); one another process made is taken as it is; a file where a folder
+    must go is the error it was."""
+    made: list[str] = []
+    real = Path.mkdir
+
+    def mkdir(self: Path, *args: object, **kwargs: object) -> None:
+        made.append(self.name)
+        real(self, *args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(Path, "mkdir", mkdir)
+    files = [OutputFile(path, b"x") for path in ("a/b/c.html", "a/b/d.html", "a/e.html", "f.html", "g/h/i.html")]
+    with staged(tmp_path / "out") as staging:
+        write = staging.writer()
+        assert staging.folder is not None
+        (staging.folder / "g").mkdir()  # as another worker would have
+        made.clear()
+        for file in files:
+            staging.written(write(file))
+        assert sorted(made) == ["a", "b", "g", "h"]
+        with pytest.raises(OSError):
+            staging.written(write(OutputFile("f.html/j.html", b"x")))
+        staging.commit()
+    assert tree(tmp_path / "out") == {file.dest_path: b"x" for file in files}
+
+
 def test_a_failure_in_a_worker_is_raised_by_the_build_and_leaves_the_previous_output(
         tmp_path: Path, monkeypatch) -> None:
     from sitegen.parallel import iter_chunks
@@ -306,11 +333,11 @@ def test_a_file_in_parts_is_written_whole_even_when_the_system_writes_a_little_a
     with tempfile.TemporaryDirectory() as folder:
         path = Path(folder) / "feed.xml"
         file = OutputFile("feed.xml", b"", "joined:x", parts=tuple(parts))
-        write.write_file(path, file)
+        assert write.write_file(path, file) == len(file.content)
         assert path.read_bytes() == b"".join(parts) == file.content and file.size == len(file.content)
         write.os.writev = stingy  # type: ignore[attr-defined]
         try:
-            write.write_file(path, file)
+            assert write.write_file(path, file) == len(file.content)
         finally:
             write.os.writev = real  # type: ignore[attr-defined]
         assert path.read_bytes() == b"".join(parts)
