@@ -130,6 +130,6 @@ def test_the_command_line_leaves_the_cycle_collector_of_a_process_it_did_not_sta
         real_project: Path, tmp_path: Path) -> None:
     import gc
 
-    frozen = gc.get_freeze_count()
+    frozen = gc.get_freeze_count()  # (objects an earlier test froze, some of which may be freed meanwhile)
     assert main(["--project", str(real_project), "build", "--out", str(tmp_path / "out")]) == 0
-    assert gc.isenabled() and gc.get_freeze_count() == frozen
+    assert gc.isenabled() and gc.get_freeze_count() <= frozen  # nothing frozen
