@@ -166,6 +166,7 @@ class Staging:
 
     def __init__(self, out: Path) -> None:
         self.out = out
+        self.old = out if out.is_dir() else None  # the old output, if any: files may be the same as its
         self.folder: Path | None = None  # made on first need
         self.tree: Tree | None = None  # the folder, and the folders made in it
         self.whole = False  # True once the folder holds every file listed (the old ones as links)
@@ -177,9 +178,9 @@ class Staging:
         """Write one file into the tree (an unsafe path is skipped: the build reports it); return it without data."""
         if unsafe_destinations([file]):
             return file
-        if not self.whole and (old := _as_old(self.out, file)) is not None:  # no folder needed yet
+        if not self.whole and (old := _as_old(self.old, file)) is not None:  # no folder needed yet
             return self.written(old)
-        return self.written(_write_into(self.out, self._tree(), file))
+        return self.written(_write_into(self.old, self._tree(), file))
 
     def writer(self) -> Callable[[OutputFile], Written]:
         """Return what writes files into the tree from any process (a render worker), the folder made now.
@@ -189,7 +190,7 @@ class Staging:
         old output; the old files are linked by `written` once one file differs, so that a build whose
         files all turn out to be the old ones touches nothing but, if need be, the manifest (`commit`).
         """
-        return functools.partial(_write_new, self.out, self._tree())
+        return functools.partial(_write_new, self.old, self._tree())
 
     def written(self, written: Written) -> OutputFile:
         """List a file `writer` wrote (an unsafe path was skipped: the build reports it); return it without data.
@@ -284,20 +285,21 @@ class Written:
     error: tuple[int, str, str | None] | None = None  # errno, message, file name
 
 
-def _write_new(out: Path, tree: Tree, file: OutputFile) -> Written:
-    """Write a file into the staging tree of `out` only when it is not the old output's file."""
+def _write_new(out: Path | None, tree: Tree, file: OutputFile) -> Written:
+    """Write a file into the staging tree only when it is not the old output's file (`out`; None: none)."""
     old = _as_old(out, file)
     return old if old is not None else _write_into(out, tree, file)
 
 
-def _as_old(out: Path, file: OutputFile) -> Written | None:
+def _as_old(out: Path | None, file: OutputFile) -> Written | None:
     """Return a file that is the old output's as listed, to be linked later (None: it differs, or is unsafe)."""
-    size = None if unsafe_destinations([file]) else _same_as_old(out, file)
+    size = None if out is None or unsafe_destinations([file]) else _same_as_old(out, file)
     return None if size is None else Written(file.bare(), size, linked=False)
 
 
-def _write_into(out: Path, tree: Tree, file: OutputFile) -> Written:
-    """Put one file into the staging tree of `out` (an unsafe path is skipped); say what was done."""
+def _write_into(out: Path | None, tree: Tree, file: OutputFile) -> Written:
+    """Put one file into the staging tree, beside the old output `out`, if any (an unsafe path is skipped);
+    say what was done."""
     bare = file.bare()
     if unsafe_destinations([file]):
         return Written(bare)
@@ -382,16 +384,18 @@ def _remove_leftovers(out: Path) -> None:
                 leftover.unlink(missing_ok=True)
 
 
-def _place(out: Path, tree: Tree, file: OutputFile) -> tuple[int, int]:
-    """Put one file into the staging tree: a link to the unchanged old file, or new bytes; return (the bytes
-    written, 1) if new, else (0, 0)."""
+def _place(out: Path | None, tree: Tree, file: OutputFile) -> tuple[int, int]:
+    """Put one file into the staging tree: a link to the unchanged old file (in `out`, if any), or new bytes;
+    return (the bytes written, 1) if new, else (0, 0)."""
     target = tree.target(file.dest_path)
-    old = out / file.dest_path
+    old = out / file.dest_path if out is not None else None
     if file.kept:  # the previous build's file, whose inputs have not changed
+        if old is None:
+            raise FileNotFoundError(errno.ENOENT, "the previous output is gone", file.dest_path)
         os.link(old, target)
         return 0, 0
-    unchanged = old.is_file() and not old.is_symlink() and old.stat().st_size == file.size
-    if unchanged and _holds(old, file):
+    if old is not None and old.is_file() and not old.is_symlink() and old.stat().st_size == file.size \
+            and _holds(old, file):
         try:
             os.link(old, target)
         except OSError:
