@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pickle
 import re
+from pathlib import Path
 
 import pytest
 from hypothesis import given
@@ -14,6 +15,7 @@ from sitegen.assemble import scoped_html
 from sitegen.ids import scoped_ids
 from sitegen.links import rebase
 from sitegen.model import NO_HTML, Html
+from tests.conftest import MakeProject
 
 # HTML-ish text: elements with ids (some repeated, some a template's), links to ids and to site pages
 PIECES = ['<h2 id="role">', '<h2 id="main">', '<p id="x">', "</h2>", "<p>", '<a href="#role">', '<a href="#main">',
@@ -56,3 +58,25 @@ def test_scoping_a_texts_html_is_scoping_its_text(text: str, reserved: frozenset
     assert str(scoped) == scoped_ids(rebase(text, base_path), reserved)
     assert (scoped is html) == (base_path == "/" and not reserved & set(html.ids))
     assert scoped.ids == Html(str(scoped)).ids
+
+
+@given(st.lists(st.sampled_from(['<h2 id="a">', '<p id="b">', ' id="a"', 'id="c"', '<a href="#a">', '<i id="">',
+                                 "text", ' id="a b"', '<div\tid="b">']), max_size=12).map("".join))
+def test_a_page_s_repeated_ids_are_those_that_appear_more_than_once(page: str) -> None:
+    from collections import Counter
+
+    from sitegen.ids import ID_ATTR, duplicate_ids
+
+    counts = Counter(match.group(2) for match in ID_ATTR.finditer(page))
+    assert duplicate_ids(page) == sorted(name for name, count in counts.items() if count > 1)
+
+
+def test_a_page_with_an_id_twice_is_a_problem_naming_it(make_project: MakeProject, tmp_path: Path,
+                                                        capsys: pytest.CaptureFixture[str]) -> None:
+    from build import main
+
+    root = make_project()
+    home = root / "content/pages/home.en.md"
+    home.write_text(home.read_text() + '\n## Once {#twice}\n\n## Again {#twice}\n')
+    assert main(["--project", str(root), "build", "--out", str(tmp_path / "out")]) == 1
+    assert "has the id 'twice' more than once" in capsys.readouterr().err
