@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Mapping
 from typing import Any
@@ -67,6 +68,7 @@ class Helpers:
     def rewrite_assets(self, html: str) -> str:
         """Return HTML whose links to assets by their source name point to the hashed files."""
         prefix = f"{self.base_path}assets/"
+        source, link = _asset_patterns(prefix)
 
         def swap(match: re.Match[str]) -> str:
             name = match.group(2)
@@ -74,14 +76,15 @@ class Helpers:
 
         def size(match: re.Match[str]) -> str:
             tag = match.group(0)
-            src = re.search(rf'\ssrc="{re.escape(prefix)}([^"#?]+)"', tag)
+            src = source.search(tag)
             dims = self.sizes.get(src.group(1)) if src else None
             if dims is None or re.search(r"\swidth=", tag):
                 return tag
             return f'{tag[:-1].rstrip("/").rstrip()} width="{dims[0]}" height="{dims[1]}">'
 
-        html = re.sub(r"<img\b[^>]*>", size, html)
-        return re.sub(rf'(\s(?:href|src)="){re.escape(prefix)}([^"#?]+)', swap, html)
+        if "<img" in html:  # (what IMAGE needs)
+            html = IMAGE.sub(size, html)
+        return link.sub(swap, html)
 
     def absolute(self, url: str) -> str:
         """Return the absolute URL of a site path."""
@@ -93,6 +96,16 @@ class Helpers:
             return None
         width, height = self.sizes[name] or SHARE_SIZE
         return {"url": self.absolute(self.asset(name)), "width": width, "height": height}
+
+
+IMAGE = re.compile(r"<img\b[^>]*>")
+
+
+@functools.cache
+def _asset_patterns(prefix: str) -> tuple[re.Pattern[str], re.Pattern[str]]:
+    """Return the patterns of an image's asset source and of a link to an asset, under the site's `prefix`."""
+    return (re.compile(rf'\ssrc="{re.escape(prefix)}([^"#?]+)"'),
+            re.compile(rf'(\s(?:href|src)="){re.escape(prefix)}([^"#?]+)'))
 
 
 def language_context(site: Site, lang_code: str, helpers: Helpers) -> dict[str, Any]:
