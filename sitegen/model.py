@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import hashlib
 import io
 import os
@@ -274,7 +275,7 @@ class Html:
         object.__setattr__(self, "ids", tuple(match.group(2) for match in ID_ATTR.finditer(text)))
 
     def __str__(self) -> str:
-        return zlib.decompress(self._packed).decode("utf-8", "surrogatepass")
+        return _unpacked(self._packed)
 
     def sharing(self, shared: dict[Any, Any]) -> Html:
         """Return this HTML with its ids the equal tuple in `shared` (which gets it if it has none)."""
@@ -313,6 +314,13 @@ class Html:
 
 EMPTY_DIGEST = hashlib.sha256(b"").hexdigest()[:32]
 NO_HTML = Html()
+
+
+@functools.lru_cache(maxsize=4)
+def _unpacked(packed: bytes) -> str:
+    """Return a text's HTML from its compressed bytes; remembered for a few: a posting's page shows its text,
+    and its JobPosting's description once more."""
+    return zlib.decompress(packed).decode("utf-8", "surrogatepass")
 
 
 @record

@@ -80,3 +80,18 @@ def test_a_page_with_an_id_twice_is_a_problem_naming_it(make_project: MakeProjec
     home.write_text(home.read_text() + '\n## Once {#twice}\n\n## Again {#twice}\n')
     assert main(["--project", str(root), "build", "--out", str(tmp_path / "out")]) == 1
     assert "has the id 'twice' more than once" in capsys.readouterr().err
+
+
+def test_a_text_shown_twice_in_a_row_is_decompressed_once(monkeypatch) -> None:
+    """A posting's page shows its text, then its JobPosting's description shows it again."""
+    import zlib
+
+    import sitegen.model
+
+    calls: list[bytes] = []
+    real = zlib.decompress
+    monkeypatch.setattr(zlib, "decompress", lambda data: calls.append(data) or real(data))
+    sitegen.model._unpacked.cache_clear()
+    html = Html("<p>Un « texte » qui n’est montré que deux fois</p>")
+    assert str(html) == str(html) == html.__html__() == "<p>Un « texte » qui n’est montré que deux fois</p>"
+    assert len(calls) == 1
