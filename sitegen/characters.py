@@ -9,6 +9,7 @@ import re
 FORBIDDEN = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u2028\u2029\ud800-\udfff\ufffe\uffff]")
 # Bidirectional embeddings, overrides and isolates: they can make text read differently from how it is stored.
 BIDI = re.compile("[\u202a-\u202e\u2066-\u2069]")
+BIDI_CHARACTERS = "".join(map(chr, [*range(0x202A, 0x202F), *range(0x2066, 0x206A)]))
 
 
 def forbidden_character(text: str) -> tuple[int, str] | None:
@@ -24,6 +25,8 @@ def forbidden_character(text: str) -> tuple[int, str] | None:
 
 def bidi_character(text: str) -> tuple[int, str] | None:
     """Return (index, description) of the first bidirectional control character, or None."""
+    if not any(character in text for character in BIDI_CHARACTERS):  # (each a quick search; the class is not)
+        return None
     found = BIDI.search(text)
     return None if found is None else (found.start(), f"U+{ord(found.group(0)):04X}")
 

@@ -56,8 +56,26 @@ def needs_fences(text: str) -> bool:
 
 def needs_extra(text: str) -> bool:
     """Return True when a text may use the syntax of `extra`'s extensions (fenced code aside, see `needs_fences`):
-    without it, a converter without them gives the same HTML."""
-    return EXTRA_SYNTAX.search(text) is not None
+    without it, a converter without them gives the same HTML.
+
+    What `EXTRA_SYNTAX` finds, found sooner: its signs one substring at a time, then the lines whose ':' has
+    only list and quote markers before it (the pattern's alternatives are tried at every character).
+    """
+    return any(sign in text for sign in EXTRA_SIGNS) or _definition_line(text)
+
+
+EXTRA_SIGNS = ("[^", "*[", "{", "|", "<", "\x02", "\x03")
+DEFINITION_PREFIX = re.compile(r"[ \t>*+\-0-9.)]*")
+
+
+def _definition_line(text: str) -> bool:
+    """Return True when a line of the text has a ':' with only list and quote markers before it."""
+    start = 0
+    while (colon := text.find(":", start)) >= 0:
+        if DEFINITION_PREFIX.fullmatch(text, text.rfind("\n", 0, colon) + 1, colon):
+            return True
+        start = colon + 1
+    return False
 
 
 def make_converter(fences: bool = True, extra: bool = True) -> markdown.Markdown:
@@ -224,7 +242,10 @@ FOOTNOTE = re.compile(r"^ {0,3}\[\^[^\]]+\]:")
 
 
 LONG_LINE = re.compile(rf"[^\n]{{{MAX_LINE_LENGTH + 1}}}")
-DEEP_LINE = re.compile(rf"^(?:[^\S\n]|>){{{MAX_NESTING + 1}}}", re.M)  # a line's depth is at most its length in these
+# a line's depth is at most the length of its start in these (a line after the first: found from its '\n')
+DEEP_START = rf"(?:[^\S\n]|>){{{MAX_NESTING + 1}}}"
+DEEP_FIRST_LINE, DEEP_LINE = re.compile(DEEP_START), re.compile("\n" + DEEP_START)
+RUNS = ("*" * (MAX_EMPHASIS_RUN + 1), "_" * (MAX_EMPHASIS_RUN + 1))  # what EMPHASIS_RUN finds
 
 
 def structure_problems(body: str, first_line: int, src_path: str) -> list[Problem]:
@@ -240,7 +261,8 @@ def _plainly_within_limits(body: str) -> bool:
     False when `_line_problems` must look line by line."""
     return (body.count("\n") < MAX_LINES and LONG_LINE.search(body) is None
             and (body.count("[") + body.count("<")) * (len(body) + 1) <= MAX_BRACKET_WORK
-            and EMPHASIS_RUN.search(body) is None and DEEP_LINE.search(body) is None
+            and RUNS[0] not in body and RUNS[1] not in body
+            and DEEP_FIRST_LINE.match(body) is None and DEEP_LINE.search(body) is None
             and body.count("#") <= MAX_HEADINGS and body.count("[^") <= MAX_FOOTNOTES)
 
 

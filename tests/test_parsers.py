@@ -328,3 +328,11 @@ def test_the_sanitizer_is_made_once_and_cleans_as_nh3_clean_does(monkeypatch) ->
         assert markdown.sanitize(text) == made
     finally:
         markdown._cleaner.cache_clear()
+
+
+@given(st.lists(st.sampled_from([*PIECES, "Time: 10:30", "- a:", "1. b:", "> c:", "  :", ":", "a:", "\n", " ", "x",
+                                  "\x02", "\x03", "[", "^", "*", "{", "|", "<"]), max_size=20).map("".join))
+def test_the_signs_of_extras_syntax_are_what_its_pattern_finds(text: str) -> None:
+    from sitegen.markdown import EXTRA_SYNTAX, needs_extra
+
+    assert needs_extra(text) == (EXTRA_SYNTAX.search(text) is not None)
