@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import functools
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING, Any
 
 from .characters import bidi_character
@@ -116,7 +116,49 @@ def make_converter(fences: bool = True, extra: bool = True) -> markdown.Markdown
     converter = markdown.Markdown(extensions=[*chosen, SaneListExtension(), toc], output_format="html")
     if (quick := _quick_inline_class()) is not None:
         converter.treeprocessors.register(quick(converter), "inline", INLINE_PRIORITY)
+    _quick_blocks(converter.parser)
     return converter
+
+
+# What each of Markdown's block processors, by the name it is registered under, cannot take a block without: the
+# block holds one of these (each processor's pattern needs it; the reference processor looks in its `run`).
+BLOCK_TRIGGERS: dict[str, tuple[str, ...]] = {"hashheader": ("#",), "setextheader": ("\n=", "\n-"), "quote": (">",),
+                                              "reference": ("]:",)}
+
+
+def _quick_blocks(parser: Any) -> None:
+    """Make `parser` try on a block only the block processors whose trigger it holds (those of no known trigger,
+    always): as Markdown's own `BlockParser.parseBlocks`, with the processors listed once, not for each block.
+
+    The processors are those the converter was made with (extensions register theirs as it is made).
+    """
+    processors = parser.blockprocessors
+    tried = list(zip(processors, [BLOCK_TRIGGERS.get(name) for name in _names(processors, BLOCK_TRIGGERS)],
+                     strict=True))
+
+    def parse_blocks(parent: Any, blocks: list[str]) -> None:
+        while blocks:
+            for processor, triggers in tried:
+                if triggers is not None:
+                    for trigger in triggers:
+                        if trigger in blocks[0]:
+                            break
+                    else:  # (as its test, or its run, would find nothing)
+                        continue
+                if processor.test(parent, blocks[0]) and processor.run(parent, blocks) is not False:
+                    break
+
+    parser.parseBlocks = parse_blocks
+
+
+def _names(registry: Any, known: Iterable[str]) -> list[str]:
+    """Return the names a Markdown registry's items are registered under, in their order: those `known`
+    ('' for the others)."""
+    names = [""] * len(registry)
+    for name in known:
+        if name in registry:
+            names[registry.get_index_for_name(name)] = name
+    return names
 
 
 TOC_MARKER = "[TOC]"  # where a text asks for its table of contents (the `toc` extension's default marker)
@@ -206,12 +248,8 @@ HANDLE_INLINE, APPLY_PATTERN = "_InlineProcessor__handleInline", "_InlineProcess
 
 def _triggers(patterns: Any, delimiters: type) -> list[tuple[str, ...] | None]:
     """Return the triggers of each of a converter's inline patterns, in the order they are tried (None: any text)."""
-    triggers: list[tuple[str, ...] | None] = [
-        tuple(getattr(pattern, "tokens", ())) if type(pattern) is delimiters else None for pattern in patterns]
-    for name, found in TRIGGERS.items():
-        if name in patterns:
-            triggers[patterns.get_index_for_name(name)] = found
-    return triggers
+    return [tuple(getattr(pattern, "tokens", ())) if type(pattern) is delimiters else TRIGGERS.get(name)
+            for pattern, name in zip(patterns, _names(patterns, TRIGGERS), strict=True)]
 
 
 def render_markdown(converter: markdown.Markdown, text: str) -> str:
