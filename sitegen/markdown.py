@@ -169,7 +169,7 @@ def _quiet_toc(extension: type, processor: type) -> type:
     """Return the `toc` extension, made to build a table of contents only for a text that asks for one.
 
     Markdown builds each text's table, prettifies and serializes it (for `Markdown.toc`, which the site never
-    reads), and looks through the whole document for the marker: a fifth of a posting's conversion. The
+    reads), and looks through the whole document for the marker: a tenth of a posting's conversion. The
     marker is set for each text (`convert_markdown`): the text's own where it holds it, else none.
     """
     from xml.etree import ElementTree
@@ -204,7 +204,7 @@ def _quick_inline_class() -> type | None:
     Markdown tries each of its 13 inline patterns on each text of a document (a posting has some 40),
     each try a Python call that runs the pattern's regular expression: most find nothing, as most texts
     hold no '`', '\\', '<', '&' or '*'. Skipping a pattern a text lacks the trigger of is what the try would
-    do, one substring search later: the HTML is the same, a quarter of a posting's conversion sooner.
+    do, one substring search later: the HTML is the same, a third of a posting's conversion sooner.
     None (Markdown's own pass) where Markdown's pass no longer has the two methods this one builds on.
     """
     from markdown import util
