@@ -15,7 +15,16 @@ from .fingerprint import Digests
 from .jobs import Minimums
 from .model import Problem, Project, SiteConfig, Source, YamlData
 from .parallel import map_chunks
-from .parse import LazyConverter, ParseCache, Parsed, cache_key, parse_cached, parse_file, unread
+from .parse import (
+    LazyConverter,
+    ParseCache,
+    Parsed,
+    cache_key,
+    parse_cached,
+    parse_file,
+    unread,
+    with_shared_parts,
+)
 from .record import Recorder
 from .records import record, replace
 from .reuse import Reuse
@@ -23,7 +32,6 @@ from .schema import Schemas
 from .sources import SITE_FILE, ContentFile, classify
 from .templatecheck import StringKeys
 from .translations import status_problems, string_statuses
-from .yamlfile import shared_parts
 
 
 @dataclass(slots=True)
@@ -195,16 +203,7 @@ def _parse_files(context: tuple[Schemas, LazyConverter],
     """Return the parses of some files (a worker's task)."""
     schemas, convert = context
     shared: dict[Any, Any] = {}  # the paths, positions and strings the files' data have in common
-    return [_with_shared_parts(parse_file(file, source, schemas, convert), shared) for file, source in files]
-
-
-def _with_shared_parts(parsed: Parsed, shared: dict[Any, Any]) -> Parsed:
-    """Return `parsed` with its data made of the paths, positions and strings in `shared` (see `shared_parts`),
-    and its links and HTML's ids the equal ones there (texts made from one scaffold have the same)."""
-    if parsed.data is None:
-        return parsed
-    return replace(parsed, data=shared_parts(parsed.data, shared), html=parsed.html.sharing(shared),
-                   links=tuple(shared.setdefault(link, link) for link in parsed.links))
+    return [with_shared_parts(parse_file(file, source, schemas, convert), shared) for file, source in files]
 
 
 def warm_up(cache: BuildCache) -> None:

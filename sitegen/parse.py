@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, MutableMapping
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from .characters import forbidden_character, position, unify_line_endings
 from .frontmatter import parse_front_matter
@@ -12,11 +12,11 @@ from .links import Link, extract_links
 from .markdown import convert_markdown, make_converter, needs_extra, needs_fences, sanitize, structure_problems
 from .model import NO_HTML, Html, Problem, Source, YamlData
 from .placeholders import placeholder_problems
-from .records import record
+from .records import record, replace
 from .schema import Schemas, check_schema
 from .sources import ContentFile
 from .translations import text_hash
-from .yamlfile import parse_yaml
+from .yamlfile import parse_yaml, shared_parts
 
 if TYPE_CHECKING:
     import markdown as md
@@ -230,3 +230,12 @@ SETEXT_H1 = re.compile(r"^ {0,3}=+[ \t]*$")
 SETEXT_H2 = re.compile(r"^ {0,3}-+[ \t]*$")
 EMPTY_ALT = re.compile(r"!\[\s*\]\(")
 RAW_IMG_NO_ALT = re.compile(r"<img\b(?![^>]*\balt\s*=)[^>]*>", re.I)
+
+
+def with_shared_parts(parsed: Parsed, shared: dict[Any, Any]) -> Parsed:
+    """Return `parsed` with its data made of the paths, positions and strings in `shared` (see `shared_parts`),
+    and its links and HTML's ids the equal ones there (texts made from one scaffold have the same)."""
+    if parsed.data is None:
+        return parsed
+    return replace(parsed, data=shared_parts(parsed.data, shared), html=parsed.html.sharing(shared),
+                   links=tuple(shared.setdefault(link, link) for link in parsed.links))

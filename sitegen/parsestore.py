@@ -12,7 +12,7 @@ from typing import Any
 from .cache import FILE, plain_problem, private_folder, remove_other_versions, versioned, write_json
 from .links import Link
 from .model import Html, Problem, YamlData
-from .parse import CacheKey, Parsed
+from .parse import CacheKey, Parsed, with_shared_parts
 from .sources import ContentFile
 
 Pending = tuple[list[tuple[CacheKey, Parsed]], set[str] | None]  # parses to write, the file names to keep
@@ -29,6 +29,9 @@ class ParseStore(MutableMapping[CacheKey, Parsed]):
 
     def __init__(self, folder: Path | None) -> None:
         self.memory: dict[CacheKey, Parsed] = {}
+        # the paths, positions and strings of the parses read (`with_shared_parts`): those of 10,000 postings
+        # read each as its own took four times the memory of those parsed by the workers, which share them
+        self.shared: dict[Any, Any] = {}
         self.new: set[CacheKey] = set()
         self.folder = versioned(folder, "parsed") if folder else None
         self.readable = self.folder is not None and private_folder(self.folder.parent) and private_folder(self.folder)
@@ -38,7 +41,7 @@ class ParseStore(MutableMapping[CacheKey, Parsed]):
             found = self._read(key)
             if found is None:
                 raise KeyError(key)
-            self.memory[key] = found
+            self.memory[key] = with_shared_parts(found, self.shared)
         return self.memory[key]
 
     def __contains__(self, key: object) -> bool:

@@ -302,14 +302,14 @@ def test_a_parse_chunk_gives_the_parses_each_file_would_have_alone(make_project)
         assert all(links.setdefault(link, link) is link for link in parsed.links)
         assert ids.setdefault(parsed.html.ids, parsed.html.ids) is parsed.html.ids
     from sitegen.links import Link
-    from sitegen.loading import _with_shared_parts
     from sitegen.model import Html
+    from sitegen.parse import with_shared_parts
     from sitegen.records import replace
 
     text = next(parsed for parsed in together if parsed.data is not None and parsed.file.kind == "text")
     shared: dict[object, object] = {}
-    first, second = (_with_shared_parts(replace(text, links=(Link("/en/team/", 3, 1),),
-                                                html=Html('<h2 id="a">A</h2><h2 id="b">B</h2>')), shared)
+    first, second = (with_shared_parts(replace(text, links=(Link("/en/team/", 3, 1),),
+                                               html=Html('<h2 id="a">A</h2><h2 id="b">B</h2>')), shared)
                      for _ in range(2))
     assert first == second and first.links[0] is second.links[0] and first.html.ids is second.html.ids
 
