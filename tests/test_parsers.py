@@ -100,6 +100,7 @@ def test_the_converter_has_extras_extensions_without_looking_up_entry_points(mon
     names = [type(ext).__module__.rsplit(".", 1)[-1] for ext in converter.registeredExtensions]
     assert [name for name in names if name in extensions] == [name for name in extensions if name in names]
     reference = markdown.Markdown(extensions=[ExtraExtension(), "sane_lists", "toc"], output_format="html")
+
     def order(registry: Any) -> list[str]:  # the names, in the order Markdown runs them
         return [item.name for item in sorted(registry._priority, key=lambda item: item.priority, reverse=True)]
 
@@ -159,7 +160,8 @@ inlineish = st.lists(st.sampled_from(PIECES + INLINE_PIECES), max_size=25).map("
 
 
 def stock(converter: Any) -> Any:
-    """Return `converter` with Markdown's own inline and table of contents passes in place of the quick ones."""
+    """Return `converter` with Markdown's own inline pass, block parser and table of contents in place of the
+    quick ones."""
     from markdown.extensions.toc import TocExtension, TocTreeprocessor
     from markdown.treeprocessors import InlineProcessor
 
