@@ -178,9 +178,8 @@ class Staging:
         """Write one file into the tree (an unsafe path is skipped: the build reports it); return it without data."""
         if unsafe_destinations([file]):
             return file
-        if not self.whole and (old := _as_old(self.old, file)) is not None:  # no folder needed yet
-            return self.written(old)
-        return self.written(_write_into(self.old, self._tree(), file))
+        old = _as_old(self.old, file)  # (listed, and linked if the tree is being filled: no folder needed yet)
+        return self.written(old if old is not None else _write_into(self.old, self._tree(), file))
 
     def writer(self) -> Callable[[OutputFile], Written]:
         """Return what writes files into the tree from any process (a render worker), the folder made now.
@@ -228,7 +227,11 @@ class Staging:
         tree = self._tree()
         self.whole = True
         for path in self.unlinked:
-            os.link(self.out / path, tree.target(path))
+            target = tree.target(path)
+            try:
+                os.link(self.out / path, target)
+            except OSError:  # (a file system without hard links)
+                shutil.copy2(self.out / path, target)
         self.unlinked.clear()
         return tree.root
 
@@ -385,21 +388,14 @@ def _remove_leftovers(out: Path) -> None:
 
 
 def _place(out: Path | None, tree: Tree, file: OutputFile) -> tuple[int, int]:
-    """Put one file into the staging tree: a link to the unchanged old file (in `out`, if any), or new bytes;
-    return (the bytes written, 1) if new, else (0, 0)."""
+    """Put one file that is not the old output's as listed (`_as_old`) into the staging tree: a link to the
+    previous build's file for a kept one (in `out`, if any), else its bytes; return (the bytes written, 1)
+    if new, else (0, 0)."""
     target = tree.target(file.dest_path)
-    old = out / file.dest_path if out is not None else None
     if file.kept:  # the previous build's file, whose inputs have not changed
-        if old is None:
+        if out is None:
             raise FileNotFoundError(errno.ENOENT, "the previous output is gone", file.dest_path)
-        os.link(old, target)
-        return 0, 0
-    if old is not None and old.is_file() and not old.is_symlink() and old.stat().st_size == file.size \
-            and _holds(old, file):
-        try:
-            os.link(old, target)
-        except OSError:
-            shutil.copy2(old, target)
+        os.link(out / file.dest_path, target)
         return 0, 0
     return write_file(target, file), 1
 
