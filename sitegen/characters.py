@@ -8,8 +8,8 @@ import re
 # Also U+2028 and U+2029, which YAML reads as line breaks and editors do not show.
 FORBIDDEN = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u2028\u2029\ud800-\udfff\ufffe\uffff]")
 # Bidirectional embeddings, overrides and isolates: they can make text read differently from how it is stored.
-BIDI = re.compile("[\u202a-\u202e\u2066-\u2069]")
 BIDI_CHARACTERS = "".join(map(chr, [*range(0x202A, 0x202F), *range(0x2066, 0x206A)]))
+BIDI = re.compile(f"[{BIDI_CHARACTERS}]")
 
 
 def forbidden_character(text: str) -> tuple[int, str] | None:

@@ -46,7 +46,8 @@ FENCES = ("```", "~~~")  # what every fenced code block starts with
 # '[^', abbreviations '*[', attributes '{', tables '|', Markdown in HTML a tag '<', definitions a line whose
 # first character but list and quote markers is ':'; and the placeholders Markdown's own passes use
 # (STX, ETX: no content may hold them; a text that does is converted with every extension all the same).
-EXTRA_SYNTAX = re.compile(r"\[\^|\*\[|[{|<\x02\x03]|^[ \t>*+\-0-9.)]*:", re.M)
+EXTRA_SIGNS = ("[^", "*[", "{", "|", "<", "\x02", "\x03")
+DEFINITION_PREFIX = re.compile(r"[ \t>*+\-0-9.)]*")  # what may come before a definition's ':' on its line
 
 
 def needs_fences(text: str) -> bool:
@@ -58,14 +59,10 @@ def needs_extra(text: str) -> bool:
     """Return True when a text may use the syntax of `extra`'s extensions (fenced code aside, see `needs_fences`):
     without it, a converter without them gives the same HTML.
 
-    What `EXTRA_SYNTAX` finds, found sooner: its signs one substring at a time, then the lines whose ':' has
-    only list and quote markers before it (the pattern's alternatives are tried at every character).
+    Each sign is a substring search, then each ':' is looked at from its line's start: one pattern of them
+    all would try its alternatives at every character.
     """
     return any(sign in text for sign in EXTRA_SIGNS) or _definition_line(text)
-
-
-EXTRA_SIGNS = ("[^", "*[", "{", "|", "<", "\x02", "\x03")
-DEFINITION_PREFIX = re.compile(r"[ \t>*+\-0-9.)]*")
 
 
 def _definition_line(text: str) -> bool:
