@@ -29,17 +29,30 @@ INLINE = frozenset({"a", "abbr", "b", "bdi", "bdo", "cite", "data", "dfn", "em",
 
 # Entities and URLs are masked with private-use characters while the rules run.
 PROTECTED = re.compile(r"&(?:[a-zA-Z][a-zA-Z0-9]*|#[0-9]+|#[xX][0-9a-fA-F]+);|(?:https?://|mailto:|www\.)[^\s<]+")
-APOSTROPHE = re.compile(r"(?<=\w)(?:'|&#39;|&#x27;|&apos;)(?=\w)")
+
+
+def _after_text(marks: str, rest: str = "") -> list[str]:
+    """Return the alternatives of a pattern for one of `marks` (each followed by `rest`) with a character other
+    than a space just before it: each begins with its mark, which the regex engine looks for quickly (a pattern
+    that begins with a lookbehind is tried at every character: 10 to 20 µs a paragraph), then looks behind it."""
+    return [f"{re.escape(mark)}(?<=[^{SPACES}]{re.escape(mark)}){rest}" for mark in marks]
+
+
+# The rules' patterns begin with the characters they look for, for that reason; each finds what the same pattern
+# beginning with a lookbehind would (tests/typography_reference.py has those).
+APOSTROPHE = re.compile(r"(?:'(?<=\w')|&#39;(?<=\w&#39;)|&#x27;(?<=\w&#x27;)|&apos;(?<=\w&apos;))(?=\w)")
 AFTER = r"(?=[\s»)\]’\"'.,]|$)"  # what may follow punctuation that gets a space before it
-# A run of high punctuation gets one space before it: U+00A0 before ':', U+202F before ';', '!' and '?'.
-HIGH_PUNCT = re.compile(rf"(?<=[^{SPACES}])[{SPACES}]*([:;!?]+){AFTER}")
+# A run of high punctuation gets one space before it: U+00A0 before ':', U+202F before ';', '!' and '?'. The
+# run, and the spaces before it (which the one space replaces) when there is text before them.
+RUN_AFTER_TEXT = _after_text(SPACES, f"[{SPACES}]*[:;!?]") + _after_text(":;!?")
+HIGH_PUNCT = re.compile(f"(?:{'|'.join(RUN_AFTER_TEXT)})[:;!?]*{AFTER}")
 HIGH_PUNCT_START = re.compile(rf"^[{SPACES}]*([:;!?]+){AFTER}")
 OPEN_QUOTE = re.compile(rf"«[{SPACES}]*")
-CLOSE_QUOTE = re.compile(rf"(?<=[^{SPACES}])[{SPACES}]*»")
+CLOSE_QUOTE = re.compile("|".join(_after_text(SPACES, f"[{SPACES}]*»") + _after_text("»")))
 CLOSE_QUOTE_START = re.compile(rf"^[{SPACES}]*»")
-UNIT = re.compile(r"(?<=\d)[ \u202f](?=(?:h|min|s|ms|km|m|cm|mm|kg|g|ans?|mois|jours?|semaines?|heures?|"
+UNIT = re.compile(r"(\d)[ \u202f](?=(?:h|min|s|ms|km|m|cm|mm|kg|g|ans?|mois|jours?|semaines?|heures?|"
                   r"Go|Mo|ko|°C|pixels?|janvier|février|mars|avril|mai|juin|juillet|août|septembre|octobre|"
-                  r"novembre|décembre)\b)")
+                  r"novembre|décembre)\b)")  # the digit, and the space it is given
 SYMBOL = re.compile(r"(?<=\d)[ \u202f]?(?=[%€$£])")
 
 
@@ -189,7 +202,7 @@ def _lang_of(attrs: str) -> str | None:
     return next(value for value in found.groups() if value is not None)
 
 
-TRIGGERS = re.compile(r"[:;!?«»'%€$£\d]|&#39;|&#x27;|&apos;")
+TRIGGERS = re.compile(r"[:;!?«»'%€$£\d&](?:(?<=&)(?:#39|#x27|apos);|(?<!&))")  # (beginning with a set)
 PRIVATE_USE = re.compile("[\ue000-\uf8ff]")
 
 
@@ -220,15 +233,16 @@ def french_text(text: str, prev: str | None) -> str:
         masked = OPEN_QUOTE.sub("«" + NBSP, masked)
     if closing:
         masked = CLOSE_QUOTE.sub(NBSP + "»", masked)
-    masked = UNIT.sub(NBSP, masked)
+    masked = UNIT.sub(r"\g<1>" + NBSP, masked)
     if "%" in masked or "€" in masked or "$" in masked or "£" in masked:
         masked = SYMBOL.sub(NBSP, masked)
     return _unmask(masked, saved)
 
 
 def _spaced(match: re.Match[str]) -> str:
-    """Return a punctuation run with the no-break space its first mark takes before it."""
-    run = match.group(1)
+    """Return a punctuation run (a match of HIGH_PUNCT or HIGH_PUNCT_START: the spaces before it, if any, and
+    the run) with the no-break space its first mark takes before it."""
+    run = match.group(0).lstrip(SPACES)
     return (NBSP if run[0] == ":" else NNBSP) + run
 
 
@@ -237,7 +251,7 @@ def _mask(text: str) -> tuple[str | None, list[str]]:
     saved: list[str] = []
     if PRIVATE_USE.search(text):
         return None, saved  # already uses private-use characters: leave such text alone
-    if "&" not in text and ":" not in text and "www." not in text:
+    if "&" not in text and "://" not in text and "mailto:" not in text and "www." not in text:
         return text, saved  # no entity, no URL
 
     def keep(match: re.Match[str]) -> str:

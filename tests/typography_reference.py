@@ -1,7 +1,8 @@
 """The typography pass as it was before it copied unchanged text in spans: the oracle its rewrite is checked against.
 
-Its functions are kept as they were at commit e9ca42f, and `_ruled` as it was before it searched the page's
-bytes; the rest (patterns, element sets, small helpers) is unchanged and taken from `sitegen.typography`.
+Its functions are kept as they were at commit e9ca42f, `_ruled` as it was before it searched the page's bytes,
+and the rules' patterns as they were before they began with the characters they look for; the rest (other
+patterns, element sets, small helpers) is unchanged and taken from `sitegen.typography`.
 See `test_typography.test_the_pass_gives_what_the_plain_pass_gives`.
 """
 
@@ -11,10 +12,7 @@ import itertools
 import re
 
 from sitegen.typography import (
-    APOSTROPHE,
-    CLOSE_QUOTE,
     CLOSE_QUOTE_START,
-    HIGH_PUNCT,
     HIGH_PUNCT_START,
     INLINE,
     LEADING,
@@ -27,16 +25,30 @@ from sitegen.typography import (
     SPACES,
     SYMBOL,
     TOKEN,
-    TRIGGERS,
-    UNIT,
     VOID,
     Frame,
     Rule,
     _lang_of,
     _pop,
-    _spaced,
     _unmask,
 )
+
+# The rules' patterns as they were before they were written to begin with the characters they look for
+# (`sitegen.typography`'s begin so; these begin with lookbehinds, tried at every character).
+TRIGGERS = re.compile(r"[:;!?«»'%€$£\d]|&#39;|&#x27;|&apos;")
+APOSTROPHE = re.compile(r"(?<=\w)(?:'|&#39;|&#x27;|&apos;)(?=\w)")
+AFTER = r"(?=[\s»)\]’\"'.,]|$)"
+HIGH_PUNCT = re.compile(rf"(?<=[^{SPACES}])[{SPACES}]*([:;!?]+){AFTER}")
+CLOSE_QUOTE = re.compile(rf"(?<=[^{SPACES}])[{SPACES}]*»")
+UNIT = re.compile(r"(?<=\d)[ \u202f](?=(?:h|min|s|ms|km|m|cm|mm|kg|g|ans?|mois|jours?|semaines?|heures?|"
+                  r"Go|Mo|ko|°C|pixels?|janvier|février|mars|avril|mai|juin|juillet|août|septembre|octobre|"
+                  r"novembre|décembre)\b)")
+
+
+def _spaced(match: re.Match[str]) -> str:
+    """Return a punctuation run with the no-break space its first mark takes before it."""
+    run = match.group(1)
+    return (NBSP if run[0] == ":" else NNBSP) + run
 
 
 def typeset(html: str, rules: dict[str, Rule] | None = None) -> str:
