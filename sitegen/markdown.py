@@ -158,6 +158,9 @@ def _names(registry: Any, known: Iterable[str]) -> list[str]:
     return names
 
 
+# what a heading's text without markup may not hold for its name to be the text: what Markdown's serializer
+# escapes, and the marks of its escapes and stashed HTML
+PLAIN_HEADING_STOPS = re.compile("[&<>\x02\x03]")
 TOC_MARKER = "[TOC]"  # where a text asks for its table of contents (the `toc` extension's default marker)
 
 
@@ -165,17 +168,48 @@ TOC_MARKER = "[TOC]"  # where a text asks for its table of contents (the `toc` e
 def _quiet_toc(extension: type, processor: type) -> type:
     """Return the `toc` extension, made to build a table of contents only for a text that asks for one.
 
-    Markdown builds each text's table, prettifies and serializes it (for `Markdown.toc`, which the site never
-    reads), and looks through the whole document for the marker: a tenth of a posting's conversion. The
-    marker is set for each text (`convert_markdown`): the text's own where it holds it, else none.
+    Markdown builds each text's table, prettifies and serializes it (for `Markdown.toc` and `toc_tokens`, which
+    the site never reads), and looks through the whole document for the marker: a tenth of a posting's
+    conversion. The marker is set for each text (`convert_markdown`): the text's own where it holds it, else
+    none; a text without it gets its headings' ids only (`heading_ids`).
     """
+    import html
     from xml.etree import ElementTree
+
+    from markdown.extensions.toc import remove_fnrefs, render_inner_html, strip_tags, unique
 
     class QuietTocTreeprocessor(processor):  # type: ignore[misc]
         """The `toc` pass, without a table where the text has no marker."""
 
         def build_toc_div(self, toc_list: list[Any]) -> ElementTree.Element:
             return super().build_toc_div(toc_list) if self.marker else ElementTree.Element("div")
+
+        def run(self, doc: ElementTree.Element) -> None:
+            if self.marker:
+                super().run(doc)
+            else:
+                self.heading_ids(doc)
+
+        def heading_ids(self, doc: ElementTree.Element) -> None:
+            """Give the headings the ids, and the rest of the changes, Markdown's pass gives them (`run`), without
+            the table: for each heading, its name is its text, or (where it holds markup, an entity or an
+            escape) what Markdown makes of its HTML, each a serialization and five passes over it."""
+            used = {element.attrib["id"] for element in doc.iter() if "id" in element.attrib}
+            counters: dict[str, int] = {}
+            for element in doc.iter():
+                if not (isinstance(element.tag, str) and self.header_rgx.match(element.tag)):
+                    continue
+                self.set_level(element)
+                if "id" not in element.attrib:
+                    text = element.text or ""
+                    name = (" ".join(text.split()) if not len(element) and not PLAIN_HEADING_STOPS.search(text)
+                            else strip_tags(render_inner_html(remove_fnrefs(element), self.md)))
+                    element.attrib["id"] = unique(self.slugify(html.unescape(name), self.sep), used, counters)
+                element.attrib.pop("data-toc-label", None)
+                if self.use_anchors:
+                    self.add_anchor(element, element.attrib["id"])
+                if self.use_permalinks not in [False, None]:
+                    self.add_permalink(element, element.attrib["id"])
 
     class QuietTocExtension(extension):  # type: ignore[misc]
         TreeProcessorClass = QuietTocTreeprocessor

@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 import yaml
-from hypothesis import given
+from hypothesis import example, given
 from hypothesis import strategies as st
 
 from sitegen.frontmatter import parse_front_matter
@@ -155,7 +155,8 @@ INLINE_PIECES = ["\\*", "\\", "<https://example.com>", "<a@example.com>", "<b>bo
                  "&#38;", "&", "  \n", "![alt](i.png)", "![alt][1]", "![1]", "[ref][1]", "[1]", "[1]: https://example.com\n",
                  "**strong**", "*em*", "_em_", "__s__", "***x***", "``a ` b``", "`", "!", "[^1]", "<", "x", "[TOC]",
                  "\n[TOC]\n", "TOC", "&#91;", "> q\n", ">", "#", "T\n=\n", "U\n-\n", "\n=", "\n-", "[r]: /x\n", "]:",
-                 "[r]"]
+                 "[r]", "\n## A &amp; b\n", "\n## Ça  va ?\n", "\n##\n", "\n## x\n", "\n## x_1\n", "\n# R&D <i>x</i>\n",
+                 "\n## \\*a\\*\n", "\n### T\\_1\n", "\n## Étape {#x}\n", "\n## y {: data-toc-label='Y' }\n"]
 inlineish = st.lists(st.sampled_from(PIECES + INLINE_PIECES), max_size=25).map("".join)
 
 
@@ -174,6 +175,8 @@ def stock(converter: Any) -> Any:
 
 
 @given(text=inlineish)
+@example(text="## y {: data-toc-label='Y' }\n\n## y\n\n## y_1\n\n##\n\n## R&D <i>x</i> \\*a\\* &amp; `c`\n\n"
+              "## Ça  va ?\n")  # headings: a label, ids taken, none, markup, spaces
 def test_the_quick_passes_make_markdowns_html(text: str) -> None:
     """The inline pass skips the patterns a text holds no trigger of, the block parser the processors a block
     holds no trigger of, the table of contents is made only for a text that asks for one: the HTML must be
