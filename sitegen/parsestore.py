@@ -1,17 +1,18 @@
-"""Load and write stages: parsed content by (path, content hash, kind, language), one JSON file per parse."""
+"""Load and write stages: parsed content by (path, content hash, kind, language), each parse a JSON entry of
+a pack (`packs.py`)."""
 
 from __future__ import annotations
 
 import hashlib
 import json
-import os
 from collections.abc import Iterator, Mapping, MutableMapping
 from pathlib import Path
 from typing import Any
 
-from .cache import FILE, plain_problem, private_folder, remove_other_versions, versioned, write_json
+from .cache import FILE, json_pieces, plain_problem, private_folder, remove_other_versions, versioned
 from .links import Link
 from .model import Html, Problem, YamlData
+from .packs import Packs
 from .parse import CacheKey, Parsed, with_shared_parts
 from .sources import ContentFile
 
@@ -19,12 +20,12 @@ Pending = tuple[list[tuple[CacheKey, Parsed]], set[str] | None]  # parses to wri
 
 
 class ParseStore(MutableMapping[CacheKey, Parsed]):
-    """Parses by (path, content hash, kind, language): in memory, and on disk one JSON file per parse.
+    """Parses by (path, content hash, kind, language): in memory, and on disk as JSON entries of packs.
 
-    A parse the build asks for is read from its file on first use, so a build reads only the parses of
-    the files the project has now, and saving writes only the parses that are new. The files live in a
-    folder named after the stamp: a cache written by other code or libraries is never read. A missing,
-    truncated or altered file is a parse to make again.
+    A parse the build asks for is read from its pack on first use, so a build reads only the parses of
+    the files the project has now, and saving writes only the parses that are new, as one pack. The
+    packs live in a folder named after the stamp: a cache written by other code or libraries is never
+    read. A missing, truncated or altered entry is a parse to make again.
     """
 
     def __init__(self, folder: Path | None) -> None:
@@ -35,6 +36,7 @@ class ParseStore(MutableMapping[CacheKey, Parsed]):
         self.new: set[CacheKey] = set()
         self.folder = versioned(folder, "parsed") if folder else None
         self.readable = self.folder is not None and private_folder(self.folder.parent) and private_folder(self.folder)
+        self.packs = Packs(self.folder) if self.folder is not None else None
 
     def __getitem__(self, key: CacheKey) -> Parsed:
         if key not in self.memory:
@@ -66,12 +68,12 @@ class ParseStore(MutableMapping[CacheKey, Parsed]):
         return len(self.memory)
 
     def _read(self, key: CacheKey) -> Parsed | None:
-        if not self.readable or self.folder is None:
+        if not self.readable or self.packs is None or (body := self.packs.get(_entry_name(key))) is None:
             return None
         try:
-            entry = json.loads((self.folder / _file_name(key)).read_bytes())
+            entry = json.loads(body)
             return _parsed(entry) if _key(entry["key"]) == key else None
-        except (OSError, ValueError, KeyError, TypeError, IndexError, AttributeError):
+        except (ValueError, KeyError, TypeError, IndexError, AttributeError):
             return None
 
     def save(self, current: set[tuple[str, str]] | None = None) -> None:
@@ -85,38 +87,29 @@ class ParseStore(MutableMapping[CacheKey, Parsed]):
         """
         items = [(key, self.memory[key]) for key in sorted(self.new) if key in self.memory]
         self.new.clear()
-        wanted = None if current is None else {_file_name((path, digest, "", None)) for path, digest in current}
+        wanted = None if current is None else {_entry_name((path, digest, "", None)) for path, digest in current}
         return items, wanted
 
     def write(self, pending: Pending) -> None:
-        """Write what `take` returned: the parses, then remove the files of parses no longer wanted."""
+        """Write what `take` returned: the parses, as a pack, then remove the entries of parses no longer wanted."""
         items, wanted = pending
-        if self.folder is None or not private_folder(self.folder.parent, create=True):
+        if self.folder is None or self.packs is None or not private_folder(self.folder.parent, create=True):
             return
         if not private_folder(self.folder, create=True):
             return
         self.readable = True
-        for key, item in items:
-            if item.data is not None or item.problems:
-                write_json(self.folder / _file_name(key), {"key": list(key), **_plain(item)}, depth=1)  # (small)
+        self.packs.write((_entry_name(key), "".join(json_pieces({"key": list(key), **_plain(item)}, 1)).encode("utf-8"))
+                         for key, item in items if item.data is not None or item.problems)
         if wanted is not None:
-            self._prune(wanted)
-
-    def _prune(self, wanted: set[str]) -> None:
-        assert self.folder is not None
-        with os.scandir(self.folder) as entries:
-            names = [entry.name for entry in entries]
-        for name in names:
-            if name not in wanted:
-                (self.folder / name).unlink(missing_ok=True)
-        remove_other_versions(self.folder, "parsed")
-        (self.folder.parent / FILE).unlink(missing_ok=True)  # the single-file cache of earlier versions
+            self.packs.prune(wanted.__contains__)
+            remove_other_versions(self.folder, "parsed")
+            (self.folder.parent / FILE).unlink(missing_ok=True)  # the single-file cache of earlier versions
 
 
-def _file_name(key: CacheKey) -> str:
-    """Return the file name of a parse: a digest of its file's path and SHA-256 (the file holds the whole key)."""
+def _entry_name(key: CacheKey) -> str:
+    """Return the name of a parse's entry: a digest of its file's path and SHA-256 (the entry holds the whole key)."""
     joined = f"{key[0]}\0{key[1]}".encode("utf-8", "surrogatepass")
-    return hashlib.sha256(joined).hexdigest()[:32] + ".json"
+    return hashlib.sha256(joined).hexdigest()[:32]
 
 
 def _key(raw: list[Any]) -> CacheKey:

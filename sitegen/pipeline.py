@@ -26,6 +26,7 @@ from .model import BuildResult, OutputFile, Problem, Project
 from .record import build_options, replay_build
 from .records import replace
 from .render import render_site
+from .signed import flush
 from .sources import SITE_FILE, read_project
 from .templatecheck import StringKeys, check_templates, undefined_string_keys
 from .translations import strings_of
@@ -239,6 +240,7 @@ def _compile(project: Project, base_url: str | None, cache: BuildCache, check_on
     elif not check_only:
         _forget_descriptions(cache.descriptions, {o.fingerprint for o in outputs if o.fingerprint})
         cache.pruned = live
+    flush(cache.descriptions)  # what the pages rendered now for the feeds is kept, in one file
     # a kept file's path is one the previous output lists, and `kept_fingerprints` lists none that is unsafe
     render_problems.extend(unsafe_destinations([o for o in outputs if not o.kept]))
     problems.extend(render_problems)

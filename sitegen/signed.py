@@ -16,6 +16,7 @@ from pathlib import Path
 import jinja2
 
 from .cache import private_folder, remove_other_versions, versioned
+from .packs import Packs, PackWriter
 
 
 def signing_key() -> bytes | None:
@@ -107,49 +108,85 @@ def template_cache(folder: Path) -> jinja2.BytecodeCache | None:
 
 
 class SignedTexts(MutableMapping[str, str]):
-    """Texts on disk by a hexadecimal key, one signed file each; an unsigned or altered file is absent.
+    """Texts on disk by a hexadecimal key, each signed, in packs (`packs.py`); an unsigned or altered one is absent.
 
     The build keeps here the full description each open posting's page rendered, by the page's
-    fingerprint, so that the feeds of a build that keeps the page need not render it again.
+    fingerprint, so that the feeds of a build that keeps the page need not render it again. The texts set
+    go to a new pack as they come (one file, written in order), which `flush` puts in place with the
+    removals; until then the other stores of the folder do not see them.
     """
 
     def __init__(self, folder: Path, key: bytes) -> None:
         self.folder, self.key = folder, key
-
-    def _path(self, name: str) -> Path | None:
-        return self.folder / f"{name}.html" if name.isascii() and name.isalnum() and len(name) <= 128 else None
+        self.packs = Packs(folder)
+        self.writer: PackWriter | None = None
+        self.removed: set[str] = set()
 
     def __getitem__(self, name: str) -> str:
-        path = self._path(name)
-        body = read_signed(path, self.key) if path is not None else None
-        try:
-            if body is not None:
-                return body.decode("utf-8")
-        except UnicodeDecodeError:
-            pass
+        if _is_name(name) and name not in self.removed:
+            body = self.writer.read(name) if self.writer is not None else None
+            text = _verified(self.key, name, body if body is not None else self.packs.get(name))
+            if text is not None:
+                return text
         raise KeyError(name)
 
     def __setitem__(self, name: str, text: str) -> None:
-        path = self._path(name)
-        if path is not None:
-            write_signed(path, self.key, text.encode("utf-8", "surrogatepass"))
+        if not _is_name(name):
+            return
+        self.removed.discard(name)
+        try:
+            if self.writer is None:
+                self.writer = PackWriter(self.folder)
+            self.writer.add(name, _signed(self.key, name, text.encode("utf-8", "surrogatepass")))
+        except OSError:
+            pass  # not kept: the next build renders it again
 
     def __delitem__(self, name: str) -> None:
-        path = self._path(name)
-        if path is None:
+        if not _is_name(name):
             raise KeyError(name)
-        path.unlink(missing_ok=True)
+        self.removed.add(name)
+        if self.writer is not None:
+            self.writer.index.pop(name, None)
 
     def __iter__(self) -> Iterator[str]:
-        try:
-            with os.scandir(self.folder) as entries:
-                names = [entry.name for entry in entries]
-        except OSError:
-            names = []
-        return iter(sorted(name[:-5] for name in names if name.endswith(".html")))
+        written = self.writer.index if self.writer is not None else {}
+        return iter(sorted({*self.packs.names(), *written} - self.removed))
 
     def __len__(self) -> int:
         return sum(1 for _ in self)
+
+    def flush(self) -> None:
+        """Put the texts set since the last flush in place, and drop those removed."""
+        try:
+            if self.writer is not None:
+                writer, self.writer = self.writer, None
+                self.packs.take(writer)
+            removed, self.removed = self.removed, set()
+            self.packs.prune(lambda name: name not in removed)
+        except OSError:
+            pass
+
+
+def _is_name(name: str) -> bool:
+    return name.isascii() and name.isalnum() and len(name) <= 128
+
+
+def _signed(key: bytes, name: str, body: bytes) -> bytes:
+    """Return a text's entry: the signature of its name and body, then the body."""
+    return hmac.new(key, name.encode("ascii") + b"\0" + body, hashlib.sha256).digest() + body
+
+
+def _verified(key: bytes, name: str, entry: bytes | None) -> str | None:
+    """Return the text of an entry signed for `name`, or None when it is missing, altered or not valid UTF-8."""
+    if entry is None or len(entry) < 32:
+        return None
+    mac, body = entry[:32], entry[32:]
+    if not hmac.compare_digest(mac, hmac.new(key, name.encode("ascii") + b"\0" + body, hashlib.sha256).digest()):
+        return None
+    try:
+        return body.decode("utf-8", "surrogatepass")
+    except UnicodeDecodeError:
+        return None
 
 
 class Remembered(MutableMapping[str, str]):
@@ -198,6 +235,16 @@ class Remembered(MutableMapping[str, str]):
 
     def __len__(self) -> int:
         return sum(1 for _ in self)
+
+    def flush(self) -> None:
+        """Flush the store's texts (`SignedTexts.flush`), if it keeps them so."""
+        flush(self.store)
+
+
+def flush(store: MutableMapping[str, str]) -> None:
+    """Put in place what a store of descriptions was given (those that write as they go have nothing to do)."""
+    if isinstance(store, (SignedTexts, Remembered)):
+        store.flush()
 
 
 class Discarded(MutableMapping[str, str]):

@@ -10,6 +10,8 @@ from hypothesis import strategies as st
 
 from build import main
 from sitegen.cache import cache_folder
+from sitegen.packs import Packs
+from sitegen.parsestore import _entry_name
 from sitegen.pipeline import BuildCache, build
 from tests.conftest import MakeProject
 
@@ -65,10 +67,27 @@ def test_an_edit_is_seen_through_the_cache(make_project: MakeProject, tmp_path: 
     assert "Hello to Tiny Co." in html and 'class="edited"' in html
 
 
+def entries(folder: Path) -> dict[str, bytes]:
+    """Return the entries of a folder's packs by name (the newest of each name)."""
+    packs = Packs(folder)
+    found = {name: packs.get(name) for name in sorted(packs.names())}
+    packs.close()
+    assert all(body is not None for body in found.values())
+    return found  # type: ignore[return-value]
+
+
 def parse_files(root: Path) -> dict[str, bytes]:
-    """Return the parse cache's files (one per parsed file), by name."""
+    """Return the parse cache's entries (one per parsed file), by name."""
     (folder,) = cache_folder(root).glob("parsed-*")
-    return {p.name: p.read_bytes() for p in sorted(folder.iterdir())}
+    return entries(folder)
+
+
+def replace_entry(folder: Path, name: str, body: bytes) -> None:
+    """Make the folder's packs one pack with the entry called `name` replaced by `body`."""
+    kept = entries(folder)
+    for pack in folder.glob("*.pack"):
+        pack.unlink()
+    Packs(folder).write([(each, body if each == name else data) for each, data in kept.items()])
 
 
 def test_a_broken_cache_is_ignored(make_project: MakeProject, tmp_path: Path) -> None:
@@ -80,11 +99,16 @@ def test_a_broken_cache_is_ignored(make_project: MakeProject, tmp_path: Path) ->
     name = next(n for n, data in whole.items() if b"home.en.md" in data)
     for broken in (b"not json", whole[name][: len(whole[name]) // 2], b'{"key": 1}',
                    whole[name].replace(b'"html"', b'"htm"'), whole[next(n for n in whole if n != name)]):
-        (folder / name).write_bytes(broken)
+        replace_entry(folder, name, broken)
         fresh = tmp_path / f"b-{len(broken)}"  # a new output: a build, not a replay of the last one
         assert main(["--project", str(root), "build", "--out", str(fresh)]) == 0
         assert tree(tmp_path / "a") == tree(fresh)
         assert parse_files(root) == whole  # ignored, then rewritten
+    for pack in folder.glob("*.pack"):  # a pack cut short (a full disk, a crash): it has no index to read
+        pack.write_bytes(pack.read_bytes()[:-5])
+    assert main(["--project", str(root), "build", "--out", str(tmp_path / "c")]) == 0
+    assert tree(tmp_path / "a") == tree(tmp_path / "c")
+    assert parse_files(root) == whole and len(list(folder.glob("*.pack"))) == 1  # made again; the cut one removed
 
 
 def test_parses_read_from_the_cache_share_their_parts_as_those_made_by_the_workers(
@@ -136,17 +160,52 @@ def test_a_cache_is_data_and_a_foreign_one_is_never_read(make_project: MakeProje
 
 
 def test_a_build_reads_and_writes_only_the_parses_it_needs(make_project: MakeProject, tmp_path: Path) -> None:
-    """One file per parse: an edit writes one new file and removes the old one; other files are untouched."""
+    """One entry per parse: an edit writes a pack of one entry; the packs written before are untouched (the old
+    entry stays in its pack, never asked for, until the pack holds more such bytes than wanted ones)."""
     root = make_project()
     assert main(["--project", str(root), "build", "--out", str(tmp_path / "a")]) == 0
     (folder,) = cache_folder(root).glob("parsed-*")
-    before = {p.name: p.stat().st_mtime_ns for p in folder.iterdir()}
+    packs = {p.name: p.stat().st_mtime_ns for p in folder.iterdir()}
+    before = parse_files(root)
     page = root / "content/pages/home.en.md"
     page.write_text(page.read_text().replace("Welcome", "Hello"))
     assert main(["--project", str(root), "build", "--out", str(tmp_path / "a")]) == 0
-    after = {p.name: p.stat().st_mtime_ns for p in folder.iterdir()}
-    assert len(set(before) - set(after)) == 1 and len(set(after) - set(before)) == 1
-    assert all(after[name] == before[name] for name in set(before) & set(after))
+    after = parse_files(root)
+    assert set(before) < set(after) and len(set(after) - set(before)) == 1
+    assert all(after[name] == before[name] for name in before)
+    now = {p.name: p.stat().st_mtime_ns for p in folder.iterdir()}
+    assert {name: now[name] for name in packs} == packs and len(now) == len(packs) + 1
+    assert len(entries_of(folder / next(iter(set(now) - set(packs))))) == 1
+
+
+def entries_of(pack: Path) -> list[tuple[str, int, int]]:
+    from sitegen.packs import _read_index
+
+    found = _read_index(pack)
+    assert found is not None
+    return found
+
+
+def test_packs_give_the_newest_entry_and_prune_what_is_unwanted(tmp_path: Path) -> None:
+    """A name is found in the newest pack that has it; pruning removes the packs with no wanted entry and packs
+    the wanted ones anew when more bytes are unwanted than wanted; a half-written pack is never read."""
+
+    packs = Packs(tmp_path)
+    packs.write([("a", b"A1"), ("b", b"B1" * 10)])
+    packs.write([("a", b"A2"), ("c", b"")])
+    (tmp_path / "99999999999999999999-1-0.pack.tmp").write_bytes(b"half")
+    assert {name: packs.get(name) for name in packs.names()} == {"a": b"A2", "b": b"B1" * 10, "c": b""}
+    assert Packs(tmp_path).get("a") == b"A2" and Packs(tmp_path).get("x") is None
+    packs.prune(lambda name: name != "b")  # the first pack has nothing wanted left
+    assert sorted(packs.names()) == ["a", "c"] and len(list(tmp_path.glob("*.pack"))) == 1
+    packs.write([("c", b"C" * 100)])
+    packs.prune(lambda name: name == "a")  # 2 bytes wanted, 100 not: packed anew
+    assert [(name, packs.get(name)) for name in packs.names()] == [("a", b"A2")]
+    (pack,) = tmp_path.glob("*.pack")
+    assert entries_of(pack) == [("a", 0, 2)]
+    assert {p.name for p in tmp_path.iterdir()} == {pack.name, "99999999999999999999-1-0.pack.tmp"}  # (not stale)
+    pack.write_bytes(pack.read_bytes().replace(b"careers-site pack", b"careers-site pick"))
+    assert Packs(tmp_path).get("a") is None  # no mark: not a pack
 
 
 def test_only_current_files_stay_in_the_parse_cache(make_project: MakeProject, tmp_path: Path) -> None:
@@ -237,14 +296,16 @@ def test_posting_descriptions_are_kept_signed_and_pruned(make_project: MakeProje
     root = make_project()
     assert main(["--project", str(root), "build", "--out", str(tmp_path / "a")]) == 0
     folder = cache_folder(root) / "descriptions-build"
-    files = sorted(folder.glob("*.html"))
-    assert len(files) == 2 and oct(folder.stat().st_mode & 0o777) == "0o700"
+    kept = entries(folder)
+    assert len(kept) == 2 and oct(folder.stat().st_mode & 0o777) == "0o700"
     store = description_store(cache_folder(root))
-    english = next(f for f in files if b"Count things." in f.read_bytes())  # the other one is French
-    first = english.name.removesuffix(".html")
+    first = next(name for name, body in kept.items() if b"Count things." in body)  # the other one is French
+    french = next(name for name in kept if name != first)
     assert "Count things." in store[first]
-    english.write_bytes(english.read_bytes().replace(b"Count things.", b"Evil things."))
-    assert first not in store  # altered: its signature no longer matches
+    replace_entry(folder, first, kept[first].replace(b"Count things.", b"Evil things."))
+    assert first not in description_store(cache_folder(root))  # altered: its signature no longer matches
+    replace_entry(folder, first, kept[french])
+    assert first not in description_store(cache_folder(root))  # another page's: signed for its own name
     assert main(["--project", str(root), "build", "--out", str(tmp_path / "b")]) == 0
     assert tree(tmp_path / "a") == tree(tmp_path / "b")
     monkeypatch.setenv("XDG_STATE_HOME", str(tmp_path / "another-job"))
@@ -254,7 +315,7 @@ def test_posting_descriptions_are_kept_signed_and_pruned(make_project: MakeProje
     posting = next((root / "content/jobs").glob("*.en.md"))
     posting.write_text(posting.read_text() + "\nOne more line.\n")
     assert main(["--project", str(root), "build", "--out", str(tmp_path / "a")]) == 0
-    assert len(list(folder.glob("*.html"))) == 2  # the old English description is gone
+    assert len(entries(folder)) == 2  # the old English description is gone
 
 
 def test_a_build_with_nothing_changed_does_nothing(make_project: MakeProject, tmp_path: Path, monkeypatch,
@@ -337,13 +398,13 @@ def test_a_cache_save_is_taken_at_once_and_written_later(make_project: MakeProje
     cache.current = {(s.src_path, s.digest) for s in project.content}
     second = cache_saver(root, cache)
     folder = next(cache_folder(root).glob("parsed-*"), None)
-    assert folder is None or not list(folder.glob("*.json"))  # nothing written yet
+    assert folder is None or not list(folder.glob("*.pack"))  # nothing written yet
     first()
     second()
-    (folder,) = cache_folder(root).glob("parsed-*")
-    saved = {path.read_text("utf-8") for path in folder.glob("*.json")}
-    assert len(saved) == len(project.content)  # one parse per file of the project as it is now
-    assert sum("A later line." in entry for entry in saved) == 1
+    saved = parse_files(root)
+    current = [saved.get(_entry_name((s.src_path, s.digest, "", None))) for s in project.content]
+    assert all(current)  # one parse per file of the project as it is now (and the text's before the edit)
+    assert sum(b"A later line." in entry for entry in current if entry) == 1 and len(saved) == len(current) + 1
 
 
 def test_a_remembered_store_reads_each_text_once_and_gives_the_default_for_a_missing_one() -> None:
@@ -381,7 +442,7 @@ def test_a_build_writes_its_new_parses_while_the_pages_render(make_project: Make
         for thread in threading.enumerate():
             if thread.name == "careers-site-cache":
                 thread.join()
-        seen.append(sorted(p.name for p in cache_folder(root).glob("parsed-*/*")))
+        seen.append(sorted(parse_files(root)))
         return result
 
     monkeypatch.setattr(sitegen.pipeline, "render_site", spied)

@@ -120,12 +120,12 @@ def test_serve_keeps_its_preview_and_parses_in_the_cache_folder(served) -> None:
     root, base, server, _ = served
     wait_for(lambda: "Welcome to Tiny Co." in (fetch(base + "/en/") or ""), "the home page", server)
     folder = cache_folder(root)
-    wait_for(lambda: any(folder.glob("parsed-*/*.json")), "the saved cache", server)
+    wait_for(lambda: any(folder.glob("parsed-*/*.pack")), "the saved cache", server)
     assert (folder / "preview" / MANIFEST).is_file()  # the next serve updates it incrementally
     page = root / "content/pages/home.en.md"
     page.write_text(page.read_text().replace("Welcome to Tiny Co.", "Hello again."))
     wait_for(lambda: "Hello again." in (fetch(base + "/en/") or ""), "the edited page", server)
-    wait_for(lambda: any(b"Hello again." in p.read_bytes() for p in folder.glob("parsed-*/*.json")),
+    wait_for(lambda: any(b"Hello again." in p.read_bytes() for p in folder.glob("parsed-*/*.pack")),
              "the edit's parse in the cache", server)  # every save's new parses are kept for the next run
 
 
