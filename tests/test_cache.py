@@ -315,7 +315,7 @@ def test_posting_descriptions_are_kept_signed_and_pruned(make_project: MakeProje
     posting = next((root / "content/jobs").glob("*.en.md"))
     posting.write_text(posting.read_text() + "\nOne more line.\n")
     assert main(["--project", str(root), "build", "--out", str(tmp_path / "a")]) == 0
-    assert len(entries(folder)) == 2  # the old English description is gone
+    assert len(entries(folder)) == 2  # the old English description is dropped (its pack was mostly unwanted)
 
 
 def test_a_build_with_nothing_changed_does_nothing(make_project: MakeProject, tmp_path: Path, monkeypatch,
