@@ -1,8 +1,11 @@
 """Parse and render stages: a pure task over many items on every core, its results in the items' order.
 
 Workers are forked, so they start with the parent's memory (parsed content, compiled templates, the
-items themselves). Worker i runs chunks i, i + n, i + 2n, … and writes each result, pickled, to its
-own pipe; the parent reads the chunks back in order. There is no shared lock and no helper thread
+items themselves). Each worker takes the next chunk not yet taken (its number, read from a pipe they
+share, which the parent filled before forking them), and writes its result, pickled, to a pipe of its
+own; the parent reads the results as they come and gives them back in order. A worker slowed down (a
+shared machine, heavier pages) takes fewer chunks: chunks dealt out in turn in advance left one worker
+rendering alone for a chunk or two at the end. There is no shared lock and no helper thread
 (`multiprocessing.Pool` has both, and can hang when stopped by Ctrl+C mid-build): stopping kills the
 workers and closes their pipes. The output is the same with one worker or many.
 """
@@ -14,9 +17,10 @@ import gc
 import math
 import os
 import pickle
+import selectors
 import signal
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from typing import Any, BinaryIO, Generic, TypeVar, cast
+from typing import Any, Generic, TypeVar, cast
 
 Item = TypeVar("Item")
 Result = TypeVar("Result")
@@ -34,6 +38,7 @@ Progress = Callable[[int, int], None]  # (items done, items in all)
 # a chunk's results are in the parent's memory twice while it reads them (pickled, then loaded): 1,250
 # pages of a 10,000-page site were 60 MB at once; a few hundred keep that small, and cost nothing more
 MAX_CHUNK = 200
+MAX_CHUNKS = 8192  # their numbers (4 bytes each) must fit in a pipe's buffer: it is filled before the workers start
 
 
 def map_chunks(task: Callable[[Context, Sequence[Item]], list[Result]], context: Context,
@@ -59,7 +64,8 @@ def iter_chunks(task: Callable[[Context, Sequence[Item]], list[Result]], context
     `meanwhile` is other work of the caller's: it runs while the workers work, or (on one process) after
     the last chunk (a single chunk is not worth a worker).
     """
-    size = max(min_chunk, min(MAX_CHUNK, math.ceil(len(items) / (max(jobs, 1) * 4))))
+    size = max(min_chunk, min(MAX_CHUNK, math.ceil(len(items) / (max(jobs, 1) * 4))),
+               math.ceil(len(items) / MAX_CHUNKS))
     bounds = [(start, min(start + size, len(items))) for start in range(0, len(items), size)]
     chunks = [items[start:stop] for start, stop in bounds]
     parallel = jobs > 1 and len(chunks) > 1 and _can_fork()
@@ -68,12 +74,19 @@ def iter_chunks(task: Callable[[Context, Sequence[Item]], list[Result]], context
         if meanwhile is not None:
             meanwhile()
         return
-    workers = [_fork_worker(task, context, items, bounds[index::jobs]) for index in range(min(jobs, len(bounds)))]
+    numbers, filled = os.pipe()  # each chunk's number, for the workers to take in turn
+    try:
+        os.write(filled, b"".join(index.to_bytes(4, "big") for index in range(len(bounds))))  # (a few hundred bytes)
+    finally:
+        os.close(filled)
+    try:
+        workers = [_fork_worker(task, context, items, bounds, numbers) for _ in range(min(jobs, len(bounds)))]
+    finally:
+        os.close(numbers)
     try:
         if meanwhile is not None:
             meanwhile()
-        yield from _reported((_receive(workers[index % len(workers)]) for index in range(len(bounds))),
-                             len(items), progress)
+        yield from _reported(_in_order(workers, len(bounds)), len(items), progress)
     finally:
         _stop(workers)
 
@@ -93,10 +106,8 @@ class Started(Generic[Context, Result]):
     def result(self) -> Result:
         """Return the task's result."""
         try:
-            if self.worker is not None:
-                return cast(Result, _receive(self.worker)[0])
-        except RuntimeError:
-            pass
+            if self.worker is not None and (message := _message(self.worker)) is not None:
+                return cast(Result, pickle.loads(message[1])[0])
         finally:
             self.stop()
         return self.task(self.context)
@@ -108,17 +119,18 @@ class Started(Generic[Context, Result]):
             self.worker = None
 
 
-Worker = tuple[int, BinaryIO]  # process id, the read end of its results pipe
+Worker = tuple[int, int]  # process id, the read end of its results pipe
 
 
 def _fork_worker(task: Callable[[Any, Sequence[Any]], list[Any]], context: Any, items: Sequence[Any],
-                 bounds: list[tuple[int, int]]) -> Worker:
-    """Fork a worker that runs `task` over its chunks and writes each result to a pipe; return it."""
+                 bounds: list[tuple[int, int]], numbers: int | None = None) -> Worker:
+    """Fork a worker that runs `task` over chunks (those whose numbers it takes from the `numbers` pipe, or
+    else all of them) and writes each result to a pipe; return it."""
     read, write = os.pipe()
     pid = os.fork()
     if pid:
         os.close(write)
-        return pid, os.fdopen(read, "rb")
+        return pid, read
     code = 1
     try:  # the child: never returns
         gc.freeze()  # what it inherits is never walked by its collections (which would copy every page of it)
@@ -128,9 +140,11 @@ def _fork_worker(task: Callable[[Any, Sequence[Any]], list[Any]], context: Any, 
             if hasattr(signal, name):
                 signal.signal(getattr(signal, name), signal.SIG_DFL)
         with os.fdopen(write, "wb") as out:
-            for start, stop in bounds:
+            for index in _taken(numbers, len(bounds)):
+                start, stop = bounds[index]
                 data = pickle.dumps(list(task(context, items[start:stop])), pickle.HIGHEST_PROTOCOL)
-                out.write(len(data).to_bytes(8, "big") + data)
+                out.write(index.to_bytes(4, "big") + len(data).to_bytes(8, "big") + data)
+                out.flush()  # the parent may be waiting for this chunk alone
         code = 0
     except BaseException:  # a bug in a task: say where, then the parent reports the worker stopped
         import traceback
@@ -140,20 +154,59 @@ def _fork_worker(task: Callable[[Any, Sequence[Any]], list[Any]], context: Any, 
         os._exit(code)
 
 
-def _receive(worker: Worker) -> list[Any]:
-    """Return the next chunk's results from a worker's pipe."""
-    pid, pipe = worker
-    head = pipe.read(8)
-    data = pipe.read(int.from_bytes(head, "big")) if len(head) == 8 else b""
-    if len(head) != 8 or len(data) != int.from_bytes(head, "big"):
-        raise RuntimeError(f"a worker process ({pid}) stopped before finishing its work")
-    return list(pickle.loads(data))
+def _taken(numbers: int | None, count: int) -> Iterator[int]:
+    """Yield the numbers of the chunks this worker takes: from the shared pipe (each read takes one number whole,
+    as a pipe's reads of a few bytes are), or all of them."""
+    if numbers is None:
+        yield from range(count)
+        return
+    while len(raw := os.read(numbers, 4)) == 4:
+        yield int.from_bytes(raw, "big")
+
+
+def _in_order(workers: list[Worker], count: int) -> Iterator[list[Any]]:
+    """Yield the results of chunks 0 to count - 1 in order, as the workers send them in any order."""
+    waiting: dict[int, bytes] = {}  # results that came before their turn (a few chunks at most)
+    with selectors.DefaultSelector() as selector:
+        for worker in workers:
+            selector.register(worker[1], selectors.EVENT_READ, worker)
+        for index in range(count):
+            while index not in waiting:
+                if not selector.get_map():
+                    raise RuntimeError(f"a worker process ({' '.join(str(w[0]) for w in workers)}) stopped before "
+                                       "finishing its work")
+                for key, _ in selector.select():
+                    message = _message(key.data)
+                    if message is None:  # done (or stopped: what it had not sent is missed above)
+                        selector.unregister(key.fileobj)
+                    else:
+                        waiting[message[0]] = message[1]
+            yield list(pickle.loads(waiting.pop(index)))
+
+
+def _message(worker: Worker) -> tuple[int, bytes] | None:
+    """Return the next chunk's number and pickled results from a worker's pipe; None when it has no more."""
+    head = _read(worker[1], 12)
+    if len(head) != 12:
+        return None
+    data = _read(worker[1], int.from_bytes(head[4:], "big"))
+    return (int.from_bytes(head[:4], "big"), data) if len(data) == int.from_bytes(head[4:], "big") else None
+
+
+def _read(descriptor: int, size: int) -> bytes:
+    """Return `size` bytes from a pipe, or fewer when it is closed first."""
+    parts, got = [], 0
+    while got < size and (part := os.read(descriptor, min(size - got, 1 << 20))):
+        parts.append(part)
+        got += len(part)
+    return b"".join(parts)
 
 
 def _stop(workers: list[Worker]) -> None:
     """Kill the workers that are still running and collect them all."""
     for pid, pipe in workers:
-        pipe.close()
+        with contextlib.suppress(OSError):
+            os.close(pipe)
         with contextlib.suppress(ProcessLookupError):
             os.kill(pid, signal.SIGKILL)
     for pid, _ in workers:

@@ -50,6 +50,19 @@ def pid_of(context: object, items: Sequence[int]) -> list[int]:
     return [os.getpid() for _ in items]
 
 
+def slow_first(context: float, items: Sequence[int]) -> list[int]:
+    if items[0] == 0:
+        time.sleep(context)
+    return [os.getpid() for _ in items]
+
+
+def test_a_worker_takes_the_next_chunk_when_it_is_done_with_its_last() -> None:
+    """Chunks are not dealt out in advance: while one worker is slow on a chunk, the other takes the rest."""
+    pids = map_chunks(slow_first, 1.0, list(range(40)), 2, min_chunk=1)
+    assert len(set(pids)) == 2 and os.getpid() not in pids
+    assert pids.count(pids[0]) == 5 and pids[-1] != pids[0]  # its one chunk of 5; dealt in turn, it would have had 20
+
+
 def test_a_single_chunk_is_not_worth_a_worker() -> None:
     parent = os.getpid()
     assert map_chunks(pid_of, None, [1, 2, 3], 2, meanwhile=lambda: None) == [parent] * 3
@@ -154,3 +167,15 @@ def test_new_templates_compile_in_a_worker_while_the_build_parses_the_content(
     failed = compile_site(read_project(root), None, BuildCache(jobs=2))
     assert failed.errors and not failed.outputs
     assert len(started) == 1 and started[0].worker is None
+
+
+def dies_on_seven(context: int, items: Sequence[int]) -> list[int]:
+    if 7 in items:
+        os._exit(1)  # as if killed, out of memory
+    return list(items)
+
+
+def test_a_worker_that_stops_mid_way_stops_the_stage_with_an_error_not_a_hang() -> None:
+    parts = iter_chunks(dies_on_seven, 0, list(range(20)), 2, min_chunk=1)
+    with pytest.raises(RuntimeError, match="stopped before finishing its work"):
+        list(parts)
