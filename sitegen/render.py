@@ -21,7 +21,7 @@ from .i18n import MissingString
 from .ids import duplicate_ids
 from .loader import TEMPLATE_DIR
 from .model import OutputFile, Page, Posting, Problem, Project, Site
-from .parallel import iter_chunks
+from .parallel import Started, iter_chunks
 from .records import record, replace
 from .reuse import Reuse
 from .sitemap import render_sitemap
@@ -164,7 +164,10 @@ def render_site(
     try:
         if polish and not site.config.preview:  # a preview publishes nothing that search engines or boards read
             # each to the sink as soon as it is made: the feeds and boards repeat every description
-            outputs.extend(map(emit, _published_files(site, env, helpers, described, reuse, context.previous)))
+            if staging is not None and jobs > 1 and not reuse.remember and _postings(site) >= BESIDE:
+                outputs.extend(_published_beside(site, env, helpers, described, reuse, context.previous, staging))
+            else:
+                outputs.extend(map(emit, _published_files(site, env, helpers, described, reuse, context.previous)))
     finally:
         described.rendered.close()
     return outputs, problems
@@ -184,14 +187,17 @@ def _language_digests(site: Site, languages: Mapping[str, Mapping[str, Any]], na
 
 
 def _published_files(site: Site, env: jinja2.Environment, helpers: Helpers, described: Described, reuse: Reuse,
-                     previous: Mapping[str, str]) -> Iterator[OutputFile]:
-    """Yield what search engines, feed readers and job boards read: sitemap, feeds, jobs.json, Indeed feed.
+                     previous: Mapping[str, str], parts: tuple[str, ...] = ("feeds", "sitemap", "boards"),
+                     keep: bool = True) -> Iterator[OutputFile]:
+    """Yield what search engines, feed readers and job boards read: sitemap, feeds, jobs.json, Indeed feed (or
+    those of them `parts` names).
 
     Feeds and boards carry each posting's full description: the one its page rendered for the JobPosting,
     or the one a kept page rendered before (`described`), else (a kept page whose description the store
-    lacks) rendered here and stored, so that the next build finds it. The job boards and the feeds patch
-    their last files with the postings whose description this build rendered (`described.rendered`;
-    the others' are the last build's). Those whose fingerprint `previous` records are kept.
+    lacks) rendered here and, with `keep`, stored, so that the next build finds it. The job boards and the
+    feeds patch their last files with the postings whose description this build rendered
+    (`described.rendered`; the others' are the last build's). Those whose fingerprint `previous` records
+    are kept.
     """
     template = env.get_template("_partials/job_description.html")
 
@@ -200,13 +206,45 @@ def _published_files(site: Site, env: jinja2.Environment, helpers: Helpers, desc
         found = described.get(key)
         if found is None:
             found = posting_description(site, posting, helpers, template.render)
-            described.keep(key, found)
+            if keep:
+                described.keep(key, found)
         return found
 
     # the feeds first: serve writes a changed one on a thread of its own while the rest is made
-    yield from render_feeds(site, site.strings, helpers.absolute, describe, reuse, previous, described.rendered)
-    yield render_sitemap(site, reuse, previous)
-    yield from render_boards(site, helpers.absolute, describe, reuse, previous, described.rendered)
+    if "feeds" in parts:
+        yield from render_feeds(site, site.strings, helpers.absolute, describe, reuse, previous, described.rendered)
+    if "sitemap" in parts:
+        yield render_sitemap(site, reuse, previous)
+    if "boards" in parts:
+        yield from render_boards(site, helpers.absolute, describe, reuse, previous, described.rendered)
+
+
+BESIDE = 200  # postings (all languages) from which a one-off build makes its job boards on a worker of their own
+
+
+def _postings(site: Site) -> int:
+    return sum(len(postings) for postings in site.postings.values())
+
+
+def _published_beside(site: Site, env: jinja2.Environment, helpers: Helpers, described: Described, reuse: Reuse,
+                      previous: Mapping[str, str], staging: Staging) -> list[OutputFile]:
+    """Return what `_published_files` yields, placed in `staging`: the job boards made and written by a forked
+    worker while this process makes and writes the feeds and the sitemap (a big site's took seconds, on one
+    core, once the pages were rendered). The worker stores no description (a kept page's missing from the
+    store is made by both, and stored by this process)."""
+    write = staging.writer()
+
+    def boards(_: None) -> list[Written]:
+        return [write(file) for file in _published_files(site, env, helpers, described, reuse, previous,
+                                                         ("boards",), keep=False)]
+
+    beside = Started(boards, None)
+    try:
+        here = [staging.place(file) for file in _published_files(site, env, helpers, described, reuse, previous,
+                                                                 ("feeds", "sitemap"))]
+        return [*here, *map(staging.written, beside.result())]
+    finally:
+        beside.stop()
 
 
 # files (written already where the context writes them), problems, for an open posting (language, key, its

@@ -101,3 +101,31 @@ def test_feeds_and_boards_go_to_the_sink_one_at_a_time(make_project: MakeProject
     assert len(makes) == 4  # two feeds, jobs.json, the Indeed feed
     for first, second in itertools.pairwise(makes):
         assert any(event.startswith("write") for event in events[first:second]), events
+
+
+def test_a_big_one_off_build_makes_its_job_boards_on_a_worker_the_same(make_project: MakeProject, tmp_path: Path,
+                                                                         monkeypatch) -> None:
+    """From a few hundred postings, a one-off build on two cores makes the job boards on a worker of their own
+    while it makes the feeds and the sitemap: the same files as on one core."""
+    import os
+
+    import sitegen.boards
+    import sitegen.render
+    from build import main
+
+    root = make_project()
+    real, made_by = sitegen.boards.render_boards, tmp_path / "made-by"
+
+    def spied(*args, **kwargs):  # type: ignore[no-untyped-def]
+        made_by.write_text(str(os.getpid()))  # (from a worker, only a file tells)
+        yield from real(*args, **kwargs)
+
+    monkeypatch.setattr(sitegen.render, "render_boards", spied)
+    monkeypatch.setattr(sitegen.render, "BESIDE", 1)
+    assert main(["--project", str(root), "build", "--no-cache", "--jobs", "1", "--out", str(tmp_path / "one")]) == 0
+    assert made_by.read_text() == str(os.getpid())
+    assert main(["--project", str(root), "build", "--no-cache", "--jobs", "2", "--out", str(tmp_path / "two")]) == 0
+    assert made_by.read_text() != str(os.getpid())
+    one, two = ({p.relative_to(d).as_posix(): p.read_bytes() for p in sorted(d.rglob("*")) if p.is_file()}
+                for d in (tmp_path / "one", tmp_path / "two"))
+    assert one == two and {"jobs.json", "jobs-indeed.xml", "sitemap.xml"} <= one.keys()
