@@ -13,6 +13,7 @@ packs without a wanted entry, and packs the small ones together when there are m
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import struct
@@ -53,6 +54,12 @@ class PackWriter:
         self.file.flush()
         return os.pread(self.file.fileno(), found[1], found[0])
 
+    def abandon(self) -> None:
+        """Remove the pack being written."""
+        with contextlib.suppress(OSError):  # (what it could not write: a full disk)
+            self.file.close()
+        self.tmp.unlink(missing_ok=True)
+
     def close(self) -> str | None:
         """Write the index, put the pack in place and return its file name (None, and no pack, when empty)."""
         try:
@@ -64,8 +71,7 @@ class PackWriter:
             self.tmp.replace(self.path)
             return self.path.name
         finally:
-            self.file.close()
-            self.tmp.unlink(missing_ok=True)
+            self.abandon()  # (nothing to remove once in place)
 
 
 class Packs:
@@ -127,8 +133,7 @@ class Packs:
                 writer.add(name, body)
             self.take(writer)
         except OSError:
-            writer.file.close()
-            writer.tmp.unlink(missing_ok=True)
+            writer.abandon()
 
     def take(self, writer: PackWriter) -> None:
         """Close `writer` and find its entries from now on."""

@@ -138,8 +138,10 @@ class SignedTexts(MutableMapping[str, str]):
             if self.writer is None:
                 self.writer = PackWriter(self.folder)
             self.writer.add(name, _signed(self.key, name, text.encode("utf-8", "surrogatepass")))
-        except OSError:
-            pass  # not kept: the next build renders it again
+        except OSError:  # (a full disk): none of this build's texts is kept; the next build renders them again
+            if self.writer is not None:
+                self.writer.abandon()
+                self.writer = None
 
     def __delitem__(self, name: str) -> None:
         if not _is_name(name):

@@ -653,3 +653,31 @@ def test_a_record_is_written_a_value_at_a_time(tmp_path: Path, monkeypatch) -> N
     write_json(tmp_path / "parse.json", parse, depth=1)
     assert json.loads((tmp_path / "parse.json").read_text("utf-8")) == parse
     assert encoded == ["key", "k", "data", parse["data"]]
+
+
+def test_a_description_that_cannot_be_written_loses_only_this_builds_descriptions(tmp_path: Path, monkeypatch) -> None:
+    """A full disk while descriptions are written: the pack being written is dropped whole (no entry of it can be
+    found at a wrong place), the packs in place stay, and nothing half-written is left."""
+    from sitegen.packs import PackWriter
+    from sitegen.signed import SignedTexts
+
+    store = SignedTexts(tmp_path, b"k" * 32)
+    store["a1"] = "first"
+    store.flush()
+    real, calls = PackWriter.add, []
+
+    def full(self: PackWriter, name: str, body: bytes) -> None:
+        calls.append(name)
+        if len(calls) == 2:
+            raise OSError(28, "No space left on device")
+        real(self, name, body)
+
+    monkeypatch.setattr(PackWriter, "add", full)
+    store["b2"] = "second"
+    store["c3"] = "third"  # the disk is full
+    store["d4"] = "fourth"  # a new pack
+    store.flush()
+    fresh = SignedTexts(tmp_path, b"k" * 32)
+    assert {name: fresh.get(name) for name in ("a1", "b2", "c3", "d4")} == {"a1": "first", "b2": None, "c3": None,
+                                                                              "d4": "fourth"}
+    assert not list(tmp_path.glob("*.tmp")) and len(list(tmp_path.glob("*.pack"))) == 2
