@@ -121,6 +121,7 @@ class SignedTexts(MutableMapping[str, str]):
         self.packs = Packs(folder)
         self.writer: PackWriter | None = None
         self.removed: set[str] = set()
+        self.tidied = False
 
     def __getitem__(self, name: str) -> str:
         if _is_name(name) and name not in self.removed:
@@ -165,6 +166,12 @@ class SignedTexts(MutableMapping[str, str]):
                 self.packs.take(writer)
             removed, self.removed = self.removed, set()
             self.packs.prune(lambda name: name not in removed)
+            if not self.tidied:  # the file per text of earlier versions, never read now
+                self.tidied = True
+                with os.scandir(self.folder) as entries:
+                    old = [entry.path for entry in entries if entry.name.endswith(".html")]
+                for path in old:
+                    Path(path).unlink(missing_ok=True)
         except OSError:
             pass
 

@@ -681,3 +681,13 @@ def test_a_description_that_cannot_be_written_loses_only_this_builds_description
     assert {name: fresh.get(name) for name in ("a1", "b2", "c3", "d4")} == {"a1": "first", "b2": None, "c3": None,
                                                                               "d4": "fourth"}
     assert not list(tmp_path.glob("*.tmp")) and len(list(tmp_path.glob("*.pack"))) == 2
+
+
+def test_the_descriptions_of_earlier_versions_one_file_each_are_removed(make_project: MakeProject,
+                                                                        tmp_path: Path) -> None:
+    root = make_project()
+    folder = cache_folder(root) / "descriptions-build"
+    folder.mkdir(parents=True, mode=0o700)
+    (folder / "0123abcd.html").write_bytes(b"x" * 40)  # a signed file, as earlier versions kept each description
+    assert main(["--project", str(root), "build", "--out", str(tmp_path / "a")]) == 0
+    assert not list(folder.glob("*.html")) and len(entries(folder)) == 2
