@@ -17,7 +17,6 @@ import gc
 import math
 import os
 import pickle
-import selectors
 import signal
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from typing import Any, Generic, TypeVar, cast
@@ -166,6 +165,8 @@ def _taken(numbers: int | None, count: int) -> Iterator[int]:
 
 def _in_order(workers: list[Worker], count: int) -> Iterator[list[Any]]:
     """Yield the results of chunks 0 to count - 1 in order, as the workers send them in any order."""
+    import selectors  # (only where there are workers: a small site's build never imports it)
+
     waiting: dict[int, bytes] = {}  # results that came before their turn (a few chunks at most)
     with selectors.DefaultSelector() as selector:
         for worker in workers:
