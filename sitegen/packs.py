@@ -122,18 +122,21 @@ class Packs:
         """Yield the names the packs hold."""
         yield from list(self.index())
 
-    def write(self, entries: Iterable[tuple[str, bytes]]) -> None:
-        """Write the entries as one new pack; a failure to write is not an error (a cache only saves time)."""
+    def write(self, entries: Iterable[tuple[str, bytes]]) -> bool:
+        """Write the entries as one new pack; return False when it could not be written (not an error: a cache
+        only saves time)."""
         try:
             writer = PackWriter(self.folder)
         except OSError:
-            return
+            return False
         try:
             for name, body in entries:
                 writer.add(name, body)
             self.take(writer)
         except OSError:
             writer.abandon()
+            return False
+        return True
 
     def take(self, writer: PackWriter) -> None:
         """Close `writer` and find its entries from now on."""
@@ -158,11 +161,11 @@ class Packs:
             if dead <= sum(live.values()):  # else all; past MAX_PACKS, all but the biggest (serve's saves are small)
                 repack = repack[:-1] if len(repack) > MAX_PACKS else []
             gone = [pack for pack in live if not live[pack]]
-        if repack:
-            kept = [(name, body) for name, (pack, _, _) in sorted(index.items()) if pack in repack and wanted(name)
-                    and (body := self.get(name)) is not None]
-            self.write(kept)
-            gone += repack
+        if repack:  # each entry read as it is written: a whole pack's would be in memory at once
+            kept = ((name, body) for name, (pack, _, _) in sorted(index.items()) if pack in repack and wanted(name)
+                    and (body := self.get(name)) is not None)
+            if self.write(kept):
+                gone += repack
         with self.lock:
             for pack in gone:
                 if (descriptor := self._open.pop(pack, None)) is not None:
