@@ -691,3 +691,14 @@ def test_the_descriptions_of_earlier_versions_one_file_each_are_removed(make_pro
     (folder / "0123abcd.html").write_bytes(b"x" * 40)  # a signed file, as earlier versions kept each description
     assert main(["--project", str(root), "build", "--out", str(tmp_path / "a")]) == 0
     assert not list(folder.glob("*.html")) and len(entries(folder)) == 2
+
+
+def test_a_repack_that_cannot_be_written_keeps_the_packs_it_was_made_from(tmp_path: Path, monkeypatch) -> None:
+    from sitegen.packs import PackWriter
+
+    packs = Packs(tmp_path)
+    packs.write([("a", b"A"), ("b", b"B" * 100)])
+    monkeypatch.setattr(PackWriter, "add", lambda self, name, body: (_ for _ in ()).throw(OSError(28, "full")))
+    packs.prune(lambda name: name == "a")  # more unwanted bytes than wanted: packed anew, which fails
+    assert Packs(tmp_path).get("a") == b"A" and len(list(tmp_path.glob("*.pack"))) == 1
+    assert not list(tmp_path.glob("*.tmp"))
