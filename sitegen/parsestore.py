@@ -9,7 +9,7 @@ from collections.abc import Iterator, Mapping, MutableMapping
 from pathlib import Path
 from typing import Any
 
-from .cache import FILE, json_pieces, plain_problem, private_folder, remove_other_versions, versioned
+from .cache import FILE, plain_problem, private_folder, remove_other_versions, versioned
 from .links import Link
 from .model import Html, Problem, YamlData
 from .packs import Packs
@@ -98,7 +98,7 @@ class ParseStore(MutableMapping[CacheKey, Parsed]):
         if not private_folder(self.folder, create=True):
             return
         self.readable = True
-        self.packs.write((_entry_name(key), "".join(json_pieces({"key": list(key), **_plain(item)}, 1)).encode("utf-8"))
+        self.packs.write((_entry_name(key), json.dumps({"key": list(key), **_plain(item)}, ensure_ascii=False).encode())
                          for key, item in items if item.data is not None or item.problems)
         if wanted is not None:
             self.packs.prune(wanted.__contains__)

@@ -71,21 +71,32 @@ class SignedBytecodeCache(jinja2.BytecodeCache):
         write_signed(self._path(bucket), self.key, bucket.bytecode_to_string())
 
 
+def signed(key: bytes, body: bytes, context: bytes = b"") -> bytes:
+    """Return `body` after its signature (HMAC-SHA256 of `context` and `body`: what it must be found under)."""
+    return hmac.new(key, context + body, hashlib.sha256).digest() + body
+
+
+def checked(key: bytes, data: bytes | None, context: bytes = b"") -> bytes | None:
+    """Return the body of what `signed` made with the same key and context, or None (missing, altered)."""
+    if data is None or len(data) < 32:
+        return None
+    mac, body = data[:32], data[32:]
+    return body if hmac.compare_digest(mac, hmac.new(key, context + body, hashlib.sha256).digest()) else None
+
+
 def read_signed(path: Path, key: bytes) -> bytes | None:
     """Return the body of a signed file, or None when it is missing or its signature does not match."""
     try:
-        data = path.read_bytes()
+        return checked(key, path.read_bytes())
     except OSError:
         return None
-    mac, body = data[:32], data[32:]
-    return body if len(data) >= 32 and hmac.compare_digest(mac, hmac.new(key, body, hashlib.sha256).digest()) else None
 
 
 def write_signed(path: Path, key: bytes, body: bytes) -> None:
     """Write a body with its signature, in one step; a failure to write is not an error."""
     tmp = path.with_name(f"{path.name}.{os.getpid()}.tmp")
     try:
-        tmp.write_bytes(hmac.new(key, body, hashlib.sha256).digest() + body)
+        tmp.write_bytes(signed(key, body))
         tmp.replace(path)
     except OSError:
         tmp.unlink(missing_ok=True)
@@ -138,7 +149,7 @@ class SignedTexts(MutableMapping[str, str]):
         try:
             if self.writer is None:
                 self.writer = PackWriter(self.folder)
-            self.writer.add(name, _signed(self.key, name, text.encode("utf-8", "surrogatepass")))
+            self.writer.add(name, signed(self.key, text.encode("utf-8", "surrogatepass"), name.encode("ascii") + b"\0"))
         except OSError:  # (a full disk): none of this build's texts is kept; the next build renders them again
             if self.writer is not None:
                 self.writer.abandon()
@@ -180,20 +191,11 @@ def _is_name(name: str) -> bool:
     return name.isascii() and name.isalnum() and len(name) <= 128
 
 
-def _signed(key: bytes, name: str, body: bytes) -> bytes:
-    """Return a text's entry: the signature of its name and body, then the body."""
-    return hmac.new(key, name.encode("ascii") + b"\0" + body, hashlib.sha256).digest() + body
-
-
 def _verified(key: bytes, name: str, entry: bytes | None) -> str | None:
     """Return the text of an entry signed for `name`, or None when it is missing, altered or not valid UTF-8."""
-    if entry is None or len(entry) < 32:
-        return None
-    mac, body = entry[:32], entry[32:]
-    if not hmac.compare_digest(mac, hmac.new(key, name.encode("ascii") + b"\0" + body, hashlib.sha256).digest()):
-        return None
+    body = checked(key, entry, name.encode("ascii") + b"\0")
     try:
-        return body.decode("utf-8", "surrogatepass")
+        return body.decode("utf-8", "surrogatepass") if body is not None else None
     except UnicodeDecodeError:
         return None
 
