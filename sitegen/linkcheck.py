@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable, Iterator, Mapping
 from operator import attrgetter
 from typing import TypeVar
 
 from .assemble import SiteChange, site_change
-from .ids import template_ids
+from .ids import ID_VALUE, template_ids
 from .links import SiteLinks, site_link_problems
 from .model import Page, Problem, Project, Site
 from .parse import Parsed
@@ -196,5 +195,3 @@ def page_ids(site: Site, project: Project) -> dict[str, frozenset[str]]:
     return {"/" + page.url[len(site.config.base_path):]: frozenset(shared.union(page.html.ids))
             for page in site.pages}
 
-
-ID_VALUE = re.compile(r'\sid="([^"]*)"')

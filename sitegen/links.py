@@ -13,7 +13,8 @@ from .model import Problem
 from .records import field, record
 
 SAFE_SCHEMES = frozenset({"http", "https", "mailto", "tel"})
-ROOT_LINK = re.compile(r"""(\s(?:href|src)=")/(?!/)""")
+# begins with the characters it looks for, then looks behind them (as `ids.ID_ATTR` does, and for that reason)
+ROOT_LINK = re.compile(r"""(=")/(?!/)(?:(?<=\shref="/)|(?<=\ssrc="/))""")
 
 
 @record
