@@ -28,7 +28,9 @@ pieces = st.sampled_from([" ", "\n", "\t", "\u00a0", "\u2003", "<a", "<p", ">", 
                           ' href="#', ' href="/', ' src="/', ' href="/base/assets/', ' src="/base/assets/', "é"])
 texts = st.lists(pieces, max_size=24).map("".join)
 
-OVERLAPS = [' id=" id="x"', ' href=" id="a" id="b"', ' src="/base/assets/a href="/base/assets/b"',
+# texts where the old and new patterns could part: a match that would begin inside the one before it,
+# an attribute name that only ends like the one looked for, a value that runs on past another attribute
+EXAMPLES = [' id=" id="x"', ' href=" id="a" id="b"', ' src="/base/assets/a href="/base/assets/b"',
             ' href="/ src="/x"', ' href="#a href="#b"', '<p id="a"\tid="a">', 'x id="a"', ' href="//x" src="/y"',
             '<a title="/base/assets/a.css" data-href="/base/assets/b.css" href="/base/assets/c.css">',
             '<a title="/x" data-src="/y" href="/z">', '<a data-href="#a" title="#a" href="#a">']
@@ -39,12 +41,12 @@ def _renamed(name: str) -> str:
 
 
 @given(texts)
-@example(OVERLAPS[0])
-@example(OVERLAPS[1])
-@example(OVERLAPS[4])
-@example(OVERLAPS[5])
-@example(OVERLAPS[6])
-@example(OVERLAPS[10])
+@example(EXAMPLES[0])
+@example(EXAMPLES[1])
+@example(EXAMPLES[4])
+@example(EXAMPLES[5])
+@example(EXAMPLES[6])
+@example(EXAMPLES[10])
 def test_ids_are_found_as_before(text: str) -> None:
     assert ids.ID_VALUE.findall(text) == OLD_ID_VALUE.findall(text)
     assert [m.group(2) for m in ids.ID_ATTR.finditer(text)] == [m.group(2) for m in OLD_ID_ATTR.finditer(text)]
@@ -54,17 +56,17 @@ def test_ids_are_found_as_before(text: str) -> None:
 
 
 @given(texts)
-@example(OVERLAPS[3])
-@example(OVERLAPS[7])
-@example(OVERLAPS[9])
+@example(EXAMPLES[3])
+@example(EXAMPLES[7])
+@example(EXAMPLES[9])
 def test_root_links_are_rebased_as_before(text: str) -> None:
     assert (links.ROOT_LINK.sub(lambda m: m.group(1) + "/base/", text)
             == OLD_ROOT_LINK.sub(lambda m: m.group(1) + "/base/", text))
 
 
 @given(texts)
-@example(OVERLAPS[2])
-@example(OVERLAPS[8])
+@example(EXAMPLES[2])
+@example(EXAMPLES[8])
 def test_asset_links_are_found_as_before(text: str) -> None:
     _, new = context._asset_patterns(PREFIX)
 
