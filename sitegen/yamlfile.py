@@ -79,30 +79,38 @@ def _event_problems(loader_class: type, text: str, src_path: str, offset: int) -
     try:
         while loader.check_event():
             event = loader.get_event()
-            where = (event.start_mark.line + 1 + offset, event.start_mark.column + 1)
             if isinstance(event, yaml.AliasEvent) or getattr(event, "anchor", None):
-                problems.append(Problem(src_path, where[0], "YAML anchors and aliases are not allowed",
-                                        "write the value out in full where it is needed", where[1]))
+                problems.append(_event_problem(event, src_path, offset, "YAML anchors and aliases are not allowed",
+                                               "write the value out in full where it is needed"))
             tag = getattr(event, "tag", None)
             if tag is not None and tag not in ALLOWED_TAGS:
-                problems.append(Problem(src_path, where[0], f"YAML tag '{_short_tag(tag)}' is not allowed",
-                                        "remove the tag: content is plain text, numbers, lists and fields", where[1]))
+                problems.append(_event_problem(event, src_path, offset, f"YAML tag '{_short_tag(tag)}' is not allowed",
+                                               "remove the tag: content is plain text, numbers, lists and fields"))
             if isinstance(event, yaml.DocumentStartEvent):
                 documents += 1
                 if documents == 2:
-                    problems.append(Problem(src_path, where[0], "the file holds a second YAML document",
-                                            "a line '---' starts a new document: remove it", where[1]))
+                    problems.append(_event_problem(event, src_path, offset, "the file holds a second YAML document",
+                                                   "a line '---' starts a new document: remove it"))
             elif isinstance(event, yaml.CollectionStartEvent):
                 depth += 1
                 if depth > MAX_DEPTH:
-                    problems.append(Problem(src_path, where[0], f"nesting is deeper than {MAX_DEPTH} levels",
-                                            "content needs only a few levels of fields and lists", where[1]))
+                    problems.append(_event_problem(event, src_path, offset,
+                                                   f"nesting is deeper than {MAX_DEPTH} levels",
+                                                   "content needs only a few levels of fields and lists"))
                     return problems
             elif isinstance(event, yaml.CollectionEndEvent):
                 depth -= 1
     finally:
         loader.dispose()
     return problems
+
+
+def _event_problem(event: Any, src_path: str, offset: int, message: str, hint: str) -> Problem:
+    """Return a problem where an event starts (its position is read only for a problem: most events have none).
+
+    `event` is a parser's event, which always has its start marked (`yaml.Event` says it may not).
+    """
+    return Problem(src_path, event.start_mark.line + 1 + offset, message, hint, event.start_mark.column + 1)
 
 
 def _short_tag(tag: str) -> str:
@@ -183,7 +191,8 @@ def _walk(node: yaml.Node, path: Path_, tables: Tables, problems: list[Problem],
     positions.setdefault(path, here)
     values[path] = here
     if isinstance(node, yaml.ScalarNode):
-        problems.extend(_scalar_problems(node, dotted(path) or "value", here, src_path))
+        if not _plain(node):
+            problems.extend(_scalar_problems(node, dotted(path) or "value", here, src_path))
         if _is_hash(path) and not node.style:  # plain: None from PyYAML, "" from libyaml
             node.tag = "tag:yaml.org,2002:str"  # an old unquoted hash such as 9409069e51 or 1234567890 is text
     elif isinstance(node, yaml.MappingNode):
@@ -195,7 +204,8 @@ def _walk(node: yaml.Node, path: Path_, tables: Tables, problems: list[Problem],
                 problems.append(key_problem)
                 continue
             key = key_node.value
-            problems.extend(_scalar_problems(key_node, f"key '{key}'", key_at, src_path))
+            if not _plain(key_node):
+                problems.extend(_scalar_problems(key_node, f"key '{key}'", key_at, src_path))
             if key in seen:
                 problems.append(Problem(src_path, key_at[0], f"duplicate key '{key}'",
                                         f"it is already set on line {seen[key]}; keep one", key_at[1]))
@@ -224,6 +234,17 @@ def _key_problem(key_node: yaml.Node, at: tuple[int, int], src_path: str) -> Pro
         return Problem(src_path, at[0], f"key '{key_node.value}' is read as {KEY_KINDS.get(key_node.tag, 'a value')}, "
                        "not as a text", f"quote it: \"{key_node.value}\":", at[1])
     return None
+
+
+NUMBERS = frozenset({CORE + "int", CORE + "float"})
+
+
+def _plain(node: yaml.ScalarNode) -> bool:
+    """Return True for a scalar in which `_scalar_problems` can find nothing (most of a file's): printable text
+    (every forbidden character is a control, a separator, a surrogate or a noncharacter, and every
+    bidirectional one a format character: none is printable) and not a number."""
+    value: str = node.value
+    return value.isprintable() and node.tag not in NUMBERS
 
 
 def _scalar_problems(node: yaml.ScalarNode, name: str, at: tuple[int, int], src_path: str) -> list[Problem]:

@@ -349,3 +349,36 @@ def test_the_signs_of_extras_syntax_are_what_its_pattern_finds(text: str) -> Non
     from sitegen.markdown import needs_extra
 
     assert needs_extra(text) == (EXTRA_SYNTAX.search(text) is not None)
+
+
+SCALAR_TAGS = st.sampled_from(["tag:yaml.org,2002:str", "tag:yaml.org,2002:int", "tag:yaml.org,2002:float",
+                               "tag:yaml.org,2002:bool", "tag:yaml.org,2002:null"])
+
+
+@given(st.text(max_size=40), SCALAR_TAGS)
+@example("1" * 40, "tag:yaml.org,2002:int")
+@example(".nan", "tag:yaml.org,2002:float")
+@example("a\x7fb", "tag:yaml.org,2002:str")
+@example("tab\there", "tag:yaml.org,2002:str")
+@example("x\u202ey", "tag:yaml.org,2002:str")
+@example("é\u2028", "tag:yaml.org,2002:str")
+@example("é\x85", "tag:yaml.org,2002:str")
+def test_a_plain_scalar_is_one_without_problems(value: str, tag: str) -> None:
+    """The YAML walk skips the character and number checks of a scalar it finds plain: they never find anything
+    there (printable text, not a number)."""
+    from sitegen.yamlfile import _plain, _scalar_problems
+
+    node = yaml.ScalarNode(tag, value)
+    if _plain(node):
+        assert _scalar_problems(node, "value", (1, 1), "x.yaml") == []
+    else:
+        assert not value.isprintable() or tag in ("tag:yaml.org,2002:int", "tag:yaml.org,2002:float")
+
+
+def test_no_forbidden_or_bidirectional_character_is_printable() -> None:
+    """What `_plain` rests on: `str.isprintable` is False for every character the scalar checks look for."""
+    from sitegen.characters import BIDI, FORBIDDEN
+
+    found = [hex(code) for code in range(0x110000)
+             if (FORBIDDEN.match(chr(code)) or BIDI.match(chr(code))) and chr(code).isprintable()]
+    assert found == []
