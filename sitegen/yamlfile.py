@@ -257,7 +257,7 @@ def _scalar_problems(node: yaml.ScalarNode, name: str, at: tuple[int, int], src_
         problems.append(Problem(src_path, at[0], f"'{name}' contains a bidirectional control character ({bidi[1]})",
                                 "remove it: it can make the text read differently from how it is stored", at[1],
                                 "warning"))
-    if node.tag in (CORE + "int", CORE + "float") and len(value) > MAX_NUMBER_LENGTH:
+    if node.tag in NUMBERS and len(value) > MAX_NUMBER_LENGTH:
         problems.append(Problem(src_path, at[0], f"'{name}' is a number of {len(value)} characters",
                                 f"numbers have at most {MAX_NUMBER_LENGTH}; quote it if it is a text", at[1]))
     elif node.tag == CORE + "float" and not _finite(value):
