@@ -22,6 +22,7 @@ import functools
 import os
 import re
 import shutil
+import stat
 import sys
 import tempfile
 from collections.abc import Callable, Iterator, Sequence
@@ -130,7 +131,8 @@ def kept_fingerprints(out: Path) -> dict[str, str]:
     kept = {}
     for path, (fingerprint, size) in (read_manifest(out) or {}).items():
         try:
-            if fingerprint and (out / path).lstat().st_size == size and (out / path).is_file():
+            found = (out / path).lstat()
+            if fingerprint and found.st_size == size and stat.S_ISREG(found.st_mode):  # a file, not a link to one
                 kept[path] = fingerprint
         except OSError:
             continue
@@ -227,11 +229,7 @@ class Staging:
         tree = self._tree()
         self.whole = True
         for path in self.unlinked:
-            target = tree.target(path)
-            try:
-                os.link(self.out / path, target)
-            except OSError:  # (a file system without hard links)
-                shutil.copy2(self.out / path, target)
+            link_or_copy(self.out / path, tree.target(path))
         self.unlinked.clear()
         return tree.root
 
@@ -395,9 +393,24 @@ def _place(out: Path | None, tree: Tree, file: OutputFile) -> tuple[int, int]:
     if file.kept:  # the previous build's file, whose inputs have not changed
         if out is None:
             raise FileNotFoundError(errno.ENOENT, "the previous output is gone", file.dest_path)
-        os.link(out / file.dest_path, target)
+        link_or_copy(out / file.dest_path, target)
         return 0, 0
     return write_file(target, file), 1
+
+
+def link_or_copy(source: Path, target: Path) -> None:
+    """Put the old output's file `source` at `target`: a hard link (it keeps its modification time and takes no
+    room), or a copy with its times on a file system without hard links. A symbolic link is never followed: a
+    file that has become one since it was listed is put there as it is, not the file it points to.
+
+    A `source` that is gone is an error, as is any other failure to copy it.
+    """
+    try:
+        os.link(source, target, follow_symlinks=False)
+    except FileNotFoundError:
+        raise
+    except OSError:  # hard links not supported (EPERM, ENOTSUP), or too many of them (EMLINK)
+        shutil.copy2(source, target, follow_symlinks=False)
 
 
 def _holds(path: Path, file: OutputFile) -> bool:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import errno
 import os
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -11,7 +12,15 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from sitegen.model import OutputFile
-from sitegen.write import MANIFEST, Written, staged, unsafe_destinations, unsafe_output, write_output
+from sitegen.write import (
+    MANIFEST,
+    Written,
+    kept_fingerprints,
+    staged,
+    unsafe_destinations,
+    unsafe_output,
+    write_output,
+)
 
 
 def tree(root: Path) -> dict[str, bytes]:
@@ -176,6 +185,67 @@ def test_the_old_files_are_linked_once_one_file_differs(tmp_path: Path) -> None:
         assert staging.commit() == 1
     assert tree(out) == {**old, "p2/index.html": b"page 2, new"}
     assert all((out / path).stat().st_ino == inodes[path] for path in old if path != "p2/index.html")
+
+
+def no_hard_links(*args: object, **kwargs: object) -> None:
+    """`os.link` on a file system without hard links."""
+    raise PermissionError(errno.EPERM, "Operation not permitted")
+
+
+@pytest.mark.parametrize("links", [True, False], ids=["hard links", "no hard links"])
+def test_the_old_files_are_in_the_new_output_with_or_without_hard_links(tmp_path: Path, monkeypatch,
+                                                                       links: bool) -> None:
+    """Unchanged files, kept by fingerprint or found the same, are the old ones: linked, or copied with their
+    times where the file system has no hard links."""
+    out = tmp_path / "out"
+    write_output(out, [OutputFile("a/index.html", b"A", "f"), OutputFile("b/index.html", b"B", "g"),
+                       OutputFile("c.css", b"C")])
+    for name in ("a/index.html", "b/index.html"):
+        os.utime(out / name, (1, 1))
+    inodes = {name: (out / name).stat().st_ino for name in ("a/index.html", "b/index.html")}
+    if not links:
+        monkeypatch.setattr(os, "link", no_hard_links)
+    with staged(out) as staging:
+        staging.place(OutputFile("a/index.html", b"", "f", kept=True))
+        staging.written(staging.writer()(OutputFile("b/index.html", b"B", "g")))
+        staging.place(OutputFile("c.css", b"C2"))
+        assert staging.commit() == 1
+    assert tree(out) == {"a/index.html": b"A", "b/index.html": b"B", "c.css": b"C2"}
+    assert all((out / name).stat().st_mtime == 1 for name in inodes)
+    assert all(((out / name).stat().st_ino == inode) == links for name, inode in inodes.items())
+
+
+def test_an_old_file_that_became_a_link_is_not_kept(tmp_path: Path) -> None:
+    """A page the old output lists, replaced by a symbolic link of the listed size to a file (its target's name
+    is one character long), is rendered again: never kept, and never linked through."""
+    out = tmp_path / "out"
+    write_output(out, [OutputFile("a/index.html", b"A", "f"), OutputFile("a/b.css", b"B", "g")])
+    (out / "a/x").write_bytes(b"Z")  # (the manifest does not list it; the build does not look)
+    (out / "a/index.html").unlink()
+    (out / "a/index.html").symlink_to("x")
+    assert (out / "a/index.html").lstat().st_size == 1 and (out / "a/index.html").is_file()
+    assert kept_fingerprints(out) == {"a/b.css": "g"}
+
+
+@pytest.mark.parametrize("links", [True, False], ids=["hard links", "no hard links"])
+def test_a_kept_file_that_became_a_link_while_building_is_not_followed(tmp_path: Path, monkeypatch,
+                                                                       links: bool) -> None:
+    """A kept page whose old file became a symbolic link after it was listed is placed as it is: the new output
+    never holds (a link to) the file it points to."""
+    out, secret = tmp_path / "out", tmp_path / "secret.txt"
+    write_output(out, [OutputFile("a/index.html", b"A", "f"), OutputFile("b.css", b"B")])
+    secret.write_bytes(b"secret")
+    (out / "a/index.html").unlink()
+    (out / "a/index.html").symlink_to(secret)
+    if not links:
+        monkeypatch.setattr(os, "link", no_hard_links)
+    with staged(out) as staging:
+        staging.place(OutputFile("b.css", b"B2"))
+        staging.place(OutputFile("a/index.html", b"", "f", kept=True))
+        staging.commit()
+    placed = out / "a/index.html"
+    assert placed.is_symlink() and placed.lstat().st_ino != secret.stat().st_ino
+    assert secret.stat().st_nlink == 1
 
 
 def test_a_failure_while_writing_leaves_the_previous_output(tmp_path: Path, monkeypatch) -> None:
