@@ -111,6 +111,20 @@ class Started(Generic[Context, Result]):
             self.stop()
         return self.task(self.context)
 
+    def wait(self) -> None:
+        """Wait for the task to end, its result unread (where no worker could be forked, run it now).
+
+        A worker that stopped without finishing (killed, out of memory) is not made up for: this is for a
+        task whose work is only worth having, such as writing a cache, not one the caller needs.
+        """
+        if self.worker is None:
+            self.task(self.context)
+            return
+        try:
+            _message(self.worker)
+        finally:
+            self.stop()
+
     def stop(self) -> None:
         """Stop the worker, if it is still running, and collect it."""
         if self.worker is not None:

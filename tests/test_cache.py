@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -425,34 +426,60 @@ def test_a_remembered_store_reads_each_text_once_and_gives_the_default_for_a_mis
     assert store.get("b") == "B" and Counting.reads == 3
 
 
-def test_a_build_writes_its_new_parses_while_the_pages_render(make_project: MakeProject, tmp_path: Path,
-                                                             monkeypatch) -> None:
-    """The parse cache is written on a thread beside the render stage, not after the build: once the pages
-    are rendered (and that thread is done), every file's parse is on disk."""
+@pytest.mark.parametrize(("many", "jobs", "aside"), [(False, "2", "thread"), (True, "2", "process"),
+                                                     (True, "1", "thread")])
+def test_a_build_writes_its_new_parses_while_the_site_is_made(make_project: MakeProject, tmp_path: Path,
+                                                             monkeypatch, many: bool, jobs: str, aside: str) -> None:
+    """The parse cache is written beside the build once the parse stage is over, not after the build: on a
+    thread, or for many parses by a forked process (not with one worker: the thread then). Once the pages
+    are rendered (and the writer is done), every file's parse is on disk, and the next build parses nothing."""
+    import os
     import threading
 
+    import build as command_line
+    import sitegen.loading
     import sitegen.pipeline
 
     root = make_project()
+    content = sum(1 for p in (root / "content").rglob("*") if p.is_file())
+    monkeypatch.setattr(command_line, "ASIDE", content if many else content + 1)
     seen: list[list[str]] = []
+    writers: list[str] = []
     render = sitegen.pipeline.render_site
 
     def spied(*args, **kwargs):  # type: ignore[no-untyped-def]
         result = render(*args, **kwargs)
         for thread in threading.enumerate():
             if thread.name == "careers-site-cache":
+                writers.append("thread")
                 thread.join()
+        if aside == "process":
+            return result  # (its end is waited for by the build: the files are looked at below)
         seen.append(sorted(parse_files(root)))
         return result
 
     monkeypatch.setattr(sitegen.pipeline, "render_site", spied)
-    assert main(["--project", str(root), "build", "--out", str(tmp_path / "a")]) == 0
-    content = sum(1 for p in (root / "content").rglob("*") if p.is_file())
-    (written,) = seen
-    assert len(written) == content  # every file's parse, before the build ends
+    from sitegen.parsestore import ParseStore
+
+    parent, write = os.getpid(), ParseStore.write
+    monkeypatch.setattr(ParseStore, "write", lambda self, pending: (  # (a forked process's list is its own)
+        writers.append("here") if pending[0] and os.getpid() == parent else None, write(self, pending))[1])
+    assert main(["--project", str(root), "build", "--jobs", jobs, "--out", str(tmp_path / "a")]) == 0
+    if aside == "thread":
+        (written,) = seen
+        assert len(written) == content  # every file's parse, before the build ends
+        assert "here" in writers
+    else:
+        assert writers == [] and len(parse_files(root)) == content  # written, and not by this process
+    parsed: list[int] = []
+    chunks = sitegen.loading.map_chunks
+    monkeypatch.setattr(sitegen.loading, "map_chunks", lambda task, context, items, *rest, **named: (
+        parsed.append(len(items)), chunks(task, context, items, *rest, **named))[1])
     monkeypatch.setattr(sitegen.pipeline, "render_site", render)
+    assert main(["--project", str(root), "build", "--out", str(tmp_path / "c")]) == 0
+    assert parsed == []  # every parse found in the cache
     assert main(["--project", str(root), "build", "--no-cache", "--out", str(tmp_path / "b")]) == 0
-    assert tree(tmp_path / "a") == tree(tmp_path / "b")
+    assert tree(tmp_path / "a") == tree(tmp_path / "b") == tree(tmp_path / "c")
 
 
 def test_a_one_off_build_reads_content_bytes_again_and_gives_the_same_site(make_project: MakeProject,

@@ -98,6 +98,35 @@ def test_a_started_task_runs_here_when_its_worker_dies_or_no_worker_can_be_forke
     assert started.result() == (parent, 10)
 
 
+def test_a_task_waited_for_ends_in_its_worker_and_is_never_run_again_here(tmp_path: Path,
+                                                                          monkeypatch: pytest.MonkeyPatch) -> None:
+    """`wait` returns once the worker has done the task; a worker that dies is not made up for; without fork,
+    the task runs at `wait`."""
+    parent = os.getpid()
+
+    def note(context: tuple[Path, bool]) -> None:
+        folder, dies = context
+        time.sleep(0.2)  # (still running when `wait` is called)
+        (folder / str(os.getpid())).write_text("done")
+        if dies and os.getpid() != parent:
+            os._exit(1)  # as if killed, once its work is done
+
+    for dies in (False, True):
+        folder = tmp_path / str(dies)
+        folder.mkdir()
+        started = Started(note, (folder, dies))
+        assert started.worker is not None and not any(folder.iterdir())
+        started.wait()
+        assert started.worker is None
+        assert [p.name for p in folder.iterdir()] not in ([], [str(parent)])
+        assert len(list(folder.iterdir())) == 1
+    monkeypatch.setattr(sitegen.parallel, "_can_fork", lambda: False)
+    started = Started(note, (tmp_path, False))
+    assert started.worker is None and not (tmp_path / str(parent)).exists()
+    started.wait()
+    assert (tmp_path / str(parent)).read_text() == "done"
+
+
 def test_a_started_task_that_is_not_waited_for_is_stopped() -> None:
     started = Started(lambda seconds: time.sleep(seconds), 60)
     worker = started.worker
