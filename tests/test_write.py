@@ -248,6 +248,52 @@ def test_a_kept_file_that_became_a_link_while_building_is_not_followed(tmp_path:
     assert secret.stat().st_nlink == 1
 
 
+def leftovers(folder: Path) -> list[str]:
+    """Return the staging folders beside an output (a replaced output is in one until it is removed)."""
+    return sorted(p.name for p in folder.iterdir() if p.name.startswith(".out.new-"))
+
+
+def test_a_big_replaced_output_is_removed_by_a_detached_process(tmp_path: Path, monkeypatch) -> None:
+    """From `DETACHED` files, the previous output is removed by a process of its own once the new one is in
+    place, not by the build, which does not wait for it; a smaller one, or where no process can be made,
+    by the build before it returns."""
+    import shutil
+    import time
+
+    import sitegen.write
+
+    out = tmp_path / "out"
+    removed_here: list[str] = []
+    real = shutil.rmtree
+    monkeypatch.setattr(shutil, "rmtree", lambda path, *args, **kwargs: (  # (a forked process's list is its own)
+        removed_here.append(Path(path).name), real(path, *args, **kwargs))[1])
+    monkeypatch.setattr(sitegen.write, "DETACHED", 5)
+    pages = [f"p{i}/index.html" for i in range(5)]
+    write_output(out, [OutputFile(path, b"old") for path in pages])
+    removed_here.clear()  # (the first build's staging folder became the output)
+    write_output(out, [OutputFile(path, b"new") for path in pages])
+    assert tree(out) == dict.fromkeys(pages, b"new")
+    assert not any(name.startswith(".out.new-") for name in removed_here)
+    deadline = time.monotonic() + 120
+    while leftovers(tmp_path):  # removed by the detached process, soon
+        assert time.monotonic() < deadline, "the replaced output was never removed"
+        time.sleep(0.02)
+    assert sorted(p.name for p in tmp_path.iterdir()) == [".out.lock", "out"]
+    monkeypatch.setattr(sitegen.write, "DETACHED", 6)  # 5 files: removed here
+    write_output(out, [OutputFile(path, b"newer") for path in pages])
+    assert leftovers(tmp_path) == [] and any(name.startswith(".out.new-") for name in removed_here)
+    monkeypatch.setattr(sitegen.write, "DETACHED", 5)
+    removed_here.clear()
+
+    def no_fork() -> int:
+        raise OSError(errno.EAGAIN, "Resource temporarily unavailable")
+
+    monkeypatch.setattr(os, "fork", no_fork)  # no process can be made: removed here
+    write_output(out, [OutputFile(path, b"newest") for path in pages])
+    assert leftovers(tmp_path) == [] and any(name.startswith(".out.new-") for name in removed_here)
+    assert tree(out) == dict.fromkeys(pages, b"newest")
+
+
 def test_a_failure_while_writing_leaves_the_previous_output(tmp_path: Path, monkeypatch) -> None:
     out = tmp_path / "out"
     write_output(out, [OutputFile("index.html", b"old"), OutputFile("en/index.html", b"old en")])
