@@ -374,9 +374,11 @@ def removed_detached(folder: Path) -> bool:
     took 2.3 s, a fifth of a rebuild after one edit). A removal stopped halfway leaves a staging folder,
     which the next build into the same folder removes first, as it does a killed build's. The process is a
     grandchild in a session of its own, its output to /dev/null: it is never a zombie of this one, and a
-    terminal's Ctrl+C or a pipe waiting for this command's output never waits for it.
+    terminal's Ctrl+C or a pipe waiting for this command's output never waits for it. Not while another
+    thread runs: forked beside it, the remover could wait forever for a lock that thread held.
     """
-    if not hasattr(os, "fork"):
+    threads = sys.modules.get("threading")
+    if not hasattr(os, "fork") or (threads is not None and threads.active_count() > 1):
         return False
     try:
         child = os.fork()

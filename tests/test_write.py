@@ -255,9 +255,10 @@ def leftovers(folder: Path) -> list[str]:
 
 def test_a_big_replaced_output_is_removed_by_a_detached_process(tmp_path: Path, monkeypatch) -> None:
     """From `DETACHED` files, the previous output is removed by a process of its own once the new one is in
-    place, not by the build, which does not wait for it; a smaller one, or where no process can be made,
-    by the build before it returns."""
+    place, not by the build, which does not wait for it; a smaller one, or while another thread runs, or
+    where no process can be made, by the build before it returns."""
     import shutil
+    import threading
     import time
 
     import sitegen.write
@@ -268,6 +269,8 @@ def test_a_big_replaced_output_is_removed_by_a_detached_process(tmp_path: Path, 
     monkeypatch.setattr(shutil, "rmtree", lambda path, *args, **kwargs: (  # (a forked process's list is its own)
         removed_here.append(Path(path).name), real(path, *args, **kwargs))[1])
     monkeypatch.setattr(sitegen.write, "DETACHED", 5)
+    counted = threading.active_count
+    monkeypatch.setattr(threading, "active_count", lambda: 1)  # (whatever threads other tests left running)
     pages = [f"p{i}/index.html" for i in range(5)]
     write_output(out, [OutputFile(path, b"old") for path in pages])
     removed_here.clear()  # (the first build's staging folder became the output)
@@ -288,10 +291,21 @@ def test_a_big_replaced_output_is_removed_by_a_detached_process(tmp_path: Path, 
     def no_fork() -> int:
         raise OSError(errno.EAGAIN, "Resource temporarily unavailable")
 
-    monkeypatch.setattr(os, "fork", no_fork)  # no process can be made: removed here
-    write_output(out, [OutputFile(path, b"newest") for path in pages])
+    monkeypatch.setattr(threading, "active_count", counted)  # the real count: the thread below at least
+    release = threading.Event()
+    beside = threading.Thread(target=release.wait)
+    beside.start()
+    try:  # another thread runs: removed here
+        write_output(out, [OutputFile(path, b"newest") for path in pages])
+    finally:
+        release.set()
+        beside.join()
     assert leftovers(tmp_path) == [] and any(name.startswith(".out.new-") for name in removed_here)
-    assert tree(out) == dict.fromkeys(pages, b"newest")
+    removed_here.clear()
+    monkeypatch.setattr(os, "fork", no_fork)  # no process can be made: removed here
+    write_output(out, [OutputFile(path, b"last") for path in pages])
+    assert leftovers(tmp_path) == [] and any(name.startswith(".out.new-") for name in removed_here)
+    assert tree(out) == dict.fromkeys(pages, b"last")
 
 
 def test_a_failure_while_writing_leaves_the_previous_output(tmp_path: Path, monkeypatch) -> None:
