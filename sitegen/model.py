@@ -274,6 +274,31 @@ class Html:
         object.__setattr__(self, "digest", hashlib.sha256(data).hexdigest()[:32])
         object.__setattr__(self, "ids", tuple(match.group(2) for match in ID_ATTR.finditer(text)))
 
+    @property
+    def packed(self) -> bytes:
+        """Return the compressed UTF-8 text, as `from_packed` takes it."""
+        return self._packed
+
+    @classmethod
+    def from_packed(cls, packed: bytes) -> Html:
+        """Return the HTML whose compressed UTF-8 text is `packed` (as a cache keeps it): the same bytes, not
+        compressed again, its digest and ids made from its text.
+
+        Raises ValueError when `packed` is no such text, or more than `MAX_UNPACKED` bytes once unpacked.
+        """
+        unpacking = zlib.decompressobj()
+        try:
+            data = unpacking.decompress(packed, MAX_UNPACKED)
+        except zlib.error as exc:
+            raise ValueError(f"not a compressed text: {exc}") from None
+        if unpacking.unconsumed_tail or not unpacking.eof or unpacking.unused_data:
+            raise ValueError("not a compressed text of at most MAX_UNPACKED bytes")
+        text = data.decode("utf-8", "surrogatepass")
+        made = cls.__new__(cls)
+        made.__setstate__((packed, hashlib.sha256(data).hexdigest()[:32],
+                           tuple(match.group(2) for match in ID_ATTR.finditer(text))))
+        return made
+
     def __str__(self) -> str:
         return _unpacked(self._packed)
 
@@ -313,6 +338,7 @@ class Html:
 
 
 EMPTY_DIGEST = hashlib.sha256(b"").hexdigest()[:32]
+MAX_UNPACKED = 4 << 20  # bytes of a text's HTML read from a cache, at most (a text's Markdown is at most 32 KiB)
 NO_HTML = Html()
 
 

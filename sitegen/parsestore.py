@@ -3,6 +3,7 @@ a pack (`packs.py`)."""
 
 from __future__ import annotations
 
+import base64
 import hashlib
 import json
 from collections.abc import Iterator, Mapping, MutableMapping
@@ -127,7 +128,7 @@ def _plain(item: Parsed) -> dict[str, Any]:
     file = item.file
     return {
         "file": [file.src_path, file.kind, file.collection, file.stem, file.lang],
-        "data": data, "html": str(item.html), "text_hash": item.text_hash,
+        "data": data, "html": base64.b64encode(item.html.packed).decode("ascii"), "text_hash": item.text_hash,
         "problems": [plain_problem(p) for p in item.problems],
         "links": [[link.target, link.line, link.column] for link in item.links],
     }
@@ -149,7 +150,7 @@ def _parsed(entry: Mapping[str, Any]) -> Parsed:
     )
     return Parsed(
         file=ContentFile(src_path, kind, collection, stem, lang),
-        data=yaml, html=Html(str(entry["html"])),
+        data=yaml, html=Html.from_packed(base64.b64decode(entry["html"], validate=True)),
         problems=tuple(Problem(*problem) for problem in entry["problems"]),
         text_hash=str(entry["text_hash"]),
         links=tuple(Link(str(t), int(line), int(column)) for t, line, column in entry["links"]),

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import base64
 import json
+import zlib
 from pathlib import Path
 
 import pytest
@@ -11,6 +13,7 @@ from hypothesis import strategies as st
 
 from build import main
 from sitegen.cache import cache_folder
+from sitegen.model import MAX_UNPACKED, Html
 from sitegen.packs import Packs
 from sitegen.parsestore import _entry_name
 from sitegen.pipeline import BuildCache, build
@@ -98,10 +101,19 @@ def test_a_broken_cache_is_ignored(make_project: MakeProject, tmp_path: Path) ->
     assert len(whole) > 10
     (folder,) = cache_folder(root).glob("parsed-*")
     name = next(n for n, data in whole.items() if b"home.en.md" in data)
-    for broken in (b"not json", whole[name][: len(whole[name]) // 2], b'{"key": 1}',
-                   whole[name].replace(b'"html"', b'"htm"'), whole[next(n for n in whole if n != name)]):
+    entry = json.loads(whole[name])
+
+    def with_html(packed: bytes | str) -> bytes:  # the entry, its text's compressed HTML replaced
+        html = packed if isinstance(packed, str) else base64.b64encode(packed).decode()
+        return json.dumps({**entry, "html": html}).encode()
+
+    bomb = zlib.compress(b"<p>" + b"a" * (MAX_UNPACKED + 1) + b"</p>", 9)
+    for number, broken in enumerate((b"not json", whole[name][: len(whole[name]) // 2], b'{"key": 1}',
+                   whole[name].replace(b'"html"', b'"htm"'), whole[next(n for n in whole if n != name)],
+                   with_html("<p>not base64</p>"), with_html(b"not compressed"), with_html(bomb),
+                   with_html(zlib.compress(b"\xff\xfe not UTF-8")), with_html(zlib.compress(b"<p>x</p>") + b"more"))):
         replace_entry(folder, name, broken)
-        fresh = tmp_path / f"b-{len(broken)}"  # a new output: a build, not a replay of the last one
+        fresh = tmp_path / f"b-{number}"  # a new output: a build, not a replay of the last one
         assert main(["--project", str(root), "build", "--out", str(fresh)]) == 0
         assert tree(tmp_path / "a") == tree(fresh)
         assert parse_files(root) == whole  # ignored, then rewritten
@@ -405,7 +417,22 @@ def test_a_cache_save_is_taken_at_once_and_written_later(make_project: MakeProje
     saved = parse_files(root)
     current = [saved.get(_entry_name((s.src_path, s.digest, "", None))) for s in project.content]
     assert all(current)  # one parse per file of the project as it is now (and the text's before the edit)
-    assert sum(b"A later line." in entry for entry in current if entry) == 1 and len(saved) == len(current) + 1
+    assert sum("A later line." in entry_html(entry) for entry in current if entry) == 1
+    assert len(saved) == len(current) + 1
+
+
+def entry_html(entry: bytes) -> str:
+    """Return the HTML a parse cache's entry holds (compressed, in base64)."""
+    return str(Html.from_packed(base64.b64decode(json.loads(entry)["html"])))
+
+
+@given(st.text())
+def test_html_read_from_its_packed_bytes_is_the_same_html(text: str) -> None:
+    """A parse read from the cache holds its text's compressed bytes as they were, not compressed again: the
+    same HTML, digest and ids as the parse that wrote them."""
+    html = Html(text)
+    again = Html.from_packed(html.packed)
+    assert again == html and again.digest == html.digest and again.ids == html.ids and str(again) == text
 
 
 def test_a_remembered_store_reads_each_text_once_and_gives_the_default_for_a_missing_one() -> None:
