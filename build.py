@@ -301,7 +301,9 @@ def started_aside(work: Callable[[], None], count: int, fork: bool) -> Callable[
     if fork and count >= ASIDE:
         from sitegen.parallel import Started
 
-        return Started(lambda _: work(), None).wait
+        started = Started(lambda _: work(), None)
+        if started.worker is not None:  # (else no process can be forked here: the thread)
+            return started.wait
     return started_thread(work, "careers-site-cache").join
 
 

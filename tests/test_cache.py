@@ -453,23 +453,28 @@ def test_a_remembered_store_reads_each_text_once_and_gives_the_default_for_a_mis
     assert store.get("b") == "B" and Counting.reads == 3
 
 
-@pytest.mark.parametrize(("many", "jobs", "aside"), [(False, "2", "thread"), (True, "2", "process"),
-                                                     (True, "1", "thread")])
-def test_a_build_writes_its_new_parses_while_the_site_is_made(make_project: MakeProject, tmp_path: Path,
-                                                             monkeypatch, many: bool, jobs: str, aside: str) -> None:
+@pytest.mark.parametrize(("many", "jobs", "forks", "aside"), [
+    (False, "2", True, "thread"), (True, "2", True, "process"), (True, "1", True, "thread"),
+    (True, "2", False, "thread")])
+def test_a_build_writes_its_new_parses_while_the_site_is_made(make_project: MakeProject, tmp_path: Path, monkeypatch,
+                                                             many: bool, jobs: str, forks: bool, aside: str) -> None:
     """The parse cache is written beside the build once the parse stage is over, not after the build: on a
-    thread, or for many parses by a forked process (not with one worker: the thread then). Once the pages
-    are rendered (and the writer is done), every file's parse is on disk, and the next build parses nothing."""
+    thread, or for many parses by a forked process (not with one worker, nor where no process can be forked:
+    the thread then). Once the pages are rendered (and the writer is done), every file's parse is on disk,
+    and the next build parses nothing."""
     import os
     import threading
 
     import build as command_line
     import sitegen.loading
+    import sitegen.parallel
     import sitegen.pipeline
 
     root = make_project()
     content = sum(1 for p in (root / "content").rglob("*") if p.is_file())
     monkeypatch.setattr(command_line, "ASIDE", content if many else content + 1)
+    if not forks:
+        monkeypatch.setattr(sitegen.parallel, "_can_fork", lambda: False)
     seen: list[list[str]] = []
     writers: list[str] = []
     render = sitegen.pipeline.render_site
