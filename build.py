@@ -296,7 +296,8 @@ def started_aside(work: Callable[[], None], count: int, fork: bool) -> Callable[
     Many entries are written by a forked process (when the build may `fork` workers), on the core the
     build's workers leave idle while it assembles the site: on a thread, their JSON would hold the
     interpreter's lock half the time (10,000 postings' parses took 3 s there, and slowed the assembly as
-    much, against 1.1 s in a process of their own). A few are written on a thread, which costs no fork.
+    much, against 1.1 s in a process of their own). A few are written on a thread, which costs no fork;
+    so are many with one worker, or where no process can be forked.
     """
     if fork and count >= ASIDE:
         from sitegen.parallel import Started
