@@ -270,9 +270,12 @@ class Html:
 
     def __init__(self, text: str = "") -> None:
         data = text.encode("utf-8", "surrogatepass")
-        object.__setattr__(self, "_packed", zlib.compress(data, 1))
-        object.__setattr__(self, "digest", hashlib.sha256(data).hexdigest()[:32])
-        object.__setattr__(self, "ids", tuple(match.group(2) for match in ID_ATTR.finditer(text)))
+        self._keep(zlib.compress(data, 1), data, text)
+
+    def _keep(self, packed: bytes, data: bytes, text: str) -> None:
+        """Hold `text` (its UTF-8 bytes `data`, compressed `packed`), its digest and its ids."""
+        self.__setstate__((packed, hashlib.sha256(data).hexdigest()[:32],
+                           tuple(match.group(2) for match in ID_ATTR.finditer(text))))
 
     @property
     def packed(self) -> bytes:
@@ -293,10 +296,8 @@ class Html:
             raise ValueError(f"not a compressed text: {exc}") from None
         if unpacking.unconsumed_tail or not unpacking.eof or unpacking.unused_data:
             raise ValueError("not a compressed text of at most MAX_UNPACKED bytes")
-        text = data.decode("utf-8", "surrogatepass")
         made = cls.__new__(cls)
-        made.__setstate__((packed, hashlib.sha256(data).hexdigest()[:32],
-                           tuple(match.group(2) for match in ID_ATTR.finditer(text))))
+        made._keep(packed, data, data.decode("utf-8", "surrogatepass"))
         return made
 
     def __str__(self) -> str:

@@ -125,27 +125,15 @@ def test_serve_keeps_its_preview_and_parses_in_the_cache_folder(served) -> None:
     page = root / "content/pages/home.en.md"
     page.write_text(page.read_text().replace("Welcome to Tiny Co.", "Hello again."))
     wait_for(lambda: "Hello again." in (fetch(base + "/en/") or ""), "the edited page", server)
-    wait_for(lambda: any("Hello again." in text for text in cached_texts(folder)),
+    wait_for(lambda: any("Hello again." in text for text in cached_texts(root)),
              "the edit's parse in the cache", server)  # every save's new parses are kept for the next run
 
 
-def cached_texts(folder: Path) -> list[str]:
-    """Return the HTML of each parse the cache folder's packs hold."""
-    import base64
-    import json
+def cached_texts(root: Path) -> list[str]:
+    """Return the HTML of each parse the project's cache holds."""
+    from tests.test_cache import entry_html, parse_files
 
-    from sitegen.model import Html
-    from sitegen.packs import Packs
-
-    texts = []
-    for parsed in folder.glob("parsed-*"):
-        packs = Packs(parsed)
-        try:
-            bodies = [packs.get(name) for name in packs.names()]
-        finally:
-            packs.close()
-        texts.extend(str(Html.from_packed(base64.b64decode(json.loads(body)["html"]))) for body in bodies if body)
-    return texts
+    return [entry_html(entry) for entry in parse_files(root).values()]
 
 
 def test_a_later_serve_answers_from_its_earlier_preview_and_brings_it_up_to_date(served, tmp_path: Path) -> None:
