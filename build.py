@@ -300,11 +300,10 @@ def started_aside(work: Callable[[], None], count: int, fork: bool) -> Callable[
     so are many with one worker, or where no process can be forked.
     """
     if fork and count >= ASIDE:
-        from sitegen.parallel import Started
+        from sitegen.parallel import forked
 
-        started = Started(lambda _: work(), None)
-        if started.worker is not None:  # (else no process can be forked here: the thread)
-            return started.wait
+        if (wait := forked(work)) is not None:  # (else no process can be forked here: the thread)
+            return wait  # (it holds nothing of `work`: the parses are the build's to let go)
     return started_thread(work, "careers-site-cache").join
 
 

@@ -19,6 +19,7 @@ from .parse import (
     LazyConverter,
     ParseCache,
     Parsed,
+    but_the_file,
     cache_key,
     parse_cached,
     parse_file,
@@ -60,6 +61,19 @@ class BuildCache:
     # told once the content is parsed: a one-off build writes the new parses to disk while the pages render
     parsed_done: Callable[[], None] | None = None
     compiling: Compiling | None = None  # the templates a worker compiles for the next build (see `environment`)
+
+    def let_go_of_parses(self) -> None:
+        """Forget the parses held in memory, but those a disk cache has still to save.
+
+        A build with no next one in this process (`reuse` remembers nothing) calls it once the site is
+        assembled and checked, before its pages render: what the pages need is in the site.
+        """
+        from .parsestore import ParseStore
+
+        if isinstance(self.parsed, ParseStore):
+            self.parsed.let_go()
+        else:
+            self.parsed.clear()
 
     def time(self, stage: str, started: float) -> float:
         """Record that `stage` ran from `started` until now; return now."""
@@ -187,7 +201,8 @@ def _parse_missing(files: list[tuple[ContentFile, Source]], schemas: Schemas, co
     if cache.jobs > 1:
         schemas.prepare()  # once, before the workers fork
     results = map_chunks(_parse_files, (schemas, convert), missing, cache.jobs, progress=stage_progress(cache, "parse"))
-    for (file, source), item in zip(missing, results, strict=True):
+    for (file, source), rest in zip(missing, results, strict=True):
+        item = Parsed(file, *rest)  # the file as this process knows it, not a copy of it
         if not unread(item):  # (one that changed is read again, and reported, by the caller)
             cache.parsed[cache_key(file, source)] = item
 
@@ -199,11 +214,16 @@ def stage_progress(cache: BuildCache, stage: str) -> Callable[[int, int], None] 
 
 
 def _parse_files(context: tuple[Schemas, LazyConverter],
-                 files: Sequence[tuple[ContentFile, Source]]) -> list[Parsed]:
-    """Return the parses of some files (a worker's task)."""
+                 files: Sequence[tuple[ContentFile, Source]]) -> list[tuple[Any, ...]]:
+    """Return the parses of some files (a worker's task), each as its fields but the file (`Parsed(file, *rest)`).
+
+    The caller has the files: a copy of each would come back with its parse (10,000 postings' were some
+    6 MB of the build's memory, and more to pickle and load).
+    """
     schemas, convert = context
     shared: dict[Any, Any] = {}  # the paths, positions and strings the files' data have in common
-    return [with_shared_parts(parse_file(file, source, schemas, convert), shared) for file, source in files]
+    return [but_the_file(with_shared_parts(parse_file(file, source, schemas, convert), shared))
+            for file, source in files]
 
 
 def warm_up(cache: BuildCache) -> None:

@@ -111,20 +111,6 @@ class Started(Generic[Context, Result]):
             self.stop()
         return self.task(self.context)
 
-    def wait(self) -> None:
-        """Wait for the task to end, its result unread (where no worker could be forked, run it now).
-
-        A worker that stopped without finishing (killed, out of memory) is not made up for: this is for a
-        task whose work is only worth having, such as writing a cache, not one the caller needs.
-        """
-        if self.worker is None:
-            self.task(self.context)
-            return
-        try:
-            _message(self.worker)
-        finally:
-            self.stop()
-
     def stop(self) -> None:
         """Stop the worker, if it is still running, and collect it."""
         if self.worker is not None:
@@ -133,6 +119,34 @@ class Started(Generic[Context, Result]):
 
 
 Worker = tuple[int, int]  # process id, the read end of its results pipe
+
+
+def forked(task: Callable[[], None]) -> Callable[[], None] | None:
+    """Start `task` in a forked worker; return what waits for its end, or None where no worker can be forked.
+
+    This is for work only worth having, such as writing a cache, never for a result: a worker that stops
+    without finishing (killed, out of memory) is not made up for. What waits holds nothing of the task,
+    so that what the task reaches (10,000 parses to write) is this process's to let go at once: the
+    worker has its own copy.
+    """
+    if not _can_fork():
+        return None
+
+    def done(_context: None, _items: Sequence[None]) -> list[bool]:
+        task()
+        return [True]
+
+    running = [_fork_worker(done, None, [None], [(0, 1)])]
+
+    def wait() -> None:  # (once: a second call finds nothing to wait for)
+        if running:
+            worker = running.pop()
+            try:
+                _message(worker)
+            finally:
+                _stop([worker])
+
+    return wait
 
 
 def _fork_worker(task: Callable[[Any, Sequence[Any]], list[Any]], context: Any, items: Sequence[Any],

@@ -52,6 +52,11 @@ class Parsed:
         return value.get("source_hash") if isinstance(value, dict) else None
 
 
+def but_the_file(parsed: Parsed) -> tuple[Any, ...]:
+    """Return a parse's fields but its file, in order: `Parsed(parsed.file, *but_the_file(parsed)) == parsed`."""
+    return parsed.data, parsed.html, parsed.problems, parsed.text_hash, parsed.links
+
+
 CacheKey = tuple[str, str, str, str | None]
 ParseCache = MutableMapping[CacheKey, Parsed]
 

@@ -68,6 +68,15 @@ class ParseStore(MutableMapping[CacheKey, Parsed]):
     def __len__(self) -> int:
         return len(self.memory)
 
+    def let_go(self) -> None:
+        """Forget the parses held in memory but those still to be saved (not yet `take`n).
+
+        A build with no next one calls it once its site is made (10,000 postings' parses are some 35 MB);
+        a parse asked for later is read again, or made again if its pack is not written yet.
+        """
+        self.memory = {key: item for key, item in self.memory.items() if key in self.new}
+        self.shared = {}
+
     def _read(self, key: CacheKey) -> Parsed | None:
         if not self.readable or self.packs is None or (body := self.packs.get(_entry_name(key))) is None:
             return None

@@ -220,6 +220,9 @@ def _compile(project: Project, base_url: str | None, cache: BuildCache, check_on
     started = cache.time("check", started)
     if any(p.severity == "error" for p in problems):
         return _failed(problems)
+    if not live and not cache.reuse.remember:  # a one-off build: what its pages need is in the site
+        loaded = replace(loaded, parsed=())  # (the new parses are with the cache's writer)
+        cache.let_go_of_parses()
     checked: list[list[Problem]] = []  # serve: the links' problems, found once the pages are written
 
     def written(so_far: list[Problem]) -> None:  # every page and asset is in place; feeds and boards follow

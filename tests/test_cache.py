@@ -461,7 +461,9 @@ def test_a_build_writes_its_new_parses_while_the_site_is_made(make_project: Make
     """The parse cache is written beside the build once the parse stage is over, not after the build: on a
     thread, or for many parses by a forked process (not with one worker, nor where no process can be forked:
     the thread then). Once the pages are rendered (and the writer is done), every file's parse is on disk,
-    and the next build parses nothing."""
+    and the next build parses nothing. The build holds none of its parses while its pages render (with a
+    process writing them) or once they are written (a thread): the site has what the pages need."""
+    import gc
     import os
     import threading
 
@@ -469,6 +471,7 @@ def test_a_build_writes_its_new_parses_while_the_site_is_made(make_project: Make
     import sitegen.loading
     import sitegen.parallel
     import sitegen.pipeline
+    from sitegen.parse import Parsed
 
     root = make_project()
     content = sum(1 for p in (root / "content").rglob("*") if p.is_file())
@@ -477,20 +480,34 @@ def test_a_build_writes_its_new_parses_while_the_site_is_made(make_project: Make
         monkeypatch.setattr(sitegen.parallel, "_can_fork", lambda: False)
     seen: list[list[str]] = []
     writers: list[str] = []
-    render = sitegen.pipeline.render_site
+    render, load = sitegen.pipeline.render_site, sitegen.pipeline.load_content
+    made: set[int] = set()  # the parses the build held (by identity: none is made once the site is)
+
+    def loaded(*args, **kwargs):  # type: ignore[no-untyped-def]
+        result = load(*args, **kwargs)
+        made.update(id(item) for item in result.parsed)
+        return result
+
+    def held() -> set[int]:
+        gc.collect()
+        return {id(o) for o in gc.get_objects() if isinstance(o, Parsed)} & made
 
     def spied(*args, **kwargs):  # type: ignore[no-untyped-def]
+        if aside == "process":  # the build let go of its parses once the site was made: the writer has its own
+            assert made and not held()
         result = render(*args, **kwargs)
         for thread in threading.enumerate():
             if thread.name == "careers-site-cache":
                 writers.append("thread")
                 thread.join()
+        assert not held()  # (a thread lets go of them once they are written)
         if aside == "process":
             return result  # (its end is waited for by the build: the files are looked at below)
         seen.append(sorted(parse_files(root)))
         return result
 
     monkeypatch.setattr(sitegen.pipeline, "render_site", spied)
+    monkeypatch.setattr(sitegen.pipeline, "load_content", loaded)
     from sitegen.parsestore import ParseStore
 
     parent, write = os.getpid(), ParseStore.write
@@ -507,7 +524,13 @@ def test_a_build_writes_its_new_parses_while_the_site_is_made(make_project: Make
     chunks = sitegen.loading.map_chunks
     monkeypatch.setattr(sitegen.loading, "map_chunks", lambda task, context, items, *rest, **named: (
         parsed.append(len(items)), chunks(task, context, items, *rest, **named))[1])
-    monkeypatch.setattr(sitegen.pipeline, "render_site", render)
+
+    def let_go(*args, **kwargs):  # type: ignore[no-untyped-def]
+        assert made and not held()  # the parses read from the cache, or made with none, alike
+        return render(*args, **kwargs)
+
+    made.clear()
+    monkeypatch.setattr(sitegen.pipeline, "render_site", let_go)
     assert main(["--project", str(root), "build", "--out", str(tmp_path / "c")]) == 0
     assert parsed == []  # every parse found in the cache
     assert main(["--project", str(root), "build", "--no-cache", "--out", str(tmp_path / "b")]) == 0

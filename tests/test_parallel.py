@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 
 import sitegen.parallel
-from sitegen.parallel import MAX_CHUNK, Started, iter_chunks, map_chunks
+from sitegen.parallel import MAX_CHUNK, Started, forked, iter_chunks, map_chunks
 from tests.conftest import MakeProject
 
 
@@ -98,33 +98,42 @@ def test_a_started_task_runs_here_when_its_worker_dies_or_no_worker_can_be_forke
     assert started.result() == (parent, 10)
 
 
-def test_a_task_waited_for_ends_in_its_worker_and_is_never_run_again_here(tmp_path: Path,
-                                                                          monkeypatch: pytest.MonkeyPatch) -> None:
-    """`wait` returns once the worker has done the task; a worker that dies is not made up for; without fork,
-    the task runs at `wait`."""
+def test_a_forked_task_ends_in_its_worker_is_never_run_again_here_and_is_not_held_here(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """What `forked` returns waits for the task's end in its worker; a worker that dies is not made up
+    for; what waits holds nothing the task reaches (this process lets it go at once); without fork, there
+    is no worker (None: the caller runs the task some other way)."""
+    import gc
+    import weakref
+
     parent = os.getpid()
 
-    def note(context: tuple[Path, bool]) -> None:
-        folder, dies = context
-        time.sleep(0.2)  # (still running when `wait` is called)
-        (folder / str(os.getpid())).write_text("done")
-        if dies and os.getpid() != parent:
-            os._exit(1)  # as if killed, once its work is done
+    class Payload:  # what a task reaches: 10,000 parses to write, say
+        pass
 
     for dies in (False, True):
         folder = tmp_path / str(dies)
         folder.mkdir()
-        started = Started(note, (folder, dies))
-        assert started.worker is not None and not any(folder.iterdir())
-        started.wait()
-        assert started.worker is None
+        payload = Payload()
+
+        def note(folder: Path = folder, dies: bool = dies, payload: Payload = payload) -> None:
+            time.sleep(0.2)  # (still running when the caller lets go and waits)
+            (folder / str(os.getpid())).write_text(type(payload).__name__)
+            if dies and os.getpid() != parent:
+                os._exit(1)  # as if killed, once its work is done
+
+        wait = forked(note)
+        assert wait is not None and not any(folder.iterdir())
+        held = weakref.ref(payload)
+        del note, payload
+        gc.collect()
+        assert held() is None  # let go here while the worker has its copy
+        wait()
         assert [p.name for p in folder.iterdir()] not in ([], [str(parent)])
         assert len(list(folder.iterdir())) == 1
+        wait()  # (waiting again does nothing)
     monkeypatch.setattr(sitegen.parallel, "_can_fork", lambda: False)
-    started = Started(note, (tmp_path, False))
-    assert started.worker is None and not (tmp_path / str(parent)).exists()
-    started.wait()
-    assert (tmp_path / str(parent)).read_text() == "done"
+    assert forked(lambda: None) is None
 
 
 def test_a_started_task_that_is_not_waited_for_is_stopped() -> None:

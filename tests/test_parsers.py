@@ -11,7 +11,7 @@ from hypothesis import example, given
 from hypothesis import strategies as st
 
 from sitegen.frontmatter import parse_front_matter
-from sitegen.sources import classify
+from sitegen.sources import ContentFile, classify
 from sitegen.yamlfile import parse_yaml
 
 # PyYAML itself does not round-trip control characters and Unicode line separators; editors type text.
@@ -286,7 +286,7 @@ def test_files_of_a_parse_chunk_share_equal_paths_positions_and_texts_and_keep_t
 
 def test_a_parse_chunk_gives_the_parses_each_file_would_have_alone(make_project) -> None:  # type: ignore[no-untyped-def]
     from sitegen.loading import _parse_files
-    from sitegen.parse import LazyConverter, parse_file
+    from sitegen.parse import LazyConverter, Parsed, parse_file
     from sitegen.schema import Schemas
     from sitegen.sources import read_project
 
@@ -295,8 +295,10 @@ def test_a_parse_chunk_gives_the_parses_each_file_would_have_alone(make_project)
     files = [(file, source) for source in project.content
              if not hasattr(file := classify(source.src_path, ("en", "fr")), "message")]
     context = (Schemas(), LazyConverter())
-    together = _parse_files(context, files)
+    rests = _parse_files(context, files)  # each parse but its file, which the caller has
+    together = [Parsed(file, *rest) for (file, _), rest in zip(files, rests, strict=True)]
     assert together == [parse_file(file, source, *context) for file, source in files]
+    assert not any(isinstance(part, ContentFile) for rest in rests for part in rest)
     titles = [parsed.data.value["title"] for parsed in together
               if parsed.data is not None and isinstance(parsed.data.value, dict) and "title" in parsed.data.value]
     keys = [next(key for key in parsed.data.value if key == "title") for parsed in together
