@@ -226,17 +226,28 @@ def with_alternates(pages: list[Page], config: SiteConfig, reuse: Reuse | None =
     order = {code: index for index, code in enumerate(config.lang_codes)}
     versions.update((key, tuple(sorted(listed, key=lambda p: order[p.lang]))) for key, listed in by_key.items())
     ordered = sorted(pages, key=attrgetter("url", "lang"))
-    return tuple(reuse.each("linked", (config,), ordered, lambda page, known: _linked(page, known, config),
+    alternates: dict[Any, tuple[Alternate, ...]] = {}  # a key's versions share one tuple of alternates
+    return tuple(reuse.each("linked", (config,), ordered, lambda page, known: _linked(page, known, config, alternates),
                             [versions[page.key] for page in ordered]))
 
 
-def _linked(page: Page, versions: tuple[Page, ...], config: SiteConfig) -> Page:
-    """Return a page knowing its versions (in the site's language order), its canonical and x-default URLs."""
+def _linked(page: Page, versions: tuple[Page, ...], config: SiteConfig,
+            alternates: dict[Any, tuple[Alternate, ...]] | None = None) -> Page:
+    """Return a page knowing its versions (in the site's language order), its canonical and x-default URLs.
+
+    `alternates` holds the tuples of alternates made with it: the other versions of the page get the same.
+    """
     real = {p.lang: p.url for p in versions if not p.is_fallback}
     default = real.get(config.default_lang) or next(iter(real.values()), page.url)
+    which = tuple((p.lang, p.url, p.is_fallback) for p in versions)
+    linked = (alternates or {}).get(which)
+    if linked is None:
+        linked = tuple(Alternate(*version) for version in which)
+        if alternates is not None:
+            alternates[which] = linked
     return replace(
         page,
-        alternates=tuple(Alternate(p.lang, p.url, p.is_fallback) for p in versions),
+        alternates=linked,
         canonical=real.get(page.text_lang, page.url),
         x_default=config.base_path if page.key == HOME_KEY else default,
     )
@@ -305,10 +316,11 @@ def assemble_site(
     by_lang: dict[str, list[Page]] = {}
     for lang in sorted(config.lang_codes):  # a page is the last build's while its text, facts and context are
         context = (config, people[lang], steps[lang], today, reserved)
+        picked: Picked = {}  # postings that name the same people, or steps, show one tuple of them
         by_lang[lang] = reuse.each(("pages", lang), context, [content.texts[key][lang] for key in keys],
-                                   lambda text, facts, lang=lang: _make_page(
+                                   lambda text, facts, lang=lang, picked=picked: _make_page(
                                        config, lang, _text_key(text), text, facts, people[lang], steps[lang],
-                                       today, reserved),
+                                       today, reserved, picked),
                                    [facts_of.get(key) for key in keys])
     pages = [page for row in zip(*by_lang.values(), strict=True) for page in row]  # key by key
     postings = {lang: [page.posting for page in by_lang[lang] if page.posting and not page.posting.closed]
@@ -399,11 +411,26 @@ def _posting_facts(key: str, item: Parsed, fact_keys: frozenset[str], config: Si
     return facts, problems
 
 
+Picked = dict[tuple[str, tuple[str, ...]], tuple[Any, ...]]  # ("people" or "steps", keys) → those people or steps
+
+
+def _picked(kind: str, items: tuple[Any, ...], keys: tuple[str, ...], picked: Picked) -> tuple[Any, ...]:
+    """Return the items (people or steps, of one language) with the given keys, in their order, skipping any
+    missing: the tuple `picked` has for them, if any (10,000 postings that name the same people share one)."""
+    found = picked.get((kind, keys))
+    if found is None:
+        by_key = {item.key: item for item in items}
+        found = picked[kind, keys] = tuple(by_key[k] for k in keys if k in by_key)
+    return found
+
+
 def _make_page(
     config: SiteConfig, lang: str, key: str, text: Parsed, facts: PostingFacts | None,
     people: tuple[Person, ...], steps: tuple[Step, ...], today: dt.date, reserved: frozenset[str] = frozenset(),
+    picked: Picked | None = None,
 ) -> Page:
-    """Return the page for one text; a posting page carries its posting."""
+    """Return the page for one text; a posting page carries its posting. `picked` holds the tuples of people
+    and steps that postings made with it show (those of one language)."""
     assert text.data is not None and text.file.lang is not None
     meta, text_lang = text.data.value, text.file.lang
     title, description = typeset_plain(meta["title"], text_lang), typeset_plain(meta["description"], text_lang)
@@ -411,14 +438,13 @@ def _make_page(
     url = page_url(config, lang, key, meta.get("slug") or text.file.stem)
     posting, updated = None, _updated(meta, facts)
     if facts is not None:
-        by_key = {p.key: p for p in people}
-        steps_by_key = {s.key: s for s in steps}
+        picked = picked if picked is not None else {}
         posting = Posting(
             facts=facts, lang=lang, title=title, description=description,
             html=html, url=url, text_lang=text_lang, closed=is_closed(facts, today),
             requirement=typeset_plain(meta.get("requirement", ""), text_lang),
-            people=tuple(by_key[k] for k in facts.people if k in by_key),
-            steps=tuple(steps_by_key[k] for k in facts.process if k in steps_by_key), updated=updated,
+            people=_picked("people", people, facts.people, picked),
+            steps=_picked("steps", steps, facts.process, picked), updated=updated,
         )
     template = "posting.html" if posting else f"{meta.get('layout', 'home' if key == HOME_KEY else 'page')}.html"
     return Page(

@@ -8,6 +8,7 @@ import hashlib
 import io
 import os
 import re
+import sys
 from collections.abc import Iterable
 from pathlib import Path
 from typing import Literal
@@ -221,13 +222,13 @@ def classify(src_path: str, langs: tuple[str, ...]) -> ContentFile | Problem:
         hint = "put pages in content/pages/, postings in content/jobs/, people in content/people/, " \
                "hiring steps in content/process/"
         return Problem(src_path, None, "file is outside the content folders", hint)
-    collection = parts[0]
+    collection = sys.intern(parts[0])  # (one object for the thousands of files of a collection, or a language)
     if name.endswith(".yaml") and collection in FACTS_COLLECTIONS and name.count(".") == 1:
         return _checked_stem(ContentFile(src_path, "facts", collection, name[: -len(".yaml")]))
     if name.endswith(".md"):
         pieces = name[: -len(".md")].split(".")
         if len(pieces) == 2 and pieces[1] in langs:
-            return _checked_stem(ContentFile(src_path, "text", collection, pieces[0], pieces[1]))
+            return _checked_stem(ContentFile(src_path, "text", collection, pieces[0], sys.intern(pieces[1])))
         if len(pieces) == 2:
             return _bad_lang(src_path, pieces[1], langs)
         hint = f"name it {pieces[0]}.<language>.md, e.g. {pieces[0]}.{langs[0]}.md"

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import datetime as dt
+from pathlib import Path
 
-from sitegen.model import MonthRange
+from sitegen.model import MonthRange, Problem, Site
 from sitegen.pipeline import BuildCache, compile_site
 from sitegen.sources import ContentFile, classify, read_project
 from tests.conftest import PUBLISHED, MakeProject, build_ok, messages, soup
@@ -51,13 +52,14 @@ def test_typed_site_model(make_project: MakeProject) -> None:
     assert result.pages_per_lang == {"en": 4, "fr": 4}  # home, team, a posting, the legal notice
 
 
-def test_site_structure_from_assembly(make_project: MakeProject) -> None:
+def assembled(root: Path) -> tuple[Site, list[Problem]]:
+    """Return the site assembled from a project's files (each parsed in this process) and its problems."""
     from sitegen.assemble import assemble_site
     from sitegen.config import make_config
     from sitegen.parse import LazyConverter, parse_file
     from sitegen.schema import Schemas
 
-    project = read_project(make_project())
+    project = read_project(root)
     schemas, convert = Schemas(), LazyConverter()
     by_path = {s.src_path: s for s in project.content}
     site_doc = parse_file(ContentFile("content/_site.yaml", "site"), by_path["content/_site.yaml"],
@@ -68,7 +70,11 @@ def test_site_structure_from_assembly(make_project: MakeProject) -> None:
         parse_file(f, s, schemas, convert) for s in project.content
         if isinstance(f := classify(s.src_path, config.lang_codes), ContentFile) and f.kind != "site"
     )
-    site, problems = assemble_site(parsed, config, {}, dt.date(2026, 1, 20))
+    return assemble_site(parsed, config, {}, dt.date(2026, 1, 20))
+
+
+def test_site_structure_from_assembly(make_project: MakeProject) -> None:
+    site, problems = assembled(make_project())
     assert not problems
     posting = site.postings["fr"][0]
     assert posting.facts.start == MonthRange(dt.date(2026, 4, 1), dt.date(2026, 4, 1))
@@ -80,6 +86,39 @@ def test_site_structure_from_assembly(make_project: MakeProject) -> None:
     team = site.page("fr", "pages/team")
     assert team and team.url == "/careers/fr/equipe/" and team.dest_path == "fr/equipe/index.html"
     assert [(a.lang, a.url) for a in team.alternates] == [("en", "/careers/en/team/"), ("fr", "/careers/fr/equipe/")]
+    english = site.page("en", "pages/team")
+    assert english and english.alternates is team.alternates  # one tuple for a page's versions
+
+
+def test_postings_that_name_the_same_people_and_steps_share_them(make_project: MakeProject) -> None:
+    """A big site's postings mostly name the same people and steps: each language's postings that do hold one
+    tuple of them, not one each (10,000 postings' were a megabyte); one that names others has its own."""
+    root = make_project()
+    jobs = root / "content/jobs"
+    for name in ("data-intern-2", "data-intern-3"):
+        (jobs / f"{name}.yaml").write_text((jobs / "data-intern.yaml").read_text("utf-8").replace(
+            "identifier: ", f"identifier: {name}-"), "utf-8")
+        for lang, slug in (("en", "data-intern"), ("fr", "stagiaire-data")):
+            text = (jobs / f"data-intern.{lang}.md").read_text("utf-8")
+            (jobs / f"{name}.{lang}.md").write_text(text.replace(f"slug: {slug}", f"slug: {slug}-{name[-1]}"), "utf-8")
+    path = jobs / "data-intern-3.yaml"
+    path.write_text(path.read_text("utf-8").replace("process: [call]", "process: []"), "utf-8")
+    site, problems = assembled(root)
+    assert not [p for p in problems if p.severity == "error"]
+    for lang in ("en", "fr"):
+        first, second, third = sorted(site.postings[lang], key=lambda p: p.facts.key)
+        assert first.people == second.people == third.people and first.people
+        assert first.people is second.people is third.people
+        assert first.steps is second.steps and first.steps and third.steps == ()
+    assert site.postings["en"][0].people is not site.postings["fr"][0].people  # (each language's people)
+
+
+def test_files_of_a_collection_or_a_language_share_its_name() -> None:
+    """Thousands of files hold one string for their collection, and one for their language."""
+    langs = ("en", "fr")
+    files = [classify(f"content/jobs/{name}.{lang}.md", langs) for name in ("a", "b") for lang in langs]
+    assert all(isinstance(f, ContentFile) for f in files)
+    assert files[0].collection is files[3].collection and files[1].lang is files[3].lang
 
 
 def test_classify_names() -> None:
