@@ -180,17 +180,24 @@ def _compile(project: Project, base_url: str | None, cache: BuildCache, check_on
              sink: Sink | None = None, shown: Callable[[], None] | None = None,
              staging: Staging | None = None) -> BuildResult:
     """Return the built files and every problem, warnings included."""
-    started = time.perf_counter()
     compiling = _compiling(project, cache)  # new templates compile in a worker while the content is parsed
     try:
-        loaded = load_content(project, base_url, cache)
-        prepared = None
-        if compiling is not None and isinstance(loaded, Loaded):  # (else the worker is stopped: nothing renders)
-            load_locales(lang.locale for lang in loaded.config.languages)  # what rendering will need, meanwhile
-            prepared = _received(compiling.result(), project, cache)
+        return _compiled(project, compiling, base_url, cache, check_only, today, previous, preview, live, sink,
+                         shown, staging)
     finally:
         if compiling is not None:
-            compiling.stop()
+            compiling.stop()  # (collected already, unless the build stopped before it needed the templates)
+
+
+def _compiled(project: Project, compiling: Compiling | None, base_url: str | None, cache: BuildCache,
+              check_only: bool, today: dt.date, previous: Mapping[str, str], preview: bool, live: bool,
+              sink: Sink | None, shown: Callable[[], None] | None, staging: Staging | None) -> BuildResult:
+    """Return what `_compile` returns, the templates being compiled by `compiling` (if not None) until the
+    build needs them: it parses the content, assembles the site and checks its links meanwhile."""
+    started = time.perf_counter()
+    loaded = load_content(project, base_url, cache)
+    if compiling is not None and isinstance(loaded, Loaded):
+        load_locales(lang.locale for lang in loaded.config.languages)  # what rendering will need, meanwhile
     started = cache.time("parse", started)
     if not isinstance(loaded, Loaded):
         return _failed(loaded)
@@ -208,7 +215,8 @@ def _compile(project: Project, base_url: str | None, cache: BuildCache, check_on
     started = cache.time("assemble", started)
     if not live:  # serve checks links once the pages a save changed are written: they are shown sooner
         problems.extend(link_problems(site, loaded.parsed, project, cache.reuse))
-    env, template_problems = prepared or _templates(project, cache)
+    env, template_problems = (_received(compiling.result(), project, cache) if compiling is not None
+                              else _templates(project, cache))
     problems.extend(template_problems)
     keep_blocks(env, cache.reuse if cache.reuse.remember else None)
     template_key = project.templates_key()

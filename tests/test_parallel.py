@@ -169,10 +169,16 @@ def test_new_templates_compile_in_a_worker_while_the_build_parses_the_content(
 
     monkeypatch.setattr(sitegen.loading, "_parse_files", parse_spied)
     monkeypatch.setattr(sitegen.environment, "compiled_templates", compiled_spied)
+    events: list[str] = []  # what the build's process did, in order
+    for name in ("assemble_site", "link_problems", "_received"):
+        real = getattr(sitegen.pipeline, name)
+        monkeypatch.setattr(sitegen.pipeline, name, lambda *a, real=real, name=name: (events.append(name), real(*a))[1])
     root = make_project()
     cache = BuildCache(jobs=2)
     first = compile_site(read_project(root), None, cache)
     assert first.outputs and not first.errors
+    # the site is assembled and its links checked while the templates compile: taken when pages render
+    assert events == ["assemble_site", "link_problems", "_received"]
     (root / "content/jobs/data-intern.en.md").write_text(
         (root / "content/jobs/data-intern.en.md").read_text("utf-8") + "\nOne more line.\n", "utf-8")
     assert compile_site(read_project(root), None, cache).outputs
