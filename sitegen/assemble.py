@@ -240,7 +240,7 @@ def _linked(page: Page, versions: tuple[Page, ...], config: SiteConfig,
     real = {p.lang: p.url for p in versions if not p.is_fallback}
     default = real.get(config.default_lang) or next(iter(real.values()), page.url)
     which = tuple((p.lang, p.url, p.is_fallback) for p in versions)
-    linked = (alternates or {}).get(which)
+    linked = alternates.get(which) if alternates is not None else None
     if linked is None:
         linked = tuple(Alternate(*version) for version in which)
         if alternates is not None:
