@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from sitegen.model import BuildResult, Problem
 from sitegen.pipeline import BuildCache, compile_site
+from sitegen.reuse import Reuse
 from sitegen.sources import read_project
 from tests.conftest import MakeProject, messages
 
@@ -140,3 +142,43 @@ def test_the_checks_read_every_node_of_a_template_once_in_find_alls_order(real_p
                     walked.setdefault(call.args[0].value, []).append((source.src_path, call.lineno))
         assert used == walked and list(used) == list(walked)
     assert names["odd.html"] == frozenset(n for template in names.values() for n in template) and prefixes == {"p_"}
+
+
+def test_pages_that_list_every_posting_render_first(make_project: MakeProject, monkeypatch) -> None:
+    """A big site's home page lists every posting (1.7 MB at 5,000 postings): the pages whose template reads the
+    job list go to the workers first, so that a worker makes them while it is smallest; the others keep their
+    order, and the output is the same."""
+    import sitegen.render
+
+    orders: list[list[str]] = []
+    real = sitegen.render.iter_chunks
+
+    def spied(task, context, items, *args, **kwargs):  # type: ignore[no-untyped-def]
+        orders.append([page.dest_path for page, _ in items])
+        return real(task, context, items, *args, **kwargs)
+
+    monkeypatch.setattr(sitegen.render, "iter_chunks", spied)
+    root = make_project()
+
+    def one_off() -> BuildResult:  # (serve renders pages with `cached` blocks, the homes, in its own process)
+        return compile_site(read_project(root), None, BuildCache(reuse=Reuse(remember=False)))
+
+    first = one_off()
+    monkeypatch.setattr(sitegen.render, "LISTED", "no template reads this")  # as if none listed the postings
+    plain = one_off()
+    assert first.ok and [(o.dest_path, o.content) for o in first.outputs] == [
+        (o.dest_path, o.content) for o in plain.outputs]
+    listed, unlisted = orders
+    homes = ["en/index.html", "fr/index.html"]  # (home.html shows the job list)
+    assert listed[:2] == homes and unlisted[:2] != homes
+    assert listed == homes + [dest for dest in unlisted if dest not in homes]
+
+
+def test_a_finished_page_ends_with_one_newline_and_is_handed_over() -> None:
+    from sitegen.render import _finished
+
+    for html in ("<p>x</p>", "<p>x</p>\n", "<p>x</p>\n\n\n"):
+        rendered = [html]
+        done = _finished(rendered, "a.txt", "content/a.en.md", False, None)
+        assert not isinstance(done, Problem) and done.content == b"<p>x</p>\n"
+        assert rendered == []  # the page is `_finished`'s alone: each version of it is let go once the next is made
