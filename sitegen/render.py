@@ -414,9 +414,8 @@ def _finished(rendered: list[str], dest: str, origin: str, polish: bool,
     rewritten, ending with one newline.
 
     The page is this function's alone: each version of it is let go once the next is made. A site's home
-    page lists every posting (1.7 MB of HTML at N=5000, 3.4 MB as a French Python string): the rendered,
-    typeset and rewritten versions, and one more with its last newline, were all held until the page was
-    encoded, and were a render worker's peak memory.
+    page lists every posting (1.7 MB of HTML at N=5000, 3.4 MB as a French Python string): its rendered,
+    typeset and rewritten versions, and one more with its last newline, were all held until it was encoded.
     """
     html = rendered.pop()
     if dest.endswith(".html") and (repeated := duplicate_ids(html)):
