@@ -100,7 +100,7 @@ class Started(Generic[Context, Result]):
 
     def __init__(self, task: Callable[[Context], Result], context: Context) -> None:
         self.task, self.context = task, context
-        self.worker = _fork_worker(lambda whole, _: [task(whole)], context, [None], [(0, 1)]) if _can_fork() else None
+        self.worker = _fork_one(lambda: task(context)) if _can_fork() else None
 
     def result(self) -> Result:
         """Return the task's result."""
@@ -131,12 +131,7 @@ def forked(task: Callable[[], None]) -> Callable[[], None] | None:
     """
     if not _can_fork():
         return None
-
-    def done(_context: None, _items: Sequence[None]) -> list[bool]:
-        task()
-        return [True]
-
-    running = [_fork_worker(done, None, [None], [(0, 1)])]
+    running = [_fork_one(task)]
 
     def wait() -> None:  # (once: a second call finds nothing to wait for)
         if running:
@@ -147,6 +142,11 @@ def forked(task: Callable[[], None]) -> Callable[[], None] | None:
                 _stop([worker])
 
     return wait
+
+
+def _fork_one(task: Callable[[], Any]) -> Worker:
+    """Fork a worker that runs `task` once and writes its result, as the only chunk, to its pipe; return it."""
+    return _fork_worker(lambda _context, _items: [task()], None, [None], [(0, 1)])
 
 
 def _fork_worker(task: Callable[[Any, Sequence[Any]], list[Any]], context: Any, items: Sequence[Any],
