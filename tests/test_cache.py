@@ -395,7 +395,7 @@ def test_a_build_with_nothing_to_do_imports_neither_jinja_nor_markdown(make_proj
 def test_a_cache_save_is_taken_at_once_and_written_later(make_project: MakeProject, tmp_path: Path) -> None:
     """serve writes its cache on a thread of its own: what a save writes is what the build had made when it
     was taken, whatever builds run before it is written; saves written in order leave every wanted parse."""
-    from build import cache_saver, disk_cache
+    from sitegen.cli import cache_saver, disk_cache
     from sitegen.pipeline import compile_site
     from sitegen.sources import read_project
 
@@ -467,7 +467,7 @@ def test_a_build_writes_its_new_parses_while_the_site_is_made(make_project: Make
     import os
     import threading
 
-    import build as command_line
+    import sitegen.cli as command_line
     import sitegen.loading
     import sitegen.parallel
     import sitegen.pipeline
@@ -643,7 +643,7 @@ def test_the_command_line_compiles_new_templates_in_a_worker_before_it_imports_t
 
 def test_the_build_takes_the_templates_the_command_line_started_compiling(
         make_project: MakeProject, tmp_path: Path, monkeypatch) -> None:
-    import build as cli
+    import sitegen.cli as cli
     import sitegen.pipeline
     from sitegen.sources import read_project
 

@@ -165,7 +165,7 @@ def test_the_error_page_shows_errors_first_with_their_line(tmp_path) -> None:
 def test_progress_bars_show_each_stage(capsys) -> None:
     import io
 
-    from build import ProgressBars
+    from sitegen.cli import ProgressBars
 
     stream = io.StringIO()
     bars = ProgressBars(stream, delay=0)

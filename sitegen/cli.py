@@ -1,0 +1,600 @@
+"""careers-site's command line: `build` the site, or `serve` it with live reload (`build.py` runs it).
+
+The one module that prints and exits: the pipeline's never do. It lives in the package, not in `build.py`,
+because Python keeps the compiled code of a module it imports, never of the script it runs: the 600 lines
+compiled again on every command were 8 ms of each, a tenth of a warm build of the real site.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import gc
+import os
+import sys
+import threading
+import time
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, NoReturn, TextIO
+
+if TYPE_CHECKING:
+    import datetime as dt
+    from collections.abc import Callable
+
+    from sitegen.environment import Compiled, Compiling
+    from sitegen.model import BuildResult, Project
+    from sitegen.pipeline import BuildCache
+
+DESCRIPTION = "careers-site command line: `build` the site, or `serve` it with live reload."
+BUG_HINT = ("this is a bug in careers-site, not in your content: please open an issue in the careers-site "
+            "repository with the lines above")
+
+
+def iso_date(text: str) -> str:
+    """Return a YYYY-MM-DD date given on the command line, or raise a usage error."""
+    import datetime as dt
+    import re
+
+    try:
+        if not re.fullmatch(r"[0-9]{4}-[0-9]{2}-[0-9]{2}", text):
+            raise ValueError(text)
+        dt.date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"'{text}' is not a date in the form YYYY-MM-DD") from None
+    return text
+
+
+def port_number(text: str) -> int:
+    """Return a TCP port from 1 to 65535, or raise a usage error."""
+    if not (text.isascii() and text.isdigit() and 1 <= int(text[:6]) <= 65535):
+        raise argparse.ArgumentTypeError(f"'{text}' is not a port number from 1 to 65535")
+    return int(text)
+
+
+def job_count(text: str) -> int:
+    """Return a number of worker processes from 1 to 64, or raise a usage error."""
+    if not (text.isascii() and text.isdigit() and 1 <= int(text[:3]) <= 64):
+        raise argparse.ArgumentTypeError(f"'{text}' is not a number of workers from 1 to 64")
+    return int(text)
+
+
+def base_url(text: str) -> str:
+    """Return a usable base URL, or raise a usage error that says what is wrong with it."""
+    from sitegen.config import base_url_problem
+
+    reason = base_url_problem(text)
+    if reason:
+        raise argparse.ArgumentTypeError(f"'{text}' is not usable: {reason}")
+    return text
+
+
+TODAY_HELP = ("the build date, YYYY-MM-DD, which decides which postings are closed "
+              "(default: SOURCE_DATE_EPOCH, else today)")
+
+
+def make_parser() -> argparse.ArgumentParser:
+    """Return the argument parser for `build` and `serve`."""
+    parser = argparse.ArgumentParser(prog="build.py", description=DESCRIPTION)
+    parser.add_argument("--project", default=".", type=Path,
+                        help="folder holding content/, templates/ and assets/ (default: .)")
+    commands = parser.add_subparsers(dest="command", required=True)
+    build = commands.add_parser("build", help="build the site into an output folder")
+    build.add_argument("--out", default="dist", type=Path, help="output folder (default: dist)")
+    build.add_argument("--base-url", type=base_url, help="absolute URL the site is served from (overrides _site.yaml)")
+    build.add_argument("--strict", action="store_true", help="treat warnings (e.g. missing translations) as errors")
+    build.add_argument("--preview", action="store_true",
+                       help="a copy for review: noindex everywhere, a banner, no JSON-LD, sitemap or feeds")
+    build.add_argument("--today", type=iso_date, help=TODAY_HELP)
+    build.add_argument("--verbose", action="store_true", help="list every notice instead of one line per kind")
+    build.add_argument("--profile", action="store_true", help="print the time each stage took")
+    build.add_argument("--jobs", type=job_count, help="worker processes (default: one per core; same output)")
+    build.add_argument("--no-cache", action="store_true",
+                       help="do not read or write the build cache in the user's cache folder")
+    serve = commands.add_parser("serve", help="build, serve, rebuild on change and reload the browser")
+    serve.add_argument("--host", default="127.0.0.1", help="address to listen on (default: 127.0.0.1)")
+    serve.add_argument("--port", default=8000, type=port_number, help="port to listen on (default: 8000)")
+    serve.add_argument("--out", type=Path, help="output folder (default: a temporary folder)")
+    serve.add_argument("--today", type=iso_date, help=TODAY_HELP)
+    check = commands.add_parser("check", help="validate everything without writing output")
+    check.add_argument("--strict", action="store_true", help="treat warnings as errors")
+    check.add_argument("--today", type=iso_date, help=TODAY_HELP)
+    check.add_argument("--verbose", action="store_true", help="list every notice instead of one line per kind")
+    check.add_argument("--jobs", type=job_count, help="worker processes (default: one per core; same problems)")
+    diff = commands.add_parser("diff", help="summarise what changed between two built sites (Markdown)")
+    diff.add_argument("old", type=Path, help="the folder of the earlier build (e.g. the base branch's)")
+    diff.add_argument("new", type=Path, help="the folder of the later build")
+    diff.add_argument("--old-problems", type=Path, help="what the earlier build printed (its stderr)")
+    diff.add_argument("--new-problems", type=Path, help="what the later build printed, to list new warnings")
+    notify = commands.add_parser("notify-google",
+                                 help="after a deploy, tell Google's Indexing API about new and removed postings")
+    notify.add_argument("site", type=Path, help="the folder just built and deployed (not a preview)")
+    notify.add_argument("--previous", type=Path, help="the jobs.json published before this deploy, if any")
+    notify.add_argument("--endpoint", default=None, help="the API's address (a local fake in tests)")
+    new = commands.add_parser("new", help="create the files of a new posting or person in every language")
+    new.add_argument("kind", choices=["posting", "person"])
+    new.add_argument("name", help="the posting's slug (e.g. data-intern) or the person's name")
+    translations = commands.add_parser("translations", help="show the translation status of every text and string")
+    translations.add_argument("--strict", action="store_true",
+                              help="exit 1 unless every text and string is present and up to date")
+    translations.add_argument("--mark-synced", nargs="+", metavar="PATH",
+                              help="record that these translations match their current source")
+    return parser
+
+
+def print_problems(result: BuildResult, stream: TextIO, verbose: bool = False) -> None:
+    """Print errors and warnings one a line; notices too, but one line per kind when a kind repeats."""
+    from sitegen.problemlines import problem_lines
+
+    for line in problem_lines(result.problems, verbose):
+        print(line, file=stream)
+
+
+def counts(result: BuildResult) -> str:
+    """Return ', 2 warnings, 5 notices' for the problems that did not fail the build ('' when none)."""
+    parts = []
+    for severity in ("warning", "notice"):
+        count = sum(1 for p in result.problems if p.severity == severity)
+        if count:
+            parts.append(f"{count} {severity}{'s' * (count != 1)}")
+    return "".join(f", {part}" for part in parts)
+
+
+def summary(result: BuildResult, seconds: float, out: str) -> str:
+    """Return the closing line: 'built 12 pages (en 5, fr 5) in 0.12 s, 1 notice -> dist/'."""
+    langs = ", ".join(f"{lang} {count}" for lang, count in result.pages_per_lang.items())
+    return f"built {result.page_count} pages ({langs}) in {seconds:.2f} s{counts(result)} -> {out.rstrip('/')}/"
+
+
+def run_build(args: argparse.Namespace) -> int:
+    """Build once; return 0 on success and 1 on content problems."""
+    from sitegen.clock import build_date
+    from sitegen.sources import read_project
+
+    started = time.perf_counter()
+    out = args.out if args.out.is_absolute() else args.project / args.out
+    # read once: for the record, then for the build, which reads content files' bytes again as it parses them
+    project = read_project(args.project, keep_content=False)
+    read = time.perf_counter() - started
+    if not args.no_cache and (same := nothing_to_do(args, out, build_date(args.today), project)) is not None:
+        print_problems(same, sys.stderr, args.verbose)  # a successful build's record: never errors
+        print(summary(same, time.perf_counter() - started, str(args.out)))
+        return 0
+    from sitegen.parallel import default_jobs
+
+    jobs = args.jobs or default_jobs()
+    compiling = templates_compiling(args, project) if jobs > 1 else None  # while the build's modules are imported
+    from sitegen.pipeline import BuildCache, build
+    from sitegen.reuse import Reuse
+    from sitegen.signed import Discarded
+
+    started_up()
+    cache = (disk_cache(args.project, "preview" if args.preview else "build") if not args.no_cache
+             else BuildCache(descriptions=Discarded()))  # (no next build to keep postings' descriptions for)
+    cache.jobs, cache.compiling = jobs, compiling
+    cache.reuse = Reuse(remember=False)  # one build: nothing to keep for a next one (serve keeps it)
+    bars = ProgressBars() if sys.stderr.isatty() and not os.environ.get("CI") else None
+    cache.progress = bars.update if bars is not None else None
+    saving: list[Callable[[], None]] = []  # what waits for the new parses to be written (while the site is made)
+    if not args.no_cache:
+        cache.parsed_done = lambda: saving.append(started_aside(*parses_saver(cache, project), jobs > 1))
+    try:
+        result = build(args.project, out, args.base_url, cache, strict=args.strict, today=build_date(args.today),
+                       preview=args.preview, project=project)
+    finally:
+        for written in saving:
+            written()
+        if bars is not None:
+            bars.close()
+        if compiling is not None:
+            compiling.stop()  # (the build took its result, unless it stopped before)
+    if not args.no_cache:  # what is left: what the templates use, parses made later (none, today)
+        save_cache(args.project, cache, prune=not saving)  # (the parses' writer pruned the files gone)
+    print_problems(result, sys.stderr, args.verbose)
+    if args.profile:
+        stages = ", ".join(f"{stage} {read if stage == 'read' else seconds:.2f} s" for stage, seconds in cache.timings)
+        print(f"profile: {stages} ({cache.jobs} worker{'s' * (cache.jobs != 1)})", file=sys.stderr)
+    if not result.ok:
+        count = len(result.errors)
+        print(f"build failed: {count} problem{'s' * (count != 1)}; nothing was written", file=sys.stderr)
+        return 1
+    print(summary(result, time.perf_counter() - started, str(args.out)))
+    return 0
+
+
+def nothing_to_do(args: argparse.Namespace, out: Path, today: dt.date, project: Project) -> BuildResult | None:
+    """Return the last build's result when this build would write exactly what `out` holds, else None.
+
+    Tried before the build's own modules (Jinja, Markdown, the checks) are imported: with nothing
+    changed, a build reads the project, compares its record and stops.
+    """
+    from sitegen.cache import cache_folder, private_folder, stamp
+    from sitegen.record import Recorder, build_options, replay_build
+    from sitegen.write import unsafe_output
+
+    folder = cache_folder(args.project)
+    if unsafe_output(out, args.project) or not private_folder(folder, create=True):
+        return None  # the build says why an output is unsafe
+    return replay_build(project, out, Recorder(folder, stamp()), args.base_url, today,
+                        build_options(args.strict, args.preview, False))[1]
+
+
+def templates_compiling(args: argparse.Namespace, project: Project) -> Compiling | None:
+    """Return the project's templates being compiled by a forked worker, when no build compiled them yet.
+
+    Forked before the build imports its own modules (Markdown, YAML, Babel, the checks): it compiles
+    while they are imported and the content is parsed. None when the cache has them: a warm build
+    loads them in a moment.
+    """
+    from sitegen.cache import cache_folder, load_saved
+    from sitegen.parallel import Started
+
+    folder = None if args.no_cache else cache_folder(args.project)
+    if folder is not None and project.templates_key() in load_saved(folder).string_keys:
+        return None
+    return Started(compiled_in_worker, (project, folder))
+
+
+def compiled_in_worker(context: tuple[Project, Path | None]) -> Compiled:
+    """Return the project's templates compiled, with the signed cache of compiled templates in the cache folder,
+    if any (a worker's task: it imports Jinja and the template modules itself)."""
+    from sitegen.environment import compiled_templates
+    from sitegen.signed import template_cache
+
+    project, folder = context
+    return compiled_templates((project, lambda: template_cache(folder) if folder is not None else None))
+
+
+class ProgressBars:
+    """Progress bars on the terminal, one per stage, shown only when a stage takes more than a second."""
+
+    def __init__(self, stream: TextIO = sys.stderr, delay: float = 1.0) -> None:
+        self.bars: dict[str, Any] = {}
+        self.stream, self.delay = stream, delay
+
+    def update(self, stage: str, done: int, total: int) -> None:
+        """Show that `done` of `total` items of `stage` are finished."""
+        from tqdm import tqdm
+
+        if stage not in self.bars:
+            self.bars[stage] = tqdm(total=total, desc=stage, unit=" files" if stage == "parse" else " pages",
+                                    delay=self.delay, file=self.stream, leave=False)
+        bar = self.bars[stage]
+        bar.update(done - bar.n)
+
+    def close(self) -> None:
+        """Remove the bars from the terminal."""
+        for bar in self.bars.values():
+            bar.close()
+
+
+def disk_cache(project: Path, kind: str = "build") -> BuildCache:
+    """Return a build cache backed by the user's cache folder for this project, for a kind of build."""
+    from sitegen.cache import cache_folder, load_saved, private_folder, stamp
+    from sitegen.parsestore import ParseStore
+    from sitegen.pipeline import BuildCache
+    from sitegen.record import Recorder
+    from sitegen.signed import description_store, template_cache
+
+    folder = cache_folder(project)
+    saved = load_saved(folder)
+    recorder = Recorder(folder, stamp()) if private_folder(folder, create=True) else None
+    return BuildCache(parsed=ParseStore(folder), string_keys=saved.string_keys, template_names=saved.template_names,
+                      templates=template_cache(folder), recorder=recorder,
+                      descriptions=description_store(folder, kind, remember=kind == "serve"))
+
+
+def save_cache(project: Path, cache: BuildCache, prune: bool = True) -> None:
+    """Save the parses the build made and what its templates use, for the next build."""
+    cache_saver(project, cache, prune)()
+
+
+def started_thread(work: Callable[[], None], name: str) -> threading.Thread:
+    """Return a thread that runs `work`, started."""
+    thread = threading.Thread(target=work, name=name)
+    thread.start()
+    return thread
+
+
+def started_aside(work: Callable[[], None], count: int, fork: bool) -> Callable[[], None]:
+    """Start `work`, which writes `count` entries of the cache, beside the build; return what waits for its end.
+
+    Many entries are written by a forked process (when the build may `fork` workers), on the core the
+    build's workers leave idle while it assembles the site: on a thread, their JSON would hold the
+    interpreter's lock half the time (10,000 postings' parses took 3 s there, and slowed the assembly as
+    much, against 1.1 s in a process of their own). A few are written on a thread, which costs no fork;
+    so are many with one worker, or where no process can be forked.
+    """
+    if fork and count >= ASIDE:
+        from sitegen.parallel import forked
+
+        if (wait := forked(work)) is not None:  # (else no process can be forked here: the thread)
+            return wait  # (it holds nothing of `work`: the parses are the build's to let go)
+    return started_thread(work, "careers-site-cache").join
+
+
+ASIDE = 200  # cache entries from which they are written by a process of their own
+
+
+def parses_saver(cache: BuildCache, project: Project) -> tuple[Callable[[], None], int]:
+    """Return a function that writes the parses made so far to the disk cache, and removes those of files
+    the project no longer has (the parse stage is over: it writes while the site is made), and how many."""
+    from sitegen.parsestore import ParseStore
+
+    store = cache.parsed
+    if not isinstance(store, ParseStore):
+        return (lambda: None), 0
+    pending = store.take({(source.src_path, source.digest) for source in project.content})
+    return (lambda: store.write(pending)), len(pending[0])
+
+
+def cache_saver(project: Path, cache: BuildCache, prune: bool = True) -> Callable[[], None]:
+    """Return a function that saves what `save_cache` would save now, even while later builds run."""
+    from sitegen.cache import Saved, cache_folder, save_saved
+    from sitegen.parsestore import ParseStore
+
+    store = cache.parsed if isinstance(cache.parsed, ParseStore) else None
+    pending = store.take(cache.current if prune else None) if store is not None else None
+    saved = Saved(dict(cache.string_keys), dict(cache.template_names)) if cache.changed else None
+    cache.changed = False
+
+    def save() -> None:
+        if store is not None and pending is not None:
+            store.write(pending)
+        if saved is not None:
+            save_saved(cache_folder(project), saved)
+
+    return save
+
+
+def run_serve(args: argparse.Namespace) -> int:
+    """Serve with live reload until interrupted."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    from sitegen.cache import cache_folder, private_folder
+    from sitegen.parallel import default_jobs
+    from sitegen.serve import preview_url, serve
+
+    started_up()
+    cache = disk_cache(args.project, "serve")
+    cache.jobs = default_jobs()
+    saved: list[bool] = []
+    # The cache is written on a thread of its own, in order, so that a save never waits for it: after a
+    # start on a cold cache, the first build's parses are thousands of files.
+    writer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="careers-site-cache")
+
+    def report(result: BuildResult, seconds: float) -> None:
+        print_problems(result, sys.stderr)
+        if result.ok:
+            print(summary(result, seconds, "preview"), flush=True)
+        else:
+            print("build failed; the preview shows the problems until they are fixed", file=sys.stderr, flush=True)
+        writer.submit(cache_saver(args.project, cache, prune=not saved))  # new parses, for the next serve or build
+        saved.append(True)
+
+    def started() -> None:
+        print(f"serving on {preview_url(args.host, args.port)} (Ctrl+C to stop)", flush=True)
+
+    out = args.out
+    if out is None and private_folder(cache_folder(args.project), create=True):
+        out = cache_folder(args.project) / "preview"
+    try:
+        serve(args.project, args.host, args.port, out, report, args.today, started, cache)
+    finally:
+        writer.shutdown(wait=True)  # what the builds made is saved before the process ends
+    return 0
+
+
+def run_translations(args: argparse.Namespace) -> int:
+    """Print the translation table, or mark translations as synced; 1 on problems."""
+    from sitegen.pipeline import BuildCache
+    from sitegen.report import format_report, plan_mark_synced, translation_report
+    from sitegen.sources import read_project
+
+    started_up()
+    project = read_project(args.project)
+    if args.mark_synced:
+        paths = [_project_path(args.project, p) for p in args.mark_synced]
+        edits, problems = plan_mark_synced(project, BuildCache(), paths)
+        for problem in problems:
+            print(problem, file=sys.stderr)
+        for path, text in edits:
+            (args.project / path).write_text(text, encoding="utf-8")
+            print(f"marked {path} as synced with its source")
+        return 1 if problems else 0
+    report = translation_report(project, BuildCache())
+    if isinstance(report, list):
+        for problem in report:
+            print(problem, file=sys.stderr)
+        return 1
+    print(format_report(report))
+    return 1 if args.strict and not report.complete else 0
+
+
+def _project_path(project: Path, given: str) -> str:
+    """Return a path relative to the project, as problems name files."""
+    path = Path(given)
+    if path.is_absolute() or (Path.cwd() / path).exists():
+        try:
+            return (Path.cwd() / path).resolve().relative_to(project.resolve()).as_posix()
+        except ValueError:
+            return given
+    return path.as_posix()
+
+
+def run_check(args: argparse.Namespace) -> int:
+    """Validate content, schemas, links, templates and translations; write nothing."""
+    from sitegen.clock import build_date
+    from sitegen.parallel import Started, default_jobs
+    from sitegen.sources import read_project
+
+    started = time.perf_counter()
+    project = read_project(args.project)
+    jobs = args.jobs or default_jobs()
+    # the templates compile in a worker while the checks' modules are imported and the content parsed
+    compiling = Started(compiled_in_worker, (project, None)) if jobs > 1 else None
+    from sitegen.pipeline import BuildCache, compile_site
+
+    started_up()
+    try:
+        result = compile_site(project, None, BuildCache(jobs=jobs, compiling=compiling), args.strict,
+                              check_only=True, today=build_date(args.today))
+    finally:
+        if compiling is not None:
+            compiling.stop()
+    print_problems(result, sys.stderr, args.verbose)
+    if not result.ok:
+        count = len(result.errors)
+        print(f"check failed: {count} problem{'s' * (count != 1)}", file=sys.stderr)
+        return 1
+    langs = ", ".join(f"{lang} {count}" for lang, count in result.pages_per_lang.items())
+    seconds = time.perf_counter() - started
+    print(f"checked {result.page_count} pages ({langs}) in {seconds:.2f} s: no errors{counts(result)}")
+    return 0
+
+
+def run_new(args: argparse.Namespace) -> int:
+    """Write the scaffold of a new posting or person; refuse to overwrite anything."""
+    from sitegen.loading import BuildCache, Loaded, load_content
+    from sitegen.pipeline import build_date
+    from sitegen.scaffold import person_files, posting_files
+    from sitegen.sources import read_project
+
+    started_up()
+    loaded = load_content(read_project(args.project), None, BuildCache())
+    if not isinstance(loaded, Loaded):
+        for problem in loaded:
+            print(problem, file=sys.stderr)
+        return 1
+    today = build_date()
+    planned = posting_files(loaded.config, args.name, today) if args.kind == "posting" \
+        else person_files(loaded.config, args.name)
+    if not isinstance(planned, list):
+        print(planned, file=sys.stderr)
+        return 2
+    missing = [(path, text) for path, text in planned if not (args.project / path).exists()]
+    if not missing:
+        print(f"{planned[0][0]}: already exists, in every language (choose another name; nothing was written)",
+              file=sys.stderr)
+        return 1
+    for path, _ in planned:
+        if (path, _) not in missing:
+            print(f"kept {path} (it exists)")
+    for path, text in missing:
+        (args.project / path).parent.mkdir(parents=True, exist_ok=True)
+        (args.project / path).write_text(text, encoding="utf-8")
+        print(f"created {path}")
+    print("replace every TODO, then run: python3 build.py check")
+    return 0
+
+
+def environment_error(exc: OSError) -> str:
+    """Return one line for a failure of the file system or the network: what failed and where."""
+    where = f": {exc.filename}" if exc.filename else ""
+    return f"{exc.strerror or exc}{where} (the previous output, if any, is unchanged)"
+
+
+def run_diff(args: argparse.Namespace) -> int:
+    """Print the Markdown summary of what changed from one built site to another."""
+    from sitegen.diff import compare, read_built
+
+    started_up()
+    for folder in (args.old, args.new):
+        if not folder.is_dir():
+            print(f"error: {folder} is not a folder (give two built sites)", file=sys.stderr)
+            return 2
+    languages = {p.name for p in (*args.old.iterdir(), *args.new.iterdir()) if p.is_dir() and len(p.name) <= 8
+                 and (p / "index.html").is_file()}
+    problems = [path.read_text("utf-8").splitlines() if path and path.is_file() else None
+                for path in (args.old_problems, args.new_problems)]
+    print(compare(read_built(args.old), read_built(args.new), languages, *problems), end="")
+    return 0
+
+
+def run_notify_google(args: argparse.Namespace) -> int:
+    """Send URL_UPDATED / URL_DELETED for postings that appeared or went away; off unless a token is set."""
+    import os
+
+    from sitegen.indexing import ENDPOINT, TOKEN_VARIABLE, notifications, publish, read_previous
+
+    current = args.site / "jobs.json"
+    if not current.is_file():
+        print(f"error: {current} does not exist: only a production build is announced, never a preview",
+              file=sys.stderr)
+        return 1
+    items = notifications(read_previous(args.previous), current.read_text("utf-8"))
+    token = os.environ.get(TOKEN_VARIABLE, "")
+    if not token:
+        print(f"Indexing API not configured ({TOKEN_VARIABLE} is not set): {len(items)} change(s) not sent")
+        return 0
+    lines = publish(items, token, args.endpoint or ENDPOINT)
+    for line in lines:
+        print(line, file=sys.stderr if line.startswith("error:") else sys.stdout)
+    print(f"sent {sum(not line.startswith('error:') for line in lines)} of {len(items)} notification(s)")
+    return 1 if any(line.startswith("error:") for line in lines) else 0
+
+
+COMMANDS = {"build": run_build, "serve": run_serve, "check": run_check, "new": run_new, "diff": run_diff,
+            "translations": run_translations, "notify-google": run_notify_google}
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run the command line; return the exit code (0 ok, 1 content or environment problems, 2 usage)."""
+    for stream in (sys.stdout, sys.stderr):
+        if hasattr(stream, "reconfigure"):
+            stream.reconfigure(errors="backslashreplace")
+    args = make_parser().parse_args(argv)
+    from sitegen.model import SetupError
+
+    try:
+        return COMMANDS[args.command](args)
+    except KeyboardInterrupt:
+        return 130
+    except SetupError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+    except OSError as exc:
+        print(f"error: {environment_error(exc)}", file=sys.stderr)
+        return 1
+    except Exception:
+        import traceback  # (only for a bug)
+
+        traceback.print_exc()
+        print(f"internal error: {BUG_HINT}", file=sys.stderr)
+        return 3
+
+
+def leave(code: int) -> NoReturn:
+    """Exit with `code` once the output is flushed, without the interpreter's teardown.
+
+    The teardown frees every object and module one by one: a tenth of a small site's build, for a
+    process whose files are all closed by then. Under a profiler or a tracer (cProfile, coverage),
+    which write their reports at exit, the process exits as usual.
+    """
+    for stream in (sys.stdout, sys.stderr):
+        with contextlib.suppress(OSError, ValueError):  # a closed pipe or stream: nothing more can reach it
+            stream.flush()
+    if sys.getprofile() is None and sys.gettrace() is None:
+        os._exit(code)
+    sys.exit(code)
+
+
+def start_up() -> None:
+    """Keep the cycle collector off while the process starts: `started_up` turns it on again.
+
+    Importing the generator and its libraries makes some 100,000 objects that live as long as the
+    process (modules, classes, functions, compiled patterns), and nothing to collect: the collections
+    they set off walked them again and again, a twentieth of the real site's cold build.
+    """
+    gc.disable()
+
+
+def started_up() -> None:
+    """Set aside for good what start-up made (`gc.freeze`: no collection walks it again) and turn the cycle
+    collector on again, for what the command makes from now on (Jinja's macros make cycles on every page).
+
+    Nothing is done unless `start_up` turned the collector off: `main` called in a process of its own
+    (tests, a script) leaves the process's collector as it is.
+    """
+    if not gc.isenabled():
+        gc.freeze()
+        gc.enable()
