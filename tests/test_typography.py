@@ -48,6 +48,23 @@ def test_french_spacing_examples(given_text: str, expected: str) -> None:
     assert fr(given_text) == expected
 
 
+def test_a_text_typeset_for_a_jobposting_is_not_typeset_again_in_its_page() -> None:
+    """A posting's paragraphs and facts are typeset for its JobPosting, then in its page: the rules run once
+    for each text (`_french` remembers a few hundred), whatever comes before it, and give the same text."""
+    from sitegen.typography import _french, typeset_fragment
+
+    description = "<p>Un stage de 6 mois : l'équipe vous attend !</p><ul><li>Durée : 35 h</li></ul>"
+    page = f'<html lang="fr"><body><h1>Stage ?</h1><div class="prose">{description}</div></body></html>'
+    _french.cache_clear()
+    fragment = typeset_fragment.__wrapped__(description, "fr")
+    made = _french.cache_info()
+    assert made.misses == 2 and made.hits == 0  # the paragraph and the list item
+    whole = typeset(page)
+    assert _french.cache_info().hits == 2 and _french.cache_info().misses == made.misses + 1  # the heading
+    assert fragment in whole and whole == reference.typeset(page)
+    assert typeset(page) == whole and _french.cache_info().misses == made.misses + 1
+
+
 def test_english_pages_are_untouched() -> None:
     html = '<html lang="en"><p>Hello: you? l\'eau « x » 92 %</p></html>'
     assert typeset(html) == html
