@@ -213,8 +213,7 @@ def french_text(text: str, prev: str | None) -> str:
     """
     if not TRIGGERS.search(text):
         return text
-    after_text = prev is not None and prev not in SPACES
-    return _french(text, after_text) if type(text) is str else _french.__wrapped__(text, after_text)
+    return _french(text, prev is not None and prev not in SPACES)
 
 
 @functools.lru_cache(maxsize=256)
