@@ -12,8 +12,8 @@ that client then fetches, as a browser does, and to the end of that rebuild: med
 apart in each session). Each figure
 is the median of `--runs` runs, given as a ratio to the floor's median; peak memory is the largest
 resident size of one process. It also times the real site against `python -c "import jinja2, markdown,
-yaml"` (`--real-runs` times each, in turns: a quarter of a second a build). No thresholds: the machine is shared and noisy, so compare ratios. Results are recorded in
-bench/RESULTS.md.
+yaml"` (`--real-runs` times each, in turns: a quarter of a second a build). No thresholds: the machine is
+shared and noisy, so compare ratios. Results are recorded in bench/RESULTS.md.
 """
 
 from __future__ import annotations
