@@ -85,7 +85,9 @@ def test_files_written_by_workers_are_listed_by_the_build(tmp_path: Path) -> Non
             processes.update(pid for pid, _ in part)
             placed += [staging.written(written) for _, written in part]
         assert staging.commit() == 99  # 98 new files, one removed; the unchanged one linked
-    assert os.getpid() not in processes and len(processes) == 2
+    # workers wrote every file, this process none (on a busy machine one worker may take every chunk before
+    # the other starts: a worker slowed down takes fewer)
+    assert os.getpid() not in processes and 1 <= len(processes) <= 2
     assert [file.dest_path for file in placed] == [file.dest_path for file in files]
     assert all(file.data == b"" for file in placed)
     assert tree(out) == {"a/index.html": b"A", **{f"p{i}/index.html": f"page {i}".encode() for i in range(2, 100)}}
