@@ -239,12 +239,11 @@ def _linked(page: Page, versions: tuple[Page, ...], config: SiteConfig,
     """
     real = {p.lang: p.url for p in versions if not p.is_fallback}
     default = real.get(config.default_lang) or next(iter(real.values()), page.url)
+    alternates = alternates if alternates is not None else {}
     which = tuple((p.lang, p.url, p.is_fallback) for p in versions)
-    linked = alternates.get(which) if alternates is not None else None
+    linked = alternates.get(which)
     if linked is None:
-        linked = tuple(Alternate(*version) for version in which)
-        if alternates is not None:
-            alternates[which] = linked
+        linked = alternates[which] = tuple(Alternate(*version) for version in which)
     return replace(
         page,
         alternates=linked,
