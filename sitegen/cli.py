@@ -155,7 +155,7 @@ def run_build(args: argparse.Namespace) -> int:
     # read once: for the record, then for the build, which reads content files' bytes again as it parses them
     project = read_project(args.project, keep_content=False)
     read = time.perf_counter() - started
-    if not args.no_cache and (same := nothing_to_do(args, out, build_date(args.today), project)) is not None:
+    if recorded(args, out) and (same := nothing_to_do(args, out, build_date(args.today), project)) is not None:
         print_problems(same, sys.stderr, args.verbose)  # a successful build's record: never errors
         print(summary(same, time.perf_counter() - started, str(args.out)))
         return 0
@@ -199,6 +199,18 @@ def run_build(args: argparse.Namespace) -> int:
         return 1
     print(summary(result, time.perf_counter() - started, str(args.out)))
     return 0
+
+
+def recorded(args: argparse.Namespace, out: Path) -> bool:
+    """Return whether the cache has a record of a build into `out`, which this build may be the same as.
+
+    A cold build has none: it goes on at once (the templates' worker starts sooner), without computing the
+    build's digest or importing what compares it.
+    """
+    from sitegen.cache import cache_folder
+    from sitegen.record import record_path
+
+    return not args.no_cache and record_path(cache_folder(args.project), out).is_file()
 
 
 def nothing_to_do(args: argparse.Namespace, out: Path, today: dt.date, project: Project) -> BuildResult | None:

@@ -58,8 +58,7 @@ class Recorder:
         return digest.hexdigest()
 
     def _path(self, out: Path) -> Path:
-        name = hashlib.sha256(str(real_output(out)).encode("utf-8", "surrogatepass")).hexdigest()[:16]
-        return self.folder / f"build-{name}.json"
+        return record_path(self.folder, out)
 
     def replay(self, out: Path, key: str) -> BuildResult | None:
         """Return the recorded result when the last build into `out` had this key and left `out` as it is."""
@@ -85,6 +84,12 @@ class Recorder:
             "problems": [plain_problem(p) for p in result.problems],
         }
         write_json(self._path(out), record)
+
+
+def record_path(folder: Path, out: Path) -> Path:
+    """Return the file in the cache folder `folder` that records the last build into `out`."""
+    name = hashlib.sha256(str(real_output(out)).encode("utf-8", "surrogatepass")).hexdigest()[:16]
+    return folder / f"build-{name}.json"
 
 
 def _intact(out: Path) -> bool:

@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 
 from build import main
 from sitegen.cache import cache_folder
-from sitegen.model import MAX_UNPACKED, Html
+from sitegen.model import MAX_UNPACKED, BuildResult, Html
 from sitegen.packs import Packs
 from sitegen.parsestore import _entry_name
 from sitegen.pipeline import BuildCache, build
@@ -390,6 +390,23 @@ def test_a_build_with_nothing_to_do_imports_neither_jinja_nor_markdown(make_proj
     again = subprocess.run(command, capture_output=True, text=True, check=True)
     assert not imported(again) & {"jinja2", "markdown", "yaml", "jsonschema", "babel", "sitegen.pipeline", "inspect"}
     assert again.stdout.split(" in ")[0] == first.stdout.split(" in ")[0]  # 'built 12 pages (en 5, fr 5)'
+
+
+def test_a_cold_build_does_not_look_for_a_build_it_would_be_the_same_as(make_project: MakeProject,
+                                                                          tmp_path: Path, monkeypatch) -> None:
+    """Without a record of a build into its output, a build goes on at once: it computes no digest of its
+    inputs to compare. With one, it compares, and does nothing when nothing changed."""
+    import sitegen.cli as cli
+
+    compared: list[BuildResult | None] = []
+    real = cli.nothing_to_do
+    monkeypatch.setattr(cli, "nothing_to_do", lambda *a: compared.append(real(*a)) or compared[-1])
+    root = make_project()
+    command = ["--project", str(root), "build", "--out", str(tmp_path / "out")]
+    assert main(command) == 0 and compared == []
+    assert main(command) == 0 and len(compared) == 1 and compared[0] is not None
+    assert main([*command, "--no-cache"]) == 0 and len(compared) == 1
+    assert main([*command[:-1], str(tmp_path / "elsewhere")]) == 0 and len(compared) == 1  # no record there
 
 
 def test_a_cache_save_is_taken_at_once_and_written_later(make_project: MakeProject, tmp_path: Path) -> None:
