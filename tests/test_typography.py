@@ -169,7 +169,8 @@ def test_the_pass_stops_after_the_last_french_element_with_the_same_result(html:
 # right after an inline element, entities, URLs and private-use characters.
 loose_words = st.sampled_from(["Bonjour", "l'équipe ", "92", "€", "%", "£", "h", "10:30", "«", "»", ":", ";", "!",
                                "?", "Oui !", "Oui!", "fin :", "x;", "« a »", "&amp;", "&#39;", "&apos;", "www.ex.org",
-                               "mailto:a@b.c", "\ue001", "x", " ", "\u00a0", "\u202f", "\n", "'", "’", "?!",
+                               "mailto:a@b.c", "\ue001", "\uf8ff", "\uf900", "\U0001f600", "x", " ", "\u00a0", "\u202f",
+                               "\n", "'", "’", "?!",
                                ": oui", "» fin", "6 mois", "5 %", "3$", "7 £", "&#x27;", "l'a", "x  ;", "\u00a0:",
                                "ab»", "  »", "3 h", "2\u202fmin", "://", "http://a.b:8", "?:", "a\u202f\u00a0!"])
 loose_text = st.lists(loose_words, max_size=6).map("".join)

@@ -19,7 +19,6 @@ from sitegen.typography import (
     NBSP,
     NNBSP,
     OPEN_QUOTE,
-    PRIVATE_USE,
     PROTECTED,
     SKIP,
     SPACES,
@@ -30,11 +29,11 @@ from sitegen.typography import (
     Rule,
     _lang_of,
     _pop,
-    _unmask,
 )
 
 # The rules' patterns as they were before they were written to begin with the characters they look for
 # (`sitegen.typography`'s begin so; these begin with lookbehinds, tried at every character).
+PRIVATE_USE = re.compile("[\ue000-\uf8ff]")  # (`sitegen.typography` has no regular expression for it now)
 TRIGGERS = re.compile(r"[:;!?«»'%€$£\d]|&#39;|&#x27;|&apos;")
 APOSTROPHE = re.compile(r"(?<=\w)(?:'|&#39;|&#x27;|&apos;)(?=\w)")
 AFTER = r"(?=[\s»)\]’\"'.,]|$)"
@@ -158,3 +157,8 @@ def _ruled(html: str, rules: dict[str, Rule]) -> list[int]:
 def _language(found: re.Match[str]) -> str:
     """Return the primary language of a `lang` attribute found by LOWER_LANG_ATTR: 'fr' for lang="fr-CA"."""
     return next(value for value in found.groups() if value is not None).split("-")[0].lower()
+
+
+def _unmask(text: str, saved: list[str]) -> str:
+    """Return the text with its masked pieces put back."""
+    return PRIVATE_USE.sub(lambda m: saved[ord(m.group(0)) - 0xE000], text) if saved else text
