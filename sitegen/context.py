@@ -12,10 +12,10 @@ from markupsafe import Markup
 from . import structured
 from .feeds import feed_url
 from .hosting import META_CSP, REFERRER
-from .i18n import Translator
 from .images import image_size
 from .model import Page, Posting, Site, Source
 from .records import record
+from .translations import Translator
 from .typography import typeset_fragment
 
 SHARE_SIZE = (1200, 630)

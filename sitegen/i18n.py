@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
-import re
 from collections.abc import Callable, Iterable, Mapping
 
 from babel import Locale, UnknownLocaleError
@@ -14,36 +13,9 @@ from babel.numbers import format_currency, format_decimal
 from babel.units import format_unit
 
 from .model import MonthRange, Problem, YamlData
-from .records import record
-from .translations import strings_of
+from .translations import PLACEHOLDER, strings_of
 
 NBSP = "\u00a0"
-PLACEHOLDER = re.compile(r"\{([a-z_][a-z0-9_]*)\}")
-
-
-class MissingString(LookupError):
-    """A template asked for a UI string that the catalogue does not define."""
-
-
-@record
-class Translator:
-    """`t(key, **values)` for one language: the catalogue text with `{name}` filled in."""
-
-    lang: str
-    table: Mapping[str, str]
-
-    def __call__(self, key: str, **values: object) -> str:
-        """Return the UI string for `key`, with its `{placeholders}` replaced."""
-        try:
-            text = self.table[key]
-        except KeyError:
-            raise MissingString(
-                f"UI string '{key}' is not defined for '{self.lang}' "
-                f"(add it to content/_strings.{self.lang}.yaml)"
-            ) from None
-        if not values:
-            return text
-        return PLACEHOLDER.sub(lambda m: str(values[m.group(1)]) if m.group(1) in values else m.group(0), text)
 
 
 def check_catalogues(

@@ -17,7 +17,6 @@ from .feeds import render_feeds
 from .fingerprint import Digests, language_digest, page_fingerprint, site_digest, template_names, whole_site_digest
 from .fragments import SCOPE, carry_loops, kept_blocks
 from .hosting import render_headers, render_redirects, render_robots
-from .i18n import MissingString
 from .ids import duplicate_ids
 from .loader import TEMPLATE_DIR
 from .model import OutputFile, Page, Posting, Problem, Project, Site
@@ -26,6 +25,7 @@ from .records import record, replace
 from .reuse import Reuse
 from .sitemap import render_sitemap
 from .spool import Spool
+from .translations import MissingString
 from .typography import typeset, typeset_fragment
 from .write import Sink, Staging, Written
 

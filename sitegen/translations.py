@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 from collections.abc import Mapping
 from typing import Any, Literal
 
@@ -11,9 +12,35 @@ from .model import Problem, SiteConfig, YamlData
 from .records import record
 
 State = Literal["present", "missing", "stale", "orphaned"]
+PLACEHOLDER = re.compile(r"\{([a-z_][a-z0-9_]*)\}")
 TRANSLATABLE_FIELDS = ("title", "description", "role", "with", "photo_alt")
 HASH_LENGTH = 10
 STRING_HASHES = "_source_hashes"
+
+
+class MissingString(LookupError):
+    """A template asked for a UI string that the catalogue does not define."""
+
+
+@record
+class Translator:
+    """`t(key, **values)` for one language: the catalogue text with `{name}` filled in."""
+
+    lang: str
+    table: Mapping[str, str]
+
+    def __call__(self, key: str, **values: object) -> str:
+        """Return the UI string for `key`, with its `{placeholders}` replaced."""
+        try:
+            text = self.table[key]
+        except KeyError:
+            raise MissingString(
+                f"UI string '{key}' is not defined for '{self.lang}' "
+                f"(add it to content/_strings.{self.lang}.yaml)"
+            ) from None
+        if not values:
+            return text
+        return PLACEHOLDER.sub(lambda m: str(values[m.group(1)]) if m.group(1) in values else m.group(0), text)
 
 
 @record
