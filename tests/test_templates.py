@@ -182,3 +182,46 @@ def test_a_finished_page_ends_with_one_newline_and_is_handed_over() -> None:
         done = _finished(rendered, "a.txt", "content/a.en.md", False, None)
         assert not isinstance(done, Problem) and done.content == b"<p>x</p>\n"
         assert rendered == []  # the page is `_finished`'s alone: each version of it is let go once the next is made
+
+
+def test_ui_strings_and_macros_are_called_at_once_and_render_as_jinja_renders_them(tmp_path, monkeypatch) -> None:
+    """Templates call `t` and macros without Jinja's look for `pass_context` and its like on them (1.3 µs a call,
+    some 160 calls a posting page): in loops, blocks and `call` blocks, the output is what Jinja's own context
+    gives, and any other callable is still called as Jinja calls it (with the context, where it asks)."""
+    import jinja2
+
+    from sitegen.environment import make_environment
+    from sitegen.i18n import make_formatters
+    from sitegen.translations import Translator
+
+    root = tmp_path / "site"
+    (root / "templates").mkdir(parents=True)
+    (root / "content").mkdir()
+    (root / "templates/x.html").write_text(
+        "{% macro box(x) %}[{{ x }}{{ caller() if caller is defined else '' }}]{% endmacro %}"
+        "{% for i in items %}{{ t('hello', name=i) }}{% call box(i) %}{{ t('plain') }}{{ loop.index }}{% endcall %}"
+        "{% endfor %}{% block b %}{{ t('plain') }}{{ box('b') }}{{ who() }}{% endblock %}")
+    project = read_project(root)
+
+    @jinja2.pass_context
+    def who(context: jinja2.runtime.Context) -> str:
+        return f"<{context['lang']}>"
+
+    called: list[object] = []
+    real = jinja2.runtime.Context.call
+    monkeypatch.setattr(jinja2.runtime.Context, "call", lambda *a, **k: called.append(a[1]) or real(*a, **k))
+    values = {"t": Translator("en", {"hello": "Hi {name}", "plain": "&"}), "items": ["a", "b"], "who": who,
+              "lang": "en"}
+    rendered = []
+    for context_class in (None, jinja2.runtime.Context):
+        env = make_environment(project, make_formatters, None)
+        if context_class is not None:
+            env.context_class = context_class
+        called.clear()
+        rendered.append(env.get_template("x.html").render(values))
+        counted = [type(c).__name__ for c in called]
+        if context_class is None:
+            assert counted == ["function"]  # `who` alone: `t`, the macro and `caller` were called at once
+        else:
+            assert counted.count("Translator") == 5 and counted.count("Macro") == 5
+    assert rendered[0] == rendered[1] == "Hi a[a&amp;1]Hi b[b&amp;2]&amp;[b]&lt;en&gt;"
