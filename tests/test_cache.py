@@ -636,6 +636,8 @@ def test_the_command_line_compiles_new_templates_in_a_worker_before_it_imports_t
         "def fork():\n"
         "    heavy = sorted({'sitegen.pipeline', 'markdown', 'yaml', 'babel'} & set(sys.modules))\n"
         "    shared = sorted({'jinja2', 'sitegen.environment'} & set(sys.modules))\n"
+        "    cache = sys.modules.get('sitegen.cache')\n"
+        "    shared += ['stamp'] if cache and cache.stamp.cache_info().currsize else []\n"
         "    print('fork after', heavy, 'with', shared, file=sys.stderr, flush=True)\n"
         "    return real()\n"
         "os.fork = fork\n"
@@ -651,10 +653,10 @@ def test_the_command_line_compiles_new_templates_in_a_worker_before_it_imports_t
         return [line for line in run.stderr.splitlines() if line.startswith("fork after")]
 
     # the templates' worker, before anything heavy, but after what both processes need: imported once
-    shared = "fork after [] with ['jinja2', 'sitegen.environment']"
-    assert forks(tmp_path / "cold") == [shared]
+    shared = "fork after [] with ['jinja2', 'sitegen.environment'"
+    assert forks(tmp_path / "cold") == [shared + ", 'stamp']"]  # (the cache's folders are named by it)
     assert forks(tmp_path / "warm") == []  # the templates come from the cache; a small site parses in-process
-    assert forks(tmp_path / "uncached", "--no-cache") == [shared]
+    assert forks(tmp_path / "uncached", "--no-cache") == [shared + "]"]  # (no cache: no digest)
     alone = tmp_path / "alone"
     subprocess.run([sys.executable, str(REPO / "build.py"), "--project", str(root), "build", "--out", str(alone),
                     "--jobs", "1", "--no-cache"], capture_output=True, check=True)
