@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
+import pytest
+
 from sitegen.model import BuildResult, Problem
 from sitegen.pipeline import BuildCache, compile_site
 from sitegen.reuse import Reuse
@@ -184,7 +188,8 @@ def test_a_finished_page_ends_with_one_newline_and_is_handed_over() -> None:
         assert rendered == []  # the page is `_finished`'s alone: each version of it is let go once the next is made
 
 
-def test_ui_strings_and_macros_are_called_at_once_and_render_as_jinja_renders_them(tmp_path, monkeypatch) -> None:
+def test_ui_strings_and_macros_are_called_at_once_and_render_as_jinja_renders_them(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """Templates call `t` and macros without Jinja's look for `pass_context` and its like on them (1.3 µs a call,
     some 160 calls a posting page): in loops, blocks and `call` blocks, the output is what Jinja's own context
     gives, and any other callable is still called as Jinja calls it (with the context, where it asks)."""

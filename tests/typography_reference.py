@@ -1,8 +1,9 @@
 """The typography pass as it was before it copied unchanged text in spans: the oracle its rewrite is checked against.
 
 Its functions are kept as they were at commit e9ca42f, `_ruled` as it was before it searched the page's bytes,
-and the rules' patterns as they were before they began with the characters they look for; the rest (other
-patterns, element sets, small helpers) is unchanged and taken from `sitegen.typography`.
+the rules' patterns as they were before they began with the characters they look for, and the pattern for
+private-use characters with `_unmask` as they were before `sitegen.typography` did without them; the rest
+(other patterns, element sets, small helpers) is unchanged and taken from `sitegen.typography`.
 See `test_typography.test_the_pass_gives_what_the_plain_pass_gives`.
 """
 
