@@ -268,7 +268,7 @@ def _mask(text: str) -> tuple[str | None, list[str]]:
 
     def keep(match: re.Match[str]) -> str:
         saved.append(match.group(0))
-        return chr(0xE000 + len(saved) - 1)
+        return chr(ord(FIRST_PRIVATE) + len(saved) - 1)
 
     return PROTECTED.sub(keep, text), saved
 
