@@ -7,14 +7,15 @@ apostrophes change, so the pass is idempotent and never alters other visible cha
 from __future__ import annotations
 
 import functools
-import itertools
 import re
 from collections.abc import Callable
 
 NBSP, NNBSP = "\u00a0", "\u202f"
 SPACES = " \u00a0\u202f"
 
-TOKEN = re.compile(r"<!--.*?-->|<![^>]*>|<\s*(/?)\s*([a-zA-Z][a-zA-Z0-9-]*)([^>]*)>|<[^>]*>", re.S)
+TAG = r"<!--.*?-->|<![^>]*>|<\s*(/?)\s*([a-zA-Z][a-zA-Z0-9-]*)([^>]*)>|<[^>]*>"  # a comment, a doctype, a tag
+TOKEN = re.compile(TAG, re.S)
+PIECES = re.compile(f"({TAG.replace('(', '(?:')})", re.S)  # the same, one group: `split` gives text, tag, …, text
 LANG_ATTR = re.compile(r"""\blang\s*=\s*(?:"([^"]*)"|'([^']*)'|([^\s>]+))""", re.I)
 # The same in UTF-8 bytes whose ASCII letters are lower-cased, starting with a plain "lang" (which the
 # regex engine looks for quickly); the word boundary before it is checked by hand (`_ruled`). Any byte
@@ -60,86 +61,100 @@ Rule = Callable[[str, str | None], str]
 LEADING = re.compile(r"^([:;!?»])")
 
 
-# (tag, lang, skip, rule for its text, whether it or an element around it is in a language with rules)
-Frame = tuple[str, str | None, bool, "Rule | None", bool]
+# (tag, skip, rule for its text, whether it or an element around it is in a language with rules)
+Frame = tuple[str, bool, "Rule | None", bool]
+# A tag as the pass needs it: (lower-case name, whether it closes, whether it opens an element (not a void or
+# self-closed one), the primary language of its `lang` attribute if any (lower-case), whether it is inline)
+Tag = tuple[str, bool, bool, "str | None", bool]
 
 
 def typeset(html: str, rules: dict[str, Rule] | None = None) -> str:
     """Return the HTML with each language's typography applied to its text (French by default).
 
-    One pass over the tags keeps the open elements (their language, and whether they are code) and the
-    last text of the current block: text that starts with punctuation may need a no-break space at the
-    end of the text before it. The texts the rules leave alone, and the tags, are copied from `html` in
-    spans between the texts that change.
+    One pass over the texts and tags (`PIECES` splits the page into them, in C) keeps the open elements
+    (their language, and whether they are code) and the last text of the current block: text that starts
+    with punctuation may need a no-break space at the end of the text before it. Each tag is read once
+    per process (`_tag`): a page has a few hundred, mostly the same as the last page's.
     """
     rules = rules if rules is not None else {"fr": french_text}
     ruled = _ruled(html, rules)
     if not ruled:
         return html  # no text in a language with rules: nothing would change
     last_ruled = ruled[-1]
-    out: list[str] = []
-    copied = 0  # html[:copied] is in `out`
-    stack: list[Frame] = [("", None, False, None, False)]
+    pieces = PIECES.split(html)  # text, tag, text, …, text
+    texts, tags = pieces[0::2], pieces[1::2]
+    tags.append("")  # (no tag after the last text)
+    stack: list[Frame] = [("", False, None, False)]
     rule: Rule | None = None  # the innermost open element's rule (None in code, or in a language without rules)
     prev: str | None = None  # last character of text in the current block
-    last_end = -1  # where the block's last text ends in `html`, when it was typeset (else -1)
-    last_piece = -1  # that text's index in `out` if it changed (else it is still in `html`, not yet copied)
-    pos = 0
-    for match in itertools.chain(TOKEN.finditer(html), (None,)):
-        if pos > last_ruled and not stack[-1][4]:
+    last = -1  # the index in `texts` of the block's last text, when in a language with rules (else -1)
+    changed = False
+    pos = 0  # where the current text starts in `html`
+    for index, (text, tag) in enumerate(zip(texts, tags, strict=True)):
+        if pos > last_ruled and not stack[-1][3]:
             break  # past the last element with rules, and out of it: the rest stays as it is
-        start = match.start() if match is not None else len(html)
-        if start > pos:
-            text = html[pos:start]
+        if text:
+            pos += len(text)
             if rule is None:
-                last_end = -1
+                last = -1
             elif text.isspace():
-                last_end, last_piece = start, -1
+                last = index
             else:
-                if last_end >= 0 and prev is not None and prev in SPACES and (lead := LEADING.match(text)):
-                    copied = _respace(html, out, copied, last_end, last_piece,
-                                      NBSP if lead.group(1) in ":»" else NNBSP)
+                if last >= 0 and prev is not None and prev in SPACES and (lead := LEADING.match(text)):
+                    texts[last] = texts[last][:-1] + (NBSP if lead.group(1) in ":»" else NNBSP)
+                    changed = True
                 new = rule(text, prev)
                 if new != text:
-                    out.extend((html[copied:pos], new))
-                    copied = start
-                    if new:
-                        last_end, last_piece = start, len(out) - 1
-                    text = new
-                elif text:
-                    last_end, last_piece = start, -1
+                    texts[index] = text = new
+                    changed = True
+                if text:
+                    last = index
             if text:
                 prev = text[-1]
-        if match is None:
+        if not tag:
             break
-        pos = match.end()
-        closing, name, attrs = match.groups()
-        if name is None:  # a comment or a doctype
+        pos += len(tag)
+        read = _tag(tag)
+        if read is None:  # a comment or a doctype
             continue
-        name = name.lower()
+        name, closing, opens, lang, inline = read
         if closing:
             if stack[-1][0] == name:
                 stack.pop()
             else:
                 _pop(stack, name)
-            rule = stack[-1][3]
-        elif name not in VOID and not attrs.endswith("/"):
-            _, parent_lang, parent_skip, parent_rule, parent_ruled = stack[-1]
+            rule = stack[-1][2]
+        elif opens:
+            _, parent_skip, parent_rule, parent_ruled = stack[-1]
             skip = parent_skip or name in SKIP
-            lang = _lang_of(attrs) if "lang" in attrs else None
             if lang is None:
                 rule = None if skip else parent_rule
-                stack.append((name, parent_lang, skip, rule, parent_ruled))
+                stack.append((name, skip, rule, parent_ruled))
             else:
-                own = rules.get(lang.split("-")[0].lower())
+                own = rules.get(lang)
                 rule = None if skip else own
-                stack.append((name, lang, skip, rule, parent_ruled or own is not None))
-        if name not in INLINE:
-            prev, last_end = None, -1
-    if not out:
+                stack.append((name, skip, rule, parent_ruled or own is not None))
+        if not inline:
+            prev, last = None, -1
+    if not changed:
         return html
-    out.append(html[copied:])
-    return "".join(out)
+    pieces[0::2] = texts
+    return "".join(pieces)
+
+
+@functools.lru_cache(maxsize=4096)
+def _tag(tag: str) -> Tag | None:
+    """Return what the pass needs of a tag that `PIECES` found (None for a comment or a doctype).
+
+    Remembered for a few thousand tags: a page has a few hundred, and most are the last page's too.
+    """
+    found = TOKEN.fullmatch(tag)
+    if found is None or found.group(2) is None:
+        return None
+    closing, name, attrs = found.group(1), found.group(2).lower(), found.group(3)
+    lang = _lang_of(attrs) if not closing and "lang" in attrs else None
+    return (name, bool(closing), not closing and name not in VOID and not attrs.endswith("/"),
+            lang.split("-")[0].lower() if lang is not None else None, name in INLINE)
 
 
 def _pop(stack: list[Frame], name: str) -> None:
@@ -148,17 +163,6 @@ def _pop(stack: list[Frame], name: str) -> None:
         if stack[index][0] == name:
             del stack[index:]
             return
-
-
-def _respace(html: str, out: list[str], copied: int, end: int, piece: int, space: str) -> int:
-    """Replace the space that ends the last text (ending at `end` in `html`, or `out[piece]` if it changed)
-    with `space`; return how much of `html` is now in `out`."""
-    if piece >= 0:
-        out[piece] = out[piece][:-1] + space
-        return copied
-    out.append(html[copied:end - 1])
-    out.append(space)
-    return end
 
 
 def _ruled(html: str, rules: dict[str, Rule]) -> list[int]:
