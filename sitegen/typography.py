@@ -74,72 +74,93 @@ def typeset(html: str, rules: dict[str, Rule] | None = None) -> str:
     One pass over the texts and tags (`PIECES` splits the page into them, in C) keeps the open elements
     (their language, and whether they are code) and the last text of the current block: text that starts
     with punctuation may need a no-break space at the end of the text before it. Each tag is read once
-    per process (`_tag`): a page has a few hundred, mostly the same as the last page's.
+    per process (`_tag`): a page has a few hundred, mostly the same as the last page's. The page is split
+    up to its last element in a language with rules first, and the rest only if the pass goes on (an
+    English page's one French element is its language switcher's link, a fifth of the way in).
     """
     rules = rules if rules is not None else {"fr": french_text}
     ruled = _ruled(html, rules)
     if not ruled:
         return html  # no text in a language with rules: nothing would change
     last_ruled = ruled[-1]
-    pieces = PIECES.split(html)  # text, tag, text, …, text
-    texts, tags = pieces[0::2], pieces[1::2]
-    tags.append("")  # (no tag after the last text)
+    # (every tag begins with "<": the tags before the last `lang` with rules, at most, and a few after it)
+    texts, tags, rest = _split(html, html.count("<", 0, last_ruled) + 16)
     stack: list[Frame] = [("", False, None, False)]
     rule: Rule | None = None  # the innermost open element's rule (None in code, or in a language without rules)
     prev: str | None = None  # last character of text in the current block
     last = -1  # the index in `texts` of the block's last text, when in a language with rules (else -1)
     changed = False
     pos = 0  # where the current text starts in `html`
-    for index, (text, tag) in enumerate(zip(texts, tags, strict=True)):
-        if pos > last_ruled and not stack[-1][3]:
-            break  # past the last element with rules, and out of it: the rest stays as it is
-        if text:
-            pos += len(text)
-            if rule is None:
-                last = -1
-            elif text.isspace():
-                last = index
-            else:
-                if last >= 0 and prev is not None and prev in SPACES and (lead := LEADING.match(text)):
-                    texts[last] = texts[last][:-1] + (NBSP if lead.group(1) in ":»" else NNBSP)
-                    changed = True
-                new = rule(text, prev)
-                if new != text:
-                    texts[index] = text = new
-                    changed = True
-                if text:
-                    last = index
+    start = 0
+    while True:
+        for index, (text, tag) in enumerate(zip(texts[start:], tags[start:], strict=True), start):
+            if pos > last_ruled and not stack[-1][3]:
+                break  # past the last element with rules, and out of it: the rest stays as it is
             if text:
-                prev = text[-1]
-        if not tag:
-            break
-        pos += len(tag)
-        read = _tag(tag)
-        if read is None:  # a comment or a doctype
-            continue
-        name, closing, opens, lang, inline = read
-        if closing:
-            if stack[-1][0] == name:
-                stack.pop()
-            else:
-                _pop(stack, name)
-            rule = stack[-1][2]
-        elif opens:
-            _, parent_skip, parent_rule, parent_ruled = stack[-1]
-            skip = parent_skip or name in SKIP
-            if lang is None:
-                rule = None if skip else parent_rule
-                stack.append((name, skip, rule, parent_ruled))
-            else:
-                own = rules.get(lang)
-                rule = None if skip else own
-                stack.append((name, skip, rule, parent_ruled or own is not None))
-        if not inline:
-            prev, last = None, -1
+                pos += len(text)
+                if rule is None:
+                    last = -1
+                elif text.isspace():
+                    last = index
+                else:
+                    if last >= 0 and prev is not None and prev in SPACES and (lead := LEADING.match(text)):
+                        texts[last] = texts[last][:-1] + (NBSP if lead.group(1) in ":»" else NNBSP)
+                        changed = True
+                    new = rule(text, prev)
+                    if new != text:
+                        texts[index] = text = new
+                        changed = True
+                    if text:
+                        last = index
+                if text:
+                    prev = text[-1]
+            if not tag:
+                break  # the end of the page
+            pos += len(tag)
+            read = _tag(tag)
+            if read is None:  # a comment or a doctype
+                continue
+            name, closing, opens, lang, inline = read
+            if closing:
+                if stack[-1][0] == name:
+                    stack.pop()
+                else:
+                    _pop(stack, name)
+                rule = stack[-1][2]
+            elif opens:
+                _, parent_skip, parent_rule, parent_ruled = stack[-1]
+                skip = parent_skip or name in SKIP
+                if lang is None:
+                    rule = None if skip else parent_rule
+                    stack.append((name, skip, rule, parent_ruled))
+                else:
+                    own = rules.get(lang)
+                    rule = None if skip else own
+                    stack.append((name, skip, rule, parent_ruled or own is not None))
+            if not inline:
+                prev, last = None, -1
+        else:  # every piece split so far is done: split the rest, if any, and go on
+            if rest is not None:
+                start = len(texts)
+                more_texts, more_tags, rest = _split(rest)
+                texts += more_texts
+                tags += more_tags
+                continue
+        break
     if not changed:
         return html
-    pieces[0::2] = texts
-    return "".join(pieces)
+    pieces = [""] * (2 * len(texts))
+    pieces[0::2], pieces[1::2] = texts, tags
+    return "".join(pieces) + (rest or "")
+
+
+def _split(html: str, count: int = 0) -> tuple[list[str], list[str], str | None]:
+    """Return the texts and tags of `html` in turn, up to `count` tags (0: all), and the rest not split (None if
+    none): `texts[i]` comes before `tags[i]`, and the page's last text has an empty tag after it."""
+    pieces = PIECES.split(html, count)
+    if count and len(pieces) > 2 * count:
+        return pieces[0:-1:2], pieces[1::2], pieces[-1]
+    return pieces[0::2], [*pieces[1::2], ""], None
 
 
 @functools.lru_cache(maxsize=4096)

@@ -208,6 +208,20 @@ def test_the_pass_gives_what_the_plain_pass_gives(html: str) -> None:
     assert typeset(html, rules) == reference.typeset(html, {"fr": reference.french_text, "de": rules["de"]})
 
 
+long_documents = st.tuples(st.sampled_from(['<html lang="fr">', '<html lang="en">', "<html>", ""]),
+                           st.lists(loose, min_size=6, max_size=14)).map(
+    lambda t: f"{t[0]}<body>{''.join(t[1])}</body></html>")
+
+
+@given(long_documents)
+@example('<html lang="fr"><body>' + "<p>Oui : non</p>\n" * 40 + "<p lang=en>Yes: no</p>" * 3 + "</body></html>")
+@example('<html lang="en"><body><a lang="fr">Oui ?</a>' + "<p>Yes: no</p>" * 40 + "</body></html>")
+def test_a_page_split_in_parts_gives_what_the_plain_pass_gives(html: str) -> None:
+    """The pass splits a page up to its last element in a language with rules, and a few tags more, then the
+    rest only if it goes on: a page of many elements, in any language, gives what the plain pass gives."""
+    assert typeset(html) == reference.typeset(html)
+
+
 @given(loose_documents)
 def test_the_places_of_french_are_found_in_the_bytes_at_or_after_those_in_the_text(html: str) -> None:
     """The pass looks for `lang` attributes in the page's bytes (`str.lower` of a page beyond ASCII takes 12
