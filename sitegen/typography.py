@@ -9,6 +9,7 @@ from __future__ import annotations
 import functools
 import re
 from collections.abc import Callable
+from typing import Any, TypeVar
 
 NBSP, NNBSP = "\u00a0", "\u202f"
 SPACES = " \u00a0\u202f"
@@ -178,7 +179,10 @@ def _tag(tag: str) -> Tag | None:
             lang.split("-")[0].lower() if lang is not None else None, name in INLINE)
 
 
-def _pop(stack: list[Frame], name: str) -> None:
+Opened = TypeVar("Opened", bound=tuple[Any, ...])  # an open element's frame, its tag name first
+
+
+def _pop(stack: list[Opened], name: str) -> None:
     """Close the innermost open element called `name`, and any left open inside it."""
     for index in range(len(stack) - 1, 0, -1):
         if stack[index][0] == name:

@@ -3,7 +3,7 @@
 Its functions are kept as they were at commit e9ca42f, `_ruled` as it was before it searched the page's bytes,
 the rules' patterns as they were before they began with the characters they look for, and the pattern for
 private-use characters with `_unmask` as they were before `sitegen.typography` did without them, and the open
-elements' frames (`Frame`, `_pop`) as they were before it split pages into texts and tags; the rest (other
+elements' frames (`Frame`) as they were before it split pages into texts and tags; the rest (other
 patterns, element sets, small helpers) is unchanged and taken from `sitegen.typography`.
 See `test_typography.test_the_pass_gives_what_the_plain_pass_gives`.
 """
@@ -29,6 +29,7 @@ from sitegen.typography import (
     VOID,
     Rule,
     _lang_of,
+    _pop,
 )
 
 # (tag, lang, skip, rule for its text, whether it or an element around it is in a language with rules)
@@ -85,14 +86,6 @@ def typeset(html: str, rules: dict[str, Rule] | None = None) -> str:
         prev = _after_tag(match, stack, prev, rules)
         last_text = last_text if prev is not None else -1
     return "".join(out)
-
-
-def _pop(stack: list[Frame], name: str) -> None:
-    """Close the innermost open element called `name`, and any left open inside it."""
-    for index in range(len(stack) - 1, 0, -1):
-        if stack[index][0] == name:
-            del stack[index:]
-            return
 
 
 def _after_tag(match: re.Match[str], stack: list[Frame], prev: str | None, rules: dict[str, Rule]) -> str | None:
