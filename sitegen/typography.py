@@ -13,6 +13,12 @@ from typing import Any, TypeVar
 
 NBSP, NNBSP = "\u00a0", "\u202f"
 SPACES = " \u00a0\u202f"
+# The same spaces, and a character that is none of them, for the patterns: U+202F is beyond Latin-1, and a class
+# that holds it among others compiles into a map of all 65,536 characters (1 to 2M instructions each time: the
+# rules' classes of spaces took a tenth of what importing Jinja, Markdown and PyYAML takes). No class here holds
+# it (`{1}` keeps the parser from merging the two alternatives back into one class).
+SPACE = "(?:[ \u00a0]|\u202f{1})"
+NOT_SPACE = "(?!\u202f)[^ \u00a0]"
 
 TAG = r"<!--.*?-->|<![^>]*>|<\s*(/?)\s*([a-zA-Z][a-zA-Z0-9-]*)([^>]*)>|<[^>]*>"  # a comment, a doctype, a tag
 TOKEN = re.compile(TAG, re.S)
@@ -37,7 +43,7 @@ def _after_text(marks: str, rest: str = "") -> list[str]:
     """Return the alternatives of a pattern for one of `marks` (each followed by `rest`) with a character other
     than a space just before it: each begins with its mark, which the regex engine looks for quickly (a pattern
     that begins with a lookbehind is tried at every character: 10 to 20 µs a paragraph), then looks behind it."""
-    return [f"{re.escape(mark)}(?<=[^{SPACES}]{re.escape(mark)}){rest}" for mark in marks]
+    return [f"{re.escape(mark)}(?<={NOT_SPACE}{re.escape(mark)}){rest}" for mark in marks]
 
 
 # The rules' patterns begin with the characters they look for, for that reason; each finds what the same pattern
@@ -46,16 +52,16 @@ APOSTROPHE = re.compile(r"(?:'(?<=\w')|&#39;(?<=\w&#39;)|&#x27;(?<=\w&#x27;)|&ap
 AFTER = r"(?=[\s»)\]’\"'.,]|$)"  # what may follow punctuation that gets a space before it
 # A run of high punctuation gets one space before it: U+00A0 before ':', U+202F before ';', '!' and '?'. The
 # run, and the spaces before it (which the one space replaces) when there is text before them.
-RUN_AFTER_TEXT = _after_text(SPACES, f"[{SPACES}]*[:;!?]") + _after_text(":;!?")
+RUN_AFTER_TEXT = _after_text(SPACES, f"{SPACE}*[:;!?]") + _after_text(":;!?")
 HIGH_PUNCT = re.compile(f"(?:{'|'.join(RUN_AFTER_TEXT)})[:;!?]*{AFTER}")
-HIGH_PUNCT_START = re.compile(rf"^[{SPACES}]*([:;!?]+){AFTER}")
-OPEN_QUOTE = re.compile(rf"«[{SPACES}]*")
-CLOSE_QUOTE = re.compile("|".join(_after_text(SPACES, f"[{SPACES}]*»") + _after_text("»")))
-CLOSE_QUOTE_START = re.compile(rf"^[{SPACES}]*»")
+HIGH_PUNCT_START = re.compile(rf"^{SPACE}*([:;!?]+){AFTER}")
+OPEN_QUOTE = re.compile(rf"«{SPACE}*")
+CLOSE_QUOTE = re.compile("|".join(_after_text(SPACES, f"{SPACE}*»") + _after_text("»")))
+CLOSE_QUOTE_START = re.compile(rf"^{SPACE}*»")
 UNIT = re.compile(r"(\d)[ \u202f](?=(?:h|min|s|ms|km|m|cm|mm|kg|g|ans?|mois|jours?|semaines?|heures?|"
                   r"Go|Mo|ko|°C|pixels?|janvier|février|mars|avril|mai|juin|juillet|août|septembre|octobre|"
                   r"novembre|décembre)\b)")  # the digit, and the space it is given
-SYMBOL = re.compile(r"(?<=\d)[ \u202f]?(?=[%€$£])")
+SYMBOL = re.compile(r"(?<=\d)[ \u202f]?(?=[%$£]|€{1})")  # (€ is beyond Latin-1: see `SPACE`)
 
 
 Rule = Callable[[str, str | None], str]
