@@ -15,7 +15,7 @@ import jinja2
 
 from .fingerprint import template_names
 from .fragments import CachedBlocks, LoopEnvironment
-from .loader import TEMPLATE_DIR, TemplateLoader
+from .loader import TEMPLATE_DIR, QuickCodeGenerator, TemplateLoader
 from .model import Problem, Project
 from .parallel import Started
 from .templatecheck import StringKeys, check_templates, string_keys_in_templates
@@ -69,6 +69,7 @@ def make_environment(project: Project, formatters: Formatters,
         optimized=False,
     )
     env.context_class = QuickContext
+    env.code_generator_class = QuickCodeGenerator
     for name in FILTERS:
         env.filters[name] = _locale_filter(name, formatters)
     return env

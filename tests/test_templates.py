@@ -148,6 +148,50 @@ def test_the_checks_read_every_node_of_a_template_once_in_find_alls_order(real_p
     assert names["odd.html"] == frozenset(n for template in names.values() for n in template) and prefixes == {"p_"}
 
 
+def test_templates_compile_to_the_code_jinja_makes(real_project, tmp_path) -> None:
+    """`QuickCodeGenerator` finds a template's `extends`, blocks and imports in the checks' list of its nodes, or
+    in one walk of its own: the code is Jinja's, byte for byte, on the real site's templates and on ones with
+    nested blocks, `extends` in an `if`, and imports (the blocks' order is the code's order)."""
+    import jinja2
+    from jinja2.compiler import CodeGenerator
+
+    from sitegen.environment import make_environment
+    from sitegen.i18n import make_formatters
+    from sitegen.loader import EVERY_NODE, template_nodes
+
+    odd = tmp_path / "odd"
+    (odd / "templates").mkdir(parents=True)
+    (odd / "content").mkdir()
+    (odd / "templates/odd.html").write_text(
+        '{% if x %}{% extends "base.html" %}{% endif %}{% import "_m.html" as m %}{% from "_m.html" import y %}'
+        "{% block b %}{% block c %}{{ self.d() }}{% endblock %}{% endblock %}{% block d %}{{ super() }}{% endblock %}"
+        "{% for i in z %}{% block e %}{{ i }}{% endblock %}{% endfor %}")
+    (odd / "templates/_m.html").write_text("{% macro y() %}{% block f %}{{ caller() }}{% endblock %}{% endmacro %}")
+    compiled = 0
+    for root in (real_project, odd):
+        project = read_project(root)
+        env = make_environment(project, make_formatters, None)
+        plain = make_environment(project, make_formatters, None)
+        plain.code_generator_class = CodeGenerator
+        for source in project.templates:
+            name, text = source.src_path.removeprefix("templates/"), source.data.decode()
+            filename = "templates/" + name
+            jinjas = plain.compile(text, name, filename, raw=True)
+            assert env.compile(text, name, filename, raw=True) == jinjas  # (one walk of its own)
+            tree = env.loader.tree(env, name)  # the tree the checks walk, and their list of its nodes
+            vars(tree)[EVERY_NODE] = template_nodes(env, name, text)  # as the loader hands them over to compile
+            assert env._generate(tree, name, filename) == jinjas and EVERY_NODE not in vars(tree)
+            assert "find_all" not in vars(tree)
+            checked = make_environment(project, make_formatters, None)
+            template_nodes(checked, name, text)
+            checked.get_template(name)  # (compiled by the loader, from the checks' tree and list)
+            assert checked.loader.compiled[name] == compile(jinjas, filename, "exec", dont_inherit=True)
+            compiled += 1
+    assert compiled == len(read_project(real_project).templates) + 2
+    assert isinstance(make_environment(read_project(odd), make_formatters, None).get_template("odd.html"),
+                      jinja2.Template)
+
+
 def test_pages_that_list_every_posting_render_first(make_project: MakeProject, monkeypatch) -> None:
     """A big site's home page lists every posting (1.7 MB at 5,000 postings): the pages whose template reads the
     job list go to the workers first, so that a worker makes them while it is smallest; the others keep their
