@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Mapping, MutableMapping, Sequence
-from dataclasses import dataclass, field
 from typing import Any, cast
 
 import jinja2
@@ -35,32 +34,48 @@ from .templatecheck import StringKeys
 from .translations import status_problems, string_statuses
 
 
-@dataclass(slots=True)
 class BuildCache:
-    """What a long-running process (serve) keeps between builds: parses by (path, hash)."""
+    """What a long-running process (serve) keeps between builds: parses by (path, hash).
 
-    parsed: ParseCache = field(default_factory=dict)
-    schemas: Schemas | None = None
-    minimums: Minimums | None = None
-    string_keys: dict[tuple[str, ...], StringKeys] = field(default_factory=dict)
-    template_names: dict[tuple[str, ...], dict[str, frozenset[str]]] = field(default_factory=dict)
-    templates: jinja2.BytecodeCache | None = None
-    descriptions: MutableMapping[str, str] = field(default_factory=dict)  # page fingerprint → posting description
-    reuse: Reuse = field(default_factory=Reuse)  # pages and feed entries made by the last build (serve)
-    digests: Digests = field(default_factory=Digests)  # digests of the values pages see, by identity (serve)
-    environment: tuple[tuple[tuple[str, str], ...], jinja2.Environment] | None = None  # the last templates' (serve)
-    converter: LazyConverter = field(default_factory=LazyConverter)  # one Markdown instance, made on first use
-    recorder: Recorder | None = None  # keeps each build's record, so that a build with nothing changed does nothing
-    current: set[tuple[str, str]] | None = None  # (path, SHA-256) of the content files the last build read
-    sources: tuple[Source, ...] | None = None  # those files, as the last build read them (serve)
-    pruned: bool = False  # True once the descriptions were pruned to the pages of a build (serve)
-    changed: bool = False  # True once what templates use changed (the disk cache needs saving)
-    jobs: int = 1  # worker processes for parsing and rendering; the output is the same for any number
-    timings: list[tuple[str, float]] = field(default_factory=list)  # seconds per stage of the last build
-    progress: Callable[[str, int, int], None] | None = None  # told (stage, done, total) as parsing and rendering go
-    # told once the content is parsed: a one-off build writes the new parses to disk while the pages render
-    parsed_done: Callable[[], None] | None = None
-    compiling: Compiling | None = None  # the templates a worker compiles for the next build (see `environment`)
+    A plain class, not a dataclass: defining one with this many fields compiles its methods from source,
+    some 8M instructions (3 % of the imports) for each process that imports it.
+    """
+
+    __slots__ = ("changed", "compiling", "converter", "current", "descriptions", "digests", "environment", "jobs",
+                 "minimums", "parsed", "parsed_done", "progress", "pruned", "recorder", "reuse", "schemas", "sources",
+                 "string_keys", "template_names", "templates", "timings")
+
+    def __init__(self, *, parsed: ParseCache | None = None,
+                 string_keys: dict[tuple[str, ...], StringKeys] | None = None,
+                 template_names: dict[tuple[str, ...], dict[str, frozenset[str]]] | None = None,
+                 templates: jinja2.BytecodeCache | None = None, descriptions: MutableMapping[str, str] | None = None,
+                 reuse: Reuse | None = None, recorder: Recorder | None = None, jobs: int = 1,
+                 compiling: Compiling | None = None) -> None:
+        self.parsed: ParseCache = {} if parsed is None else parsed
+        self.schemas: Schemas | None = None
+        self.minimums: Minimums | None = None
+        self.string_keys = {} if string_keys is None else string_keys
+        self.template_names = {} if template_names is None else template_names
+        self.templates = templates
+        # page fingerprint → posting description
+        self.descriptions: MutableMapping[str, str] = {} if descriptions is None else descriptions
+        self.reuse = Reuse() if reuse is None else reuse  # pages and feed entries made by the last build (serve)
+        self.digests = Digests()  # digests of the values pages see, by identity (serve)
+        # the last templates' (serve)
+        self.environment: tuple[tuple[tuple[str, str], ...], jinja2.Environment] | None = None
+        self.converter = LazyConverter()  # one Markdown instance, made on first use
+        self.recorder = recorder  # keeps each build's record, so that a build with nothing changed does nothing
+        self.current: set[tuple[str, str]] | None = None  # (path, SHA-256) of the content files the last build read
+        self.sources: tuple[Source, ...] | None = None  # those files, as the last build read them (serve)
+        self.pruned = False  # True once the descriptions were pruned to the pages of a build (serve)
+        self.changed = False  # True once what templates use changed (the disk cache needs saving)
+        self.jobs = jobs  # worker processes for parsing and rendering; the output is the same for any number
+        self.timings: list[tuple[str, float]] = []  # seconds per stage of the last build
+        # told (stage, done, total) as parsing and rendering go
+        self.progress: Callable[[str, int, int], None] | None = None
+        # told once the content is parsed: a one-off build writes the new parses to disk while the pages render
+        self.parsed_done: Callable[[], None] | None = None
+        self.compiling = compiling  # the templates a worker compiles for the next build (see `environment`)
 
     def let_go_of_parses(self) -> None:
         """Forget the parses held in memory, but those a disk cache has still to save.
