@@ -21,7 +21,7 @@ if TYPE_CHECKING:
     import datetime as dt
     from collections.abc import Callable
 
-    from sitegen.environment import Compiled, Compiling
+    from sitegen.environment import Bytecode, Compiled, Compiling
     from sitegen.model import BuildResult, Project
     from sitegen.pipeline import BuildCache
 
@@ -247,22 +247,23 @@ def templates_compiling(args: argparse.Namespace, project: Project) -> Compiling
     folder = None if args.no_cache else cache_folder(args.project)
     if folder is not None and project.templates_key() in load_saved(folder).string_keys:
         return None
-    from sitegen import environment, signed  # noqa: F401  (for both processes, see above)
+    from sitegen import environment, signed  # (for both processes, see above)
 
-    if folder is not None:
-        stamp()
+    if folder is None:
+        return Started(compiled_in_worker, (project, None))
+    stamp()
+    cached = folder
+    later = environment.LaterWrites(lambda: signed.template_cache(cached))  # written once the build has them
+    return Started(compiled_in_worker, (project, later.opened), then=later.write)
 
-    return Started(compiled_in_worker, (project, folder))
 
-
-def compiled_in_worker(context: tuple[Project, Path | None]) -> Compiled:
-    """Return the project's templates compiled, with the signed cache of compiled templates in the cache folder,
-    if any (a worker's task: it imports Jinja and the template modules itself)."""
+def compiled_in_worker(context: tuple[Project, Bytecode | None]) -> Compiled:
+    """Return the project's templates compiled, with the cache of compiled templates `context` opens, if any (a
+    worker's task: it imports Jinja and the template modules itself)."""
     from sitegen.environment import compiled_templates
-    from sitegen.signed import template_cache
 
-    project, folder = context
-    return compiled_templates((project, lambda: template_cache(folder) if folder is not None else None))
+    project, bytecode = context
+    return compiled_templates((project, bytecode or (lambda: None)))
 
 
 class ProgressBars:

@@ -94,8 +94,42 @@ Compiling = Started[tuple[Any, ...], Compiled]  # its context starts with the pr
 
 
 def compiling(project: Project, bytecode: Bytecode) -> Started[tuple[Project, Bytecode], Compiled]:
-    """Return the project's templates being compiled by a forked worker (see `compiled_templates`)."""
-    return Started(compiled_templates, (project, bytecode))
+    """Return the project's templates being compiled by a forked worker (see `compiled_templates`), which writes
+    them to the cache once it has sent them (`LaterWrites`)."""
+    later = LaterWrites(bytecode)
+    return Started(compiled_templates, (project, later.opened), then=later.write)
+
+
+class LaterWrites(jinja2.BytecodeCache):
+    """The cache of compiled templates `opening` opens (if any), whose writes wait for `write`.
+
+    A worker that compiles the templates sends them first, then writes them (`Started`'s `then`): the build
+    has them a millisecond sooner (writing 21 signed files is a sixtieth of compiling them).
+    """
+
+    def __init__(self, opening: Bytecode) -> None:
+        self.opening = opening
+        self.cache: jinja2.BytecodeCache | None = None
+        self.buckets: list[jinja2.bccache.Bucket] = []
+
+    def opened(self) -> jinja2.BytecodeCache | None:
+        """Open the cache; return this one in front of it, or None if there is none."""
+        self.cache = self.opening()
+        return self if self.cache is not None else None
+
+    def load_bytecode(self, bucket: jinja2.bccache.Bucket) -> None:
+        if self.cache is not None:
+            self.cache.load_bytecode(bucket)
+
+    def dump_bytecode(self, bucket: jinja2.bccache.Bucket) -> None:
+        self.buckets.append(bucket)
+
+    def write(self) -> None:
+        """Write the compiled templates to the cache."""
+        if self.cache is not None:
+            for bucket in self.buckets:
+                self.cache.dump_bytecode(bucket)
+        self.buckets.clear()
 
 
 def compiled_templates(context: tuple[Project, Bytecode]) -> Compiled:

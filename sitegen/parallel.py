@@ -96,25 +96,37 @@ class Started(Generic[Context, Result]):
 
     Where no worker can be forked, or it stopped without a result (killed, out of memory), the task
     runs in this process when its result is asked for: the same result, later.
+
+    `then`, if given, is work only worth having that follows the task (writing the compiled templates to
+    the cache): the worker does it once its result is sent, so that the caller has the result sooner;
+    once the result is taken, `stop()` lets the worker finish it rather than kill it. Where the task runs
+    in this process, `then` runs after it.
     """
 
-    def __init__(self, task: Callable[[Context], Result], context: Context) -> None:
-        self.task, self.context = task, context
-        self.worker = _fork_one(lambda: task(context)) if _can_fork() else None
+    def __init__(self, task: Callable[[Context], Result], context: Context,
+                 then: Callable[[], None] | None = None) -> None:
+        self.task, self.context, self.then = task, context, then
+        self.finishing = False  # True once the result is taken from a worker that goes on with `then`
+        self.worker = _fork_one(lambda: task(context), then) if _can_fork() else None
 
     def result(self) -> Result:
         """Return the task's result."""
         try:
             if self.worker is not None and (message := _message(self.worker)) is not None:
+                self.finishing = self.then is not None
                 return cast(Result, pickle.loads(message[1])[0])
         finally:
-            self.stop()
-        return self.task(self.context)
+            if not self.finishing:
+                self.stop()
+        result = self.task(self.context)
+        if self.then is not None:
+            self.then()
+        return result
 
     def stop(self) -> None:
-        """Stop the worker, if it is still running, and collect it."""
+        """Stop the worker, if it is still running (once its result is taken: when it is done), and collect it."""
         if self.worker is not None:
-            _stop([self.worker])
+            (_wait if self.finishing else _stop)([self.worker])
             self.worker = None
 
 
@@ -144,15 +156,17 @@ def forked(task: Callable[[], None]) -> Callable[[], None] | None:
     return wait
 
 
-def _fork_one(task: Callable[[], Any]) -> Worker:
-    """Fork a worker that runs `task` once and writes its result, as the only chunk, to its pipe; return it."""
-    return _fork_worker(lambda _context, _items: [task()], None, [None], [(0, 1)])
+def _fork_one(task: Callable[[], Any], then: Callable[[], None] | None = None) -> Worker:
+    """Fork a worker that runs `task` once and writes its result, as the only chunk, to its pipe, then runs `then`
+    (if given); return it."""
+    return _fork_worker(lambda _context, _items: [task()], None, [None], [(0, 1)], then=then)
 
 
 def _fork_worker(task: Callable[[Any, Sequence[Any]], list[Any]], context: Any, items: Sequence[Any],
-                 bounds: list[tuple[int, int]], numbers: int | None = None) -> Worker:
+                 bounds: list[tuple[int, int]], numbers: int | None = None,
+                 then: Callable[[], None] | None = None) -> Worker:
     """Fork a worker that runs `task` over chunks (those whose numbers it takes from the `numbers` pipe, or
-    else all of them) and writes each result to a pipe; return it."""
+    else all of them) and writes each result to a pipe, then runs `then` (if given); return it."""
     read, write = os.pipe()
     pid = os.fork()
     if pid:
@@ -172,6 +186,8 @@ def _fork_worker(task: Callable[[Any, Sequence[Any]], list[Any]], context: Any, 
                 data = pickle.dumps(list(task(context, items[start:stop])), pickle.HIGHEST_PROTOCOL)
                 out.write(index.to_bytes(4, "big") + len(data).to_bytes(8, "big") + data)
                 out.flush()  # the parent may be waiting for this chunk alone
+        if then is not None:  # (the pipe closed: what the parent reads is all there)
+            then()
         code = 0
     except BaseException:  # a bug in a task: say where, then the parent reports the worker stopped
         import traceback
@@ -238,6 +254,16 @@ def _stop(workers: list[Worker]) -> None:
             os.close(pipe)
         with contextlib.suppress(ProcessLookupError):
             os.kill(pid, signal.SIGKILL)
+    for pid, _ in workers:
+        with contextlib.suppress(ChildProcessError):
+            os.waitpid(pid, 0)
+
+
+def _wait(workers: list[Worker]) -> None:
+    """Collect the workers once they have ended on their own."""
+    for _, pipe in workers:
+        with contextlib.suppress(OSError):
+            os.close(pipe)
     for pid, _ in workers:
         with contextlib.suppress(ChildProcessError):
             os.waitpid(pid, 0)

@@ -82,6 +82,38 @@ def test_a_started_task_runs_in_a_worker_while_the_caller_works() -> None:
     started.stop()  # and stopping again does nothing
 
 
+
+def test_a_started_task_sends_its_result_before_what_follows_it(tmp_path: Path,
+                                                               monkeypatch: pytest.MonkeyPatch) -> None:
+    """`then` (writing a cache) runs in the worker once the result is sent: the result is taken while it runs,
+    and `stop` waits for it rather than kill it. Without a worker, it runs after the task; a worker whose
+    result is never taken is killed before it."""
+    go, done = tmp_path / "go", tmp_path / "done"
+
+    def then() -> None:  # waits for the caller to have the result (a `then` that ran first would time out)
+        for _ in range(3000):
+            if go.exists():
+                done.write_text(str(os.getpid()))
+                return
+            time.sleep(0.01)
+        done.write_text("too late")
+
+    started = Started(pid_and_double, 21, then=then)
+    pid, value = started.result()
+    assert value == 42 and not done.exists() and started.worker is not None
+    go.touch()
+    started.stop()  # waits for `then`
+    assert done.read_text() == str(pid) and started.worker is None
+    done.unlink()
+    go.unlink()
+    never = Started(pid_and_double, 1, then=then)
+    never.stop()  # (its result not taken: killed, while `then` waits if it got there)
+    assert not done.exists()
+    go.touch()
+    monkeypatch.setattr(sitegen.parallel, "_can_fork", lambda: False)
+    assert Started(pid_and_double, 5, then=then).result() == (os.getpid(), 10)
+    assert done.read_text() == str(os.getpid())
+
 def test_a_started_task_runs_here_when_its_worker_dies_or_no_worker_can_be_forked(
         monkeypatch: pytest.MonkeyPatch) -> None:
     parent = os.getpid()
