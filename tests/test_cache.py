@@ -298,6 +298,9 @@ def test_the_stamp_covers_every_module_and_json_file_of_the_generator_and_each_l
     for name in ("a.py", "sub/b.py", "sub/c.json", "sub/__pycache__/d.py", "e.txt"):
         (fake / name).write_text(name)
     assert [Path(p).relative_to(fake).as_posix() for p in _code_files(fake)] == ["a.py", "sub/b.py", "sub/c.json"]
+    big = bytes(range(256)) * 12_289  # three reads of a MiB, and some
+    (fake / "big.py").write_bytes(big)
+    assert sitegen.cache._read(str(fake / "big.py")) == big and sitegen.cache._read(str(fake / "a.py")) == b"a.py"
 
 
 def test_posting_descriptions_are_kept_signed_and_pruned(make_project: MakeProject, tmp_path: Path,
