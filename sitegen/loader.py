@@ -40,12 +40,19 @@ class TemplateLoader(jinja2.BaseLoader):
 
     def load(self, environment: jinja2.Environment, name: str,
              globals: MutableMapping[str, Any] | None = None) -> jinja2.Template:
-        """Return the compiled template: as compiled before, from the bytecode cache, else compiled from its tree
-        (parsed if need be).
+        """Return the compiled template (see `code`)."""
+        _, _, uptodate = self.get_source(environment, name)
+        return environment.template_class.from_code(environment, self.code(environment, name), globals or {}, uptodate)
 
-        Jinja's own `load`, but for the tree: compiling may rewrite it, so it is handed over, not kept.
+    def code(self, environment: jinja2.Environment, name: str) -> CodeType:
+        """Return a template's compiled code: as compiled before, from the bytecode cache, else compiled from its
+        tree (parsed if need be); TemplateSyntaxError if it does not compile.
+
+        Jinja's own `load`, but for the tree: compiling may rewrite it, so it is handed over, not kept. The
+        checks compile each template without making a `Template` of it (which runs its module: a worker only
+        sends the code).
         """
-        source, filename, uptodate = self.get_source(environment, name)
+        source, filename, _ = self.get_source(environment, name)
         code = self.compiled.get(name)
         if code is None:
             bcc = environment.bytecode_cache
@@ -60,7 +67,7 @@ class TemplateLoader(jinja2.BaseLoader):
                     bucket.code = code
                     bcc.set_bucket(bucket)
             self.compiled[name] = code
-        return environment.template_class.from_code(environment, code, globals or {}, uptodate)
+        return code
 
 
 EVERY_NODE = "every_node"  # the attribute of a tree to compile that holds its nodes (`template_nodes`), if given

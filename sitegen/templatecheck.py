@@ -6,7 +6,7 @@ from collections.abc import Mapping
 
 import jinja2
 
-from .loader import TEMPLATE_DIR, template_nodes
+from .loader import TEMPLATE_DIR, TemplateLoader, template_nodes
 from .model import Problem, Project
 
 
@@ -18,7 +18,10 @@ def check_templates(env: jinja2.Environment, project: Project) -> list[Problem]:
         if not name.endswith((".html", ".xml", ".txt")):
             continue
         try:
-            env.get_template(name)
+            if isinstance(env.loader, TemplateLoader):
+                env.loader.code(env, name)  # (compiled; made into a template only when a page renders with it)
+            else:
+                env.get_template(name)
         except jinja2.TemplateSyntaxError as exc:
             problems.append(Problem(source.src_path, exc.lineno, f"template syntax error: {exc.message}",
                                     "see the Jinja template documentation for the tag's form"))
