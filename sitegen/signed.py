@@ -9,7 +9,6 @@ from __future__ import annotations
 import hashlib
 import hmac
 import os
-import secrets
 from collections.abc import Iterator, MutableMapping
 from pathlib import Path
 
@@ -38,6 +37,8 @@ def signing_key() -> bytes | None:
 def _make_key(path: Path) -> None:
     """Make the key file whole, unless another process (a build's worker, another build) makes it first: then
     theirs is kept, and read in full."""
+    import secrets  # (once per machine: not for every build, before its templates' worker starts)
+
     tmp = path.with_name(f"{path.name}.{os.getpid()}.tmp")
     descriptor = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
     try:
