@@ -148,3 +148,27 @@ def test_the_command_line_leaves_the_cycle_collector_of_a_process_it_did_not_sta
     frozen = gc.get_freeze_count()  # (objects an earlier test froze, some of which may be freed meanwhile)
     assert main(["--project", str(real_project), "build", "--out", str(tmp_path / "out")]) == 0
     assert gc.isenabled() and gc.get_freeze_count() <= frozen  # nothing frozen
+
+
+def test_the_parser_of_the_named_command_alone_reads_what_the_whole_parser_reads(capsys) -> None:
+    """`main` builds only the arguments of the command it is given (`named_command`): for any command line, the
+    same options, the same errors and the same help as the parser of every command."""
+    import pytest
+
+    from sitegen.cli import COMMAND_ARGUMENTS, make_parser, named_command
+
+    lines = [["build"], ["--project", "site", "build", "--out", "x", "--jobs", "2", "--no-cache"],
+             ["--project=site", "check", "--strict"], ["serve", "--port", "8001"], ["diff", "a", "b"],
+             ["new", "person", "Ada"], ["translations", "--mark-synced", "a", "b"], ["notify-google", "site"]]
+    for argv in lines:
+        assert named_command(argv) == next(token for token in argv if token in COMMAND_ARGUMENTS)
+        assert make_parser(named_command(argv)).parse_args(argv) == make_parser().parse_args(argv)
+    for argv in (["--help"], ["buidl"], [], ["--project"], ["-x", "build"], ["build", "--help"], ["serve", "--nope"],
+                 ["new", "thing", "x"]):
+        outputs = []
+        for parser in (make_parser(named_command(argv)), make_parser()):
+            with pytest.raises(SystemExit) as stopped:
+                parser.parse_args(argv)
+            outputs.append((stopped.value.code, capsys.readouterr()))
+        assert outputs[0] == outputs[1] and outputs[0][0] in (0, 2)
+    assert named_command(["--help"]) is None and named_command(["--project", "build", "check"]) == "check"
