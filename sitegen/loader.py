@@ -78,8 +78,8 @@ class QuickCodeGenerator(CodeGenerator):
     of its nodes.
 
     Jinja's `visit_Template` walks the whole tree three times for them (`find`, then `find_all` twice,
-    through generators nested as deep as the tree): a sixth of the time the site's templates take to
-    compile. The list is the one the checks made (`EVERY_NODE`), else one walk's; the nodes found, and
+    through generators nested as deep as the tree): 40M instructions of the 540M the site's templates took
+    to parse and compile. The list is the one the checks made (`EVERY_NODE`), else one walk's; the nodes found, and
     their order, are the same, and so is the code (a test compares it with Jinja's own).
     """
 

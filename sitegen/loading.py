@@ -38,7 +38,7 @@ class BuildCache:
     """What a long-running process (serve) keeps between builds: parses by (path, hash).
 
     A plain class, not a dataclass: defining one with this many fields compiles its methods from source,
-    some 8M instructions (3 % of the imports) for each process that imports it.
+    some 8M instructions (2 % of the imports) for each process that imports it.
     """
 
     __slots__ = ("changed", "compiling", "converter", "current", "descriptions", "digests", "environment", "jobs",
