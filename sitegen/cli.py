@@ -14,6 +14,7 @@ import os
 import sys
 import threading
 import time
+from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NoReturn, TextIO
 
@@ -300,8 +301,7 @@ def templates_compiling(args: argparse.Namespace, project: Project) -> Compiling
     if folder is None:
         return Started(compiled_in_worker, (project, None))
     stamp()
-    cached = folder
-    later = environment.LaterWrites(lambda: signed.template_cache(cached))  # written once the build has them
+    later = environment.LaterWrites(partial(signed.template_cache, folder))  # written once the build has them
     return Started(compiled_in_worker, (project, later.opened), then=later.write)
 
 
