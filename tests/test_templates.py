@@ -17,6 +17,15 @@ def compile_project(root):
     return compile_site(read_project(root), None, BuildCache())
 
 
+def templates_only(root: Path, templates: dict[str, str]) -> Path:
+    """Write a project of these templates (by name below templates/) and no content; return its folder."""
+    (root / "content").mkdir(parents=True)
+    for name, text in templates.items():
+        (root / "templates" / name).parent.mkdir(parents=True, exist_ok=True)
+        (root / "templates" / name).write_text(text)
+    return root
+
+
 def test_undefined_variable_names_template_line_and_page(make_project: MakeProject) -> None:
     root = make_project()
     page = root / "templates/team.html"
@@ -118,12 +127,9 @@ def test_the_checks_read_every_node_of_a_template_once_in_find_alls_order(real_p
     from sitegen.loader import template_nodes
     from sitegen.templatecheck import TRANSLATOR_NAMES, string_keys_in_templates
 
-    odd = tmp_path / "odd"
-    (odd / "templates").mkdir(parents=True)
-    (odd / "content").mkdir()
-    (odd / "templates/odd.html").write_text(
+    odd = templates_only(tmp_path / "odd", {"odd.html":
         '{% extends ["base.html", layout] %}{% from "_m.html" import x %}{% import name as m %}'
-        "{% block b %}{{ t('a') }}{{ t('p_' ~ kind) }}{% include ('a.html', 'b.html') %}{{ y }}{% endblock %}")
+        "{% block b %}{{ t('a') }}{{ t('p_' ~ kind) }}{% include ('a.html', 'b.html') %}{{ y }}{% endblock %}"})
     for root in (real_project, odd):
         project = read_project(root)
         env = make_environment(project, make_formatters, None)
@@ -159,14 +165,12 @@ def test_templates_compile_to_the_code_jinja_makes(real_project, tmp_path) -> No
     from sitegen.i18n import make_formatters
     from sitegen.loader import EVERY_NODE, template_nodes
 
-    odd = tmp_path / "odd"
-    (odd / "templates").mkdir(parents=True)
-    (odd / "content").mkdir()
-    (odd / "templates/odd.html").write_text(
-        '{% if x %}{% extends "base.html" %}{% endif %}{% import "_m.html" as m %}{% from "_m.html" import y %}'
-        "{% block b %}{% block c %}{{ self.d() }}{% endblock %}{% endblock %}{% block d %}{{ super() }}{% endblock %}"
-        "{% for i in z %}{% block e %}{{ i }}{% endblock %}{% endfor %}")
-    (odd / "templates/_m.html").write_text("{% macro y() %}{% block f %}{{ caller() }}{% endblock %}{% endmacro %}")
+    odd = templates_only(tmp_path / "odd", {
+        "odd.html": '{% if x %}{% extends "base.html" %}{% endif %}{% import "_m.html" as m %}'
+                    '{% from "_m.html" import y %}{% block b %}{% block c %}{{ self.d() }}{% endblock %}{% endblock %}'
+                    "{% block d %}{{ super() }}{% endblock %}"
+                    "{% for i in z %}{% block e %}{{ i }}{% endblock %}{% endfor %}",
+        "_m.html": "{% macro y() %}{% block f %}{{ caller() }}{% endblock %}{% endmacro %}"})
     compiled = 0
     for root in (real_project, odd):
         project = read_project(root)
@@ -243,13 +247,10 @@ def test_ui_strings_and_macros_are_called_at_once_and_render_as_jinja_renders_th
     from sitegen.i18n import make_formatters
     from sitegen.translations import Translator
 
-    root = tmp_path / "site"
-    (root / "templates").mkdir(parents=True)
-    (root / "content").mkdir()
-    (root / "templates/x.html").write_text(
+    root = templates_only(tmp_path / "site", {"x.html":
         "{% macro box(x) %}[{{ x }}{{ caller() if caller is defined else '' }}]{% endmacro %}"
         "{% for i in items %}{{ t('hello', name=i) }}{% call box(i) %}{{ t('plain') }}{{ loop.index }}{% endcall %}"
-        "{% endfor %}{% block b %}{{ t('plain') }}{{ box('b') }}{{ who() }}{% endblock %}")
+        "{% endfor %}{% block b %}{{ t('plain') }}{{ box('b') }}{{ who() }}{% endblock %}"})
     project = read_project(root)
 
     @jinja2.pass_context
