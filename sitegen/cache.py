@@ -127,6 +127,16 @@ def versioned(folder: Path, prefix: str) -> Path:
     return folder / f"{prefix}-{hashlib.sha256(stamp().encode()).hexdigest()[:16]}"
 
 
+def kept_any(folder: Path, prefix: str) -> bool:
+    """Return True when `folder` holds what some version of the generator keeps under `prefix` (see `versioned`),
+    without the stamp that names this version's."""
+    try:
+        with os.scandir(folder) as entries:
+            return any(entry.name == prefix or entry.name.startswith(f"{prefix}-") for entry in entries)
+    except OSError:
+        return False
+
+
 def remove_other_versions(current: Path, prefix: str) -> None:
     """Remove the folders other versions of the generator keep beside `current` under `prefix`."""
     for other in [*current.parent.glob(f"{prefix}-*"), current.parent / prefix]:

@@ -288,9 +288,11 @@ def templates_compiling(args: argparse.Namespace, project: Project) -> Compiling
 
     Jinja and the template modules, which both processes need, are imported first, once: the worker has
     them as it starts (importing them in each was some 35 ms of processor time more, and no sooner done).
-    So is the digest of the generator's code, which names the folders of the cache both open (3 to 7 ms).
+    So is the digest of the generator's code, which names the folders of the cache both open (3 to 7 ms),
+    when the cache holds compiled templates: on a project's first build, the worker opens the cache only
+    once it has sent the templates, to write them, and each process makes the digest when it needs it.
     """
-    from sitegen.cache import cache_folder, load_saved, stamp
+    from sitegen.cache import cache_folder, kept_any, load_saved, stamp
     from sitegen.parallel import Started
 
     folder = None if args.no_cache else cache_folder(args.project)
@@ -300,8 +302,10 @@ def templates_compiling(args: argparse.Namespace, project: Project) -> Compiling
 
     if folder is None:
         return Started(compiled_in_worker, (project, None))
-    stamp()
-    later = environment.LaterWrites(partial(signed.template_cache, folder))  # written once the build has them
+    load = kept_any(folder, "templates")
+    if load:
+        stamp()
+    later = environment.LaterWrites(partial(signed.template_cache, folder), load)  # written once the build has them
     return Started(compiled_in_worker, (project, later.opened), then=later.write)
 
 

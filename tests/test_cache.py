@@ -657,13 +657,52 @@ def test_the_command_line_compiles_new_templates_in_a_worker_before_it_imports_t
 
     # the templates' worker, before anything heavy, but after what both processes need: imported once
     shared = "fork after [] with ['jinja2', 'sitegen.environment'"
-    assert forks(tmp_path / "cold") == [shared + ", 'stamp']"]  # (the cache's folders are named by it)
+    # a first build: nothing to load from the cache, which the worker opens once it has sent the templates
+    assert forks(tmp_path / "cold") == [shared + "]"]
     assert forks(tmp_path / "warm") == []  # the templates come from the cache; a small site parses in-process
     assert forks(tmp_path / "uncached", "--no-cache") == [shared + "]"]  # (no cache: no digest)
     alone = tmp_path / "alone"
     subprocess.run([sys.executable, str(REPO / "build.py"), "--project", str(root), "build", "--out", str(alone),
                     "--jobs", "1", "--no-cache"], capture_output=True, check=True)
     assert tree(tmp_path / "cold") == tree(tmp_path / "warm") == tree(tmp_path / "uncached") == tree(alone)
+    page = root / "templates/page.html"
+    page.write_text(page.read_text() + "{# edited #}")
+    # the others are in the cache: the worker loads them, from the folders the digest names
+    assert forks(tmp_path / "edited") == [shared + ", 'stamp']"]
+
+
+def test_a_first_builds_worker_opens_the_template_cache_only_to_write_what_it_sent() -> None:
+    import jinja2
+
+    from sitegen.environment import LaterWrites
+
+    opened: list[object] = []
+
+    class Cache(jinja2.BytecodeCache):
+        def __init__(self) -> None:
+            self.dumped: list[str] = []
+
+        def load_bytecode(self, bucket: jinja2.bccache.Bucket) -> None:
+            raise AssertionError("nothing is loaded from a cache with nothing in it")
+
+        def dump_bytecode(self, bucket: jinja2.bccache.Bucket) -> None:
+            self.dumped.append(bucket.key)
+
+    def opening() -> Cache:
+        opened.append(Cache())
+        return opened[-1]
+
+    later = LaterWrites(opening, load=False)
+    env = jinja2.Environment(loader=jinja2.DictLoader({"a.html": "{{ 1 }}", "b.html": "b"}),
+                             bytecode_cache=later.opened())
+    assert env.get_template("a.html").render() == "1" and env.get_template("b.html").render() == "b"
+    assert opened == []  # compiled without opening the cache
+    later.write()
+    assert len(opened) == 1 and len(opened[0].dumped) == 2  # type: ignore[attr-defined]
+    nothing = LaterWrites(opening, load=False)
+    nothing.opened()
+    nothing.write()
+    assert len(opened) == 1  # nothing compiled, nothing to write: never opened
 
 
 def test_the_build_takes_the_templates_the_command_line_started_compiling(
