@@ -194,9 +194,16 @@ def summary(result: BuildResult, seconds: float, out: str) -> str:
     return f"built {result.page_count} pages ({langs}) in {seconds:.2f} s{counts(result)} -> {out.rstrip('/')}/"
 
 
+def _build_date(args: argparse.Namespace) -> dt.date:
+    """Return the date a build is for (`--today`, else SOURCE_DATE_EPOCH, else today): `datetime` is imported only
+    once the templates' worker has started, which does without it."""
+    from sitegen.clock import build_date
+
+    return build_date(args.today)
+
+
 def run_build(args: argparse.Namespace) -> int:
     """Build once; return 0 on success and 1 on content problems."""
-    from sitegen.clock import build_date
     from sitegen.sources import read_project
 
     started = time.perf_counter()
@@ -204,7 +211,7 @@ def run_build(args: argparse.Namespace) -> int:
     # read once: for the record, then for the build, which reads content files' bytes again as it parses them
     project = read_project(args.project, keep_content=False)
     read = time.perf_counter() - started
-    if recorded(args, out) and (same := nothing_to_do(args, out, build_date(args.today), project)) is not None:
+    if recorded(args, out) and (same := nothing_to_do(args, out, _build_date(args), project)) is not None:
         print_problems(same, sys.stderr, args.verbose)  # a successful build's record: never errors
         print(summary(same, time.perf_counter() - started, str(args.out)))
         return 0
@@ -227,7 +234,7 @@ def run_build(args: argparse.Namespace) -> int:
     if not args.no_cache:
         cache.parsed_done = lambda: saving.append(started_aside(*parses_saver(cache, project), jobs > 1))
     try:
-        result = build(args.project, out, args.base_url, cache, strict=args.strict, today=build_date(args.today),
+        result = build(args.project, out, args.base_url, cache, strict=args.strict, today=_build_date(args),
                        preview=args.preview, project=project)
     finally:
         for written in saving:

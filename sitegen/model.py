@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
 import functools
 import hashlib
 import io
@@ -10,11 +9,14 @@ import os
 import stat
 import zlib
 from collections.abc import Mapping, Sequence
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from .characters import printable
 from .ids import ID_ATTR
 from .records import field, record
+
+if TYPE_CHECKING:  # (the build's first modules, before its templates' worker starts, do without datetime)
+    import datetime as dt
 
 Severity = Literal["error", "warning", "notice"]
 
@@ -249,7 +251,8 @@ class PostingFacts:
         if self.start is None:
             return None
         last = self.start.last
-        return (last.replace(day=28) + dt.timedelta(days=4)).replace(day=1) - dt.timedelta(days=1)
+        following = last.replace(year=last.year + last.month // 12, month=last.month % 12 + 1, day=1)
+        return last.fromordinal(following.toordinal() - 1)
 
 
 class Html:

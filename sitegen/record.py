@@ -11,17 +11,19 @@ the cache folder; a missing, stale or corrupt one only means a full build.
 
 from __future__ import annotations
 
-import datetime as dt
 import hashlib
 import json
 import stat
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from .cache import plain_problem, write_json
 from .model import BuildResult, Problem, Project
 from .records import record
 from .write import MANIFEST, output_lock, read_manifest, real_output
+
+if TYPE_CHECKING:
+    import datetime as dt
 
 
 def build_options(strict: bool, preview: bool, live: bool) -> tuple[bool, ...]:

@@ -57,3 +57,20 @@ def test_no_postings_says_so(make_project: MakeProject, tmp_path: Path) -> None:
 def build_and(root: Path, out: Path) -> Path:
     build_ok(root, out)
     return out
+
+
+def test_a_start_window_ends_on_the_last_day_of_its_last_month() -> None:
+    """After it, nobody can start the job any more: applications close then (unless `valid_through` is sooner)."""
+    import calendar
+    import datetime as dt
+    from types import SimpleNamespace
+
+    from sitegen.model import MonthRange, PostingFacts
+
+    ends = PostingFacts.start_ends.fget  # type: ignore[attr-defined]
+    assert ends(SimpleNamespace(start=None)) is None
+    for year in (1999, 2000, 2024, 2026, 2100):
+        for month in range(1, 13):
+            window = MonthRange(dt.date(year, 1, 1), dt.date(year, month, 1))
+            last = dt.date(year, month, calendar.monthrange(year, month)[1])
+            assert ends(SimpleNamespace(start=window)) == last
