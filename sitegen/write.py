@@ -462,11 +462,26 @@ def _holds(path: Path, file: OutputFile) -> bool:
         return all(handle.read(len(part)) == part for part in file.parts) and not handle.read(1)
 
 
+def _write_bytes(path: Path, data: bytes) -> int:
+    """Write `data` into the file at `path` (made, or emptied first), and return how many bytes: three system
+    calls, where `Path.write_bytes` makes six (its buffered file asks for the file's block size, whether it is
+    a terminal, and where it stands), for each of a big site's 10,000 pages."""
+    flags = os.O_WRONLY | os.O_CREAT | os.O_TRUNC | getattr(os, "O_CLOEXEC", 0) | getattr(os, "O_BINARY", 0)
+    descriptor = os.open(path, flags, 0o666)
+    try:
+        view = memoryview(data)
+        while view:
+            view = view[os.write(descriptor, view):]
+    finally:
+        os.close(descriptor)
+    return len(data)
+
+
 def write_file(path: Path, file: OutputFile) -> int:
     """Write a file's bytes at `path`, and return how many; a file in parts is written part after part, never
     joined in memory."""
     if not file.parts:
-        return path.write_bytes(file.data)
+        return _write_bytes(path, file.data)
     written = 0
     with path.open("wb", buffering=0) as raw:
         if not hasattr(os, "writev"):  # not a POSIX system

@@ -14,6 +14,7 @@ from typing import Any
 
 import pytest
 
+import sitegen.write
 from bench.ports import free_port
 from sitegen.serve import Preview, find_file, make_app
 from tests.conftest import REPO, MakeProject
@@ -69,14 +70,14 @@ def test_a_full_disk_leaves_the_previous_output(make_project: MakeProject, tmp_p
     before = snapshot(out)
     home = root / "content/pages/home.en.md"
     home.write_text(home.read_text().replace("Welcome", "Hello"))
-    original = Path.write_bytes
+    original = sitegen.write._write_bytes
 
-    def full(self: Path, data: Any) -> int:
-        if ".out.new-" in str(self) and self.name == "index.html":
-            raise OSError(errno.ENOSPC, "No space left on device", str(self))
-        return original(self, data)
+    def full(path: Path, data: Any) -> int:
+        if ".out.new-" in str(path) and path.name == "index.html":
+            raise OSError(errno.ENOSPC, "No space left on device", str(path))
+        return original(path, data)
 
-    monkeypatch.setattr(Path, "write_bytes", full)
+    monkeypatch.setattr(sitegen.write, "_write_bytes", full)
     code, printed = run(["--project", str(root), "build", "--out", str(out)], capsys)
     assert code == 1 and printed.startswith("error: No space left on device: ") and "Traceback" not in printed
     assert snapshot(out) == before
@@ -96,15 +97,15 @@ def test_a_full_disk_in_a_render_worker_is_reported_by_the_build(tmp_path: Path,
     before = snapshot(out)
     posting = root / "content/jobs/posting-00000.en.md"
     posting.write_text(posting.read_text() + "\nOne more line.\n")
-    original = Path.write_bytes
+    original = sitegen.write._write_bytes
     builder = os.getpid()
 
-    def full(self: Path, data: Any) -> int:
-        if ".out.new-" in str(self) and os.getpid() != builder:  # in a worker (forked: it has this function)
-            raise OSError(errno.ENOSPC, "No space left on device", str(self))
-        return original(self, data)
+    def full(path: Path, data: Any) -> int:
+        if ".out.new-" in str(path) and os.getpid() != builder:  # in a worker (forked: it has this function)
+            raise OSError(errno.ENOSPC, "No space left on device", str(path))
+        return original(path, data)
 
-    monkeypatch.setattr(Path, "write_bytes", full)
+    monkeypatch.setattr(sitegen.write, "_write_bytes", full)
     code, printed = run(argv, capsys)
     assert code == 1 and printed.startswith("error: No space left on device: ") and "Traceback" not in printed
     assert "/jobs/" in printed or "/offres/" in printed  # a page a worker wrote

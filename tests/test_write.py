@@ -11,6 +11,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+import sitegen.write
 from sitegen.model import OutputFile
 from sitegen.write import (
     MANIFEST,
@@ -132,10 +133,10 @@ def test_a_failure_in_a_worker_is_raised_by_the_build_and_leaves_the_previous_ou
     write_output(out, [OutputFile("index.html", b"old")])
     before = tree(out)
 
-    def full(self: Path, data: bytes) -> int:
-        raise OSError(28, "No space left on device", str(self))
+    def full(path: Path, data: bytes) -> int:
+        raise OSError(28, "No space left on device", str(path))
 
-    monkeypatch.setattr(Path, "write_bytes", full)  # in the workers too: they are forked
+    monkeypatch.setattr(sitegen.write, "_write_bytes", full)  # in the workers too: they are forked
     files = [OutputFile(f"p{i}/index.html", b"new", f"f{i}") for i in range(40)]
     with pytest.raises(OSError, match="No space left on device") as raised, staged(out) as staging:
         write = staging.writer()
@@ -316,14 +317,14 @@ def test_a_failure_while_writing_leaves_the_previous_output(tmp_path: Path, monk
     before = tree(out)
     calls = []
 
-    def failing_write(self: Path, data: bytes) -> int:
-        calls.append(self)
+    def failing_write(path: Path, data: bytes) -> int:
+        calls.append(path)
         if len(calls) == 2:
             raise OSError(28, "No space left on device")
-        return original(self, data)
+        return original(path, data)
 
-    original = Path.write_bytes
-    monkeypatch.setattr(Path, "write_bytes", failing_write)
+    original = sitegen.write._write_bytes
+    monkeypatch.setattr(sitegen.write, "_write_bytes", failing_write)
     with pytest.raises(OSError):
         write_output(out, [OutputFile("index.html", b"new"), OutputFile("en/index.html", b"new en"),
                            OutputFile("fr/index.html", b"new fr")])
@@ -528,3 +529,22 @@ def test_serve_manifest_lists_exactly_what_each_build_placed(builds: list[dict[s
             lines = sorted(f"{path}\t{fingerprint}\t{len(data)}" for path, (fingerprint, data) in files.items())
             assert (out / MANIFEST).read_text() == "\n".join([MANIFEST_HEADER, *lines]) + "\n"
             assert tree(out) == {path: data for path, (_, data) in files.items()}
+
+
+def test_a_page_is_written_whole_when_the_system_takes_it_in_pieces(tmp_path: Path, monkeypatch) -> None:
+    """A write may take less than it is given (a signal, a pipe): what is left is written after it."""
+    from sitegen.write import write_file
+
+    real_write, sizes = os.write, []
+
+    def short(descriptor: int, data: bytes) -> int:
+        sizes.append(len(data))
+        return real_write(descriptor, bytes(data[:1000]))
+
+    monkeypatch.setattr(os, "write", short)
+    data = bytes(range(256)) * 40
+    target = tmp_path / "index.html"
+    target.write_bytes(b"an older, longer file " * 1000)
+    assert write_file(target, OutputFile("index.html", data)) == len(data)
+    monkeypatch.undo()
+    assert target.read_bytes() == data and len(sizes) == 11
