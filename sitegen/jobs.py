@@ -34,7 +34,7 @@ def posting_advice(facts: PostingFacts, doc: YamlData, src_path: str, today: dt.
     problems = _date_problems(facts, doc, src_path, today)
     if is_closed(facts, today):
         return [*problems, _closed_notice(facts, doc, src_path)]
-    problems.extend(_notice(src_path, doc, (), f"no '{field}': {why}", hint) for field, why, hint in _missing(facts))
+    problems.extend(_notice(src_path, doc, (), message, hint) for _, message, hint in _missing(facts))
     problems.extend(_pay_problems(facts, doc, src_path, minimums))
     return problems
 
@@ -79,20 +79,21 @@ def _date_problems(facts: PostingFacts, doc: YamlData, src_path: str, today: dt.
     return problems
 
 
-RECOMMENDED = (  # (field, why it matters, how to add it)
-    ("valid_through", "Google for Jobs recommends a closing date (validThrough)",
+RECOMMENDED = (  # (field, the notice when it is missing, how to add it): one text each, whatever the postings
+    ("valid_through", "no 'valid_through': Google for Jobs recommends a closing date (validThrough)",
      "add 'valid_through: YYYY-MM-DD' when the posting states one"),
-    ("pay", "the EU pay transparency directive asks employers to publish pay in job ads (baseSalary)",
+    ("pay", "no 'pay': the EU pay transparency directive asks employers to publish pay in job ads (baseSalary)",
      "add 'pay: {min: …, max: …, currency: EUR, unit: MONTH}'"),
-    ("education", "Google for Jobs recommends the required degree (educationRequirements)",
+    ("education", "no 'education': Google for Jobs recommends the required degree (educationRequirements)",
      "add 'education: …' when the posting requires a degree"),
-    ("experience_months", "Google for Jobs recommends the required experience (experienceRequirements)",
+    ("experience_months",
+     "no 'experience_months': Google for Jobs recommends the required experience (experienceRequirements)",
      "add 'experience_months: N' when the posting states it"),
 )
 
 
 def _missing(facts: PostingFacts) -> list[tuple[str, str, str]]:
-    """Return (field, why it matters, how to add it) for each recommended fact the posting lacks."""
+    """Return (field, the notice, how to add it) for each recommended fact the posting lacks."""
     return [entry for entry in RECOMMENDED if getattr(facts, entry[0]) is None]
 
 
