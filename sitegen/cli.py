@@ -78,16 +78,18 @@ def make_parser(command: str | None = None) -> argparse.ArgumentParser:
     others are listed, for `--help`, without theirs).
 
     Building every command's arguments took a build 1.5 ms, before its templates' worker starts (so in
-    both processes): `main` builds those of the command it is given (`named_command`).
+    both processes): `main` builds those of the command it is given (`named_command`), and of the others not
+    even a parser (each asks `gettext` for its headings, which looks for catalogues on disk every time): the
+    usage line names them all still, as the whole parser's does.
     """
     parser = argparse.ArgumentParser(prog="build.py", description=DESCRIPTION)
     parser.add_argument("--project", default=".", type=Path,
                         help="folder holding content/, templates/ and assets/ (default: .)")
-    commands = parser.add_subparsers(dest="command", required=True)
+    listed = {} if command is None else {"metavar": "{" + ",".join(COMMAND_ARGUMENTS) + "}"}
+    commands = parser.add_subparsers(dest="command", required=True, **listed)
     for name, (summary, add_arguments) in COMMAND_ARGUMENTS.items():
-        sub = commands.add_parser(name, help=summary)
         if command is None or command == name:
-            add_arguments(sub)
+            add_arguments(commands.add_parser(name, help=summary))
     return parser
 
 

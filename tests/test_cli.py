@@ -164,7 +164,8 @@ def test_the_parser_of_the_named_command_alone_reads_what_the_whole_parser_reads
         assert named_command(argv) == next(token for token in argv if token in COMMAND_ARGUMENTS)
         assert make_parser(named_command(argv)).parse_args(argv) == make_parser().parse_args(argv)
     for argv in (["--help"], ["buidl"], [], ["--project"], ["-x", "build"], ["build", "--help"], ["serve", "--nope"],
-                 ["new", "thing", "x"]):
+                 ["new", "thing", "x"], ["build", "extra"], ["check", "--jobs", "none"], ["diff", "a"],
+                 ["--project", "p", "serve", "--port", "x"], ["translations", "--help"]):
         outputs = []
         for parser in (make_parser(named_command(argv)), make_parser()):
             with pytest.raises(SystemExit) as stopped:
