@@ -7,7 +7,6 @@ compiled again on every command were 8 ms of each, a tenth of a warm build of th
 
 from __future__ import annotations
 
-import argparse
 import contextlib
 import gc
 import os
@@ -16,9 +15,10 @@ import threading
 import time
 from functools import partial
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, NoReturn, TextIO
+from typing import TYPE_CHECKING, Any, NoReturn, Protocol, TextIO, cast
 
 if TYPE_CHECKING:
+    import argparse
     import datetime as dt
     from collections.abc import Callable, Sequence
 
@@ -31,6 +31,19 @@ BUG_HINT = ("this is a bug in careers-site, not in your content: please open an 
             "repository with the lines above")
 
 
+class Adding(Protocol):
+    """What a command's arguments are added to: its argparse parser, or `PlainOptions`."""
+
+    def add_argument(self, *names: str, **options: Any) -> Any: ...
+
+
+def usage_error(message: str) -> Exception:
+    """Return the error a value's type raises for argparse to report (argparse imported only then)."""
+    import argparse
+
+    return argparse.ArgumentTypeError(message)
+
+
 def iso_date(text: str) -> str:
     """Return a YYYY-MM-DD date given on the command line, or raise a usage error."""
     import datetime as dt
@@ -41,21 +54,21 @@ def iso_date(text: str) -> str:
             raise ValueError(text)
         dt.date.fromisoformat(text)
     except ValueError:
-        raise argparse.ArgumentTypeError(f"'{text}' is not a date in the form YYYY-MM-DD") from None
+        raise usage_error(f"'{text}' is not a date in the form YYYY-MM-DD") from None
     return text
 
 
 def port_number(text: str) -> int:
     """Return a TCP port from 1 to 65535, or raise a usage error."""
     if not (text.isascii() and text.isdigit() and 1 <= int(text[:6]) <= 65535):
-        raise argparse.ArgumentTypeError(f"'{text}' is not a port number from 1 to 65535")
+        raise usage_error(f"'{text}' is not a port number from 1 to 65535")
     return int(text)
 
 
 def job_count(text: str) -> int:
     """Return a number of worker processes from 1 to 64, or raise a usage error."""
     if not (text.isascii() and text.isdigit() and 1 <= int(text[:3]) <= 64):
-        raise argparse.ArgumentTypeError(f"'{text}' is not a number of workers from 1 to 64")
+        raise usage_error(f"'{text}' is not a number of workers from 1 to 64")
     return int(text)
 
 
@@ -65,7 +78,7 @@ def base_url(text: str) -> str:
 
     reason = base_url_problem(text)
     if reason:
-        raise argparse.ArgumentTypeError(f"'{text}' is not usable: {reason}")
+        raise usage_error(f"'{text}' is not usable: {reason}")
     return text
 
 
@@ -82,6 +95,8 @@ def make_parser(command: str | None = None) -> argparse.ArgumentParser:
     even a parser (each asks `gettext` for its headings, which looks for catalogues on disk every time): the
     usage line names them all still, as the whole parser's does.
     """
+    import argparse
+
     parser = argparse.ArgumentParser(prog="build.py", description=DESCRIPTION)
     parser.add_argument("--project", default=".", type=Path,
                         help="folder holding content/, templates/ and assets/ (default: .)")
@@ -107,7 +122,80 @@ def named_command(argv: Sequence[str]) -> str | None:
     return None
 
 
-def _build_arguments(build: argparse.ArgumentParser) -> None:
+class PlainOptions:
+    """A command's options as its `add_argument` calls ask for them, when each is a plain one (`--name`, given a
+    value, or `store_true`): by option, its attribute's name and what it was given (type, default, action)."""
+
+    def __init__(self) -> None:
+        self.options: dict[str, tuple[str, dict[str, Any]]] = {}
+        self.plain = True  # False once a positional, a short option or another kind of option is asked for
+
+    def add_argument(self, *names: str, **options: Any) -> None:
+        if (len(names) != 1 or not names[0].startswith("--") or set(options) - {"type", "default", "help", "action"}
+                or options.get("action", "store_true") != "store_true"):
+            self.plain = False
+        else:
+            self.options[names[0]] = (names[0][2:].replace("-", "_"), options)
+
+
+def plain_arguments(argv: Sequence[str]) -> argparse.Namespace | None:
+    """Return what argparse reads in a plain command line, without argparse; None for any other (argparse reads it,
+    and says what is wrong, or prints the help).
+
+    Plain: `--project PATH` (or `--project=PATH`) first, if at all, then a command whose options are all plain
+    (`PlainOptions`: `build`, `check`, `serve`), then its options, each written whole (`--out x`, `--out=x`,
+    `--strict`), no value starting with '-', and every value its type takes. Importing argparse and building the
+    parser were some 17M instructions before the templates' worker starts, in both processes. The arguments
+    are a `SimpleNamespace` with the attributes argparse's `Namespace` would have (a test holds the two to the
+    same, on command lines made at random).
+    """
+    from types import SimpleNamespace
+
+    tokens = list(argv)
+    project = "."
+    while tokens and tokens[0].partition("=")[0] == "--project":
+        name, equals, value = tokens[0].partition("=")
+        if not equals:
+            if len(tokens) < 2 or tokens[1].startswith("-"):
+                return None
+            value, tokens = tokens[1], tokens[1:]
+        project, tokens = value, tokens[1:]
+    if not tokens or tokens[0] not in COMMAND_ARGUMENTS:
+        return None
+    command, rest = tokens[0], tokens[1:]
+    known = PlainOptions()
+    COMMAND_ARGUMENTS[command][1](known)
+    given: dict[str, Any] = {}
+    while known.plain and rest:
+        name, equals, value = rest[0].partition("=")
+        if name not in known.options:
+            return None
+        dest, options = known.options[name]
+        if options.get("action") == "store_true":
+            if equals:
+                return None
+            given[dest], rest = True, rest[1:]
+            continue
+        if not equals:
+            if len(rest) < 2 or rest[1].startswith("-"):
+                return None
+            value, rest = rest[1], rest[1:]
+        rest = rest[1:]
+        try:  # (each value given, as argparse does, though the last is the one kept)
+            given[dest] = options["type"](value) if "type" in options else value
+        except Exception:  # a value its type refuses: argparse says so (or fails as it would have)
+            return None
+    if not known.plain:
+        return None
+    values: dict[str, Any] = {"project": Path(project), "command": command}
+    for dest, options in known.options.values():
+        default = options.get("default", False if options.get("action") == "store_true" else None)
+        values[dest] = given[dest] if dest in given else (
+            options["type"](default) if "type" in options and isinstance(default, str) else default)
+    return cast("argparse.Namespace", SimpleNamespace(**values))
+
+
+def _build_arguments(build: Adding) -> None:
     build.add_argument("--out", default="dist", type=Path, help="output folder (default: dist)")
     build.add_argument("--base-url", type=base_url, help="absolute URL the site is served from (overrides _site.yaml)")
     build.add_argument("--strict", action="store_true", help="treat warnings (e.g. missing translations) as errors")
@@ -121,39 +209,39 @@ def _build_arguments(build: argparse.ArgumentParser) -> None:
                        help="do not read or write the build cache in the user's cache folder")
 
 
-def _serve_arguments(serve: argparse.ArgumentParser) -> None:
+def _serve_arguments(serve: Adding) -> None:
     serve.add_argument("--host", default="127.0.0.1", help="address to listen on (default: 127.0.0.1)")
     serve.add_argument("--port", default=8000, type=port_number, help="port to listen on (default: 8000)")
     serve.add_argument("--out", type=Path, help="output folder (default: a temporary folder)")
     serve.add_argument("--today", type=iso_date, help=TODAY_HELP)
 
 
-def _check_arguments(check: argparse.ArgumentParser) -> None:
+def _check_arguments(check: Adding) -> None:
     check.add_argument("--strict", action="store_true", help="treat warnings as errors")
     check.add_argument("--today", type=iso_date, help=TODAY_HELP)
     check.add_argument("--verbose", action="store_true", help="list every notice instead of one line per kind")
     check.add_argument("--jobs", type=job_count, help="worker processes (default: one per core; same problems)")
 
 
-def _diff_arguments(diff: argparse.ArgumentParser) -> None:
+def _diff_arguments(diff: Adding) -> None:
     diff.add_argument("old", type=Path, help="the folder of the earlier build (e.g. the base branch's)")
     diff.add_argument("new", type=Path, help="the folder of the later build")
     diff.add_argument("--old-problems", type=Path, help="what the earlier build printed (its stderr)")
     diff.add_argument("--new-problems", type=Path, help="what the later build printed, to list new warnings")
 
 
-def _notify_arguments(notify: argparse.ArgumentParser) -> None:
+def _notify_arguments(notify: Adding) -> None:
     notify.add_argument("site", type=Path, help="the folder just built and deployed (not a preview)")
     notify.add_argument("--previous", type=Path, help="the jobs.json published before this deploy, if any")
     notify.add_argument("--endpoint", default=None, help="the API's address (a local fake in tests)")
 
 
-def _new_arguments(new: argparse.ArgumentParser) -> None:
+def _new_arguments(new: Adding) -> None:
     new.add_argument("kind", choices=["posting", "person"])
     new.add_argument("name", help="the posting's slug (e.g. data-intern) or the person's name")
 
 
-def _translations_arguments(translations: argparse.ArgumentParser) -> None:
+def _translations_arguments(translations: Adding) -> None:
     translations.add_argument("--strict", action="store_true",
                               help="exit 1 unless every text and string is present and up to date")
     translations.add_argument("--mark-synced", nargs="+", metavar="PATH",
@@ -161,7 +249,7 @@ def _translations_arguments(translations: argparse.ArgumentParser) -> None:
 
 
 # each command: what `--help` says of it, and what adds its arguments (in the order `--help` lists them)
-COMMAND_ARGUMENTS: dict[str, tuple[str, Callable[[argparse.ArgumentParser], None]]] = {
+COMMAND_ARGUMENTS: dict[str, tuple[str, Callable[[Adding], None]]] = {
     "build": ("build the site into an output folder", _build_arguments),
     "serve": ("build, serve, rebuild on change and reload the browser", _serve_arguments),
     "check": ("validate everything without writing output", _check_arguments),
@@ -626,7 +714,7 @@ def main(argv: list[str] | None = None) -> int:
         if hasattr(stream, "reconfigure"):
             stream.reconfigure(errors="backslashreplace")
     given = sys.argv[1:] if argv is None else argv
-    args = make_parser(named_command(given)).parse_args(given)
+    args = plain_arguments(given) or make_parser(named_command(given)).parse_args(given)
     from sitegen.model import SetupError
 
     try:

@@ -9,6 +9,9 @@ import subprocess
 import sys
 from pathlib import Path
 
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
 from build import main
 from tests.conftest import REPO
 
@@ -173,3 +176,65 @@ def test_the_parser_of_the_named_command_alone_reads_what_the_whole_parser_reads
             outputs.append((stopped.value.code, capsys.readouterr()))
         assert outputs[0] == outputs[1] and outputs[0][0] in (0, 2)
     assert named_command(["--help"]) is None and named_command(["--project", "build", "check"]) == "check"
+
+
+OPTIONS = ["--out", "--out=o", "--out=", "--jobs", "--jobs=2", "--strict", "--strict=1", "--today", "--port",
+           "--port=8001", "--host", "--base-url", "--preview", "--verbose", "--profile", "--no-cache",
+           "--mark-synced", "--ou", "--old-problems", "--project", "-h", "--help", "--", "-", "x", ""]
+VALUES = ["x", "", "2", "0", "99", "-1", "2026-01-01", "2026-13-01", "https://jobs.example.org/", "ftp://x", "8000",
+          "70000", "a=b", "-", "--strict", "posting"]
+PAIRS = [("--out", "o"), ("--out=x", None), ("--jobs", "2"), ("--jobs", "99"), ("--strict", None),
+         ("--today", "2026-01-01"), ("--today", "2026-13-01"), ("--port", "8001"), ("--port", "70000"),
+         ("--host", "h"), ("--preview", None),
+         ("--base-url", "https://jobs.example.org/"), ("--base-url", "ftp://x"), ("--verbose", None),
+         ("--profile", None), ("--no-cache", None)]  # options as the usual command lines write them, or nearly
+COMMAND_LINES = st.tuples(
+    st.lists(st.sampled_from([["--project", "p"], ["--project=q"], ["--project"], ["--proj", "p"], ["-x"]]),
+             max_size=2),
+    st.sampled_from(["build", "check", "serve", "diff", "translations", "new", "buidl"]),
+    st.lists(st.one_of(st.sampled_from(PAIRS), st.sampled_from(PAIRS),
+                       st.tuples(st.sampled_from(OPTIONS), st.sampled_from([*VALUES, None]))), max_size=4),
+).map(lambda parts: [*(word for prefix in parts[0] for word in prefix), parts[1],
+                     *(word for option, value in parts[2] for word in (option, value) if word is not None)])
+
+
+def _argparse_reads(argv: list[str]) -> dict[str, object] | None:
+    """Return what the whole parser reads in `argv`, or None when it stops (an error, the help)."""
+    import contextlib
+    import io
+
+    from sitegen.cli import make_parser
+
+    with contextlib.redirect_stderr(io.StringIO()), contextlib.redirect_stdout(io.StringIO()):
+        try:
+            return vars(make_parser().parse_args(argv))
+        except SystemExit:
+            return None
+
+
+def test_plain_command_lines_are_read_without_argparse_as_argparse_reads_them() -> None:
+    """`plain_arguments` reads the usual command lines itself, and gives up on anything else."""
+    from sitegen.cli import plain_arguments
+
+    usual = [["build"], ["--project", "site", "build", "--out", "x", "--jobs", "2", "--no-cache"],
+             ["--project=site", "check", "--strict", "--today", "2026-03-01"], ["serve", "--port", "8001"],
+             ["build", "--out=", "--base-url", "https://jobs.example.org/", "--preview", "--verbose", "--profile"],
+             ["--project", "a", "--project", "b", "build", "--jobs", "1", "--jobs", "2"]]
+    for argv in usual:
+        plain = plain_arguments(argv)
+        assert plain is not None, argv
+        assert vars(plain) == _argparse_reads(argv)
+    for argv in (["build", "--jobs", "99"], ["build", "--ou", "x"], ["build", "-h"], ["build", "--strict=1"],
+                 ["build", "--out"], ["build", "--out", "-"], ["diff", "a", "b"], ["translations"], ["buidl"], [],
+                 ["--project"], ["build", "--project", "x"], ["check", "--today", "2026-13-01"], ["serve", "x"]):
+        assert plain_arguments(argv) is None, argv
+
+
+@settings(max_examples=1500, deadline=None)
+@given(COMMAND_LINES)
+def test_a_command_line_read_without_argparse_is_read_as_argparse_reads_it(argv: list[str]) -> None:
+    from sitegen.cli import plain_arguments
+
+    plain = plain_arguments(argv)
+    if plain is not None:
+        assert vars(plain) == _argparse_reads(argv)
