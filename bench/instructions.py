@@ -45,7 +45,7 @@ import builtins, os, runpy, sys
 sys.argv = sys.argv[1:]
 sys.path.insert(0, os.path.dirname(os.path.abspath(sys.argv[0])))
 import sitegen.parallel as parallel
-def _stop(workers):
+def _stop(workers, kill=True):
     for pid, pipe in workers:
         os.close(pipe)
     for pid, _ in workers:

@@ -22,7 +22,7 @@ if TYPE_CHECKING:
     import datetime as dt
     from collections.abc import Callable, Sequence
 
-    from sitegen.environment import Bytecode, Compiled, Compiling
+    from sitegen.environment import Compiling
     from sitegen.model import BuildResult, Project
     from sitegen.pipeline import BuildCache
 
@@ -154,7 +154,7 @@ def plain_arguments(argv: Sequence[str]) -> argparse.Namespace | None:
     tokens = list(argv)
     project = "."
     while tokens and tokens[0].partition("=")[0] == "--project":
-        name, equals, value = tokens[0].partition("=")
+        _, equals, value = tokens[0].partition("=")
         if not equals:
             if len(tokens) < 2 or tokens[1].startswith("-"):
                 return None
@@ -165,8 +165,10 @@ def plain_arguments(argv: Sequence[str]) -> argparse.Namespace | None:
     command, rest = tokens[0], tokens[1:]
     known = PlainOptions()
     COMMAND_ARGUMENTS[command][1](known)
+    if not known.plain:
+        return None
     given: dict[str, Any] = {}
-    while known.plain and rest:
+    while rest:
         name, equals, value = rest[0].partition("=")
         if name not in known.options:
             return None
@@ -185,8 +187,6 @@ def plain_arguments(argv: Sequence[str]) -> argparse.Namespace | None:
             given[dest] = options["type"](value) if "type" in options else value
         except Exception:  # a value its type refuses: argparse says so (or fails as it would have)
             return None
-    if not known.plain:
-        return None
     values: dict[str, Any] = {"project": Path(project), "command": command}
     for dest, options in known.options.values():
         default = options.get("default", False if options.get("action") == "store_true" else None)
@@ -390,7 +390,6 @@ def templates_compiling(args: argparse.Namespace, project: Project) -> Compiling
     once it has sent the templates, to write them, and each process makes the digest when it needs it.
     """
     from sitegen.cache import cache_folder, kept_any, load_saved, stamp
-    from sitegen.parallel import Started
 
     folder = None if args.no_cache else cache_folder(args.project)
     if folder is not None and project.templates_key() in load_saved(folder).string_keys:
@@ -398,21 +397,16 @@ def templates_compiling(args: argparse.Namespace, project: Project) -> Compiling
     from sitegen import environment, signed  # (for both processes, see above)
 
     if folder is None:
-        return Started(compiled_in_worker, (project, None))
+        return environment.compiling(project, _no_cache)
     load = kept_any(folder, "templates")
     if load:
         stamp()
-    later = environment.LaterWrites(partial(signed.template_cache, folder), load)  # written once the build has them
-    return Started(compiled_in_worker, (project, later.opened), then=later.write)
+    return environment.compiling(project, partial(signed.template_cache, folder), load)
 
 
-def compiled_in_worker(context: tuple[Project, Bytecode | None]) -> Compiled:
-    """Return the project's templates compiled, with the cache of compiled templates `context` opens, if any (a
-    worker's task: it imports Jinja and the template modules itself)."""
-    from sitegen.environment import compiled_templates
-
-    project, bytecode = context
-    return compiled_templates((project, bytecode or (lambda: None)))
+def _no_cache() -> None:
+    """Open no cache of compiled templates (`--no-cache`, `check`)."""
+    return None
 
 
 class ProgressBars:
@@ -595,14 +589,17 @@ def _project_path(project: Path, given: str) -> str:
 def run_check(args: argparse.Namespace) -> int:
     """Validate content, schemas, links, templates and translations; write nothing."""
     from sitegen.clock import build_date
-    from sitegen.parallel import Started, default_jobs
+    from sitegen.parallel import default_jobs
     from sitegen.sources import read_project
 
     started = time.perf_counter()
     project = read_project(args.project)
     jobs = args.jobs or default_jobs()
-    # the templates compile in a worker while the checks' modules are imported and the content parsed
-    compiling = Started(compiled_in_worker, (project, None)) if jobs > 1 else None
+    # the templates compile in a worker while the checks' modules are imported and the content parsed (Jinja
+    # and the template modules imported first, once, as for a build)
+    from sitegen import environment
+
+    compiling = environment.compiling(project, _no_cache) if jobs > 1 else None
     from sitegen.pipeline import BuildCache, compile_site
 
     started_up()

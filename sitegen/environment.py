@@ -93,10 +93,11 @@ Bytecode = Callable[[], "jinja2.BytecodeCache | None"]  # opens the cache of com
 Compiling = Started[tuple[Any, ...], Compiled]  # its context starts with the project whose templates it compiles
 
 
-def compiling(project: Project, bytecode: Bytecode) -> Started[tuple[Project, Bytecode], Compiled]:
+def compiling(project: Project, bytecode: Bytecode, load: bool = True) -> Started[tuple[Project, Bytecode], Compiled]:
     """Return the project's templates being compiled by a forked worker (see `compiled_templates`), which writes
-    them to the cache once it has sent them (`LaterWrites`)."""
-    later = LaterWrites(bytecode)
+    them to the cache `bytecode` opens once it has sent them (`LaterWrites`; `load` False: a cache with nothing
+    to load, opened only then)."""
+    later = LaterWrites(bytecode, load)
     return Started(compiled_templates, (project, later.opened), then=later.write)
 
 

@@ -126,7 +126,7 @@ class Started(Generic[Context, Result]):
     def stop(self) -> None:
         """Stop the worker, if it is still running (once its result is taken: when it is done), and collect it."""
         if self.worker is not None:
-            (_wait if self.finishing else _stop)([self.worker])
+            _stop([self.worker], kill=not self.finishing)
             self.worker = None
 
 
@@ -247,23 +247,14 @@ def _read(descriptor: int, size: int) -> bytes:
     return b"".join(parts)
 
 
-def _stop(workers: list[Worker]) -> None:
-    """Kill the workers that are still running and collect them all."""
+def _stop(workers: list[Worker], kill: bool = True) -> None:
+    """Kill the workers that are still running (unless not `kill`: they end on their own) and collect them all."""
     for pid, pipe in workers:
         with contextlib.suppress(OSError):
             os.close(pipe)
-        with contextlib.suppress(ProcessLookupError):
-            os.kill(pid, signal.SIGKILL)
-    for pid, _ in workers:
-        with contextlib.suppress(ChildProcessError):
-            os.waitpid(pid, 0)
-
-
-def _wait(workers: list[Worker]) -> None:
-    """Collect the workers once they have ended on their own."""
-    for _, pipe in workers:
-        with contextlib.suppress(OSError):
-            os.close(pipe)
+        if kill:
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(pid, signal.SIGKILL)
     for pid, _ in workers:
         with contextlib.suppress(ChildProcessError):
             os.waitpid(pid, 0)
