@@ -187,8 +187,8 @@ loose = st.recursive(
             lambda t: f"<{t[0]}{t[1]}>{''.join(t[2])}"
                       + {"same": f"</{t[0]}>", "upper": f"</{t[0].upper()}>", "none": ""}[t[3]]),
         st.lists(inner, max_size=4).map("".join),
-        st.sampled_from(["<br>", "<BR/>", "<img src=x>", "<span/>", "<!-- a : b ? -->", "<!doctype html>",
-                         "</em>", "</p>", "< p>", "<>", "<p\nlang='fr'>", "</ div>"]),
+        st.sampled_from(["<br>", "<BR/>", "<img src=x>", "<span/>", "<!-- a : b ? -->", "<!-- a > b ; c -->",
+                         "<!doctype html>", "</em>", "</p>", "< p>", "<>", "<p\nlang='fr'>", "</ div>"]),
     ),
     max_leaves=14,
 )
