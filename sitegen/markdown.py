@@ -114,7 +114,20 @@ def make_converter(fences: bool = True, extra: bool = True) -> markdown.Markdown
     if (quick := _quick_inline_class()) is not None:
         converter.treeprocessors.register(quick(converter), "inline", INLINE_PRIORITY)
     _quick_blocks(converter.parser)
+    _quick_block_level(converter)
     return converter
+
+
+def _quick_block_level(converter: markdown.Markdown) -> None:
+    """Have the converter tell block-level tags by a set: Markdown looks each tag up in a list of some sixty
+    names (`block_level_elements`), some hundred times a text. The set is made from that list once its
+    extensions have changed it; the answers are the same."""
+    names = frozenset(converter.block_level_elements)
+
+    def is_block_level(tag: object) -> bool:
+        return isinstance(tag, str) and tag.lower().rstrip("/") in names
+
+    converter.is_block_level = is_block_level  # type: ignore[method-assign]
 
 
 # What each of Markdown's block processors, by the name it is registered under, cannot take a block without: the

@@ -150,6 +150,19 @@ def test_a_text_without_extras_syntax_converts_the_same_without_those_extensions
         assert make_converter(fences=fences, extra=False).convert(text) == make_converter(fences=fences).convert(text)
 
 
+
+@given(tag=st.one_of(st.sampled_from(["p", "P", "li", "LI/", "h2", "a", "em", "strong", "div/", "code", "pre", "table",
+                                      "td", "span", "", "/", "x"]), st.text(max_size=6), st.none(), st.integers()))
+def test_the_converters_tell_block_level_tags_as_markdown_does(tag: object) -> None:
+    """The converters look block-level tags up in a set made from Markdown's list: the same answers."""
+    import markdown
+
+    from sitegen.markdown import make_converter
+
+    for fences, extra in ((False, False), (False, True), (True, True)):
+        converter = make_converter(fences=fences, extra=extra)
+        assert converter.is_block_level(tag) is markdown.Markdown.is_block_level(converter, tag)
+
 # inline syntax of every pattern Markdown tries on a text, near misses, and tables of contents
 INLINE_PIECES = ["\\*", "\\", "<https://example.com>", "<a@example.com>", "<b>bold</b>", "<!-- c -->", "&copy;",
                  "&#38;", "&", "  \n", "![alt](i.png)", "![alt][1]", "![1]", "[ref][1]", "[1]", "[1]: https://example.com\n",
