@@ -397,3 +397,56 @@ def test_no_forbidden_or_bidirectional_character_is_printable() -> None:
     found = [hex(code) for code in range(0x110000)
              if (forbidden().match(chr(code)) or BIDI.match(chr(code))) and chr(code).isprintable()]
     assert found == []
+
+
+# Nested data as editors and dumpers write it: block and flow collections, compact and indentless sequences.
+nested = st.recursive(
+    st.sampled_from(["a", "Paris", 6, "2027-09", "R&D!", "x*y", "[x]", ""]),
+    lambda inner: st.one_of(st.lists(inner, min_size=1, max_size=2),
+                            st.dictionaries(st.sampled_from(["a", "b", "start", "to"]), inner, min_size=1, max_size=2)),
+    max_leaves=30,
+)
+
+
+def _chain(kinds: list[str]) -> Any:
+    """Return data nested as deep as `kinds` is long: a list or a one-key mapping at each level."""
+    data: Any = "x"
+    for kind in reversed(kinds):
+        data = [data] if kind == "list" else {"a": data}
+    return data
+
+
+chains = st.lists(st.sampled_from(["list", "dict"]), min_size=5, max_size=25).map(_chain)
+
+
+@given(data=st.one_of(nested, chains), indent=st.integers(2, 4), flow=st.sampled_from([None, False, True]))
+@example(data=[[[[[[[[[["a"]]]]]]]]]], indent=2, flow=False)  # compact sequences: '- - - …'
+@example(data=_chain(["list", "dict"] * 10 + ["list"]), indent=2, flow=True)  # one level deeper than MAX_DEPTH
+@example(data={"a": [{"a": [{"a": [{"a": [{"a": [{"a": "x"}]}]}]}]}]}, indent=2, flow=False)  # indentless
+def test_a_text_read_once_holds_nothing_the_event_check_refuses(data: Any, indent: int, flow: bool | None) -> None:
+    """A YAML text that `_may_need_events` lets go straight to composing would have passed the check of its
+    events (anchors, aliases, tags, documents, nesting deeper than MAX_DEPTH): it never lets one through."""
+    from sitegen.yamlfile import _event_problems, _FastLoader, _may_need_events
+
+    text = yaml.safe_dump(data, indent=indent, default_flow_style=flow, allow_unicode=True)
+    for piece in ("", "x: &a 1\ny: *a\n", "x: !!str 1\n", "---\nx: 1\n"):
+        whole = piece + text if piece.endswith("\n") or not piece else text
+        try:
+            problems = _event_problems(_FastLoader, whole, "x.yaml", 0)
+        except yaml.YAMLError:
+            continue
+        assert _may_need_events(whole) or not problems, (whole, problems)
+
+
+def test_deep_nesting_is_refused_whichever_way_it_is_written() -> None:
+    """Nesting deeper than MAX_DEPTH is found in block, compact, indentless and flow collections alike."""
+    deep = 21
+    texts = ["".join(f"{'  ' * level}a:\n" for level in range(deep)) + "  " * deep + "b: 1\n",
+             "- " * (deep + 1) + "x\n",
+             "a: " + "[" * (deep + 1) + "]" * (deep + 1) + "\n",
+             "".join(f"{'  ' * level}- a:\n" for level in range(deep // 2 + 1)) + "  " * (deep // 2 + 1) + "- x\n",
+             # two levels a column: a mapping, the sequence under its key, a mapping in its item on the next line
+             "".join(f"{' ' * column}k:\n{' ' * column}-\n" for column in range(deep // 2 + 1)) + " " * 11 + "x\n"]
+    for text in texts:
+        data, problems = parse_yaml(text, "x.yaml")
+        assert data is None and any("nesting is deeper than 20 levels" in p.message for p in problems), text
