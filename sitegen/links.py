@@ -26,7 +26,9 @@ class Link:
     column: int
 
 
-TAG = re.compile(r"<[A-Za-z][^>]*>")
+# a tag (from '<' and a letter to the first '>') that TARGET finds something in: the regex engine passes
+# over the others, most of a text's
+TAG_WITH_TARGET = re.compile(r"<[A-Za-z](?=[^>]*\s(?:href|src)\s*=)[^>]*>", re.I)
 NEWLINE = re.compile("\n")
 TARGET = re.compile(r"""\s(?:href|src)\s*=\s*(?:"([^"]*)"|'([^']*)'|([^\s"'>]+))""", re.I)
 
@@ -34,7 +36,7 @@ TARGET = re.compile(r"""\s(?:href|src)\s*=\s*(?:"([^"]*)"|'([^']*)'|([^\s"'>]+))
 def html_targets(html: str) -> list[str]:
     """Return every href and src in the tags of an HTML document, in document order, entities decoded."""
     found = []
-    for tag in TAG.finditer(html):
+    for tag in TAG_WITH_TARGET.finditer(html):
         for match in TARGET.finditer(tag.group(0)):
             value = html_unescape(next(group for group in match.groups() if group is not None)).strip()
             if value:

@@ -199,7 +199,24 @@ def heading_problems(body: str, first_line: int, src_path: str) -> list[Problem]
 
 
 def _headings(body: str) -> list[tuple[int, int]]:
-    """Return (line index, level) of every Markdown heading outside code blocks."""
+    """Return (line index, level) of every Markdown heading outside code blocks.
+
+    A text with no fence and no line that could underline a heading (most texts) has only '#' headings:
+    they are found in one search, where looking at each line took a fortieth of the text's parse.
+    """
+    lines = "\n" + body  # each line after a newline: the patterns begin with it, which the regex engine finds quickly
+    if "```" in body or "~~~" in body or SETEXT_LINE.search(lines):
+        return _headings_by_line(body)
+    found, line, at = [], 0, 0
+    for match in ATX_LINE.finditer(lines):
+        line += lines.count("\n", at, match.start())  # (the newline put first counts for the lines before)
+        at = match.start()
+        found.append((line, len(match.group(1))))
+    return found
+
+
+def _headings_by_line(body: str) -> list[tuple[int, int]]:
+    """Return what `_headings` returns, line by line: fences, and headings underlined on the next line."""
     found = []
     fenced = False
     lines = body.split("\n")
@@ -231,6 +248,8 @@ def image_problems(body: str, first_line: int, src_path: str) -> list[Problem]:
 
 
 ATX = re.compile(r"^ {0,3}(#{1,6})(?:[ \t]|$)")
+ATX_LINE = re.compile(r"\n {0,3}(#{1,6})(?:[ \t]|(?=\n)|\Z)")  # ATX, at a line's start in "\n" + the text
+SETEXT_LINE = re.compile(r"\n {0,3}(?:=+|-+)[ \t]*(?=\n|\Z)")  # a line either SETEXT pattern matches, the same way
 SETEXT_H1 = re.compile(r"^ {0,3}=+[ \t]*$")
 SETEXT_H2 = re.compile(r"^ {0,3}-+[ \t]*$")
 EMPTY_ALT = re.compile(r"!\[\s*\]\(")

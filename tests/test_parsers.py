@@ -450,3 +450,35 @@ def test_deep_nesting_is_refused_whichever_way_it_is_written() -> None:
     for text in texts:
         data, problems = parse_yaml(text, "x.yaml")
         assert data is None and any("nesting is deeper than 20 levels" in p.message for p in problems), text
+
+
+HEADING_PIECES = ["# A\n", "## B\n", "   ### C\n", "    #### code\n", "####### seven\n", "#no space\n", "##\n",
+                  "#\tTab\n", "Text\n", "\n", "T\n===\n", "U\n---\n", "- item\n---\n", "```\n", "~~~\n", " ``` x\n",
+                  "a ``` b\n", "==\n", "-\n", "  --  \n", "x = y\n", "#", "\t# not\n"]
+
+
+@given(body=st.lists(st.sampled_from(HEADING_PIECES + PIECES), max_size=30).map("".join))
+def test_headings_found_in_one_search_are_those_found_line_by_line(body: str) -> None:
+    """A text without fences or underlines has its '#' headings found in one search: the same, in order."""
+    from sitegen.parse import _headings, _headings_by_line
+
+    assert _headings(body) == _headings_by_line(body)
+
+
+TAG_PLAIN = re.compile(r"<[A-Za-z][^>]*>")
+TARGET_PIECES = ['<a href="/x">', "<a href='/y?a=1&amp;b=2'>", "<img src=z.png alt=a>", '<A HREF="/U">', "<a>",
+                 '<a title="href=no">', '<i title="<a href=/in>">', "<b data-src='/no'>", "<a href= />", '<a href="">',
+                 "<a\nhref='/nl'>", "<a href=/bare>", "<", ">", " href=/text ", "text", "<img src='/s' src='/t'>",
+                 "< a href=/no>", "<1 href=/no>", '<a href="  /sp  ">', "<a hrefx=/no>", "<a\thref\t=\t/tab>"]
+
+
+@given(html=st.lists(st.sampled_from(TARGET_PIECES), max_size=12).map("".join))
+def test_targets_are_found_in_the_tags_that_have_them_as_in_every_tag(html: str) -> None:
+    """`html_targets` looks only at the tags that have an href or src: it finds what reading every tag finds."""
+    from html import unescape
+
+    from sitegen.links import TARGET, html_targets
+
+    every = [value for tag in TAG_PLAIN.finditer(html) for match in TARGET.finditer(tag.group(0))
+             if (value := unescape(next(g for g in match.groups() if g is not None)).strip())]
+    assert html_targets(html) == every
