@@ -150,10 +150,11 @@ def _compose(loader_class: type, text: str, src_path: str, offset: int) -> tuple
             return YamlData(None, {(): (1 + offset, 1)}), []
         tables: Tables = ({}, {})
         problems: list[Problem] = []
-        _walk(node, (), tables, problems, src_path, offset)
+        other: list[yaml.Node] = []
+        value = _walk(node, (), tables, problems, src_path, offset, loader, other)
         if any(p.severity == "error" for p in problems):
             return None, problems
-        return YamlData(loader.construct_document(node), *tables), problems
+        return YamlData(loader.construct_document(node) if other else value, *tables), problems
     finally:
         loader.dispose()
 
@@ -207,18 +208,40 @@ def dotted(path: Path_) -> str:
     return name
 
 
-def _walk(node: yaml.Node, path: Path_, tables: Tables, problems: list[Problem], src_path: str, offset: int) -> None:
-    """Record where every key, item and value below `node` starts; flag what content may not hold."""
+def _walk(node: yaml.Node, path: Path_, tables: Tables, problems: list[Problem], src_path: str, offset: int,
+          loader: Any, other: list[yaml.Node]) -> Any:
+    """Record where every key, item and value below `node` starts; flag what content may not hold; return its
+    value as the `loader` constructs it.
+
+    The value is made here, on the way (the loader's constructor, which walks the nodes once more, took a
+    twentieth of a file's parse), where every node has a core tag: a node with another one (a plain '=' is
+    read as `!!value`, which nothing constructs) is added to `other`, and the document is then constructed
+    by the loader, which says what is wrong. Nothing is made of a node with an error (a number too long to
+    be one would make Python refuse it).
+    """
     positions, values = tables
     here = (node.start_mark.line + 1 + offset, node.start_mark.column + 1)
     positions.setdefault(path, here)
     values[path] = here
     if isinstance(node, yaml.ScalarNode):
         if not _plain(node):
-            problems.extend(_scalar_problems(node, dotted(path) or "value", here, src_path))
+            own = _scalar_problems(node, dotted(path) or "value", here, src_path)
+            problems.extend(own)
+            if any(p.severity == "error" for p in own):
+                return None
         if _is_hash(path) and not node.style:  # plain: None from PyYAML, "" from libyaml
             node.tag = "tag:yaml.org,2002:str"  # an old unquoted hash such as 9409069e51 or 1234567890 is text
-    elif isinstance(node, yaml.MappingNode):
+        tag = node.tag
+        if tag == STR:
+            return node.value  # (what the constructor gives for text)
+        if tag not in SCALARS:
+            other.append(node)
+            return None
+        return loader.yaml_constructors[tag](loader, node)
+    if isinstance(node, yaml.MappingNode):
+        if node.tag != MAP:
+            other.append(node)
+        mapping: dict[str, Any] = {}
         seen: dict[str, int] = {}
         for key_node, value_node in node.value:
             key_at = (key_node.start_mark.line + 1 + offset, key_node.start_mark.column + 1)
@@ -236,10 +259,15 @@ def _walk(node: yaml.Node, path: Path_, tables: Tables, problems: list[Problem],
             seen[key] = key_at[0]
             child = (*path, key)  # one tuple for both tables
             positions[child] = key_at
-            _walk(value_node, child, tables, problems, src_path, offset)
-    elif isinstance(node, yaml.SequenceNode):
-        for index, item in enumerate(node.value):
-            _walk(item, (*path, index), tables, problems, src_path, offset)
+            mapping[key] = _walk(value_node, child, tables, problems, src_path, offset, loader, other)
+        return mapping
+    if isinstance(node, yaml.SequenceNode):
+        if node.tag != SEQ:
+            other.append(node)
+        return [_walk(item, (*path, index), tables, problems, src_path, offset, loader, other)
+                for index, item in enumerate(node.value)]
+    other.append(node)
+    return None
 
 
 def _is_hash(path: Path_) -> bool:
@@ -260,6 +288,8 @@ def _key_problem(key_node: yaml.Node, at: tuple[int, int], src_path: str) -> Pro
 
 
 NUMBERS = frozenset({CORE + "int", CORE + "float"})
+STR, MAP, SEQ = CORE + "str", CORE + "map", CORE + "seq"
+SCALARS = frozenset({CORE + "int", CORE + "float", CORE + "bool", CORE + "null"})  # made by the loader's constructor
 
 
 def _plain(node: yaml.ScalarNode) -> bool:

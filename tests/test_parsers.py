@@ -482,3 +482,38 @@ def test_targets_are_found_in_the_tags_that_have_them_as_in_every_tag(html: str)
     every = [value for tag in TAG_PLAIN.finditer(html) for match in TARGET.finditer(tag.group(0))
              if (value := unescape(next(g for g in match.groups() if g is not None)).strip())]
     assert html_targets(html) == every
+
+
+YAML_SCALARS = ["a", "Paris", "0x1F", "0o17", "0b101", "1_000", "1:30", "190:20:30", "-.5", "+12", "1e3", "3.", "yes",
+                "No", "on", "OFF", "true", "~", "null", "", "'quoted'", '"d\\u00e9j\\u00e0"', "2027-09-01", "2027-09",
+                "=", "<<", "12345678901234567890123456789012", ".inf", "-0", "007", "0.1e-2", "'1'", "|\n  block\n"]
+
+
+@given(st.lists(st.tuples(st.sampled_from(["a", "b", "c", "d"]), st.sampled_from(YAML_SCALARS),
+                          st.sampled_from(["", "list", "map", "flow"])), max_size=6))
+def test_the_values_made_while_walking_are_those_the_loader_constructs(entries: list[tuple[str, str, str]]) -> None:
+    """`parse_yaml` makes each value as it walks the nodes: the very values (types included) that PyYAML's
+    safe constructor makes, with dates left as text; with a tag no constructor knows, it reports the same."""
+    from sitegen.yamlfile import _FastLoader
+
+    lines = []
+    for index, (key, scalar, shape) in enumerate(entries):
+        name = f"{key}{index}"
+        block = scalar.startswith("|")
+        if shape == "list" and not block:
+            lines.append(f"{name}:\n  - {scalar}\n  - x")
+        elif shape == "map" and not block:
+            lines.append(f"{name}:\n  inner: {scalar}")
+        elif shape == "flow" and not block:
+            lines.append(f"{name}: [{scalar}, {{k: {scalar}}}]")
+        else:
+            lines.append(f"{name}: {scalar}")
+    text = "\n".join(lines) + "\n"
+    data, problems = parse_yaml(text, "x.yaml")
+    try:
+        expected = yaml.load(text, Loader=_FastLoader)  # (the safe loader, on libyaml)
+    except yaml.YAMLError:
+        assert data is None and problems
+        return
+    if data is not None:
+        assert repr(data.value) == repr(expected)
