@@ -174,16 +174,19 @@ inlineish = st.lists(st.sampled_from(PIECES + INLINE_PIECES), max_size=25).map("
 
 
 def stock(converter: Any) -> Any:
-    """Return `converter` with Markdown's own inline pass, block parser and table of contents in place of the
-    quick ones."""
+    """Return `converter` with Markdown's own inline pass, block parser, table of contents, line breaks, escapes
+    and block-level tags in place of the quick ones."""
     from markdown.extensions.toc import TocExtension, TocTreeprocessor
-    from markdown.treeprocessors import InlineProcessor
+    from markdown.treeprocessors import InlineProcessor, PrettifyTreeprocessor, UnescapeTreeprocessor
 
     from sitegen.markdown import INLINE_PRIORITY
 
     converter.treeprocessors.register(InlineProcessor(converter), "inline", INLINE_PRIORITY)
     converter.treeprocessors.register(TocTreeprocessor(converter, TocExtension(permalink=False).getConfigs()), "toc", 5)
+    converter.treeprocessors.register(PrettifyTreeprocessor(converter), "prettify", 10)
+    converter.treeprocessors.register(UnescapeTreeprocessor(converter), "unescape", 0)
     del converter.parser.parseBlocks  # (Markdown's own, the class's)
+    del converter.is_block_level
     return converter
 
 
@@ -201,6 +204,8 @@ def test_the_quick_passes_make_markdowns_html(text: str) -> None:
         assert type(quick.treeprocessors["inline"]).__name__ == "QuickInlineProcessor"
         assert type(quick.treeprocessors["toc"]).__name__ == "QuietTocTreeprocessor"
         assert "parseBlocks" in vars(quick.parser)
+        assert "_prettifyETree" in vars(quick.treeprocessors["prettify"])
+        assert "run" in vars(quick.treeprocessors["unescape"])
         assert convert_markdown(quick, text) == stock(make_converter(fences, extra)).convert(text)
 
 
