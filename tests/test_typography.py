@@ -224,12 +224,30 @@ def test_a_page_split_in_parts_gives_what_the_plain_pass_gives(html: str) -> Non
 
 @given(loose_documents)
 def test_the_places_of_french_are_found_in_the_bytes_at_or_after_those_in_the_text(html: str) -> None:
-    """The pass looks for `lang` attributes in the page's bytes (`str.lower` of a page beyond ASCII takes 12
-    bytes a character): it may find more places, or later ones, never fewer (it would leave French alone)."""
-    from sitegen.typography import RULES, _ruled
+    """A page with a comment is searched in its bytes (`str.lower` of a page beyond ASCII takes 12 bytes a
+    character): it may find more places, or later ones, never fewer (it would leave French alone)."""
+    from sitegen.typography import RULES, _ruled_bytes
 
-    found, before = _ruled(html, RULES), reference._ruled(html, RULES)
+    found, before = _ruled_bytes(html, RULES), reference._ruled(html, RULES)
     assert bool(found) >= bool(before) and (not before or found[-1] >= before[-1])
+
+
+@given(loose_documents)
+@example('<p title="lang" LANG="fr">Oui :</p>')  # read as French by the pass: it holds a plain "lang"
+@example('<p>langue <b lang="fr">x</b> lang="fr"</p>')
+def test_the_places_of_french_are_found_in_every_tag_the_pass_reads_as_french(html: str) -> None:
+    """`_ruled` finds a place in, or after the start of, the last tag the pass reads as opening an element in
+    a language with rules (and finds one whenever there is such a tag)."""
+    from sitegen.typography import PIECES, RULES, _ruled, _tag
+
+    starts, at = [], 0
+    for index, piece in enumerate(PIECES.split(html)):
+        read = _tag(piece) if index % 2 else None
+        if read is not None and read[3] is not None and RULES.get(read[3]):
+            starts.append(at)
+        at += len(piece)
+    found = _ruled(html, RULES)
+    assert bool(found) >= bool(starts) and (not starts or found[-1] >= starts[-1])
 
 
 @given(loose_text, st.sampled_from([None, "x", " ", "\u00a0", "»", "?"]))
