@@ -71,6 +71,7 @@ def _explain(text: str, src_path: str, offset: int) -> tuple[YamlData | None, li
 
 DOCUMENT_MARKER = re.compile(r"(?m)^(?:---|\.\.\.)")
 LEADING = re.compile(r"(?m)^[ \t?:-]*")  # a line's indentation, and the indicators of compact collections after it
+OTHER_BREAKS = ("\r", "\x85", "\u2028", "\u2029")  # YAML's line breaks but "\n" (content has "\n" only, unified)
 
 
 def _may_need_events(text: str) -> bool:
@@ -83,9 +84,12 @@ def _may_need_events(text: str) -> bool:
     '- a: 1'). So block collections nest at most two levels for each column up to the widest such start,
     and flow collections, which hold no block collection, one level for each '[' or '{' in the text.
     Most content files are such texts, well within `MAX_DEPTH`: reading their events first was a
-    twentieth of their parse. Any other text is read twice, as before.
+    twentieth of their parse. Any other text (one with a line break other than "\n" too) is read twice,
+    as before.
     """
     if "&" in text or "*" in text or "!" in text or DOCUMENT_MARKER.search(text):
+        return True
+    if any(brk in text for brk in OTHER_BREAKS):  # lines that the patterns here, which know only "\n", would not see
         return True
     widest = max(map(len, LEADING.findall(text)), default=0)
     return 2 * (widest + 1) + text.count("[") + text.count("{") > MAX_DEPTH

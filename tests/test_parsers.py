@@ -452,6 +452,8 @@ def test_deep_nesting_is_refused_whichever_way_it_is_written() -> None:
              "".join(f"{'  ' * level}- a:\n" for level in range(deep // 2 + 1)) + "  " * (deep // 2 + 1) + "- x\n",
              # two levels a column: a mapping, the sequence under its key, a mapping in its item on the next line
              "".join(f"{' ' * column}k:\n{' ' * column}-\n" for column in range(deep // 2 + 1)) + " " * 11 + "x\n"]
+    texts.append(texts[0].replace("\n", "\r"))  # YAML's other line breaks
+    texts.append(texts[0].replace("\n", "\u2028"))
     for text in texts:
         data, problems = parse_yaml(text, "x.yaml")
         assert data is None and any("nesting is deeper than 20 levels" in p.message for p in problems), text
