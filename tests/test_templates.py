@@ -275,3 +275,52 @@ def test_ui_strings_and_macros_are_called_at_once_and_render_as_jinja_renders_th
         else:
             assert counted.count("Translator") == 5 and counted.count("Macro") == 5
     assert rendered[0] == rendered[1] == "Hi a[a&amp;1]Hi b[b&amp;2]&amp;[b]&lt;en&gt;"
+
+
+def test_the_quick_context_calls_every_kind_of_callable_as_jinja_does() -> None:
+    """Templates call UI strings, macros, plain functions, their methods and built-ins at once; a callable
+    marked by `pass_context` and its like (a function, a method, an object's `__call__`) gets what Jinja
+    gives it: the same output as Jinja's own context."""
+    import jinja2
+
+    from sitegen.environment import QuickContext
+    from sitegen.translations import Translator
+
+    class Helper:
+        def plain(self, value: str) -> str:
+            return f"plain:{value}"
+
+        @jinja2.pass_context
+        def marked(self, context: jinja2.runtime.Context, value: str) -> str:
+            return f"marked:{context['who']}:{value}"
+
+    class Marked:
+        @jinja2.pass_environment
+        def __call__(self, environment: jinja2.Environment, value: str) -> str:
+            return f"env:{environment.autoescape}:{value}"
+
+    @jinja2.pass_eval_context
+    def evaluated(context: jinja2.nodes.EvalContext, value: str) -> str:
+        return f"eval:{context.autoescape}:{value}"
+
+    @jinja2.pass_context
+    def with_context(context: jinja2.runtime.Context, value: str) -> str:
+        return f"context:{context['who']}:{value}"
+
+    def stopping() -> str:
+        raise StopIteration
+
+    source = ("{% macro m(x) %}[{{ x }}]{% endmacro %}{{ t('hi', name=who) }} {{ m(who) }} {{ plain_fn(who) }} "
+              "{{ helper.plain(who) }} {{ helper.marked(who) }} {{ object(who) }} {{ evaluated(who) }} "
+              "{{ with_context(who) }} {{ table.get('a') }} {{ 'a,b'.split(',') }} {{ stopping() is undefined }}")
+    values = {"who": "Ana", "t": Translator("en", {"hi": "Hi {name}"}), "plain_fn": lambda v: f"fn:{v}",
+              "helper": Helper(), "object": Marked(), "evaluated": evaluated, "with_context": with_context,
+              "table": {"a": 1}, "stopping": stopping}
+    outputs = []
+    for quick in (False, True):
+        env = jinja2.Environment(autoescape=True)
+        if quick:
+            env.context_class = QuickContext
+        outputs.append(env.from_string(source).render(values))
+    assert outputs[1] == outputs[0]
+    assert "marked:Ana:Ana" in outputs[0] and "env:True:Ana" in outputs[0] and "eval:True:Ana" in outputs[0]
