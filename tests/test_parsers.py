@@ -150,7 +150,6 @@ def test_a_text_without_extras_syntax_converts_the_same_without_those_extensions
         assert make_converter(fences=fences, extra=False).convert(text) == make_converter(fences=fences).convert(text)
 
 
-
 @given(tag=st.one_of(st.sampled_from(["p", "P", "li", "LI/", "h2", "a", "em", "strong", "div/", "code", "pre", "table",
                                       "td", "span", "", "/", "x"]), st.text(max_size=6), st.none(), st.integers()))
 def test_the_converters_tell_block_level_tags_as_markdown_does(tag: object) -> None:
@@ -162,6 +161,7 @@ def test_the_converters_tell_block_level_tags_as_markdown_does(tag: object) -> N
     for fences, extra in ((False, False), (False, True), (True, True)):
         converter = make_converter(fences=fences, extra=extra)
         assert converter.is_block_level(tag) is markdown.Markdown.is_block_level(converter, tag)
+
 
 # inline syntax of every pattern Markdown tries on a text, near misses, and tables of contents
 INLINE_PIECES = ["\\*", "\\", "<https://example.com>", "<a@example.com>", "<b>bold</b>", "<!-- c -->", "&copy;",
@@ -434,8 +434,8 @@ def test_a_text_read_once_holds_nothing_the_event_check_refuses(data: Any, inden
     from sitegen.yamlfile import _event_problems, _FastLoader, _may_need_events
 
     text = yaml.safe_dump(data, indent=indent, default_flow_style=flow, allow_unicode=True)
-    for piece in ("", "x: &a 1\ny: *a\n", "x: !!str 1\n", "---\nx: 1\n"):
-        whole = piece + text if piece.endswith("\n") or not piece else text
+    for piece in ("", "x: &a 1\ny: *a\n", "x: !!str 1\n", "---\nx: 1\n"):  # (the check must see these)
+        whole = piece + text
         try:
             problems = _event_problems(_FastLoader, whole, "x.yaml", 0)
         except yaml.YAMLError:
