@@ -114,37 +114,35 @@ def make_converter(fences: bool = True, extra: bool = True) -> markdown.Markdown
     if (quick := _quick_inline_class()) is not None:
         converter.treeprocessors.register(quick(converter), "inline", INLINE_PRIORITY)
     _quick_blocks(converter.parser)
-    _quick_block_level(converter)
+    _quick_tree_passes(converter, _quick_block_level(converter))
     return converter
 
 
-def _quick_block_level(converter: markdown.Markdown) -> None:
-    """Have the converter tell block-level tags by a set: Markdown looks each tag up in a list of some sixty
-    names (`block_level_elements`), some hundred times a text. The set is made from that list once its
-    extensions have changed it; the answers are the same."""
+def _quick_block_level(converter: markdown.Markdown) -> Callable[[Any], bool]:
+    """Have the converter tell block-level tags by a set, and return what tells them: Markdown looks each tag up
+    in a list of some sixty names (`block_level_elements`), a few times for each element of a text. The set is
+    made from that list once its extensions have changed it, and each name's answer kept: the same answers."""
     names = frozenset(converter.block_level_elements)
+    known: dict[str, bool] = {}  # tag name → whether it is block-level
 
-    def is_block_level(tag: object) -> bool:
-        return isinstance(tag, str) and tag.lower().rstrip("/") in names
-
-    converter.is_block_level = is_block_level  # type: ignore[method-assign]
-    _quick_tree_passes(converter, names)
-
-
-def _quick_tree_passes(converter: markdown.Markdown, names: frozenset[str]) -> None:
-    """Make the converter's last two passes over the tree (line breaks after block elements; escaped characters
-    put back) do what Markdown's do, with fewer calls: the first asks whether a tag is block-level once per
-    tag name, not a few times per element; the second runs its pattern only on the texts that hold the
-    mark it looks for (most hold none). Each is left as it is where the converter lacks it."""
-    from markdown import util
-
-    known: dict[Any, bool] = {}  # tag (a name, or Markdown's function for comments) → whether it is block-level
-
-    def block(tag: Any) -> bool:
+    def is_block_level(tag: Any) -> bool:
+        if not isinstance(tag, str):
+            return False  # (Markdown's function for comments, or no tag)
         found = known.get(tag)
         if found is None:
-            found = known[tag] = isinstance(tag, str) and tag.lower().rstrip("/") in names
+            found = known[tag] = tag.lower().rstrip("/") in names
         return found
+
+    converter.is_block_level = is_block_level  # type: ignore[method-assign]
+    return is_block_level
+
+
+def _quick_tree_passes(converter: markdown.Markdown, block: Callable[[Any], bool]) -> None:
+    """Make the converter's last two passes over the tree (line breaks after block elements; escaped characters
+    put back) do what Markdown's do, with fewer calls: the first asks `block` (`_quick_block_level`'s) whether a
+    tag is block-level, not the converter's method; the second runs its pattern only on the texts that hold
+    the mark it looks for (most hold none). Each is left as it is where the converter lacks it."""
+    from markdown import util
 
     def prettify(root: Any) -> None:  # `PrettifyTreeprocessor._prettifyETree`, each element once, in any order
         pending = [root]

@@ -27,7 +27,7 @@ PIECES = re.compile(f"({TAG.replace('(', '(?:')})", re.S)  # the same, one group
 PLAIN_PIECES = re.compile("(<[^>]*>)")
 LANG_ATTR = re.compile(r"""\blang\s*=\s*(?:"([^"]*)"|'([^']*)'|([^\s>]+))""", re.I)
 # The same in UTF-8 bytes whose ASCII letters are lower-cased, starting with a plain "lang" (which the
-# regex engine looks for quickly); the word boundary before it is checked by hand (`_ruled`). Any byte
+# regex engine looks for quickly); the word boundary before it is checked by hand (`_ruled_bytes`). Any byte
 # beyond ASCII, and the separators \x1c-\x1f, may be part of a space (Unicode's spaces, which `\s` is in text).
 GAP = rb"[\s\x1c-\x1f\x80-\xff]*"
 LOWER_LANG_BYTES = re.compile(rb"lang" + GAP + rb"=" + GAP + rb"""(?:"([^"]*)"|'([^']*)'|([^\s>]+))""")
