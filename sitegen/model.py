@@ -54,21 +54,24 @@ class Problem:
 class Source:
     """One input file as read from disk: its project-relative path and bytes.
 
-    A one-off build lets content files' bytes go once it has their digest (`origin` is then the file
-    it read): the parse reads them again, and a file whose bytes changed in between is not parsed.
+    A one-off build lets content files' bytes go once it has their digest (`origin` then says where
+    it read them): the parse reads them again, and a file whose bytes changed in between is not parsed.
     """
 
     src_path: str
     data: bytes
     digest: str
-    origin: str = ""  # the file read, when its bytes were let go (`data` is then empty)
+    # when the bytes were let go (`data` is then empty), the file read: its absolute path, or, ending with a
+    # separator, the project's folder, from which `src_path` leads to it (one string for a site's thousands)
+    origin: str = ""
 
     def read(self) -> bytes | None:
         """Return the file's bytes; None when they were let go and the file now differs (or is unreadable)."""
         if not self.origin:
             return self.data
+        path = self.origin + self.src_path if self.origin.endswith(os.sep) else self.origin
         try:  # the regular file it was, not a link or a pipe put in its place since
-            handle = io.FileIO(os.open(self.origin, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0)
+            handle = io.FileIO(os.open(path, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0)
                                        | getattr(os, "O_NONBLOCK", 0)))
         except OSError:
             return None

@@ -90,7 +90,7 @@ def refresh_project(root: Path, project: Project, changed: Iterable[str]) -> Pro
         sources: list[Source] = []
         problems: list[Problem] = []
         if full.is_file():
-            _add(rel, full, sources, problems)
+            _add(rel, full, sources, problems, True, "")  # (serve: the bytes are kept)
         elif full.exists():
             return read_project(root)
         if problems:
@@ -130,15 +130,16 @@ def _read_tree(root: Path, folder: str, keep: bool = True) -> tuple[tuple[Source
         return (), []
     sources: list[Source] = []
     problems: list[Problem] = []
-    _walk(root, base, inside, sources, problems, keep)
+    _walk(root, base, inside, sources, problems, keep, f"{root.absolute()}{os.sep}")
     return tuple(sources), problems
 
 
 def _walk(root: Path, folder: Path, inside: Path, sources: list[Source], problems: list[Problem],
-          keep: bool = True) -> None:
+          keep: bool, at: str) -> None:
     """Add the readable files below `folder` to `sources`, in sorted order, and the problems met.
 
     Paths stay strings until a symbolic link needs resolving: a big site has tens of thousands of files.
+    `at` is the project's folder, absolute and ending with a separator: where a file's path leads from.
     """
     prefix = folder.relative_to(root).as_posix() + "/"
     try:
@@ -162,11 +163,11 @@ def _walk(root: Path, folder: Path, inside: Path, sources: list[Source], problem
             elif target is not None and not target.is_file():
                 problems.append(Problem(rel, None, "not a regular file (a pipe, socket or device)", "remove it"))
             elif target is not None:
-                _add(rel, target, sources, problems, keep)
+                _add(rel, target, sources, problems, keep, str(target))
         elif entry.is_dir(follow_symlinks=False):
-            _walk(root, Path(entry.path), inside, sources, problems, keep)
+            _walk(root, Path(entry.path), inside, sources, problems, keep, at)
         elif entry.is_file(follow_symlinks=False):
-            _add(rel, entry.path, sources, problems, keep)
+            _add(rel, entry.path, sources, problems, keep, at)
         else:
             problems.append(Problem(rel, None, "not a regular file (a pipe, socket or device)", "remove it"))
 
@@ -187,8 +188,10 @@ def _link_target(link: Path, rel: str, inside: Path) -> tuple[Path | None, Probl
     return target, None
 
 
-def _add(rel: str, target: Path | str, sources: list[Source], problems: list[Problem], keep: bool = True) -> None:
-    """Read one regular file into `sources` (without `keep`, only its digest), or record why it cannot be read."""
+def _add(rel: str, target: Path | str, sources: list[Source], problems: list[Problem], keep: bool,
+         origin: str) -> None:
+    """Read one regular file into `sources` (without `keep`, only its digest and `origin`, where it is read
+    again: see `Source`), or record why it cannot be read."""
     try:
         with io.FileIO(target) as handle:  # scandir, or the link's check, found a regular file
             data = handle.readall()
@@ -198,7 +201,7 @@ def _add(rel: str, target: Path | str, sources: list[Source], problems: list[Pro
     if keep or rel == SITE_FILE:
         sources.append(Source(rel, data, hashlib.sha256(data).hexdigest()))
     else:
-        sources.append(Source(rel, b"", hashlib.sha256(data).hexdigest(), str(Path(target).absolute())))
+        sources.append(Source(rel, b"", hashlib.sha256(data).hexdigest(), origin))
 
 
 def _ignored_name(name: str) -> bool:

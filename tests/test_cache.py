@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import json
+import os
 import zlib
 from pathlib import Path
 
@@ -569,6 +570,15 @@ def test_a_one_off_build_reads_content_bytes_again_and_gives_the_same_site(make_
     for source, kept in zip(light.content, whole.content, strict=True):
         assert (source.data == b"") == (source.src_path != SITE_FILE)
         assert source.read() == kept.data
+    # the files' own paths are the project's folder, one string for all, and their relative paths
+    origins = {id(s.origin) for s in light.content if s.src_path != SITE_FILE}
+    assert len(origins) == 1 and light.content[-1].origin == f"{root.absolute()}{os.sep}"
+    linked = root / "content/pages/linked.en.md"  # a link inside the project: read again where it leads
+    linked.symlink_to(root / "content/pages/home.en.md")
+    source = next(s for s in read_project(root, keep_content=False).content if s.src_path.endswith("linked.en.md"))
+    assert source.origin == str((root / "content/pages/home.en.md").resolve())
+    assert source.read() == (root / "content/pages/home.en.md").read_bytes()
+    linked.unlink()
     assert light.templates == whole.templates and light.assets == whole.assets
     assert main(["--project", str(root), "build", "--out", str(tmp_path / "a")]) == 0
     build(root, tmp_path / "b")  # reads every byte once, and keeps them
