@@ -12,7 +12,7 @@ from .config import legal_notice_problems, make_config
 from .environment import Compiling
 from .fingerprint import Digests
 from .jobs import Minimums
-from .model import Problem, Project, SiteConfig, Source, YamlData
+from .model import Html, Problem, Project, SiteConfig, Source, YamlData
 from .parallel import map_chunks
 from .parse import (
     LazyConverter,
@@ -30,6 +30,7 @@ from .records import record, replace
 from .reuse import Reuse
 from .schema import Schemas
 from .sources import SITE_FILE, ContentFile, classify
+from .spool import Shared
 from .templatecheck import StringKeys
 from .translations import status_problems, string_statuses
 
@@ -215,8 +216,12 @@ def _parse_missing(files: list[tuple[ContentFile, Source]], schemas: Schemas, co
         return
     if cache.jobs > 1:
         schemas.prepare()  # once, before the workers fork
-    results = map_chunks(_parse_files, (schemas, convert), missing, cache.jobs, progress=stage_progress(cache, "parse"))
+    storage = _storage(len(missing), cache)
+    results = map_chunks(_parse_files, (schemas, convert, storage), missing, cache.jobs,
+                         progress=stage_progress(cache, "parse"))
     for (file, source), rest in zip(missing, results, strict=True):
+        if storage is not None and type(rest[1]) is tuple:  # (where the worker stored the text's HTML)
+            rest = (rest[0], Html.kept_in(storage, *rest[1]), *rest[2:])
         item = Parsed(file, *rest)  # the file as this process knows it, not a copy of it
         if not unread(item):  # (one that changed is read again, and reported, by the caller)
             cache.parsed[cache_key(file, source)] = item
@@ -228,17 +233,51 @@ def stage_progress(cache: BuildCache, stage: str) -> Callable[[int, int], None] 
     return None if report is None else lambda done, total: report(stage, done, total)
 
 
-def _parse_files(context: tuple[Schemas, LazyConverter],
+def _storage(count: int, cache: BuildCache) -> Shared | None:
+    """Return the temporary file the parse workers of a one-off build write the texts' HTML to, when they are
+    many; None to send it back with the parses (or where no such file can be made)."""
+    if count < STORED_FROM or cache.jobs < 2 or cache.reuse.remember:
+        return None
+    try:
+        return Shared()
+    except OSError:
+        return None
+
+
+STORED_FROM = 1000  # files to parse, from which a one-off build stores their texts' HTML (some 600 bytes each)
+
+
+def _parse_files(context: tuple[Schemas, LazyConverter, Shared | None],
                  files: Sequence[tuple[ContentFile, Source]]) -> list[tuple[Any, ...]]:
     """Return the parses of some files (a worker's task), each as its fields but the file (`Parsed(file, *rest)`).
 
     The caller has the files: a copy of each would come back with its parse (10,000 postings' were some
-    6 MB of the build's memory, and more to pickle and load).
+    6 MB of the build's memory, and more to pickle and load). Given a `storage`, the texts' HTML is written
+    to it, and each parse has, instead of its `Html`, where that is: (offset, length, digest, ids).
     """
-    schemas, convert = context
+    schemas, convert, storage = context
     shared: dict[Any, Any] = {}  # the paths, positions and strings the files' data have in common
-    return [but_the_file(with_shared_parts(parse_file(file, source, schemas, convert), shared))
-            for file, source in files]
+    parses = [but_the_file(with_shared_parts(parse_file(file, source, schemas, convert), shared))
+              for file, source in files]
+    return parses if storage is None else _stored(parses, storage)
+
+
+def _stored(parses: list[tuple[Any, ...]], storage: Shared) -> list[tuple[Any, ...]]:
+    """Return the parses (as `_parse_files` makes them) with their texts' HTML written to `storage`, in one
+    write, and where each is in place of it; the parses as they are if the write fails (a full disk)."""
+    texts = [rest[1].packed if rest[1] else b"" for rest in parses]
+    try:
+        offset = storage.append(b"".join(texts))
+    except OSError:
+        return parses
+    stored = []
+    for rest, text in zip(parses, texts, strict=True):
+        if text:
+            html = rest[1]
+            rest = (rest[0], (offset, len(text), html.digest, html.ids), *rest[2:])
+            offset += len(text)
+        stored.append(rest)
+    return stored
 
 
 def warm_up(cache: BuildCache) -> None:

@@ -9,7 +9,7 @@ import os
 import stat
 import zlib
 from collections.abc import Mapping, Sequence
-from typing import TYPE_CHECKING, Any, Literal
+from typing import TYPE_CHECKING, Any, Literal, Protocol
 
 from .characters import printable
 from .ids import ID_ATTR
@@ -267,10 +267,15 @@ class Html:
     template shows it with `|safe` (`__html__`). What the site needs to know of it without reading it
     is kept beside: its ids, in order, and a digest of it, which `repr` shows (page fingerprints
     digest a page's `repr`). Equal texts are equal `Html`; an `Html` never changes.
+
+    A one-off build's parse workers write the compressed bytes to a temporary file and send where they are
+    (`kept_in`): 10,000 postings' texts were some 6 MB of the build's process, and of each worker forked
+    from it.
     """
 
     __slots__ = ("_packed", "digest", "ids")
-    _packed: bytes  # the UTF-8 text, compressed (zlib, its quickest level: a text takes some 10 µs)
+    # the UTF-8 text, compressed (zlib, its quickest level: a text takes some 10 µs), or where it is stored
+    _packed: bytes | Stored
     digest: str  # of the text
     ids: tuple[str, ...]  # the values of its id attributes, in order
 
@@ -286,7 +291,16 @@ class Html:
     @property
     def packed(self) -> bytes:
         """Return the compressed UTF-8 text, as `from_packed` takes it."""
-        return self._packed
+        packed = self._packed
+        return packed if type(packed) is bytes else packed.read()  # type: ignore[union-attr]
+
+    @classmethod
+    def kept_in(cls, storage: Storage, offset: int, length: int, digest: str, ids: tuple[str, ...]) -> Html:
+        """Return the HTML whose compressed bytes are the `length` bytes at `offset` in `storage`, with its
+        digest and ids."""
+        made = cls.__new__(cls)
+        made.__setstate__((Stored(storage, offset, length), digest, ids))
+        return made
 
     @classmethod
     def from_packed(cls, packed: bytes) -> Html:
@@ -307,7 +321,7 @@ class Html:
         return made
 
     def __str__(self) -> str:
-        return _unpacked(self._packed)
+        return _unpacked(self.packed)
 
     def sharing(self, shared: dict[Any, Any]) -> Html:
         """Return this HTML with its ids the equal tuple in `shared` (which gets it if it has none)."""
@@ -325,7 +339,7 @@ class Html:
         return self.digest != EMPTY_DIGEST
 
     def __eq__(self, other: object) -> bool:
-        return isinstance(other, Html) and other.digest == self.digest and other._packed == self._packed
+        return isinstance(other, Html) and other.digest == self.digest and other.packed == self.packed
 
     def __hash__(self) -> int:
         return hash(self.digest)
@@ -337,11 +351,30 @@ class Html:
         raise AttributeError(f"an Html never changes (cannot assign to {name!r})")
 
     def __getstate__(self) -> tuple[bytes, str, tuple[str, ...]]:
-        return self._packed, self.digest, self.ids
+        return self.packed, self.digest, self.ids
 
-    def __setstate__(self, state: tuple[bytes, str, tuple[str, ...]]) -> None:
+    def __setstate__(self, state: tuple[bytes | Stored, str, tuple[str, ...]]) -> None:
         for name, value in zip(("_packed", "digest", "ids"), state, strict=True):
             object.__setattr__(self, name, value)
+
+
+class Storage(Protocol):
+    """Where compressed texts are kept (`spool.Shared`): bytes read by offset."""
+
+    def read(self, offset: int, length: int) -> bytes: ...
+
+
+class Stored:
+    """Where an `Html`'s compressed bytes are: `length` bytes at `offset` in `storage`."""
+
+    __slots__ = ("length", "offset", "storage")
+
+    def __init__(self, storage: Storage, offset: int, length: int) -> None:
+        self.storage, self.offset, self.length = storage, offset, length
+
+    def read(self) -> bytes:
+        """Return the bytes."""
+        return self.storage.read(self.offset, self.length)
 
 
 EMPTY_DIGEST = hashlib.sha256(b"").hexdigest()[:32]

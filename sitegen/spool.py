@@ -58,14 +58,7 @@ class Spooled(Sequence[bytes]):
         """Return `length` bytes from `offset`."""
         if self._file is None:
             return bytes((self._held or b"")[offset:offset + length])
-        parts, read = [], 0
-        while read < length:  # a read may return fewer bytes than asked for
-            part = os.pread(self._file.fileno(), length - read, offset + read)
-            if not part:
-                raise OSError(f"the temporary file ended {length - read} bytes early")
-            parts.append(part)
-            read += len(part)
-        return b"".join(parts)
+        return _read(self._file, offset, length)
 
     def close(self) -> None:
         """Remove the file (when the object is let go, at the latest); nothing is left."""
@@ -87,6 +80,63 @@ class Spooled(Sequence[bytes]):
             raise IndexError(index)
         start = (index % len(self)) * self.PART
         return self.read(start, min(self.PART, self.size - start))
+
+
+class Shared:
+    """An unnamed temporary file to which the processes forked after it was made add bytes, each addition at
+    the file's end under a lock, and which any of them reads by offset (a one-off build's parse workers
+    store the texts' HTML in it: the build's process then never holds them).
+
+    Raises OSError when no temporary file can be made, or where there are no POSIX locks or `pwrite`.
+    """
+
+    def __init__(self) -> None:
+        if not (hasattr(os, "pwrite") and hasattr(os, "pread")):
+            raise OSError("no pwrite on this system")
+        import fcntl
+
+        self._lockf = fcntl.lockf
+        self._file = tempfile.TemporaryFile()  # noqa: SIM115 (removed when the last process closes it)
+
+    def append(self, data: bytes) -> int:
+        """Add bytes at the end of the file; return where they begin. Raises OSError if they cannot be written
+        (what was written of them is then never read)."""
+        import fcntl
+
+        descriptor = self._file.fileno()
+        self._lockf(descriptor, fcntl.LOCK_EX)  # (a lock of this process: the others wait, whatever their file)
+        try:
+            offset = os.fstat(descriptor).st_size
+            written = 0
+            while written < len(data):
+                written += os.pwrite(descriptor, data[written:], offset + written)
+        finally:
+            self._lockf(descriptor, fcntl.LOCK_UN)
+        return offset
+
+    def read(self, offset: int, length: int) -> bytes:
+        """Return `length` bytes from `offset`."""
+        return _read(self._file, offset, length)
+
+    def close(self) -> None:
+        """Close the file (when the object is let go, at the latest): it is removed once no process has it open."""
+        self._file.close()
+
+    def __del__(self) -> None:
+        if hasattr(self, "_file"):
+            self.close()
+
+
+def _read(file: BinaryIO, offset: int, length: int) -> bytes:
+    """Return `length` bytes of `file` from `offset` (`pread`: the file's position does not move)."""
+    parts, read = [], 0
+    while read < length:  # a read may return fewer bytes than asked for
+        part = os.pread(file.fileno(), length - read, offset + read)
+        if not part:
+            raise OSError(f"the temporary file ended {length - read} bytes early")
+        parts.append(part)
+        read += len(part)
+    return b"".join(parts)
 
 
 class Spool(Mapping[Key, str]):

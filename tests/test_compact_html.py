@@ -95,3 +95,18 @@ def test_a_text_shown_twice_in_a_row_is_decompressed_once(monkeypatch) -> None:
     html = Html("<p>Un « texte » qui n’est montré que deux fois</p>")
     assert str(html) == str(html) == html.__html__() == "<p>Un « texte » qui n’est montré que deux fois</p>"
     assert len(calls) == 1
+
+
+@given(st.text() | htmlish)
+def test_an_html_kept_in_a_file_is_the_same_html(text: str) -> None:
+    """What a one-off build's parse workers send: where the compressed bytes are, with the digest and the ids."""
+    from sitegen.spool import Shared
+
+    html, shared = Html(text), Shared()
+    offset = shared.append(b"before" + html.packed)
+    kept = Html.kept_in(shared, offset + 6, len(html.packed), html.digest, html.ids)
+    assert kept == html and html == kept and hash(kept) == hash(html) and repr(kept) == repr(html)
+    assert str(kept) == text and kept.packed == html.packed and kept.ids == html.ids
+    again = pickle.loads(pickle.dumps(kept))  # (another process gets the bytes themselves)
+    assert again == html and again._packed == html.packed
+    shared.close()

@@ -145,3 +145,36 @@ def test_parallel_builds_give_the_same_bytes_as_one_worker(tmp_path, monkeypatch
     assert (tmp_path / "out-2").stat().st_ino == folder and not links.exists()
     assert sorted(p.name for p in tmp_path.iterdir() if p.name.startswith(".out-2")) == [".out-2.lock"]
 
+
+
+def test_a_one_off_parallel_build_stores_the_texts_html_and_gives_the_same_bytes(tmp_path, monkeypatch) -> None:
+    """Its parse workers write each text's compressed HTML to a temporary file, and send where it is: the build's
+    process (and the render workers forked from it) never hold it; the pages are those of a build on one process."""
+    import sitegen.loading
+    from bench.site import make_site as make_big_site
+    from sitegen.model import Html, Stored
+    from sitegen.reuse import Reuse
+
+    root = tmp_path / "site"
+    root.mkdir()
+    make_big_site(root, 60)  # 120 texts among 180 files: the parse forks its workers
+    kept: list[Html] = []
+    real = Html.kept_in
+
+    def kept_in(*args):  # type: ignore[no-untyped-def]
+        kept.append(real(*args))
+        return kept[-1]
+
+    monkeypatch.setattr(sitegen.loading, "STORED_FROM", 100)
+    monkeypatch.setattr(Html, "kept_in", kept_in)
+    outputs = {}
+    for jobs in (1, 2):
+        cache = BuildCache(jobs=jobs, reuse=Reuse(remember=False))
+        assert build(root, tmp_path / f"out-{jobs}", cache=cache).ok
+        outputs[jobs] = tree(tmp_path / f"out-{jobs}")
+    assert outputs[1] == outputs[2]
+    assert len(kept) >= 120 and all(isinstance(html._packed, Stored) and str(html) for html in kept)
+    kept.clear()
+    cache = BuildCache(jobs=2)  # a build that remembers (serve) keeps its texts in memory
+    assert build(root, tmp_path / "out-serve", cache=cache).ok and not kept
+    assert tree(tmp_path / "out-serve") == outputs[1]

@@ -313,7 +313,7 @@ def test_a_parse_chunk_gives_the_parses_each_file_would_have_alone(make_project)
     files = [(file, source) for source in project.content
              if not hasattr(file := classify(source.src_path, ("en", "fr")), "message")]
     context = (Schemas(), LazyConverter())
-    rests = _parse_files(context, files)  # each parse but its file, which the caller has
+    rests = _parse_files((*context, None), files)  # each parse but its file, which the caller has
     together = [Parsed(file, *rest) for (file, _), rest in zip(files, rests, strict=True)]
     assert together == [parse_file(file, source, *context) for file, source in files]
     assert not any(isinstance(part, ContentFile) for rest in rests for part in rest)

@@ -165,3 +165,60 @@ def test_where_the_system_has_no_positioned_writes_a_spool_holds_its_bytes_in_me
     spool: Spool[str] = Spool()
     spool["x"] = "été"
     assert spool["x"] == "été"
+
+
+def test_bytes_appended_to_a_shared_file_by_forked_processes_are_read_back_where_each_was_told() -> None:
+    """Each addition takes the file's end under a lock: two processes appending at once never overlap."""
+    import ast
+    import itertools
+    import os
+
+    from sitegen.spool import Shared
+
+    shared = Shared()
+    reading, writing = os.pipe()
+    children = []
+    for name in (b"a", b"b"):
+        pid = os.fork()
+        if pid == 0:  # a child: 200 additions of different lengths, where each went written to the pipe
+            try:
+                places = [(shared.append(name * (n % 50 + 1)), n % 50 + 1) for n in range(200)]
+                os.write(writing, repr((name, places)).encode() + b"\n")
+            finally:
+                os._exit(0)
+        children.append(pid)
+    for pid in children:
+        os.waitpid(pid, 0)
+    os.close(writing)
+    with os.fdopen(reading) as told:
+        reports = [ast.literal_eval(line) for line in told]
+    assert len(reports) == 2
+    seen = []
+    for name, places in reports:
+        for offset, length in places:
+            assert shared.read(offset, length) == name * length
+            seen.append((offset, offset + length))
+    seen.sort()
+    assert all(end <= start for (_, end), (start, _) in itertools.pairwise(seen))  # no overlap
+    assert shared.append(b"here") == seen[-1][1] and shared.read(seen[-1][1], 4) == b"here"
+    shared.close()
+
+
+def test_a_parse_worker_that_cannot_write_the_texts_sends_them_back(monkeypatch) -> None:
+    from sitegen.loading import _stored
+    from sitegen.model import Html
+    from sitegen.spool import Shared
+
+    parses = [(None, Html("<p>un texte</p>"), (), "", ()), (None, Html(""), (), "", ())]
+    shared = Shared()
+    stored = _stored(parses, shared)
+    assert stored[1] == parses[1]  # (nothing to store)
+    offset, length, digest, ids = stored[0][1]
+    assert Html.kept_in(shared, offset, length, digest, ids) == parses[0][1]
+
+    def full(self, data):  # type: ignore[no-untyped-def]
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(Shared, "append", full)
+    assert _stored(parses, shared) == parses
+    shared.close()
