@@ -169,7 +169,8 @@ def load_locales(locales: Iterable[str]) -> None:
 
 
 
+@functools.lru_cache(maxsize=1024)
 def parse_month(text: str) -> dt.date:
-    """Return the first day of a 'YYYY-MM' month."""
+    """Return the first day of a 'YYYY-MM' month (one object for the postings that name the same month)."""
     year, month = text.split("-")
     return dt.date(int(year), int(month), 1)

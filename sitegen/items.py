@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from collections.abc import Collection, Iterator, Mapping
 from typing import Any
 
@@ -101,9 +102,16 @@ def _unknown_ref(src_path: str, doc: YamlData, path: tuple[str, int], ref: str, 
 
 def _window(raw: Mapping[str, str] | None) -> MonthRange | None:
     """Return a month window from `{from: YYYY-MM, to: YYYY-MM}`."""
-    return MonthRange(parse_month(raw["from"]), parse_month(raw["to"])) if raw else None
+    return _month_window(raw["from"], raw["to"]) if raw else None
 
 
+# (one object for the postings that give the same dates: a big site's postings share a few dozen)
+@functools.lru_cache(maxsize=1024)
+def _month_window(first: str, last: str) -> MonthRange:
+    return MonthRange(parse_month(first), parse_month(last))
+
+
+@functools.lru_cache(maxsize=1024)
 def _date(text: str) -> dt.date:
     """Return a date from a schema-checked ISO string."""
     return dt.date.fromisoformat(text)

@@ -110,7 +110,24 @@ def test_postings_that_name_the_same_people_and_steps_share_them(make_project: M
         assert first.people == second.people == third.people and first.people
         assert first.people is second.people is third.people
         assert first.steps is second.steps and first.steps and third.steps == ()
+        # and the same dates: one object each (10,000 postings' were 20,000 dates and 10,000 windows)
+        assert first.facts.start is second.facts.start is third.facts.start and first.facts.start is not None
+        assert first.facts.date_posted is second.facts.date_posted
     assert site.postings["en"][0].people is not site.postings["fr"][0].people  # (each language's people)
+
+
+def test_a_one_off_build_keeps_no_answer_of_classify(make_project: MakeProject, tmp_path) -> None:
+    """`classify` remembers each path's answer for serve, which classifies every file again after each save; a
+    one-off build asks once per file (15,000 files' answers were 3 MB)."""
+    from sitegen.pipeline import build
+    from sitegen.reuse import Reuse
+
+    root = make_project()
+    classify.cache_clear()
+    assert build(root, tmp_path / "once", cache=BuildCache(reuse=Reuse(remember=False))).ok
+    assert classify.cache_info().currsize == 0
+    assert build(root, tmp_path / "served", cache=BuildCache()).ok  # (remembers, as serve's)
+    assert classify.cache_info().currsize > 5
 
 
 def test_files_of_a_collection_or_a_language_share_its_name() -> None:
