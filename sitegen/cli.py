@@ -322,7 +322,7 @@ def run_build(args: argparse.Namespace) -> int:
     cache.progress = bars.update if bars is not None else None
     saving: list[Callable[[], None]] = []  # what waits for the new parses to be written (while the site is made)
     if not args.no_cache:
-        cache.parsed_done = lambda: saving.append(started_aside(*parses_saver(cache, project), jobs > 1))
+        cache.parsed_done = lambda: saving.append(parses_saved_aside(cache, project, jobs > 1))
     try:
         result = build(args.project, out, args.base_url, cache, strict=args.strict, today=_build_date(args),
                        preview=args.preview, project=project)
@@ -460,36 +460,38 @@ def started_thread(work: Callable[[], None], name: str) -> threading.Thread:
     return thread
 
 
-def started_aside(work: Callable[[], None], count: int, fork: bool) -> Callable[[], None]:
-    """Start `work`, which writes `count` entries of the cache, beside the build; return what waits for its end.
+def parses_saved_aside(cache: BuildCache, project: Project, fork: bool) -> Callable[[], None]:
+    """Start writing the parses made so far to the disk cache beside the build, and removing those of files the
+    project no longer has (the parse stage is over: they are written while the site is made); return what
+    waits for the end.
 
-    Many entries are written by a forked process (when the build may `fork` workers), on the core the
-    build's workers leave idle while it assembles the site: on a thread, their JSON would hold the
-    interpreter's lock half the time (10,000 postings' parses took 3 s there, and slowed the assembly as
-    much, against 1.1 s in a process of their own). A few are written on a thread, which costs no fork;
-    so are many with one worker, or where no process can be forked.
+    Many are written by a forked process (when the build may `fork` workers), on the core the build's workers
+    leave idle while it assembles the site: on a thread, their JSON would hold the interpreter's lock half the
+    time (10,000 postings' parses took 3 s there, and slowed the assembly as much, against 1.1 s in a process
+    of their own). That process lists them and the project's files itself (the build's process only forgets
+    which parses are new: the lists were 4 MB of it at N=5000, and holds nothing of the work). A few are
+    written on a thread, which costs no fork; so are many with one worker, or where no process can be forked.
     """
-    if fork and count >= ASIDE:
-        from sitegen.parallel import forked
-
-        if (wait := forked(work)) is not None:  # (else no process can be forked here: the thread)
-            return wait  # (it holds nothing of `work`: the parses are the build's to let go)
-    return started_thread(work, "careers-site-cache").join
-
-
-ASIDE = 200  # cache entries from which they are written by a process of their own
-
-
-def parses_saver(cache: BuildCache, project: Project) -> tuple[Callable[[], None], int]:
-    """Return a function that writes the parses made so far to the disk cache, and removes those of files
-    the project no longer has (the parse stage is over: it writes while the site is made), and how many."""
     from sitegen.parsestore import ParseStore
 
     store = cache.parsed
     if not isinstance(store, ParseStore):
-        return (lambda: None), 0
-    pending = store.take({(source.src_path, source.digest) for source in project.content})
-    return (lambda: store.write(pending)), len(pending[0])
+        return lambda: None
+
+    def current() -> set[tuple[str, str]]:
+        return {(source.src_path, source.digest) for source in project.content}
+
+    if fork and store.new_count() >= ASIDE:
+        from sitegen.parallel import forked
+
+        if (wait := forked(lambda: store.write(store.take(current())))) is not None:
+            store.taken()  # (in this process: the forked one has them)
+            return wait  # (else no process can be forked here: the thread)
+    pending = store.take(current())
+    return started_thread(lambda: store.write(pending), "careers-site-cache").join
+
+
+ASIDE = 200  # cache entries from which they are written by a process of their own
 
 
 def cache_saver(project: Path, cache: BuildCache, prune: bool = True) -> Callable[[], None]:

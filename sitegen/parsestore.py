@@ -100,6 +100,14 @@ class ParseStore(MutableMapping[CacheKey, Parsed]):
         wanted = None if current is None else {_entry_name((path, digest, "", None)) for path, digest in current}
         return items, wanted
 
+    def new_count(self) -> int:
+        """Return how many parses `take` would return (at most)."""
+        return len(self.new)
+
+    def taken(self) -> None:
+        """Forget which parses are new, as `take` does, without listing them (another process took them)."""
+        self.new.clear()
+
     def write(self, pending: Pending) -> None:
         """Write what `take` returned: the parses, as a pack, then remove the entries of parses no longer wanted."""
         items, wanted = pending
