@@ -23,8 +23,9 @@ from .model import OutputFile, Page, Posting, Problem, Project, Site
 from .parallel import Started, iter_chunks
 from .records import record, replace
 from .reuse import Reuse
+from .signed import Discarded
 from .sitemap import render_sitemap
-from .spool import Spool
+from .spool import Shared, Spool
 from .translations import MissingString
 from .typography import typeset, typeset_fragment
 from .write import Sink, Staging, Written
@@ -50,6 +51,9 @@ class RenderContext:
     digests: Digests
     language_digests: Mapping[tuple[str, str], str]  # (language, template) → digest of what it names there
     write: Callable[[OutputFile], Written] | None = None  # writes a rendered file where it is rendered
+    # where a one-off build's workers write postings' descriptions: each chunk's in one write, the pages'
+    # results saying where each is (10,000 descriptions were 70 MB through the build's process)
+    descriptions: Shared | None = None
 
 
 def render_site(
@@ -121,7 +125,8 @@ def render_site(
     # leave is what the worker's later pages reuse, not more on top of them
     there.sort(key=lambda item: LISTED not in names.get(item[0].template, ()))
     if staging is not None and there:
-        context = replace(context, write=staging.writer())
+        context = replace(context, write=staging.writer(), descriptions=_descriptions_file(jobs, reuse))
+        described.source = context.descriptions
 
     def place(file: OutputFile | Written) -> OutputFile:  # a page a worker wrote is only listed
         if isinstance(file, Written):
@@ -174,7 +179,20 @@ def render_site(
                 outputs.extend(map(emit, _published_files(site, env, helpers, described, reuse, context.previous)))
     finally:
         described.rendered.close()
+        if context.descriptions is not None:
+            context.descriptions.close()
     return outputs, problems
+
+
+def _descriptions_file(jobs: int, reuse: Reuse) -> Shared | None:
+    """Return the temporary file a one-off build's render workers write postings' descriptions to; None (they
+    send them back) for one process, for serve, or where no such file can be made."""
+    if jobs < 2 or reuse.remember:
+        return None
+    try:
+        return Shared()
+    except OSError:
+        return None
 
 
 def _language_digests(site: Site, languages: Mapping[str, Mapping[str, Any]], names: Mapping[str, frozenset[str]],
@@ -253,8 +271,10 @@ def _published_beside(site: Site, env: jinja2.Environment, helpers: Helpers, des
 
 
 # files (written already where the context writes them), problems, for an open posting (language, key, its
-# full description or None when the page was kept, the page's fingerprint), and the page's fingerprint
-Rendered = tuple[list[OutputFile | Written], list[Problem], tuple[str, str, str | None, str] | None, str]
+# full description, or where a worker wrote it, or None when the page was kept, the page's fingerprint), and
+# the page's fingerprint
+Rendered = tuple[list[OutputFile | Written], list[Problem],
+                 tuple[str, str, str | tuple[int, int] | None, str] | None, str]
 
 
 def _collect(results: list[Rendered], place: Callable[[OutputFile | Written], OutputFile], outputs: list[OutputFile],
@@ -266,7 +286,12 @@ def _collect(results: list[Rendered], place: Callable[[OutputFile | Written], Ou
         if description is None:
             continue
         lang, key, html, fingerprint = description
-        if html is not None:
+        if isinstance(html, tuple):  # (where a worker wrote it)
+            assert described.source is not None
+            described.rendered.place((lang, key), described.source, *html)
+            if fingerprint and described.keeps:
+                described.store[fingerprint] = described.rendered[lang, key]
+        elif html is not None:
             described.rendered[lang, key] = html
             if fingerprint:
                 described.store[fingerprint] = html
@@ -288,6 +313,8 @@ class Described:
         self.find_kept: Callable[[], Iterable[tuple[str, str, str]]] = tuple  # the others, found when needed
         self._fingerprints: dict[tuple[str, str], str] | None = None
         self._indexed = 0  # how many of `kept` are in `_fingerprints`
+        self.source: Shared | None = None  # where the workers wrote the descriptions they made, if anywhere
+        self.keeps = not isinstance(store, Discarded)  # (one that keeps none is given none)
 
     def get(self, key: tuple[str, str]) -> str | None:
         """Return a posting's description, or None when it was neither rendered nor stored."""
@@ -370,7 +397,26 @@ def _render_pages(context: RenderContext, pages: Sequence[tuple[Page, str | None
             html = helpers.rewrite_assets(typeset_fragment(described[0], posting.text_lang or posting.lang))
             description = (page.lang, page.key, html, fingerprint)
         results.append((placed, problems, description, fingerprint))
-    return results
+    return results if context.descriptions is None else _stored_descriptions(results, context.descriptions)
+
+
+def _stored_descriptions(results: list[Rendered], into: Shared) -> list[Rendered]:
+    """Return the results with their descriptions written to `into`, in one write, and where each is in place of
+    it; the results as they are if the write fails (a full disk)."""
+    texts = [result[2][2].encode("utf-8") if result[2] is not None and isinstance(result[2][2], str) else b""
+             for result in results]
+    try:
+        offset = into.append(b"".join(texts))
+    except OSError:
+        return results
+    stored: list[Rendered] = []
+    for result, text in zip(results, texts, strict=True):
+        if text and result[2] is not None:
+            lang, key, _, fingerprint = result[2]
+            result = (result[0], result[1], (lang, key, (offset, len(text)), fingerprint), result[3])
+            offset += len(text)
+        stored.append(result)
+    return stored
 
 
 def _capturing(job_posting_ld: Callable[[Any, Any], Any], into: list[str]) -> Callable[[Any, Any], Any]:

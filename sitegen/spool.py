@@ -145,17 +145,24 @@ class Spool(Mapping[Key, str]):
 
     def __init__(self) -> None:
         self._bytes: Spooled | None = None
-        self._at: dict[Key, tuple[int, int]] = {}  # key → (offset, length); a key written again, its new text
+        # key → (offset, length, and the file if not this spool's own); a key written again, its new text
+        self._at: dict[Key, tuple[int, int, Shared | None]] = {}
 
     def __setitem__(self, key: Key, text: str) -> None:
         data = text.encode("utf-8")
         if self._bytes is None:
             self._bytes = Spooled()
-        self._at[key] = (self._bytes.size, len(data))
+        self._at[key] = (self._bytes.size, len(data), None)
         self._bytes.write(data)
 
+    def place(self, key: Key, source: Shared, offset: int, length: int) -> None:
+        """Add the text whose UTF-8 bytes another process wrote to `source` (`length` bytes at `offset`)."""
+        self._at[key] = (offset, length, source)
+
     def __getitem__(self, key: Key) -> str:
-        offset, length = self._at[key]
+        offset, length, source = self._at[key]
+        if source is not None:
+            return source.read(offset, length).decode("utf-8")
         assert self._bytes is not None
         return self._bytes.read(offset, length).decode("utf-8")
 

@@ -147,13 +147,15 @@ def test_parallel_builds_give_the_same_bytes_as_one_worker(tmp_path, monkeypatch
 
 
 
-def test_a_one_off_parallel_build_stores_the_texts_html_and_gives_the_same_bytes(tmp_path, monkeypatch) -> None:
+def test_a_one_off_parallel_build_stores_texts_and_descriptions_and_gives_the_same_bytes(tmp_path, monkeypatch) -> None:
     """Its parse workers write each text's compressed HTML to a temporary file, and send where it is: the build's
-    process (and the render workers forked from it) never hold it; the pages are those of a build on one process."""
+    process (and the render workers forked from it) never hold it; so do its render workers with the postings'
+    descriptions. The files are those of a build on one process."""
     import sitegen.loading
     from bench.site import make_site as make_big_site
     from sitegen.model import Html, Stored
     from sitegen.reuse import Reuse
+    from sitegen.spool import Spool
 
     root = tmp_path / "site"
     root.mkdir()
@@ -165,16 +167,26 @@ def test_a_one_off_parallel_build_stores_the_texts_html_and_gives_the_same_bytes
         kept.append(real(*args))
         return kept[-1]
 
+    placed: list[tuple[str, str]] = []  # the postings' descriptions the render workers wrote to a file
+    real_place = Spool.place
+
+    def place(self, key, *where):  # type: ignore[no-untyped-def]
+        placed.append(key)
+        return real_place(self, key, *where)
+
     monkeypatch.setattr(sitegen.loading, "STORED_FROM", 100)
     monkeypatch.setattr(Html, "kept_in", kept_in)
+    monkeypatch.setattr(Spool, "place", place)
     outputs = {}
     for jobs in (1, 2):
         cache = BuildCache(jobs=jobs, reuse=Reuse(remember=False))
         assert build(root, tmp_path / f"out-{jobs}", cache=cache).ok
         outputs[jobs] = tree(tmp_path / f"out-{jobs}")
-    assert outputs[1] == outputs[2]
+    assert outputs[1] == outputs[2]  # (the feeds and job boards, which repeat the descriptions, included)
     assert len(kept) >= 120 and all(isinstance(html._packed, Stored) and str(html) for html in kept)
+    assert len(placed) >= 100 and len(set(placed)) == len(placed)
     kept.clear()
+    placed.clear()
     cache = BuildCache(jobs=2)  # a build that remembers (serve) keeps its texts in memory
-    assert build(root, tmp_path / "out-serve", cache=cache).ok and not kept
+    assert build(root, tmp_path / "out-serve", cache=cache).ok and not kept and not placed
     assert tree(tmp_path / "out-serve") == outputs[1]

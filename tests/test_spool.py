@@ -222,3 +222,25 @@ def test_a_parse_worker_that_cannot_write_the_texts_sends_them_back(monkeypatch)
     monkeypatch.setattr(Shared, "append", full)
     assert _stored(parses, shared) == parses
     shared.close()
+
+
+def test_a_render_worker_that_cannot_write_the_descriptions_sends_them_back(monkeypatch) -> None:
+    from sitegen.render import _stored_descriptions
+    from sitegen.spool import Shared
+
+    results = [([], [], ("fr", "poste", "<p>Un « poste » à Paris\u202f!</p>", "f1"), "f1"),
+               ([], [], None, "f2"), ([], [], ("en", "kept", None, "f3"), "f3")]
+    shared, spool = Shared(), Spool()
+    stored = _stored_descriptions(results, shared)
+    assert stored[1:] == results[1:]  # (no description, or a kept page's)
+    lang, key, where, fingerprint = stored[0][2]
+    spool.place((lang, key), shared, *where)
+    assert spool[lang, key] == results[0][2][2] and fingerprint == "f1" and list(spool) == [("fr", "poste")]
+
+    def full(self, data):  # type: ignore[no-untyped-def]
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(Shared, "append", full)
+    assert _stored_descriptions(results, shared) == results
+    shared.close()
+    spool.close()
