@@ -85,26 +85,42 @@ def typeset(html: str, rules: dict[str, Rule] | None = None) -> str:
     with punctuation may need a no-break space at the end of the text before it. Each tag is read once
     per process (`_tag`): a page has a few hundred, mostly the same as the last page's. The page is split
     up to its last element in a language with rules first, and the rest only if the pass goes on (an
-    English page's one French element is its language switcher's link, a fifth of the way in).
+    English page's one French element is its language switcher's link, a fifth of the way in), `WINDOW`
+    tags at a time: a page that lists every posting of a big site is never whole as pieces (100,000 tags
+    and texts were some 6 MiB of a worker, beside the page itself), and what a window made is joined
+    before the next is split, but from the last text of the current block, which a later text may change.
     """
     rules = rules if rules is not None else {"fr": french_text}
     ruled = _ruled(html, rules)
     if not ruled:
         return html  # no text in a language with rules: nothing would change
     last_ruled = ruled[-1]
-    # (every tag begins with "<": the tags before the last `lang` with rules, at most, and a few after it)
-    texts, tags, rest = _split(html, html.count("<", 0, last_ruled) + 16)
     stack: list[Frame] = [("", False, None, False)]
     rule: Rule | None = None  # the innermost open element's rule (None in code, or in a language without rules)
     prev: str | None = None  # last character of text in the current block
     last = -1  # the index in `texts` of the block's last text, when in a language with rules (else -1)
     changed = False
     pos = 0  # where the current text starts in `html`
-    start = 0
-    while True:
+    done: list[str] = []  # the page before the pieces in `texts` and `tags`, typeset, a window at a time
+    texts: list[str] = []
+    tags: list[str] = []
+    rest: str | None = html  # what is not split yet
+    # (every tag begins with "<": the tags before the last `lang` with rules, at most, and a few after it)
+    count = min(html.count("<", 0, last_ruled) + 16, WINDOW)
+    start = 0  # the first piece in `texts` not looked at yet
+    finished = False
+    while not finished and rest is not None:
+        more_texts, more_tags, rest = _split(rest, count)
+        count = WINDOW
+        if texts:  # (the pieces of the block's last text, carried from the window before)
+            texts += more_texts
+            tags += more_tags
+        else:
+            texts, tags = more_texts, more_tags
         for index, text, tag, read in zip(range(start, len(texts)), texts[start:], tags[start:],
                                           map(_tag, tags[start:]), strict=True):
             if pos > last_ruled and not stack[-1][3]:
+                finished = True
                 break  # past the last element with rules, and out of it: the rest stays as it is
             if text:
                 pos += len(text)
@@ -125,6 +141,7 @@ def typeset(html: str, rules: dict[str, Rule] | None = None) -> str:
                 if text:
                     prev = text[-1]
             if not tag:
+                finished = True
                 break  # the end of the page
             pos += len(tag)
             if read is None:  # a comment or a doctype
@@ -148,19 +165,29 @@ def typeset(html: str, rules: dict[str, Rule] | None = None) -> str:
                     stack.append((name, skip, rule, parent_ruled or own is not None))
             if not inline:
                 prev, last = None, -1
-        else:  # every piece split so far is done: split the rest, if any, and go on
-            if rest is not None:
-                start = len(texts)
-                more_texts, more_tags, rest = _split(rest)
-                texts += more_texts
-                tags += more_tags
-                continue
-        break
+        else:  # the window is done: its pieces go, but from the block's last text, which a later one may change
+            keep = (last if last >= 0 else len(texts)) if len(texts) >= WINDOW else 0  # (a page's first few: kept)
+            if keep:
+                done.append(_joined(texts[:keep], tags[:keep]))
+                del texts[:keep], tags[:keep]
+                last = last - keep if last >= 0 else -1
+            start = len(texts)
     if not changed:
         return html
+    if done:
+        done.append(_joined(texts, tags))
+        return "".join(done) + (rest or "")
+    return _joined(texts, tags) + (rest or "")
+
+
+WINDOW = 8192  # tags split and looked at at once: a page that lists 5,000 postings has 100,000 or more
+
+
+def _joined(texts: list[str], tags: list[str]) -> str:
+    """Return texts and tags in turn (`texts[i]` before `tags[i]`)."""
     pieces = [""] * (2 * len(texts))
     pieces[0::2], pieces[1::2] = texts, tags
-    return "".join(pieces) + (rest or "")
+    return "".join(pieces)
 
 
 def _split(html: str, count: int = 0) -> tuple[list[str], list[str], str | None]:

@@ -222,6 +222,22 @@ def test_a_page_split_in_parts_gives_what_the_plain_pass_gives(html: str) -> Non
     assert typeset(html) == reference.typeset(html)
 
 
+@given(long_documents | loose_documents, st.integers(min_value=1, max_value=12))
+@example('<p lang="fr">a <em>b</em><i>!</i> <span> </span><b>?</b></p>', 1)  # the block's last text, windows back
+@example('<html lang="fr"><body>' + "<p>Oui <em>x</em> : non</p>\n" * 6 + "</body></html>", 2)
+def test_a_page_looked_at_a_few_tags_at_a_time_gives_what_the_plain_pass_gives(html: str, window: int) -> None:
+    """A page that lists every posting of a big site is split and typeset `WINDOW` tags at a time, what each
+    window made joined before the next is split: any number of tags at a time gives the same page."""
+    import sitegen.typography
+
+    default = sitegen.typography.WINDOW
+    sitegen.typography.WINDOW = window
+    try:
+        assert typeset(html) == reference.typeset(html)
+    finally:
+        sitegen.typography.WINDOW = default
+
+
 @given(loose_documents)
 def test_the_places_of_french_are_found_in_the_bytes_at_or_after_those_in_the_text(html: str) -> None:
     """A page with a comment is searched in its bytes (`str.lower` of a page beyond ASCII takes 12 bytes a
