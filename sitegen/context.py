@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import functools
 import re
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from typing import Any
 
 from markupsafe import Markup
@@ -67,12 +67,15 @@ class Helpers:
 
     def rewrite_assets(self, html: str) -> str:
         """Return HTML whose links to assets by their source name point to the hashed files."""
-        prefix = f"{self.base_path}assets/"
-        source, link = _asset_patterns(prefix)
+        html = self.sized_images(html)
+        _, link = _asset_patterns(f"{self.base_path}assets/")
+        return link.sub(self._swap, html)
 
-        def swap(match: re.Match[str]) -> str:
-            name = match.group(2)
-            return f'{match.group(1)}{prefix}{self.names[name]}' if name in self.names else match.group(0)
+    def sized_images(self, html: str) -> str:
+        """Return HTML whose images of assets with a known size have it (`width` and `height`), unless given one."""
+        if "<img" not in html:  # (what IMAGE needs)
+            return html
+        source, _ = _asset_patterns(f"{self.base_path}assets/")
 
         def size(match: re.Match[str]) -> str:
             tag = match.group(0)
@@ -82,9 +85,19 @@ class Helpers:
                 return tag
             return f'{tag[:-1].rstrip("/").rstrip()} width="{dims[0]}" height="{dims[1]}">'
 
-        if "<img" in html:  # (what IMAGE needs)
-            html = IMAGE.sub(size, html)
-        return link.sub(swap, html)
+        return IMAGE.sub(size, html)
+
+    def asset_links(self, html: str) -> Iterator[tuple[int, int, str]]:
+        """Yield where `rewrite_assets` changes the links to assets of HTML whose images are sized: (start, end,
+        what replaces them), in order."""
+        _, link = _asset_patterns(f"{self.base_path}assets/")
+        for match in link.finditer(html):
+            if match.group(2) in self.names:
+                yield match.start(), match.end(), self._swap(match)
+
+    def _swap(self, match: re.Match[str]) -> str:
+        name = match.group(2)
+        return f'{match.group(1)}{self.base_path}assets/{self.names[name]}' if name in self.names else match.group(0)
 
     def absolute(self, url: str) -> str:
         """Return the absolute URL of a site path."""

@@ -469,11 +469,49 @@ def _finished(rendered: list[str], dest: str, origin: str, polish: bool,
                        "rename the heading, or the id given to it in the text")
     if polish and dest.endswith(".html"):
         html = typeset(html)
+    if len(html) > BIG_PAGE:  # (a big site's home page)
+        return OutputFile(dest, b"", parts=_encoded_parts(html, helpers))
     if helpers is not None:
         html = helpers.rewrite_assets(html)
     if not html.endswith("\n") or html.endswith("\n\n"):  # (else it ends with one: no copy of it is made)
         html = html.rstrip("\n") + "\n"
     return OutputFile(dest, html.encode("utf-8"))
+
+
+BIG_PAGE = 1 << 18  # characters of a page from which it is encoded, its asset links rewritten, a part at a time
+PART = 1 << 16  # characters of such a part, at most
+
+
+def _encoded_parts(html: str, helpers: Helpers | None) -> list[bytes]:
+    """Return the page with its asset links rewritten, ending with one newline, in UTF-8, in parts of at most
+    `PART` characters' bytes (or an asset's link).
+
+    Rewriting a 1.7 MB page whole (`Helpers.rewrite_assets`) copied it, and the rest of it after its last link,
+    then encoding it copied it once more: its links are found in it as it is, and what is between them is
+    encoded a part at a time.
+    """
+    parts: list[bytes] = []
+    at = 0
+    if helpers is not None:
+        html = helpers.sized_images(html)  # (a copy only where an image gets its size)
+        for start, end, link in helpers.asset_links(html):
+            _encode(html, at, start, parts)
+            parts.append(link.encode("utf-8"))
+            at = end
+    _encode(html, at, len(html), parts)
+    while parts and parts[-1].endswith(b"\n"):  # (one newline at the end)
+        if stripped := parts[-1].rstrip(b"\n"):
+            parts[-1] = stripped
+            break
+        parts.pop()
+    parts.append(b"\n")
+    return parts
+
+
+def _encode(text: str, start: int, end: int, into: list[bytes]) -> None:
+    """Add the UTF-8 bytes of `text[start:end]` to `into`, `PART` characters at a time."""
+    for at in range(start, end, PART):
+        into.append(text[at:min(at + PART, end)].encode("utf-8"))
 
 
 def _template_problem(exc: Exception, origin: str) -> Problem:

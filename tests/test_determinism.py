@@ -152,6 +152,7 @@ def test_a_one_off_parallel_build_stores_texts_and_descriptions_and_gives_the_sa
     process (and the render workers forked from it) never hold it; so do its render workers with the postings'
     descriptions. The files are those of a build on one process."""
     import sitegen.loading
+    import sitegen.render
     from bench.site import make_site as make_big_site
     from sitegen.model import Html, Stored
     from sitegen.reuse import Reuse
@@ -179,6 +180,9 @@ def test_a_one_off_parallel_build_stores_texts_and_descriptions_and_gives_the_sa
     monkeypatch.setattr(Spool, "place", place)
     outputs = {}
     for jobs in (1, 2):
+        if jobs == 2:  # and every page encoded in parts, as a big site's home page is
+            monkeypatch.setattr(sitegen.render, "BIG_PAGE", 100)
+            monkeypatch.setattr(sitegen.render, "PART", 500)
         cache = BuildCache(jobs=jobs, reuse=Reuse(remember=False))
         assert build(root, tmp_path / f"out-{jobs}", cache=cache).ok
         outputs[jobs] = tree(tmp_path / f"out-{jobs}")

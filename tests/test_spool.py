@@ -244,3 +244,29 @@ def test_a_render_worker_that_cannot_write_the_descriptions_sends_them_back(monk
     assert _stored_descriptions(results, shared) == results
     shared.close()
     spool.close()
+
+
+PAGE_PIECES = ['<img src="/assets/a.png" alt="a>b">', '<link rel="stylesheet" href="/assets/s.css">', "<p>", "</p>",
+               '<a href="/assets/a.png">', '<img src="/assets/a.png" width="3">', '<p title=">">', "é’\u202f« x »",
+               ">", "\n", '="/assets/a.png"', ' href="/assets/z.css"', '<img src="/assets/s.css">', "<img\nsrc=x>",
+               ' src="/assets/a.png#x"', '<a href=">/assets/s.css">', "<", "=", '"', ' href="/assets/a.png', "\n\n"]
+
+
+@given(st.lists(st.sampled_from(PAGE_PIECES), max_size=60).map("".join), st.integers(min_value=1, max_value=40))
+def test_a_big_page_encoded_a_part_at_a_time_is_the_page_rewritten_and_encoded(html: str, part: int) -> None:
+    """A big site's home page is encoded and has its asset links rewritten a part at a time, each ending after a
+    tag: the same bytes as the whole page rewritten, ending with one newline, and encoded."""
+    import sitegen.render
+    from sitegen.context import Helpers
+
+    helpers = Helpers("/", "https://jobs.example.org/", {"a.png": (10, 20), "s.css": None},
+                      {"a.png": "a.0123abcd.png", "s.css": "s.4567ef01.css"}, {})
+    whole = helpers.rewrite_assets(html).rstrip("\n") + "\n"
+    default = sitegen.render.PART
+    sitegen.render.PART = part
+    try:
+        parts = sitegen.render._encoded_parts(html, helpers)
+    finally:
+        sitegen.render.PART = default
+    assert b"".join(parts) == whole.encode("utf-8")
+    assert b"".join(sitegen.render._encoded_parts(html, None)) == (html.rstrip("\n") + "\n").encode("utf-8")
