@@ -158,7 +158,13 @@ def _compose(loader_class: type, text: str, src_path: str, offset: int) -> tuple
         value = _walk(node, (), tables, problems, src_path, offset, loader, other)
         if any(p.severity == "error" for p in problems):
             return None, problems
-        return YamlData(loader.construct_document(node) if other else value, *tables), problems
+        if other:
+            try:
+                value = loader.construct_document(node)
+            except (ValueError, OverflowError) as exc:  # (a number PyYAML cannot make, under another tag)
+                return None, [Problem(src_path, 1 + offset, f"a value cannot be read: {exc}",
+                                      "quote the values that are text", 1)]
+        return YamlData(value, *tables), problems
     finally:
         loader.dispose()
 
@@ -241,7 +247,13 @@ def _walk(node: yaml.Node, path: Path_, tables: Tables, problems: list[Problem],
         if tag not in SCALARS:
             other.append(node)
             return None
-        return loader.yaml_constructors[tag](loader, node)
+        try:
+            return loader.yaml_constructors[tag](loader, node)
+        except (ValueError, OverflowError):  # PyYAML reads '0x_' as a whole number, then cannot make one of it
+            problems.append(Problem(src_path, here[0], f"'{dotted(path) or 'value'}' is written as a number "
+                                    f"('{node.value}') but is none",
+                                    "write the number in full; quote it if it is a text", here[1]))
+            return None
     if isinstance(node, yaml.MappingNode):
         if node.tag != MAP:
             other.append(node)
