@@ -468,8 +468,8 @@ def parses_saved_aside(cache: BuildCache, project: Project, fork: bool) -> Calla
     Many are written by a forked process (when the build may `fork` workers), on the core the build's workers
     leave idle while it assembles the site: on a thread, their JSON would hold the interpreter's lock half the
     time (10,000 postings' parses took 3 s there, and slowed the assembly as much, against 1.1 s in a process
-    of their own). That process lists them and the project's files itself (the build's process only forgets
-    which parses are new: the lists were 4 MB of it at N=5000, and holds nothing of the work). A few are
+    of their own). That process lists them and the project's files itself: the build's process only forgets
+    which parses are new (the lists were 4 MB of it at N=5000), and holds nothing of the work. A few are
     written on a thread, which costs no fork; so are many with one worker, or where no process can be forked.
     """
     from sitegen.parsestore import ParseStore
