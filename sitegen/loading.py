@@ -30,7 +30,7 @@ from .records import record, replace
 from .reuse import Reuse
 from .schema import Schemas
 from .sources import SITE_FILE, ContentFile, classify
-from .spool import Shared
+from .spool import Shared, shared_file
 from .templatecheck import StringKeys
 from .translations import status_problems, string_statuses
 
@@ -238,12 +238,7 @@ def stage_progress(cache: BuildCache, stage: str) -> Callable[[int, int], None] 
 def _storage(count: int, cache: BuildCache) -> Shared | None:
     """Return the temporary file the parse workers of a one-off build write the texts' HTML to, when they are
     many; None to send it back with the parses (or where no such file can be made)."""
-    if count < STORED_FROM or cache.jobs < 2 or cache.reuse.remember:
-        return None
-    try:
-        return Shared()
-    except OSError:
-        return None
+    return None if count < STORED_FROM or cache.jobs < 2 or cache.reuse.remember else shared_file()
 
 
 STORED_FROM = 1000  # files to parse, from which a one-off build stores their texts' HTML (some 600 bytes each)
@@ -268,18 +263,11 @@ def _stored(parses: list[tuple[Any, ...]], storage: Shared) -> list[tuple[Any, .
     """Return the parses (as `_parse_files` makes them) with their texts' HTML written to `storage`, in one
     write, and where each is in place of it; the parses as they are if the write fails (a full disk)."""
     texts = [rest[1].packed if rest[1] else b"" for rest in parses]
-    try:
-        offset = storage.append(b"".join(texts))
-    except OSError:
+    offsets = storage.append_each(texts)
+    if offsets is None:
         return parses
-    stored = []
-    for rest, text in zip(parses, texts, strict=True):
-        if text:
-            html = rest[1]
-            rest = (rest[0], (offset, len(text), html.digest, html.ids), *rest[2:])
-            offset += len(text)
-        stored.append(rest)
-    return stored
+    return [(rest[0], (offset, len(text), rest[1].digest, rest[1].ids), *rest[2:]) if text else rest
+            for rest, text, offset in zip(parses, texts, offsets, strict=True)]
 
 
 def warm_up(cache: BuildCache) -> None:

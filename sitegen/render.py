@@ -25,7 +25,7 @@ from .records import record, replace
 from .reuse import Reuse
 from .signed import Discarded
 from .sitemap import render_sitemap
-from .spool import Shared, Spool
+from .spool import Shared, Spool, shared_file
 from .translations import MissingString
 from .typography import typeset, typeset_fragment
 from .write import Sink, Staging, Written
@@ -187,12 +187,7 @@ def render_site(
 def _descriptions_file(jobs: int, reuse: Reuse) -> Shared | None:
     """Return the temporary file a one-off build's render workers write postings' descriptions to; None (they
     send them back) for one process, for serve, or where no such file can be made."""
-    if jobs < 2 or reuse.remember:
-        return None
-    try:
-        return Shared()
-    except OSError:
-        return None
+    return None if jobs < 2 or reuse.remember else shared_file()
 
 
 def _language_digests(site: Site, languages: Mapping[str, Mapping[str, Any]], names: Mapping[str, frozenset[str]],
@@ -405,16 +400,14 @@ def _stored_descriptions(results: list[Rendered], into: Shared) -> list[Rendered
     it; the results as they are if the write fails (a full disk)."""
     texts = [result[2][2].encode("utf-8") if result[2] is not None and isinstance(result[2][2], str) else b""
              for result in results]
-    try:
-        offset = into.append(b"".join(texts))
-    except OSError:
+    offsets = into.append_each(texts)
+    if offsets is None:
         return results
     stored: list[Rendered] = []
-    for result, text in zip(results, texts, strict=True):
+    for result, text, offset in zip(results, texts, offsets, strict=True):
         if text and result[2] is not None:
             lang, key, _, fingerprint = result[2]
             result = (result[0], result[1], (lang, key, (offset, len(text)), fingerprint), result[3])
-            offset += len(text)
         stored.append(result)
     return stored
 

@@ -95,24 +95,35 @@ class Shared:
             raise OSError("no pwrite on this system")
         import fcntl
 
-        self._lockf = fcntl.lockf
+        self._fcntl = fcntl
         self._file = tempfile.TemporaryFile()  # noqa: SIM115 (removed when the last process closes it)
 
     def append(self, data: bytes) -> int:
         """Add bytes at the end of the file; return where they begin. Raises OSError if they cannot be written
         (what was written of them is then never read)."""
-        import fcntl
-
-        descriptor = self._file.fileno()
-        self._lockf(descriptor, fcntl.LOCK_EX)  # (a lock of this process: the others wait, whatever their file)
+        descriptor, fcntl = self._file.fileno(), self._fcntl
+        fcntl.lockf(descriptor, fcntl.LOCK_EX)  # (a lock of this process: the others wait, whatever their file)
         try:
             offset = os.fstat(descriptor).st_size
             written = 0
             while written < len(data):
                 written += os.pwrite(descriptor, data[written:], offset + written)
         finally:
-            self._lockf(descriptor, fcntl.LOCK_UN)
+            fcntl.lockf(descriptor, fcntl.LOCK_UN)
         return offset
+
+    def append_each(self, parts: Sequence[bytes]) -> list[int] | None:
+        """Add the parts one after another, in one write; return where each begins, or None if they cannot be
+        written (a full disk)."""
+        try:
+            offset = self.append(b"".join(parts))
+        except OSError:
+            return None
+        offsets = []
+        for part in parts:
+            offsets.append(offset)
+            offset += len(part)
+        return offsets
 
     def read(self, offset: int, length: int) -> bytes:
         """Return `length` bytes from `offset`."""
@@ -125,6 +136,14 @@ class Shared:
     def __del__(self) -> None:
         if hasattr(self, "_file"):
             self.close()
+
+
+def shared_file() -> Shared | None:
+    """Return a new `Shared` file, or None where none can be made."""
+    try:
+        return Shared()
+    except OSError:
+        return None
 
 
 def _read(file: BinaryIO, offset: int, length: int) -> bytes:
