@@ -82,7 +82,6 @@ def test_a_started_task_runs_in_a_worker_while_the_caller_works() -> None:
     started.stop()  # and stopping again does nothing
 
 
-
 def test_a_started_task_sends_its_result_before_what_follows_it(tmp_path: Path,
                                                                monkeypatch: pytest.MonkeyPatch) -> None:
     """`then` (writing a cache) runs in the worker once the result is sent: the result is taken while it runs,
@@ -113,6 +112,24 @@ def test_a_started_task_sends_its_result_before_what_follows_it(tmp_path: Path,
     monkeypatch.setattr(sitegen.parallel, "_can_fork", lambda: False)
     assert Started(pid_and_double, 5, then=then).result() == (os.getpid(), 10)
     assert done.read_text() == str(os.getpid())
+
+
+def test_a_worker_sends_a_large_result_and_goes_on_before_the_caller_reads_it(tmp_path: Path) -> None:
+    """A results pipe holds a mebibyte: the templates' worker writes its result (170 KB for the real site) at once
+    and goes on with `then` (writing them to the cache) while the build works. With a pipe of 64 KiB, it waited
+    for the build to read each 64 KiB, once it needed the templates, and then finished while the build waited
+    for it: here, `then` would never run before the result is read."""
+    done = tmp_path / "done"
+    size = 3 * sitegen.parallel.RESULTS_PIPE // 4
+    started = Started(lambda length: b"x" * length, size, then=done.touch)
+    for _ in range(6000):  # (up to a minute: a busy machine)
+        if done.exists():
+            break
+        time.sleep(0.01)
+    assert done.exists()  # before anything was read
+    assert started.result() == b"x" * size
+    started.stop()
+
 
 def test_a_started_task_runs_here_when_its_worker_dies_or_no_worker_can_be_forked(
         monkeypatch: pytest.MonkeyPatch) -> None:
