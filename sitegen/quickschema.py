@@ -18,6 +18,7 @@ than `#/$defs/…`), the answer is None. A property test compares the two on ran
 
 from __future__ import annotations
 
+import functools
 import numbers
 import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
@@ -193,8 +194,8 @@ def _unique(flag: Any, schema: Mapping[str, Any], root: Mapping[str, Any]) -> Ch
 def _pattern(pattern: Any, schema: Mapping[str, Any], root: Mapping[str, Any]) -> Check:
     if not isinstance(pattern, str):
         return _unknown
-    compiled = re.compile(pattern)
-    return _when(is_string, lambda value: compiled.search(value) is not None)
+    compiled = functools.cache(functools.partial(re.compile, pattern))  # when first needed: most are for a few fields
+    return _when(is_string, lambda value: compiled().search(value) is not None)
 
 
 def _format(name: Any, schema: Mapping[str, Any], root: Mapping[str, Any]) -> Check:
