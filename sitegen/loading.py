@@ -43,8 +43,8 @@ class BuildCache:
     """
 
     __slots__ = ("changed", "compiling", "converter", "current", "descriptions", "digests", "environment", "jobs",
-                 "minimums", "parsed", "parsed_done", "progress", "pruned", "recorder", "reuse", "schemas", "sources",
-                 "string_keys", "template_names", "templates", "timings")
+                 "minimums", "parsed", "parsed_done", "progress", "pruned", "recorder", "rendering", "reuse", "schemas",
+                 "sources", "string_keys", "template_names", "templates", "timings")
 
     def __init__(self, *, parsed: ParseCache | None = None,
                  string_keys: dict[tuple[str, ...], StringKeys] | None = None,
@@ -77,6 +77,9 @@ class BuildCache:
         # told once the content is parsed: a one-off build writes the new parses to disk while the pages render
         self.parsed_done: Callable[[], None] | None = None
         self.compiling = compiling  # the templates a worker compiles for the next build (see `environment`)
+        # told once the site is made and checked, before its pages render (a one-off build turns the cycle
+        # collector on then: `cli.start_up`)
+        self.rendering: Callable[[], None] | None = None
 
     def let_go_of_parses(self) -> None:
         """Forget the parses held in memory, but those a disk cache has still to save.

@@ -79,7 +79,8 @@ def iter_chunks(task: Callable[[Context, Sequence[Item]], list[Result]], context
     finally:
         os.close(filled)
     try:
-        workers = [_fork_worker(task, context, items, bounds, numbers) for _ in range(min(jobs, len(bounds)))]
+        workers = [_fork_worker(task, context, items, bounds, numbers, collect=True)
+                   for _ in range(min(jobs, len(bounds)))]
     finally:
         os.close(numbers)
     try:
@@ -164,9 +165,13 @@ def _fork_one(task: Callable[[], Any], then: Callable[[], None] | None = None) -
 
 def _fork_worker(task: Callable[[Any, Sequence[Any]], list[Any]], context: Any, items: Sequence[Any],
                  bounds: list[tuple[int, int]], numbers: int | None = None,
-                 then: Callable[[], None] | None = None) -> Worker:
+                 then: Callable[[], None] | None = None, collect: bool = False) -> Worker:
     """Fork a worker that runs `task` over chunks (those whose numbers it takes from the `numbers` pipe, or
-    else all of them) and writes each result to a pipe, then runs `then` (if given); return it."""
+    else all of them) and writes each result to a pipe, then runs `then` (if given); return it.
+
+    With `collect`, the worker's cycle collector is on, even where the caller's is off (a one-off build's,
+    while it makes the site: `cli.start_up`): a worker that parses or renders thousands of files makes cycles
+    (Jinja's macros, on every page) that only a collection frees."""
     read, write = os.pipe()
     _widen(write)
     pid = os.fork()
@@ -176,6 +181,8 @@ def _fork_worker(task: Callable[[Any, Sequence[Any]], list[Any]], context: Any, 
     code = 1
     try:  # the child: never returns
         gc.freeze()  # what it inherits is never walked by its collections (which would copy every page of it)
+        if collect:
+            gc.enable()
         os.close(read)
         # the parent stops its workers itself; a worker whose parent is gone dies at its next write
         import signal  # (here, and where a worker is killed: its enumerations are a millisecond of a small build)

@@ -239,6 +239,8 @@ def _compiled(project: Project, compiling: Compiling | None, base_url: str | Non
         if shown is not None and not so_far and not any(p.severity == "error" for p in (*problems, *links)):
             shown()  # serve: browsers reload while the rest is made
 
+    if cache.rendering is not None:
+        cache.rendering()
     outputs, render_problems = render_site(site, env, project, polish=not check_only, jobs=cache.jobs,
                                            previous=previous, progress=stage_progress(cache, "render"),
                                            names=cache.template_names[template_key],

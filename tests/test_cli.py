@@ -121,13 +121,20 @@ def test_an_internal_error_says_it_is_a_bug(real_project: Path, capsys, monkeypa
 def test_the_cycle_collector_is_off_while_the_command_starts_and_on_for_the_build(
         real_project: Path, tmp_path: Path) -> None:
     """A process of the command line starts with the cycle collector off (importing makes only long-lived
-    objects), then sets them aside (`gc.freeze`) and turns it on once the build's modules are imported."""
+    objects), keeps it off while the build makes the site (what it receives and assembles lives until the
+    end too), then sets all that aside (`gc.freeze`) and turns it on as the pages are to render, within the
+    build (`pipeline._compiled`)."""
     script = (
         "import gc, os, runpy, sys\n"
         "calls, main = [], os.getpid()\n"
         "for name in ('disable', 'enable', 'freeze'):\n"
         "    def call(real=getattr(gc, name), name=name):\n"
-        "        calls.append((name, 'sitegen.model' in sys.modules, 'sitegen.pipeline' in sys.modules))\n"
+        "        frame, callers = sys._getframe(1), []\n"
+        "        while frame is not None:\n"
+        "            callers.append(frame.f_code.co_name)\n"
+        "            frame = frame.f_back\n"
+        "        calls.append((name, 'sitegen.model' in sys.modules, 'sitegen.pipeline' in sys.modules,\n"
+        "                      '_compiled' in callers))\n"
         "        return real()\n"
         "    setattr(gc, name, call)\n"
         "def leave(code, real=os._exit):\n"
@@ -141,7 +148,8 @@ def test_the_cycle_collector_is_off_while_the_command_starts_and_on_for_the_buil
     )
     done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=False)
     line = next(line for line in done.stderr.splitlines() if line.startswith("calls"))
-    assert line == ("calls [('disable', False, False), ('freeze', True, True), ('enable', True, True)] True True 0")
+    assert line == ("calls [('disable', False, False, False), ('freeze', True, True, True), "
+                    "('enable', True, True, True)] True True 0")
 
 
 def test_the_command_line_leaves_the_cycle_collector_of_a_process_it_did_not_start_as_it_is(

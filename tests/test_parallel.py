@@ -131,6 +131,31 @@ def test_a_worker_sends_a_large_result_and_goes_on_before_the_caller_reads_it(tm
     started.stop()
 
 
+def test_workers_that_parse_or_render_collect_cycles_even_where_the_caller_does_not() -> None:
+    """A one-off build keeps its cycle collector off while it makes the site (`cli.start_up`); the workers it
+    forks to parse or render turn theirs on (Jinja's macros make cycles on every page). A started task keeps
+    the caller's (the templates' worker is forked before the collector is on, and compiles without it)."""
+    import gc
+
+    assert gc.isenabled()
+    gc.disable()
+    try:
+        assert map_chunks(collecting, None, list(range(4 * MAX_CHUNK)), jobs=2) == [(True, True)] * (4 * MAX_CHUNK)
+        assert Started(lambda _context: gc.isenabled(), None).result() is False
+    finally:
+        gc.enable()
+
+
+def collecting(_context: None, items: Sequence[int]) -> list[tuple[bool, bool]]:
+    """Return, for each item, whether the cycle collector is on, and whether this is a worker."""
+    import gc
+
+    return [(gc.isenabled(), os.getpid() != PARENT) for _ in items]
+
+
+PARENT = os.getpid()
+
+
 def test_a_started_task_runs_here_when_its_worker_dies_or_no_worker_can_be_forked(
         monkeypatch: pytest.MonkeyPatch) -> None:
     parent = os.getpid()
