@@ -13,7 +13,6 @@ workers and closes their pipes. The output is the same with one worker or many.
 from __future__ import annotations
 
 import contextlib
-import fcntl
 import gc
 import math
 import os
@@ -215,6 +214,8 @@ def _widen(pipe: int) -> None:
     size (the compiled templates of a project: 170 KB for the real site) at once and goes on (with its `then`,
     writing them to the cache), rather than wait for the parent to read each 64 KiB as it finishes its own work,
     then finish while the parent waits for it."""
+    import fcntl  # (here: a worker is forked only where there is one, and the module imports anywhere)
+
     setting = getattr(fcntl, "F_SETPIPE_SZ", None)  # (Linux only)
     if setting is not None:
         with contextlib.suppress(OSError):  # (a system that allows less: the default size)
