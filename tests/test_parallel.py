@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import os
 import time
 from collections.abc import Sequence
@@ -135,8 +136,6 @@ def test_workers_that_parse_or_render_collect_cycles_even_where_the_caller_does_
     """A one-off build keeps its cycle collector off while it makes the site (`cli.start_up`); the workers it
     forks to parse or render turn theirs on (Jinja's macros make cycles on every page). A started task keeps
     the caller's (the templates' worker is forked before the collector is on, and compiles without it)."""
-    import gc
-
     assert gc.isenabled()
     gc.disable()
     try:
@@ -148,8 +147,6 @@ def test_workers_that_parse_or_render_collect_cycles_even_where_the_caller_does_
 
 def collecting(_context: None, items: Sequence[int]) -> list[tuple[bool, bool]]:
     """Return, for each item, whether the cycle collector is on, and whether this is a worker."""
-    import gc
-
     return [(gc.isenabled(), os.getpid() != PARENT) for _ in items]
 
 
@@ -177,7 +174,6 @@ def test_a_forked_task_ends_in_its_worker_is_never_run_again_here_and_is_not_hel
     """What `forked` returns waits for the task's end in its worker; a worker that dies is not made up
     for; what waits holds nothing the task reaches (this process lets it go at once); without fork, there
     is no worker (None: the caller runs the task some other way)."""
-    import gc
     import weakref
 
     parent = os.getpid()
