@@ -272,13 +272,14 @@ def empty_site(config: SiteConfig, strings: Mapping[str, Mapping[str, str]]) -> 
 def assemble_site(
     parsed: tuple[Parsed, ...], config: SiteConfig, strings: Mapping[str, Mapping[str, str]],
     today: dt.date, minimums: Minimums | None = None, template_ids: frozenset[str] = frozenset(),
-    reuse: Reuse | None = None,
+    reuse: Reuse | None = None, destinations: bool = True,
 ) -> tuple[Site, list[Problem]]:
     """Return the site to render: pages in every language, postings, people, steps.
 
     Ids in texts never take an id that templates write (`template_ids`, and the keys of people and
     steps, which templates use as ids). With `reuse` (serve), a page, a posting's facts or a page's
-    alternates made from the very same inputs as in the last build is that build's object.
+    alternates made from the very same inputs as in the last build is that build's object. Without
+    `destinations`, pages that write the same file are not looked for (`SiteInParts` looks once, in all).
     """
     reuse = reuse or Reuse()
     content, problems = group_content(parsed, config, reuse)
@@ -330,7 +331,8 @@ def assemble_site(
         pages.extend(_legal_page(config, lang, strings.get(lang, {})) for lang in config.lang_codes)
     grouped = {row[0].key: row for row in zip(*(by_lang[lang] for lang in config.lang_codes), strict=True)}
     all_pages = with_alternates(pages, config, reuse, grouped)
-    problems.extend(unique_destinations(all_pages))
+    if destinations:
+        problems.extend(unique_destinations(all_pages))
     site = Site(
         config=config, strings=strings, pages=all_pages,
         postings={lang: reuse.same(("postings", lang), tuple(sorted(items, key=_posting_order)))
@@ -340,6 +342,56 @@ def assemble_site(
     reuse.keep("assembled", inputs, Assembled(inputs, content, reserved, people, steps, tuple(keys), facts_of,
                                               tuple(pages), site, tuple(problems[made_problems:])))
     return site, problems
+
+
+class SiteInParts:
+    """A site assembled a few postings at a time, as their files are parsed, so that no process holds every
+    posting's parse beside the site (at N=5000, the parses were some 20 MB of the build's memory).
+
+    Each part is assembled with the files that are not postings' (`shared`: UI strings, people, steps and
+    pages), by `assemble_site` itself: a posting's pages, facts and problems depend on those files and on
+    its own only (a posting's text cannot name another translation key). `template_ids` must hold the names
+    of every posting's key, as the whole site's would. The parts' pages are then put in the order the whole
+    site's are, and the problems that concern more than one part are looked for once: the same site and
+    problems as `assemble_site` makes of all the files at once.
+    """
+
+    def __init__(self, shared: tuple[Parsed, ...], config: SiteConfig, strings: Mapping[str, Mapping[str, str]],
+                 today: dt.date, minimums: Minimums | None, template_ids: frozenset[str]) -> None:
+        self.shared, self.config, self.strings, self.today = shared, config, strings, today
+        self.minimums, self.template_ids = minimums, template_ids
+        self.pages: list[Page] = []  # the parts' postings' pages, then the shared files' (each in its part's order)
+        self.others: list[Page] = []
+        self.postings: dict[str, list[Posting]] = {lang: [] for lang in config.lang_codes}
+        self.problems: dict[Problem, None] = {}  # (each once: every part finds the shared files' own)
+        self.first: Site | None = None
+
+    def add(self, parsed: tuple[Parsed, ...]) -> None:
+        """Assemble the postings whose files are `parsed` (every file of each)."""
+        keys = {item.file.key for item in parsed}
+        site, problems = assemble_site((*self.shared, *parsed), self.config, self.strings, self.today, self.minimums,
+                                       self.template_ids, destinations=False)
+        self.problems.update(dict.fromkeys(problems))
+        self.pages.extend(page for page in site.pages if page.key in keys)
+        if self.first is None:
+            self.first = site
+            self.others = [page for page in site.pages if page.key not in keys]
+        for lang, postings in site.postings.items():
+            self.postings[lang].extend(postings)
+
+    def site(self) -> tuple[Site, list[Problem]]:
+        """Return the whole site and its problems."""
+        if self.first is None:
+            self.add(())
+        assert self.first is not None
+        # where two pages have the same address, the first is the one the whole site's order puts first
+        pages = tuple(sorted((*self.pages, *self.others), key=attrgetter("url", "lang")))
+        problems = [*self.problems, *unique_destinations(pages)]
+        return Site(
+            config=self.config, strings=self.strings, pages=pages,
+            postings={lang: tuple(sorted(items, key=_posting_order)) for lang, items in self.postings.items()},
+            people=self.first.people, steps=self.first.steps, index={(p.lang, p.key): p for p in pages},
+        ), problems
 
 
 def _patched(last: Assembled, content: Content, config: SiteConfig) -> Assembled | None:

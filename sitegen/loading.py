@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Mapping, MutableMapping, Sequence
-from typing import Any, cast
+from collections.abc import Callable, Iterable, Mapping, MutableMapping, Sequence
+from typing import Any, cast, overload
 
 import jinja2
 
@@ -12,9 +12,10 @@ from .config import legal_notice_problems, make_config
 from .environment import Compiling
 from .fingerprint import Digests
 from .jobs import Minimums
-from .model import Html, Problem, Project, SiteConfig, Source, YamlData
-from .parallel import map_chunks
+from .model import NO_HTML, Html, Problem, Project, SiteConfig, Source, YamlData
+from .parallel import iter_chunks, map_chunks
 from .parse import (
+    CacheKey,
     LazyConverter,
     ParseCache,
     Parsed,
@@ -119,23 +120,35 @@ def load_content(project: Project, base_url: str | None, cache: BuildCache) -> L
     return [*project.problems, *loaded]
 
 
-def _load(project: Project, base_url: str | None, cache: BuildCache) -> Loaded | list[Problem]:
-    """Return the parsed content of the files read, or the problems that stop everything."""
+def _site(project: Project, base_url: str | None, cache: BuildCache
+          ) -> tuple[SiteConfig, list[Problem], list[Source]] | list[Problem]:
+    """Return the site's configuration, its problems and the other content files; or the problems that stop
+    everything."""
     if cache.schemas is None:
         cache.schemas = Schemas()
-    schemas, convert = cache.schemas, cache.converter
     at = next((index for index, s in enumerate(project.content) if s.src_path == SITE_FILE), None)  # among the first
     if at is None:
         return [Problem(SITE_FILE, None, "missing site configuration",
                         "create it with name, base_url, languages and organisation")]
-    site_file = parse_cached(ContentFile(SITE_FILE, "site"), project.content[at], schemas, convert, cache.parsed)
+    site_file = parse_cached(ContentFile(SITE_FILE, "site"), project.content[at], cache.schemas, cache.converter,
+                             cache.parsed)
     if site_file.data is None:
         return list(site_file.problems)
     config, problems = make_config(site_file.data, base_url)
     if config is None:
         return problems
     problems.extend(legal_notice_problems(config, site_file.data))
-    sources = [*project.content[:at], *project.content[at + 1:]]  # (paths are unique)
+    return config, problems, [*project.content[:at], *project.content[at + 1:]]  # (paths are unique)
+
+
+def _load(project: Project, base_url: str | None, cache: BuildCache) -> Loaded | list[Problem]:
+    """Return the parsed content of the files read, or the problems that stop everything."""
+    found_site = _site(project, base_url, cache)
+    if isinstance(found_site, list):
+        return found_site
+    config, problems, sources = found_site
+    assert cache.schemas is not None
+    schemas, convert = cache.schemas, cache.converter
     context = (config.lang_codes,)
     last: Gathered | None = cache.reuse.known("gathered", (config,))
     if last is not None and len(last.sources) == len(sources):  # serve: the same files, a few of them saved
@@ -230,6 +243,198 @@ def _parse_missing(files: list[tuple[ContentFile, Source]], schemas: Schemas, co
         item = Parsed(file, *rest)  # the file as this process knows it, not a copy of it
         if not unread(item):  # (one that changed is read again, and reported, by the caller)
             cache.parsed[cache_key(file, source)] = item
+
+
+# given what the files that are not postings' gave, and the keys of the postings' facts files: what takes the
+# postings' parses, a few postings (every file of each) at a time
+PartsStart = Callable[[Loaded, frozenset[str]], Callable[[tuple[Parsed, ...]], None]]
+
+
+def load_in_parts(project: Project, base_url: str | None, cache: BuildCache, start: PartsStart
+                  ) -> Loaded | list[Problem] | None:
+    """Return what `load_content` returns, for a one-off build of many postings none of which the cache knows;
+    None for any other build (the caller loads the content as `load_content` does).
+
+    The postings' files are parsed last, on the workers, posting after posting; their parses are handed, a
+    few postings at a time as they come, to what `start` returns, which is called once the other files are
+    parsed (UI strings, people, steps, pages: every posting's page needs them). Each posting's parses are
+    written to the disk cache as they come, and then let go: what `Loaded.parsed` holds of a posting is
+    only what later checks read (its text's links; its facts, when they name an image).
+    """
+    if cache.jobs < 2 or cache.reuse.remember:
+        return None
+    found_site = _site(project, base_url, cache)
+    if isinstance(found_site, list):
+        return None  # (`load_content` reports it)
+    config, problems, sources = found_site
+    classified = [classify.__wrapped__(source.src_path, config.lang_codes) for source in sources]
+    postings = [index for index, file in enumerate(classified)
+                if isinstance(file, ContentFile) and file.collection == "jobs" and file.kind in ("facts", "text")]
+    if len(postings) < PARTS_FROM or _holds_any(cache.parsed, (
+            cache_key(cast(ContentFile, classified[index]), sources[index]) for index in postings)):
+        return None
+    postings.sort(key=lambda index: (cast(ContentFile, classified[index]).key, sources[index].src_path))
+    results: dict[int, Parsed | Problem] = {}
+    work: list[int] = []  # the files to parse: the others first, then the postings', posting after posting
+    for index in sorted(set(range(len(sources))).difference(postings)):
+        file = classified[index]
+        if isinstance(file, Problem):
+            results[index] = file
+        elif (key := cache_key(file, sources[index])) in cache.parsed:
+            results[index] = cache.parsed[key]
+        else:
+            work.append(index)
+    first = len(work)
+    others = sorted([*results, *work])
+    work += postings
+    return _parsed_in_parts(config, problems, sources, classified, results, others, work, first, cache, start)
+
+
+PARTS_FROM = 1000  # postings' files from which a one-off build makes its site a few postings at a time
+PART = 64  # postings in a part
+
+
+def _holds_any(parsed: ParseCache, keys: Iterable[CacheKey]) -> bool:
+    """Return True when the cache has the parse of one of `keys` (reading none of them from disk)."""
+    from .parsestore import ParseStore
+
+    return parsed.holds_any(keys) if isinstance(parsed, ParseStore) else any(key in parsed for key in keys)
+
+
+class _Files(Sequence[tuple[ContentFile, Source]]):
+    """The files at some places of the project, as `_parse_files` takes them, made when asked for (a big site's
+    15,000 pairs were a megabyte of the build's process)."""
+
+    def __init__(self, places: list[int], classified: list[ContentFile | Problem], sources: list[Source]) -> None:
+        self.places, self.classified, self.sources = places, classified, sources
+
+    def __len__(self) -> int:
+        return len(self.places)
+
+    @overload
+    def __getitem__(self, index: int) -> tuple[ContentFile, Source]: ...
+
+    @overload
+    def __getitem__(self, index: slice) -> list[tuple[ContentFile, Source]]: ...
+
+    def __getitem__(self, index: int | slice) -> Any:
+        if isinstance(index, slice):
+            return [self[place] for place in range(*index.indices(len(self)))]
+        place = self.places[index]
+        return cast(ContentFile, self.classified[place]), self.sources[place]
+
+
+def _parsed_in_parts(config: SiteConfig, problems: list[Problem], sources: list[Source],
+                     classified: list[ContentFile | Problem], results: dict[int, Parsed | Problem], others: list[int],
+                     work: list[int], first: int, cache: BuildCache, start: PartsStart) -> Loaded:
+    """Return what `load_in_parts` returns, parsing the files at the places `work` lists (the postings' from `first`
+    on, posting after posting); `others` are the places of all the files but the postings'."""
+    from .parsestore import ParseStore
+
+    assert cache.schemas is not None
+    schemas, convert = cache.schemas, cache.converter
+    schemas.prepare()  # once, before the workers fork
+    storage = _storage(len(work), cache)
+    store = cache.parsed if isinstance(cache.parsed, ParseStore) else None
+    pack = store.pack() if store is not None else None
+    files = _Files(work, classified, sources)
+    needed: dict[str, int] = {}  # files still to come, by posting (its key: one string for all its files)
+    facts = set()
+    last = ""
+    for place in work[first:]:
+        file = cast(ContentFile, classified[place])
+        key = last = last if file.key == last else file.key
+        needed[key] = needed.get(key, 0) + 1
+        if file.kind == "facts":
+            facts.add(key)
+    take: Callable[[tuple[Parsed, ...]], None] | None = None
+    waiting: list[Parsed] = []  # the files of the postings not complete yet, and of those complete, to take
+    complete = 0  # postings complete since the last part was taken
+    kept: list[Parsed] = []
+    own_problems: list[Problem] = []
+    try:
+        done = 0
+        for part in iter_chunks(_parse_for_pack, (schemas, convert, storage, pack is not None), files, cache.jobs,
+                                progress=stage_progress(cache, "parse")):
+            for rest, entry in part:
+                file, source = files[done]
+                done += 1
+                if storage is not None and type(rest[1]) is tuple:  # (where the worker stored the text's HTML)
+                    rest = (rest[0], Html.kept_in(storage, *rest[1]), *rest[2:])
+                item = Parsed(file, *rest)
+                if unread(item):  # (a file that changed is read again, and reported, as `parse_cached` does)
+                    item, entry = parse_file(file, source, schemas, convert), None
+                if done <= first:
+                    if not unread(item):
+                        cache.parsed[cache_key(file, source)] = item
+                    results[work[done - 1]] = item
+                    if done == first:
+                        take = start(_others_loaded(sources, results, others, config), frozenset(facts))
+                    continue
+                if take is None:  # (no other file to parse)
+                    take = start(_others_loaded(sources, results, others, config), frozenset(facts))
+                if entry is not None and pack is not None:
+                    pack.add(*entry)
+                own_problems.extend(item.problems)
+                kept.extend(_for_checks(item))
+                waiting.append(item)
+                key = file.key
+                needed[key] -= 1
+                if not needed[key]:
+                    complete += 1
+                    if complete == PART:
+                        ready = [item for item in waiting if not needed[item.file.key]]
+                        waiting = [item for item in waiting if needed[item.file.key]]
+                        take(tuple(ready))
+                        complete = 0
+        if take is None:
+            take = start(_others_loaded(sources, results, others, config), frozenset(facts))
+        if waiting:
+            take(tuple(waiting))
+    except BaseException:
+        if pack is not None:
+            pack.abandon()
+        raise
+    if pack is not None and store is not None:
+        store.take_pack(pack)
+    loaded = _others_loaded(sources, results, others, config)
+    return replace(loaded, parsed=(*loaded.parsed, *kept), problems=(*problems, *loaded.problems, *own_problems))
+
+
+def _others_loaded(sources: list[Source], results: Mapping[int, Parsed | Problem], others: list[int],
+                   config: SiteConfig) -> Loaded:
+    """Return the files but the postings' as `load_content` would (their parses, catalogues and problems)."""
+    gathered = _gathered([sources[index] for index in others], [results[index] for index in others], config)
+    return Loaded(config, gathered.parsed, gathered.catalogues, gathered.problems)
+
+
+def _for_checks(item: Parsed) -> list[Parsed]:
+    """Return what the checks after assembly read of a posting's parse: its text's links, or its facts when they
+    name an image (`linkcheck`)."""
+    if item.file.kind == "text" and item.links and item.file.lang:
+        return [Parsed(item.file, None, NO_HTML, (), "", item.links)]
+    if item.file.kind == "facts" and item.data is not None and isinstance(item.data.value, dict) and (
+            "photo" in item.data.value or "image" in item.data.value):
+        return [item]
+    return []
+
+
+Entry = tuple[str, bytes]  # a parse's name and body in a pack of the disk cache
+
+
+def _parse_for_pack(context: tuple[Schemas, LazyConverter, Shared | None, bool],
+                    files: Sequence[tuple[ContentFile, Source]]) -> list[tuple[tuple[Any, ...], Entry | None]]:
+    """Return what `_parse_files` returns (a worker's task), each parse with its entry in the disk cache (if
+    wanted: the last item of `context`), or None for none."""
+    from .parsestore import entry
+
+    schemas, convert, storage, entries = context
+    shared: dict[Any, Any] = {}
+    parses = [with_shared_parts(parse_file(file, source, schemas, convert), shared) for file, source in files]
+    made = [entry(cache_key(file, source), item) if entries and not unread(item) else None
+            for (file, source), item in zip(files, parses, strict=True)]
+    rests = [but_the_file(item) for item in parses]
+    return list(zip(rests if storage is None else _stored(rests, storage), made, strict=True))
 
 
 def stage_progress(cache: BuildCache, stage: str) -> Callable[[int, int], None] | None:

@@ -14,12 +14,13 @@ packs without a wanted entry, and packs the small ones together when there are m
 from __future__ import annotations
 
 import contextlib
+import itertools
 import json
 import os
 import struct
 import threading
 import time
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from pathlib import Path
 
 SUFFIX = ".pack"
@@ -65,13 +66,31 @@ class PackWriter:
         try:
             if not self.index:
                 return None
-            index = json.dumps([[name, offset, length] for name, (offset, length) in self.index.items()])
-            self.file.write(index.encode("utf-8") + TAIL.pack(len(index.encode("utf-8"))) + MARK)
+            listed = 0
+            for part in _index_parts(self.index):
+                self.file.write(part)
+                listed += len(part)
+            self.file.write(TAIL.pack(listed) + MARK)
             self.file.close()
             self.tmp.replace(self.path)
             return self.path.name
         finally:
             self.abandon()  # (nothing to remove once in place)
+
+
+def _index_parts(index: Mapping[str, tuple[int, int]]) -> Iterator[bytes]:
+    """Yield a pack's index as JSON, `[[name, offset, length], …]`, in parts of `INDEX_PART` entries: a big site's
+    parses (15,000 entries) made it a megabyte, and their lists five more, at once."""
+    items = iter(index.items())
+    first = True
+    while part := list(itertools.islice(items, INDEX_PART)):
+        text = ",".join(f"[{json.dumps(name)},{offset},{length}]" for name, (offset, length) in part)
+        yield (("[" if first else ",") + text).encode("utf-8")
+        first = False
+    yield b"[]" if first else b"]"
+
+
+INDEX_PART = 1024
 
 
 class Packs:
@@ -143,9 +162,9 @@ class Packs:
         pack = writer.close()
         if pack is None:
             return
-        self.index()
-        with self.lock:
-            self._add_index(pack, [(name, offset, length) for name, (offset, length) in writer.index.items()])
+        with self.lock:  # (an index not read yet is read with the pack's, when one is first asked for)
+            if self._index is not None:
+                self._add_index(pack, [(name, offset, length) for name, (offset, length) in writer.index.items()])
 
     def prune(self, wanted: Callable[[str], bool]) -> None:
         """Keep only the entries whose name is `wanted`: remove the packs without one, and pack them anew when
@@ -182,6 +201,11 @@ class Packs:
             for descriptor in self._open.values():
                 os.close(descriptor)
             self._open.clear()
+
+
+def has_packs(folder: Path) -> bool:
+    """Return True when the folder holds a pack."""
+    return bool(_pack_names(folder))
 
 
 def _pack_names(folder: Path) -> list[str]:

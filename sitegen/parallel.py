@@ -65,10 +65,9 @@ def iter_chunks(task: Callable[[Context, Sequence[Item]], list[Result]], context
     size = max(min_chunk, min(MAX_CHUNK, math.ceil(len(items) / (max(jobs, 1) * 4))),
                math.ceil(len(items) / MAX_CHUNKS))
     bounds = [(start, min(start + size, len(items))) for start in range(0, len(items), size)]
-    chunks = [items[start:stop] for start, stop in bounds]
-    parallel = jobs > 1 and len(chunks) > 1 and _can_fork()
+    parallel = jobs > 1 and len(bounds) > 1 and _can_fork()
     if not parallel:
-        yield from _reported((task(context, chunk) for chunk in chunks), len(items), progress)
+        yield from _reported((task(context, items[start:stop]) for start, stop in bounds), len(items), progress)
         if meanwhile is not None:
             meanwhile()
         return

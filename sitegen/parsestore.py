@@ -6,14 +6,14 @@ from __future__ import annotations
 import base64
 import hashlib
 import json
-from collections.abc import Iterator, Mapping, MutableMapping
+from collections.abc import Iterable, Iterator, Mapping, MutableMapping
 from pathlib import Path
 from typing import Any
 
 from .cache import FILE, plain_problem, private_folder, remove_other_versions, versioned
 from .links import Link
 from .model import Html, Problem, YamlData
-from .packs import Packs
+from .packs import Packs, PackWriter, has_packs
 from .parse import CacheKey, Parsed, with_shared_parts
 from .sources import ContentFile
 
@@ -38,6 +38,10 @@ class ParseStore(MutableMapping[CacheKey, Parsed]):
         self.folder = versioned(folder, "parsed") if folder else None
         self.readable = self.folder is not None and private_folder(self.folder.parent) and private_folder(self.folder)
         self.packs = Packs(self.folder) if self.folder is not None else None
+        # no pack was there before this store's first save: every parse on disk is then one it wrote for the
+        # files the build read, and that save need not look for parses no longer wanted (a big site's index
+        # of 15,000 entries was some 3 MB of the build's process, while its pages rendered)
+        self.fresh = self.folder is not None and not has_packs(self.folder)
 
     def __getitem__(self, key: CacheKey) -> Parsed:
         if key not in self.memory:
@@ -116,12 +120,52 @@ class ParseStore(MutableMapping[CacheKey, Parsed]):
         if not private_folder(self.folder, create=True):
             return
         self.readable = True
-        self.packs.write((_entry_name(key), json.dumps({"key": list(key), **_plain(item)}, ensure_ascii=False).encode())
-                         for key, item in items if item.data is not None or item.problems)
+        self.packs.write(found for key, item in items if (found := entry(key, item)) is not None)
+        fresh, self.fresh = self.fresh, False
         if wanted is not None:
-            self.packs.prune(wanted.__contains__)
+            if not fresh:
+                self.packs.prune(wanted.__contains__)
             remove_other_versions(self.folder, "parsed")
             (self.folder.parent / FILE).unlink(missing_ok=True)  # the single-file cache of earlier versions
+
+
+    def holds_any(self, keys: Iterable[CacheKey]) -> bool:
+        """Return True when the cache holds the parse of one of `keys`, in memory or on disk (nothing is read)."""
+        index = self.packs.index() if self.readable and self.packs is not None else {}
+        return any(key in self.memory or _entry_name(key) in index for key in keys)
+
+    def pack(self) -> PackWriter | None:
+        """Return a new pack to write parses into (`entry` makes its entries), or None where none can be made.
+
+        Parses written to it are never held here: a one-off build of many files writes each as it comes
+        (`inparts`), then `take_pack` makes the cache find them.
+        """
+        if self.folder is None or not private_folder(self.folder.parent, create=True):
+            return None
+        if not private_folder(self.folder, create=True):
+            return None
+        try:
+            return PackWriter(self.folder)
+        except OSError:
+            return None
+
+    def take_pack(self, writer: PackWriter) -> None:
+        """Put the pack `writer` made in place (or remove it, if it cannot be): its parses are found from now on."""
+        assert self.packs is not None
+        try:
+            self.packs.take(writer)
+        except OSError:
+            writer.abandon()
+            return
+        self.readable = True
+
+
+def entry(key: CacheKey, item: Parsed) -> tuple[str, bytes] | None:
+    """Return a parse's entry in a pack (its name and JSON body); None for one not worth keeping (no data, and no
+    problem: a file that changed while it was read)."""
+    if item.data is None and not item.problems:
+        return None
+    return _entry_name(key), json.dumps({"key": list(key), **_plain(item)}, ensure_ascii=False).encode()
 
 
 def _entry_name(key: CacheKey) -> str:

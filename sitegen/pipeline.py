@@ -12,7 +12,7 @@ from pathlib import Path
 
 import jinja2
 
-from .assemble import assemble_site
+from .assemble import SiteInParts, assemble_site
 from .clock import build_date
 from .environment import Compiled, Compiling, compiling, make_environment, take_compiled, template_uses
 from .fragments import keep_blocks
@@ -21,8 +21,9 @@ from .ids import template_ids
 from .inplace import InPlace
 from .jobs import load_minimums
 from .linkcheck import link_problems
-from .loading import BuildCache, Loaded, load_content, stage_progress
+from .loading import BuildCache, Loaded, load_content, load_in_parts, stage_progress
 from .model import BuildResult, OutputFile, Problem, Project
+from .parse import Parsed
 from .record import build_options, replay_build
 from .records import replace
 from .render import render_site
@@ -195,7 +196,19 @@ def _compiled(project: Project, compiling: Compiling | None, base_url: str | Non
     """Return what `_compile` returns, the templates being compiled by `compiling` (if not None) until the
     build needs them: it parses the content, assembles the site and checks its links meanwhile."""
     started = time.perf_counter()
-    loaded = load_content(project, base_url, cache)
+    in_parts: list[SiteInParts] = []  # a big one-off build's site, made as its postings are parsed
+
+    def begin(others: Loaded, facts: frozenset[str]) -> Callable[[tuple[Parsed, ...]], None]:
+        if cache.minimums is None:
+            cache.minimums = load_minimums()
+        reserved = template_ids(t.data.decode("utf-8", "replace") for t in project.templates)
+        in_parts.append(SiteInParts(others.parsed, replace(others.config, preview=preview, live=live),
+                                    _strings(others), today, cache.minimums,
+                                    reserved | {key.split("/", 1)[1] for key in facts}))
+        return in_parts[0].add
+
+    streamed = None if live else load_in_parts(project, base_url, cache, begin)
+    loaded = streamed if streamed is not None else load_content(project, base_url, cache)
     if compiling is not None and isinstance(loaded, Loaded):
         load_locales(lang.locale for lang in loaded.config.languages)  # what rendering will need, meanwhile
     started = cache.time("parse", started)
@@ -204,13 +217,15 @@ def _compiled(project: Project, compiling: Compiling | None, base_url: str | Non
     if cache.parsed_done is not None:
         cache.parsed_done()
     config, problems = replace(loaded.config, preview=preview, live=live), list(loaded.problems)
-    strings = {lang: {key: typeset_plain(text, lang) for key, text in strings_of(doc).items()}
-               for lang, (_, doc) in loaded.catalogues.items()}
-    if cache.minimums is None:
-        cache.minimums = load_minimums()
-    reserved = template_ids(t.data.decode("utf-8", "replace") for t in project.templates)
-    site, assembly_problems = assemble_site(loaded.parsed, config, strings, today, cache.minimums, reserved,
-                                           cache.reuse)
+    if in_parts:
+        site, assembly_problems = in_parts[0].site()
+    else:
+        if cache.minimums is None:
+            cache.minimums = load_minimums()
+        reserved = template_ids(t.data.decode("utf-8", "replace") for t in project.templates)
+        site, assembly_problems = assemble_site(loaded.parsed, config, _strings(loaded), today, cache.minimums,
+                                                reserved, cache.reuse)
+    strings = site.strings
     problems.extend(assembly_problems)
     started = cache.time("assemble", started)
     if not live:  # serve checks links once the pages a save changed are written: they are shown sooner
@@ -275,6 +290,12 @@ def _compiled(project: Project, compiling: Compiling | None, base_url: str | Non
         page_count=html_count,
         rendered=sum(1 for o in outputs if o.dest_path.endswith(".html") and not o.kept),
     )
+
+
+def _strings(loaded: Loaded) -> dict[str, dict[str, str]]:
+    """Return the UI strings of every language, typeset."""
+    return {lang: {key: typeset_plain(text, lang) for key, text in strings_of(doc).items()}
+            for lang, (_, doc) in loaded.catalogues.items()}
 
 
 def _templates(project: Project, cache: BuildCache) -> tuple[jinja2.Environment, list[Problem]]:

@@ -15,7 +15,7 @@ from hypothesis import strategies as st
 from build import main
 from sitegen.cache import cache_folder
 from sitegen.model import MAX_UNPACKED, BuildResult, Html
-from sitegen.packs import Packs
+from sitegen.packs import Packs, PackWriter
 from sitegen.parsestore import _entry_name
 from sitegen.pipeline import BuildCache, build
 from tests.conftest import MakeProject
@@ -220,6 +220,59 @@ def test_packs_give_the_newest_entry_and_prune_what_is_unwanted(tmp_path: Path) 
     assert {p.name for p in tmp_path.iterdir()} == {pack.name, "99999999999999999999-1-0.pack.tmp"}  # (not stale)
     pack.write_bytes(pack.read_bytes().replace(b"careers-site pack", b"careers-site pick"))
     assert Packs(tmp_path).get("a") is None  # no mark: not a pack
+
+
+@given(st.lists(st.text(min_size=1, max_size=6), max_size=40, unique=True), st.integers(min_value=1, max_value=7))
+def test_a_packs_index_written_in_parts_reads_as_it_was_written(names: list[str], part: int) -> None:
+    """The index is written `INDEX_PART` entries at a time: any number of them, any names, read back the same."""
+    import tempfile
+    from unittest import mock
+
+    with tempfile.TemporaryDirectory() as scratch, mock.patch("sitegen.packs.INDEX_PART", part):
+        packs = Packs(Path(scratch))
+        packs.write([(name, name.encode("utf-8", "surrogatepass")) for name in names])
+        (pack, *others) = Path(scratch).glob("*.pack") if names else (None,)
+        assert not others
+        if pack is not None:
+            again = Packs(Path(scratch))
+            assert [name for name, _, _ in entries_of(pack)] == names
+            assert all(again.get(name) == name.encode("utf-8", "surrogatepass") for name in names)
+
+
+def test_a_pack_taken_before_the_index_is_read_is_found_with_the_others(tmp_path: Path) -> None:
+    """A pack put in place is added to the index only once that is read (a one-off build never reads it)."""
+    Packs(tmp_path).write([("a", b"old"), ("b", b"B")])
+    packs = Packs(tmp_path)
+    writer = PackWriter(tmp_path)
+    writer.add("a", b"new")
+    packs.take(writer)
+    assert packs.get("a") == b"new" and packs.get("b") == b"B"
+    read = Packs(tmp_path)
+    read.index()
+    writer = PackWriter(tmp_path)
+    writer.add("c", b"C")
+    read.take(writer)
+    assert read.get("c") == b"C" and read.get("a") == b"new"
+
+
+def test_the_first_save_of_a_parse_store_in_an_empty_folder_looks_for_nothing_to_prune(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Every parse on disk is then one that store wrote for the build's files; any later save prunes."""
+    from sitegen.parsestore import ParseStore
+
+    pruned: list[bool] = []
+    prune = Packs.prune
+    monkeypatch.setattr(Packs, "prune", lambda self, wanted: pruned.append(True) or prune(self, wanted))
+    root = tmp_path / "project"
+    store = ParseStore(root)
+    store.save(set())
+    assert pruned == []
+    store.save(set())
+    assert pruned == [True]
+    assert store.packs is not None and store.folder is not None
+    store.packs.write([("stale", b"{}")])  # a pack on disk: a store made now prunes at its first save
+    ParseStore(root).save(set())
+    assert pruned == [True, True] and Packs(store.folder).get("stale") is None
 
 
 def test_only_current_files_stay_in_the_parse_cache(make_project: MakeProject, tmp_path: Path) -> None:
