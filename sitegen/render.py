@@ -136,7 +136,7 @@ def render_site(
 
     described.find_kept = lambda: ((page.lang, page.key, file.fingerprint) for page, file in zip(
         site.pages, found, strict=True) if file is not None and page.posting is not None and unchanged(page, file))
-    made: dict[str, str] = {}  # dest path → fingerprint, of the pages rendered (on a worker, maybe)
+    made: dict[str, str] = {}  # dest path → fingerprint, of the pages rendered (on a worker, maybe): serve keeps it
 
     def render_here() -> None:  # while the workers render theirs, or after the pages an edit changed
         # a page this process has not seen yet is rendered even if unchanged, so that its blocks are kept
@@ -146,8 +146,9 @@ def render_site(
 
     done = 0
     for part in iter_chunks(_render_pages, context, there, jobs, progress=progress, meanwhile=render_here):
-        made.update((page.dest_path, result[3])
-                    for (page, _), result in zip(there[done:done + len(part)], part, strict=True))
+        if reuse.remember:
+            made.update((page.dest_path, result[3])
+                        for (page, _), result in zip(there[done:done + len(part)], part, strict=True))
         done += len(part)
         _collect(part, place, outputs, problems, described)
     if reuse.remember:
