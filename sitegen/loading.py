@@ -287,7 +287,8 @@ def load_in_parts(project: Project, base_url: str | None, cache: BuildCache, sta
     first = len(work)
     others = sorted([*results, *work])
     work += postings
-    return _parsed_in_parts(config, problems, sources, classified, results, others, work, first, cache, start)
+    loaded = _parsed_in_parts(config, problems, sources, classified, results, others, work, first, cache, start)
+    return replace(loaded, problems=(*project.problems, *loaded.problems))  # (as `load_content`)
 
 
 PARTS_FROM = 1000  # postings' files from which a one-off build makes its site a few postings at a time

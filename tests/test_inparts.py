@@ -97,6 +97,7 @@ def broken(site: Path) -> None:
     french = jobs / "posting-00006.fr.md"  # two postings, in different parts, write one page
     french.write_text(french.read_text("utf-8").replace("stage-00006", "stage-00000"), "utf-8")
     (jobs / "posting-00004.yaml").write_text("identifier: [broken\n", "utf-8")  # a file that does not parse
+    (site / "assets/a photo.png").write_bytes(b"")  # and a problem of the project's files
 
 
 def test_a_site_made_in_parts_has_the_problems_of_the_site_made_at_once(site: Path, tmp_path: Path,
@@ -111,7 +112,8 @@ def test_a_site_made_in_parts_has_the_problems_of_the_site_made_at_once(site: Pa
     assert not at_once.ok and parts.problems == at_once.problems
     found = "\n".join(map(str, parts.problems))
     for expected in ("no facts file for 'jobs/posting-00001'", "'jobs/posting-00002' has no text in any language",
-                     "unknown person 'nobody'", "two pages write fr/offres/stage-00000/index.html"):
+                     "unknown person 'nobody'", "two pages write fr/offres/stage-00000/index.html",
+                     "asset name has characters"):
         assert expected in found
 
 
