@@ -339,18 +339,8 @@ def _parsed_in_parts(config: SiteConfig, problems: list[Problem], sources: list[
     store = cache.parsed if isinstance(cache.parsed, ParseStore) else None
     pack = store.pack() if store is not None else None
     files = _Files(work, classified, sources)
-    needed: dict[str, int] = {}  # files still to come, by posting (its key: one string for all its files)
-    facts = set()
-    last = ""
-    for place in work[first:]:
-        file = cast(ContentFile, classified[place])
-        key = last = last if file.key == last else file.key
-        needed[key] = needed.get(key, 0) + 1
-        if file.kind == "facts":
-            facts.add(key)
+    postings = _Postings([cast(ContentFile, classified[place]) for place in work[first:]])
     take: Callable[[tuple[Parsed, ...]], None] | None = None
-    waiting: list[Parsed] = []  # the files of the postings not complete yet, and of those complete, to take
-    complete = 0  # postings complete since the last part was taken
     kept: list[Parsed] = []
     own_problems: list[Problem] = []
     try:
@@ -369,29 +359,15 @@ def _parsed_in_parts(config: SiteConfig, problems: list[Problem], sources: list[
                     if not unread(item):
                         cache.parsed[cache_key(file, source)] = item
                     results[work[done - 1]] = item
-                    if done == first:
-                        take = start(_others_loaded(sources, results, others, config), frozenset(facts))
                     continue
-                if take is None:  # (no other file to parse)
-                    take = start(_others_loaded(sources, results, others, config), frozenset(facts))
+                if take is None:  # (the other files are parsed)
+                    take = start(_others_loaded(sources, results, others, config), postings.facts)
                 if entry is not None and pack is not None:
                     pack.add(*entry)
                 own_problems.extend(item.problems)
                 kept.extend(_for_checks(item))
-                waiting.append(item)
-                key = file.key
-                needed[key] -= 1
-                if not needed[key]:
-                    complete += 1
-                    if complete == PART:
-                        ready = [item for item in waiting if not needed[item.file.key]]
-                        waiting = [item for item in waiting if needed[item.file.key]]
-                        take(tuple(ready))
-                        complete = 0
-        if take is None:
-            take = start(_others_loaded(sources, results, others, config), frozenset(facts))
-        if waiting:
-            take(tuple(waiting))
+                postings.add(item, take)
+        postings.add(None, take or start(_others_loaded(sources, results, others, config), postings.facts))
     except BaseException:
         if pack is not None:
             pack.abandon()
@@ -400,6 +376,42 @@ def _parsed_in_parts(config: SiteConfig, problems: list[Problem], sources: list[
         store.take_pack(pack)
     loaded = _others_loaded(sources, results, others, config)
     return replace(loaded, parsed=(*loaded.parsed, *kept), problems=(*problems, *loaded.problems, *own_problems))
+
+
+class _Postings:
+    """The postings' parses as they come (every file of a posting one after another), handed on `PART`
+    complete postings at a time."""
+
+    def __init__(self, files: list[ContentFile]) -> None:
+        self.needed: dict[str, int] = {}  # files still to come, by posting (its key: one string for all its files)
+        facts = set()
+        last = ""
+        for file in files:
+            key = last = last if file.key == last else file.key
+            self.needed[key] = self.needed.get(key, 0) + 1
+            if file.kind == "facts":
+                facts.add(key)
+        self.facts = frozenset(facts)  # the keys of the postings' facts files
+        self.waiting: list[Parsed] = []  # the parses of postings not handed on yet
+        self.complete = 0  # postings complete among them
+
+    def add(self, item: Parsed | None, take: Callable[[tuple[Parsed, ...]], None]) -> None:
+        """Add a posting's file's parse; hand on the complete postings when they are `PART` (or, given None
+        after the last file, all that are left)."""
+        if item is not None:
+            self.waiting.append(item)
+            key = item.file.key
+            self.needed[key] -= 1
+            if self.needed[key]:
+                return
+            self.complete += 1
+            if self.complete < PART:
+                return
+        ready = [parsed for parsed in self.waiting if not self.needed[parsed.file.key]]
+        self.waiting = [parsed for parsed in self.waiting if self.needed[parsed.file.key]]
+        self.complete = 0
+        if ready:
+            take(tuple(ready))
 
 
 def _others_loaded(sources: list[Source], results: Mapping[int, Parsed | Problem], others: list[int],
