@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Iterable, Mapping, MutableMapping, Sequence
+from collections.abc import Callable, Mapping, MutableMapping, Sequence
 from typing import Any, cast, overload
 
 import jinja2
@@ -15,7 +15,6 @@ from .jobs import Minimums
 from .model import NO_HTML, Html, Problem, Project, SiteConfig, Source, YamlData
 from .parallel import iter_chunks, map_chunks
 from .parse import (
-    CacheKey,
     LazyConverter,
     ParseCache,
     Parsed,
@@ -252,7 +251,7 @@ PartsStart = Callable[[Loaded, frozenset[str]], Callable[[tuple[Parsed, ...]], N
 
 def load_in_parts(project: Project, base_url: str | None, cache: BuildCache, start: PartsStart
                   ) -> Loaded | list[Problem] | None:
-    """Return what `load_content` returns, for a one-off build of many postings none of which the cache knows;
+    """Return what `load_content` returns, for a one-off build of many postings with a cache that holds no parse;
     None for any other build (the caller loads the content as `load_content` does).
 
     The postings' files are parsed last, on the workers, posting after posting; their parses are handed, a
@@ -261,7 +260,7 @@ def load_in_parts(project: Project, base_url: str | None, cache: BuildCache, sta
     written to the disk cache as they come, and then let go: what `Loaded.parsed` holds of a posting is
     only what later checks read (its text's links; its facts, when they name an image).
     """
-    if cache.jobs < 2 or cache.reuse.remember:
+    if cache.jobs < 2 or cache.reuse.remember or _knows_parses(cache.parsed):
         return None
     found_site = _site(project, base_url, cache)
     if isinstance(found_site, list):
@@ -270,8 +269,7 @@ def load_in_parts(project: Project, base_url: str | None, cache: BuildCache, sta
     classified = [classify.__wrapped__(source.src_path, config.lang_codes) for source in sources]
     postings = [index for index, file in enumerate(classified)
                 if isinstance(file, ContentFile) and file.collection == "jobs" and file.kind in ("facts", "text")]
-    if len(postings) < PARTS_FROM or _holds_any(cache.parsed, (
-            cache_key(cast(ContentFile, classified[index]), sources[index]) for index in postings)):
+    if len(postings) < PARTS_FROM:
         return None
     postings.sort(key=lambda index: (cast(ContentFile, classified[index]).key, sources[index].src_path))
     results: dict[int, Parsed | Problem] = {}
@@ -280,8 +278,6 @@ def load_in_parts(project: Project, base_url: str | None, cache: BuildCache, sta
         file = classified[index]
         if isinstance(file, Problem):
             results[index] = file
-        elif (key := cache_key(file, sources[index])) in cache.parsed:
-            results[index] = cache.parsed[key]
         else:
             work.append(index)
     first = len(work)
@@ -295,11 +291,12 @@ PARTS_FROM = 1000  # postings' files from which a one-off build makes its site a
 PART = 64  # postings in a part
 
 
-def _holds_any(parsed: ParseCache, keys: Iterable[CacheKey]) -> bool:
-    """Return True when the cache has the parse of one of `keys` (reading none of them from disk)."""
+def _knows_parses(parsed: ParseCache) -> bool:
+    """Return True when the cache holds a parse, in memory or on disk (a warm cache: the build then reads the
+    postings' parses from it, as `load_content` does)."""
     from .parsestore import ParseStore
 
-    return parsed.holds_any(keys) if isinstance(parsed, ParseStore) else any(key in parsed for key in keys)
+    return not parsed.is_empty() if isinstance(parsed, ParseStore) else bool(parsed)
 
 
 class _Files(Sequence[tuple[ContentFile, Source]]):

@@ -6,7 +6,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import json
-from collections.abc import Iterable, Iterator, Mapping, MutableMapping
+from collections.abc import Iterator, Mapping, MutableMapping
 from pathlib import Path
 from typing import Any
 
@@ -129,10 +129,9 @@ class ParseStore(MutableMapping[CacheKey, Parsed]):
             (self.folder.parent / FILE).unlink(missing_ok=True)  # the single-file cache of earlier versions
 
 
-    def holds_any(self, keys: Iterable[CacheKey]) -> bool:
-        """Return True when the cache holds the parse of one of `keys`, in memory or on disk (nothing is read)."""
-        index = self.packs.index() if self.readable and self.packs is not None else {}
-        return any(key in self.memory or _entry_name(key) in index for key in keys)
+    def is_empty(self) -> bool:
+        """Return True when the store holds no parse, in memory or on disk (the entries' index is read, no entry)."""
+        return not self.memory and (not self.readable or self.packs is None or not self.packs.index())
 
     def pack(self) -> PackWriter | None:
         """Return a new pack to write parses into (`entry` makes its entries), or None where none can be made.
