@@ -249,8 +249,7 @@ def _parse_missing(files: list[tuple[ContentFile, Source]], schemas: Schemas, co
 PartsStart = Callable[[Loaded, frozenset[str]], Callable[[tuple[Parsed, ...]], None]]
 
 
-def load_in_parts(project: Project, base_url: str | None, cache: BuildCache, start: PartsStart
-                  ) -> Loaded | list[Problem] | None:
+def load_in_parts(project: Project, base_url: str | None, cache: BuildCache, start: PartsStart) -> Loaded | None:
     """Return what `load_content` returns, for a one-off build of many postings with a cache that holds no parse;
     None for any other build (the caller loads the content as `load_content` does).
 

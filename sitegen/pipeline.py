@@ -207,8 +207,9 @@ def _compiled(project: Project, compiling: Compiling | None, base_url: str | Non
                                     reserved | {key.split("/", 1)[1] for key in facts}))
         return in_parts[0].add
 
-    streamed = None if live else load_in_parts(project, base_url, cache, begin)
-    loaded = streamed if streamed is not None else load_content(project, base_url, cache)
+    in_parts_loaded = None if live else load_in_parts(project, base_url, cache, begin)
+    loaded = in_parts_loaded or load_content(project, base_url, cache)
+    in_parts_loaded = None  # (what it holds goes with `loaded`, once the checks are done)
     if compiling is not None and isinstance(loaded, Loaded):
         load_locales(lang.locale for lang in loaded.config.languages)  # what rendering will need, meanwhile
     started = cache.time("parse", started)
@@ -218,7 +219,7 @@ def _compiled(project: Project, compiling: Compiling | None, base_url: str | Non
         cache.parsed_done()
     config, problems = replace(loaded.config, preview=preview, live=live), list(loaded.problems)
     if in_parts:
-        site, assembly_problems = in_parts[0].site()
+        site, assembly_problems = in_parts.pop().site()  # (what made the parts goes)
     else:
         if cache.minimums is None:
             cache.minimums = load_minimums()
