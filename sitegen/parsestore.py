@@ -128,7 +128,6 @@ class ParseStore(MutableMapping[CacheKey, Parsed]):
             remove_other_versions(self.folder, "parsed")
             (self.folder.parent / FILE).unlink(missing_ok=True)  # the single-file cache of earlier versions
 
-
     def is_empty(self) -> bool:
         """Return True when the store holds no parse, in memory or on disk (the entries' index is read, no entry)."""
         return not self.memory and (not self.readable or self.packs is None or not self.packs.index())
@@ -136,8 +135,8 @@ class ParseStore(MutableMapping[CacheKey, Parsed]):
     def pack(self) -> PackWriter | None:
         """Return a new pack to write parses into (`entry` makes its entries), or None where none can be made.
 
-        Parses written to it are never held here: a one-off build of many files writes each as it comes
-        (`inparts`), then `take_pack` makes the cache find them.
+        Parses written to it are never held here: a one-off build of many postings writes each as it comes
+        (`loading.load_in_parts`), then `take_pack` makes the cache find them.
         """
         if self.folder is None or not private_folder(self.folder.parent, create=True):
             return None
