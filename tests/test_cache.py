@@ -5,8 +5,10 @@ from __future__ import annotations
 import base64
 import json
 import os
+import tempfile
 import zlib
 from pathlib import Path
+from unittest import mock
 
 import pytest
 from hypothesis import given
@@ -225,9 +227,6 @@ def test_packs_give_the_newest_entry_and_prune_what_is_unwanted(tmp_path: Path) 
 @given(st.lists(st.text(min_size=1, max_size=6), max_size=40, unique=True), st.integers(min_value=1, max_value=7))
 def test_a_packs_index_written_in_parts_reads_as_it_was_written(names: list[str], part: int) -> None:
     """The index is written `INDEX_PART` entries at a time: any number of them, any names, read back the same."""
-    import tempfile
-    from unittest import mock
-
     with tempfile.TemporaryDirectory() as scratch, mock.patch("sitegen.packs.INDEX_PART", part):
         packs = Packs(Path(scratch))
         packs.write([(name, name.encode("utf-8", "surrogatepass")) for name in names])
