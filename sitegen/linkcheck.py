@@ -122,7 +122,7 @@ def _other_problems(site: Site, parsed: tuple[Parsed, ...], known: frozenset[str
     for item in parsed:
         if item.file.kind != "facts" or item.data is None:
             continue
-        for key in ("photo", "image"):
+        for key in IMAGE_FIELDS:
             name = item.data.value.get(key)
             if name and f"/assets/{name}" not in known:
                 line, column = item.data.where_value((key,))
@@ -133,6 +133,9 @@ def _other_problems(site: Site, parsed: tuple[Parsed, ...], known: frozenset[str
             problems.append(Problem("content/_site.yaml", None, f"{what} 'assets/{name}' does not exist",
                                     "add the image to assets/, or fix the file name"))
     return tuple(problems)
+
+
+IMAGE_FIELDS = ("photo", "image")  # the fields of facts files that name an image in assets/
 
 
 def _targets(base: str, urls: tuple[str, ...], assets: tuple[str, ...]) -> frozenset[str]:

@@ -12,6 +12,7 @@ from .config import legal_notice_problems, make_config
 from .environment import Compiling
 from .fingerprint import Digests
 from .jobs import Minimums
+from .linkcheck import IMAGE_FIELDS
 from .model import NO_HTML, Html, Problem, Project, SiteConfig, Source, YamlData
 from .parallel import iter_chunks, map_chunks
 from .parse import (
@@ -237,11 +238,17 @@ def _parse_missing(files: list[tuple[ContentFile, Source]], schemas: Schemas, co
     results = map_chunks(_parse_files, (schemas, convert, storage), missing, cache.jobs,
                          progress=stage_progress(cache, "parse"))
     for (file, source), rest in zip(missing, results, strict=True):
-        if storage is not None and type(rest[1]) is tuple:  # (where the worker stored the text's HTML)
-            rest = (rest[0], Html.kept_in(storage, *rest[1]), *rest[2:])
-        item = Parsed(file, *rest)  # the file as this process knows it, not a copy of it
+        item = _received(file, rest, storage)
         if not unread(item):  # (one that changed is read again, and reported, by the caller)
             cache.parsed[cache_key(file, source)] = item
+
+
+def _received(file: ContentFile, rest: tuple[Any, ...], storage: Shared | None) -> Parsed:
+    """Return the parse a worker sent of `file` (`_parse_files`), with the file as this process knows it (not a
+    copy of it), and its text's HTML where the worker stored it."""
+    if storage is not None and type(rest[1]) is tuple:
+        rest = (rest[0], Html.kept_in(storage, *rest[1]), *rest[2:])
+    return Parsed(file, *rest)
 
 
 # given what the files that are not postings' gave, and the keys of the postings' facts files: what takes the
@@ -336,6 +343,7 @@ def _parsed_in_parts(config: SiteConfig, problems: list[Problem], sources: list[
     pack = store.pack() if store is not None else None
     files = _Files(work, classified, sources)
     postings = _Postings([cast(ContentFile, classified[place]) for place in work[first:]])
+    others_loaded: Loaded | None = None  # (once the other files are parsed)
     take: Callable[[tuple[Parsed, ...]], None] | None = None
     kept: list[Parsed] = []
     own_problems: list[Problem] = []
@@ -346,9 +354,7 @@ def _parsed_in_parts(config: SiteConfig, problems: list[Problem], sources: list[
             for rest, entry in part:
                 file, source = files[done]
                 done += 1
-                if storage is not None and type(rest[1]) is tuple:  # (where the worker stored the text's HTML)
-                    rest = (rest[0], Html.kept_in(storage, *rest[1]), *rest[2:])
-                item = Parsed(file, *rest)
+                item = _received(file, rest, storage)
                 if unread(item):  # (a file that changed is read again, and reported, as `parse_cached` does)
                     item, entry = parse_file(file, source, schemas, convert), None
                 if done <= first:
@@ -357,21 +363,26 @@ def _parsed_in_parts(config: SiteConfig, problems: list[Problem], sources: list[
                     results[work[done - 1]] = item
                     continue
                 if take is None:  # (the other files are parsed)
-                    take = start(_others_loaded(sources, results, others, config), postings.facts)
+                    others_loaded = _others_loaded(sources, results, others, config)
+                    take = start(others_loaded, postings.facts)
                 if entry is not None and pack is not None:
                     pack.add(*entry)
                 own_problems.extend(item.problems)
                 kept.extend(_for_checks(item))
                 postings.add(item, take)
-        postings.add(None, take or start(_others_loaded(sources, results, others, config), postings.facts))
+        if take is None:
+            others_loaded = _others_loaded(sources, results, others, config)
+            take = start(others_loaded, postings.facts)
+        postings.add(None, take)
     except BaseException:
         if pack is not None:
             pack.abandon()
         raise
     if pack is not None and store is not None:
         store.take_pack(pack)
-    loaded = _others_loaded(sources, results, others, config)
-    return replace(loaded, parsed=(*loaded.parsed, *kept), problems=(*problems, *loaded.problems, *own_problems))
+    assert others_loaded is not None
+    return replace(others_loaded, parsed=(*others_loaded.parsed, *kept),
+                   problems=(*problems, *others_loaded.problems, *own_problems))
 
 
 class _Postings:
@@ -422,8 +433,8 @@ def _for_checks(item: Parsed) -> list[Parsed]:
     name an image (`linkcheck`)."""
     if item.file.kind == "text" and item.links and item.file.lang:
         return [Parsed(item.file, None, NO_HTML, (), "", item.links)]
-    if item.file.kind == "facts" and item.data is not None and isinstance(item.data.value, dict) and (
-            "photo" in item.data.value or "image" in item.data.value):
+    if item.file.kind == "facts" and item.data is not None and isinstance(item.data.value, dict) and any(
+            name in item.data.value for name in IMAGE_FIELDS):
         return [item]
     return []
 
@@ -438,12 +449,10 @@ def _parse_for_pack(context: tuple[Schemas, LazyConverter, Shared | None, bool],
     from .parsestore import entry
 
     schemas, convert, storage, entries = context
-    shared: dict[Any, Any] = {}
-    parses = [with_shared_parts(parse_file(file, source, schemas, convert), shared) for file, source in files]
+    parses = _parses(files, schemas, convert)
     made = [entry(cache_key(file, source), item) if entries and not unread(item) else None
             for (file, source), item in zip(files, parses, strict=True)]
-    rests = [but_the_file(item) for item in parses]
-    return list(zip(rests if storage is None else _stored(rests, storage), made, strict=True))
+    return list(zip(_sent(parses, storage), made, strict=True))
 
 
 def stage_progress(cache: BuildCache, stage: str) -> Callable[[int, int], None] | None:
@@ -470,10 +479,19 @@ def _parse_files(context: tuple[Schemas, LazyConverter, Shared | None],
     to it, and each parse has, instead of its `Html`, where that is: (offset, length, digest, ids).
     """
     schemas, convert, storage = context
-    shared: dict[Any, Any] = {}  # the paths, positions and strings the files' data have in common
-    parses = [but_the_file(with_shared_parts(parse_file(file, source, schemas, convert), shared))
-              for file, source in files]
-    return parses if storage is None else _stored(parses, storage)
+    return _sent(_parses(files, schemas, convert), storage)
+
+
+def _parses(files: Sequence[tuple[ContentFile, Source]], schemas: Schemas, convert: LazyConverter) -> list[Parsed]:
+    """Return the parses of some files, made of the paths, positions and strings their data have in common."""
+    shared: dict[Any, Any] = {}
+    return [with_shared_parts(parse_file(file, source, schemas, convert), shared) for file, source in files]
+
+
+def _sent(parses: list[Parsed], storage: Shared | None) -> list[tuple[Any, ...]]:
+    """Return the parses as a worker sends them: their fields but the file, their texts' HTML in `storage`."""
+    rests = [but_the_file(item) for item in parses]
+    return rests if storage is None else _stored(rests, storage)
 
 
 def _stored(parses: list[tuple[Any, ...]], storage: Shared) -> list[tuple[Any, ...]]:

@@ -19,7 +19,7 @@ from .fragments import keep_blocks
 from .i18n import check_catalogues, load_locales, make_formatters
 from .ids import template_ids
 from .inplace import InPlace
-from .jobs import load_minimums
+from .jobs import Minimums, load_minimums
 from .linkcheck import link_problems
 from .loading import BuildCache, Loaded, load_content, load_in_parts, stage_progress
 from .model import BuildResult, OutputFile, Problem, Project
@@ -199,12 +199,9 @@ def _compiled(project: Project, compiling: Compiling | None, base_url: str | Non
     in_parts: list[SiteInParts] = []  # a big one-off build's site, made as its postings are parsed
 
     def begin(others: Loaded, facts: frozenset[str]) -> Callable[[tuple[Parsed, ...]], None]:
-        if cache.minimums is None:
-            cache.minimums = load_minimums()
-        reserved = template_ids(t.data.decode("utf-8", "replace") for t in project.templates)
         in_parts.append(SiteInParts(others.parsed, replace(others.config, preview=preview, live=live),
-                                    _strings(others), today, cache.minimums,
-                                    reserved | {key.split("/", 1)[1] for key in facts}))
+                                    _strings(others), today, _minimums(cache),
+                                    _reserved(project) | {key.split("/", 1)[1] for key in facts}))
         return in_parts[0].add
 
     in_parts_loaded = None if live else load_in_parts(project, base_url, cache, begin)
@@ -221,11 +218,8 @@ def _compiled(project: Project, compiling: Compiling | None, base_url: str | Non
     if in_parts:
         site, assembly_problems = in_parts.pop().site()  # (what made the parts goes)
     else:
-        if cache.minimums is None:
-            cache.minimums = load_minimums()
-        reserved = template_ids(t.data.decode("utf-8", "replace") for t in project.templates)
-        site, assembly_problems = assemble_site(loaded.parsed, config, _strings(loaded), today, cache.minimums,
-                                                reserved, cache.reuse)
+        site, assembly_problems = assemble_site(loaded.parsed, config, _strings(loaded), today, _minimums(cache),
+                                                _reserved(project), cache.reuse)
     strings = site.strings
     problems.extend(assembly_problems)
     started = cache.time("assemble", started)
@@ -291,6 +285,18 @@ def _compiled(project: Project, compiling: Compiling | None, base_url: str | Non
         page_count=html_count,
         rendered=sum(1 for o in outputs if o.dest_path.endswith(".html") and not o.kept),
     )
+
+
+def _minimums(cache: BuildCache) -> Minimums:
+    """Return the legal minimum wages, read once per cache."""
+    if cache.minimums is None:
+        cache.minimums = load_minimums()
+    return cache.minimums
+
+
+def _reserved(project: Project) -> frozenset[str]:
+    """Return the ids the project's templates write, which no id in a text may take."""
+    return template_ids(t.data.decode("utf-8", "replace") for t in project.templates)
 
 
 def _strings(loaded: Loaded) -> dict[str, dict[str, str]]:

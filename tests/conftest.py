@@ -92,6 +92,11 @@ def build_ok(root: Path, out: Path) -> BuildResult:
     return result
 
 
+def tree(root: Path) -> dict[str, bytes]:
+    """Return every file below `root` by its relative path, with its bytes."""
+    return {p.relative_to(root).as_posix(): p.read_bytes() for p in sorted(root.rglob("*")) if p.is_file()}
+
+
 def soup(path: Path) -> BeautifulSoup:
     """Return the parsed HTML of a built file."""
     return BeautifulSoup(path.read_text(encoding="utf-8"), "html.parser")

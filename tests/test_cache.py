@@ -20,11 +20,7 @@ from sitegen.model import MAX_UNPACKED, BuildResult, Html
 from sitegen.packs import Packs, PackWriter
 from sitegen.parsestore import _entry_name
 from sitegen.pipeline import BuildCache, build
-from tests.conftest import MakeProject
-
-
-def tree(root: Path) -> dict[str, bytes]:
-    return {p.relative_to(root).as_posix(): p.read_bytes() for p in sorted(root.rglob("*")) if p.is_file()}
+from tests.conftest import MakeProject, tree
 
 
 def test_cached_builds_give_the_same_bytes(make_project: MakeProject, tmp_path: Path) -> None:

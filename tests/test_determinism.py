@@ -9,11 +9,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from sitegen.pipeline import BuildCache, build
-from tests.conftest import REPO, MakeProject, build_ok, copy_project, make_site
-
-
-def tree(root: Path) -> dict[str, bytes]:
-    return {p.relative_to(root).as_posix(): p.read_bytes() for p in sorted(root.rglob("*")) if p.is_file()}
+from tests.conftest import REPO, MakeProject, build_ok, copy_project, make_site, tree
 
 
 def test_two_builds_are_byte_identical(tmp_path: Path) -> None:

@@ -11,11 +11,7 @@ import pytest
 
 from bench.site import make_site as make_big_site
 from sitegen.pipeline import BuildCache, build
-from tests.conftest import served_site
-
-
-def tree(root: Path) -> dict[str, bytes]:
-    return {p.relative_to(root).as_posix(): p.read_bytes() for p in sorted(root.rglob("*")) if p.is_file()}
+from tests.conftest import served_site, tree
 
 
 def replace_in(path: Path, pattern: str, new: str) -> None:

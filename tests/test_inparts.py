@@ -16,7 +16,7 @@ from sitegen.pipeline import BuildCache, build
 from sitegen.reuse import Reuse
 from sitegen.schema import Schemas
 from sitegen.sources import ContentFile, classify, read_project
-from tests.conftest import TEST_DAY
+from tests.conftest import TEST_DAY, tree
 
 FACTS = """identifier: extra
 date_posted: 2026-01-05
@@ -29,10 +29,6 @@ apply_url: https://example.org/apply/extra
 people: [theotime, nobody]
 process: [recruiter-interview]
 """
-
-
-def tree(root: Path) -> dict[str, bytes]:
-    return {p.relative_to(root).as_posix(): p.read_bytes() for p in sorted(root.rglob("*")) if p.is_file()}
 
 
 def one_off(jobs: int = 2, parsed: ParseStore | None = None) -> BuildCache:
