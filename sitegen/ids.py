@@ -46,7 +46,11 @@ def scoped_ids(html: str, reserved: frozenset[str], prefix: str = "") -> str:
 
 def duplicate_ids(html: str) -> list[str]:
     """Return the ids that appear more than once in a page, in sorted order."""
-    names = ID_VALUE.findall(html)
+    return repeated(ID_VALUE.findall(html))
+
+
+def repeated(names: list[str]) -> list[str]:
+    """Return the names that `names` holds more than once, in sorted order."""
     if len(set(names)) == len(names):  # (most pages: the ids are counted only when some repeat)
         return []
     return sorted(name for name, count in Counter(names).items() if count > 1)

@@ -17,7 +17,7 @@ from .feeds import render_feeds
 from .fingerprint import Digests, language_digest, page_fingerprint, site_digest, template_names, whole_site_digest
 from .fragments import SCOPE, carry_loops, kept_blocks
 from .hosting import render_headers, render_redirects, render_robots
-from .ids import duplicate_ids
+from .ids import ID_VALUE, duplicate_ids, repeated
 from .loader import TEMPLATE_DIR
 from .model import OutputFile, Page, Posting, Problem, Project, Site
 from .parallel import Started, iter_chunks
@@ -27,7 +27,7 @@ from .signed import Discarded
 from .sitemap import render_sitemap
 from .spool import Shared, Spool, shared_file
 from .translations import MissingString
-from .typography import typeset, typeset_fragment
+from .typography import typeset, typeset_fragment, typeset_stream
 from .write import Sink, Staging, Written
 
 ROOT_PAGES = (("chooser.html", "index.html"), ("404.html", "404.html"))
@@ -384,7 +384,7 @@ def _render_pages(context: RenderContext, pages: Sequence[tuple[Page, str | None
         if kept_blocks(context.env) is not None:  # serve: `{% cached %}` blocks may be kept
             variables = {**variables, SCOPE: (context.shared, page.lang)}
         _render_into(context.env, page.template, variables, page.dest_path, page.src_path, outputs, problems,
-                     context.polish, helpers)
+                     context.polish, helpers, LISTED in context.names.get(page.template, ()))
         outputs = [replace(o, fingerprint=fingerprint) for o in outputs]
         write = context.write
         placed: list[OutputFile | Written] = list(outputs) if write is None else [write(o) for o in outputs]
@@ -424,10 +424,21 @@ def _capturing(job_posting_ld: Callable[[Any, Any], Any], into: list[str]) -> Ca
 def _render_into(
     env: jinja2.Environment, template: str, context: Mapping[str, Any], dest: str, origin: str,
     outputs: list[OutputFile], problems: list[Problem], polish: bool = True, helpers: Helpers | None = None,
+    in_parts: bool = False,
 ) -> None:
-    """Render one template; append its output, or a problem naming the template line and page."""
+    """Render one template; append its output, or a problem naming the template line and page.
+
+    A page `in_parts` (one that lists every posting of its language: a big site's home page is 1.7 MB of
+    HTML, 3.4 MB as a French Python string) is made a part at a time, except for serve (`kept_blocks`).
+    """
+    reuse = kept_blocks(env)  # serve: a page rendered to the same HTML as last time is finished as it was
+    finished: OutputFile | Problem | None = None
     try:
-        rendered = [env.get_template(template).render(context)]  # handed over to `_finished`, which lets it go
+        compiled = env.get_template(template)
+        if in_parts and reuse is None:  # made, typeset and encoded a part at a time: never whole
+            finished = _finished_in_parts(compiled.generate(context), dest, origin, polish, helpers)
+        else:
+            rendered = [compiled.render(context)]  # handed over to `_finished`, which lets it go
     except jinja2.TemplateNotFound as exc:
         problems.append(Problem(origin, None, f"template '{exc.name}' does not exist",
                                 f"create {TEMPLATE_DIR}{exc.name}, or fix the layout name"))
@@ -437,11 +448,11 @@ def _render_into(
     except Exception as exc:  # a template bug must become a problem, not a traceback
         problems.append(_template_problem(exc, origin))
         return
-    reuse = kept_blocks(env)  # serve: a page rendered to the same HTML as last time is finished as it was
-    assets = (helpers.base_path, helpers.names, helpers.sizes) if helpers is not None else None
-    finished = (_finished(rendered, dest, origin, polish, helpers) if reuse is None else
-                reuse.get(("finished", dest), (rendered[0], origin, polish, assets), _finished, rendered, dest, origin,
-                          polish, helpers))
+    if finished is None:
+        assets = (helpers.base_path, helpers.names, helpers.sizes) if helpers is not None else None
+        finished = (_finished(rendered, dest, origin, polish, helpers) if reuse is None else
+                    reuse.get(("finished", dest), (rendered[0], origin, polish, assets), _finished, rendered, dest,
+                              origin, polish, helpers))
     if isinstance(finished, Problem):
         problems.append(finished)
     else:
@@ -472,8 +483,42 @@ def _finished(rendered: list[str], dest: str, origin: str, polish: bool,
     return OutputFile(dest, html.encode("utf-8"))
 
 
+def _finished_in_parts(pieces: Iterable[str], dest: str, origin: str, polish: bool,
+                      helpers: Helpers | None) -> OutputFile | Problem:
+    """Return what `_finished` returns for the page whose `pieces` (as `Template.generate` yields them) are
+    given in turn, in UTF-8 parts: the page is never whole, as a string or as pieces.
+
+    Made whole, a big site's home page took a worker 11 MiB at its peak: the page, its pieces while Jinja
+    joined them, its typeset copy and that copy's pieces.
+    """
+    page = dest.endswith(".html")
+    ids: list[str] = []
+    parts: list[bytes] = []
+    for text in typeset_stream(_joined_parts(pieces), None if polish and page else {}):
+        if page:
+            ids += ID_VALUE.findall(text)  # (each part ends with a tag: an id is in one part)
+        _encode_linked(text, helpers, parts)
+    if repeated_ids := repeated(ids):
+        return Problem(origin, None, f"{dest} has the id '{repeated_ids[0]}' more than once",
+                       "rename the heading, or the id given to it in the text")
+    return OutputFile(dest, b"", parts=_one_newline(parts))
+
+
+def _joined_parts(pieces: Iterable[str]) -> Iterator[str]:
+    """Yield `pieces` joined into parts of `PART` characters or more (the last may be shorter)."""
+    held: list[str] = []
+    count = 0
+    for piece in pieces:
+        held.append(piece)
+        count += len(piece)
+        if count >= PART:
+            yield "".join(held)
+            held, count = [], 0
+    yield "".join(held)
+
+
 BIG_PAGE = 1 << 18  # characters of a page from which it is encoded, its asset links rewritten, a part at a time
-PART = 1 << 16  # characters of such a part, at most
+PART = 1 << 16  # characters of such a part, at most (or at least, for a page made in parts)
 
 
 def _encoded_parts(html: str, helpers: Helpers | None) -> list[bytes]:
@@ -485,15 +530,26 @@ def _encoded_parts(html: str, helpers: Helpers | None) -> list[bytes]:
     encoded a part at a time.
     """
     parts: list[bytes] = []
+    _encode_linked(html, helpers, parts)
+    return _one_newline(parts)
+
+
+def _encode_linked(html: str, helpers: Helpers | None, into: list[bytes]) -> None:
+    """Add HTML with its asset links rewritten, in UTF-8, to `into`, in parts of at most `PART` characters'
+    bytes (or an asset's link)."""
     at = 0
     if helpers is not None:
         html = helpers.sized_images(html)  # (a copy only where an image gets its size)
         for start, end, link in helpers.asset_links(html):
-            _encode(html, at, start, parts)
-            parts.append(link.encode("utf-8"))
+            _encode(html, at, start, into)
+            into.append(link.encode("utf-8"))
             at = end
-    _encode(html, at, len(html), parts)
-    while parts and parts[-1].endswith(b"\n"):  # (one newline at the end)
+    _encode(html, at, len(html), into)
+
+
+def _one_newline(parts: list[bytes]) -> list[bytes]:
+    """Return the parts of a file, made to end with one newline."""
+    while parts and parts[-1].endswith(b"\n"):
         if stripped := parts[-1].rstrip(b"\n"):
             parts[-1] = stripped
             break

@@ -8,7 +8,8 @@ from __future__ import annotations
 
 import functools
 import re
-from collections.abc import Callable
+import sys
+from collections.abc import Callable, Iterable, Iterator
 from typing import Any, TypeVar
 
 NBSP, NNBSP = "\u00a0", "\u202f"
@@ -82,44 +83,96 @@ def typeset(html: str, rules: dict[str, Rule] | None = None) -> str:
 
     One pass over the texts and tags (`PIECES` splits the page into them, in C) keeps the open elements
     (their language, and whether they are code) and the last text of the current block: text that starts
-    with punctuation may need a no-break space at the end of the text before it. Each tag is read once
-    per process (`_tag`): a page has a few hundred, mostly the same as the last page's. The page is split
-    up to its last element in a language with rules first, and the rest only if the pass goes on (an
+    with punctuation may need a no-break space at the end of the text before it (`_Pass`). The page is
+    split up to its last element in a language with rules first, and the rest only if the pass goes on (an
     English page's one French element is its language switcher's link, a fifth of the way in), `WINDOW`
     tags at a time: a page that lists every posting of a big site is never whole as pieces (100,000 tags
-    and texts were some 6 MiB of a worker, beside the page itself), and what a window made is joined
-    before the next is split, but from the last text of the current block, which a later text may change.
+    and texts were some 6 MiB of a worker, beside the page itself). `typeset_stream` is the same pass over
+    a page given in parts.
     """
-    rules = rules if rules is not None else {"fr": french_text}
+    rules = rules if rules is not None else RULES
     ruled = _ruled(html, rules)
     if not ruled:
         return html  # no text in a language with rules: nothing would change
     last_ruled = ruled[-1]
-    stack: list[Frame] = [("", False, None, False)]
-    rule: Rule | None = None  # the innermost open element's rule (None in code, or in a language without rules)
-    prev: str | None = None  # last character of text in the current block
-    last = -1  # the index in `texts` of the block's last text, when in a language with rules (else -1)
-    changed = False
-    pos = 0  # where the current text starts in `html`
-    done: list[str] = []  # the page before the pieces in `texts` and `tags`, typeset, a window at a time
-    texts: list[str] = []
-    tags: list[str] = []
+    typesetting = _Pass(rules, last_ruled)
+    done: list[str] = []  # the page before the pieces the pass holds, typeset, a window at a time
     rest: str | None = html  # what is not split yet
     # (every tag begins with "<": the tags before the last `lang` with rules, at most, and a few after it)
     count = min(html.count("<", 0, last_ruled) + 16, WINDOW)
-    start = 0  # the first piece in `texts` not looked at yet
-    finished = False
-    while not finished and rest is not None:
-        more_texts, more_tags, rest = _split(rest, count)
+    while not typesetting.finished and rest is not None:
+        texts, tags, rest = _split(rest, count)
         count = WINDOW
-        if texts:  # (the pieces of the block's last text, carried from the window before)
-            texts += more_texts
-            tags += more_tags
+        if part := typesetting.feed(texts, tags, lambda held: held >= WINDOW):  # (a page's first few: held)
+            done.append(part)
+    if not typesetting.changed:
+        return html
+    done.append(typesetting.end())
+    return "".join(done) + (rest or "")
+
+
+def typeset_stream(parts: Iterable[str], rules: dict[str, Rule] | None = None) -> Iterator[str]:
+    """Yield the HTML whose `parts` are given in turn, with each language's typography applied to its text,
+    in parts that each end with a tag, but the last.
+
+    The pass of `typeset`, to its end, over pieces split a part at a time: a page made and written in parts
+    (a big site's home page) is never whole. Its output is `typeset` of the parts joined.
+    """
+    typesetting = _Pass(rules if rules is not None else RULES, None)
+    carry = ""  # the end of the parts so far that is not a whole piece yet: its text and any tag it begins
+    for part in parts:
+        window = carry + part if carry else part
+        # a comment is the one kind of tag that may hold a ">" (and "<"): an open one is split with the next part
+        if (opened := window.rfind("<!--")) >= 0 and window.find("-->", opened + 4) < 0:
+            window, carry = window[:opened], window[opened:]
         else:
-            texts, tags = more_texts, more_tags
+            carry = ""
+        pieces = (PIECES if "<!--" in window else PLAIN_PIECES).split(window)
+        carry = pieces[-1] + carry  # (text after the last tag, maybe a tag begun: the next part ends it)
+        if done := typesetting.feed(pieces[0:-1:2], pieces[1:-1:2], lambda _: True):
+            yield done
+    texts, tags, _ = _split(carry)
+    typesetting.feed(texts, tags, lambda _: False)
+    yield typesetting.end()
+
+
+class _Pass:
+    """One typography pass over a page's texts and tags, given a window of them at a time (`feed`).
+
+    It keeps the open elements (their language, and whether they are code) and the last text of the
+    current block: text that starts with punctuation may need a no-break space at the end of the text
+    before it, so that text is held until its block ends. `finished` once past `until` (a place in the
+    page) and out of every element in a language with rules, or at the page's end: what is not looked at
+    then stays as it is.
+    """
+
+    def __init__(self, rules: dict[str, Rule], until: int | None) -> None:
+        self.rules = rules
+        self.until = until if until is not None else sys.maxsize
+        self.stack: list[Frame] = [("", False, None, False)]
+        self.rule: Rule | None = None  # the innermost open element's rule (None in code, or without rules)
+        self.prev: str | None = None  # last character of text in the current block
+        self.last = -1  # the index in `texts` of the block's last text, when in a language with rules (else -1)
+        self.changed = False
+        self.finished = False
+        self.pos = 0  # where the current text starts in the page
+        self.texts: list[str] = []  # the pieces held: looked at, or not yet when finished
+        self.tags: list[str] = []
+
+    def feed(self, more_texts: list[str], more_tags: list[str], flush: Callable[[int], bool]) -> str:
+        """Look at the next texts and tags (`texts[i]` before `tags[i]`; an empty tag ends the page); return
+        the typeset pieces no later text may change, if `flush` (given how many pieces are held) says to let
+        them go, else ""."""
+        start = len(self.texts)  # the first piece not looked at yet
+        texts, tags = self.texts, self.tags
+        texts += more_texts
+        tags += more_tags
+        stack, rules, rule, prev, last, pos, until = (self.stack, self.rules, self.rule, self.prev, self.last,
+                                                      self.pos, self.until)
+        changed = finished = False
         for index, text, tag, read in zip(range(start, len(texts)), texts[start:], tags[start:],
                                           map(_tag, tags[start:]), strict=True):
-            if pos > last_ruled and not stack[-1][3]:
+            if pos > until and not stack[-1][3]:
                 finished = True
                 break  # past the last element with rules, and out of it: the rest stays as it is
             if text:
@@ -165,19 +218,21 @@ def typeset(html: str, rules: dict[str, Rule] | None = None) -> str:
                     stack.append((name, skip, rule, parent_ruled or own is not None))
             if not inline:
                 prev, last = None, -1
-        else:  # the window is done: its pieces go, but from the block's last text, which a later one may change
-            keep = (last if last >= 0 else len(texts)) if len(texts) >= WINDOW else 0  # (a page's first few: kept)
-            if keep:
-                done.append(_joined(texts[:keep], tags[:keep]))
-                del texts[:keep], tags[:keep]
-                last = last - keep if last >= 0 else -1
-            start = len(texts)
-    if not changed:
-        return html
-    if done:
-        done.append(_joined(texts, tags))
-        return "".join(done) + (rest or "")
-    return _joined(texts, tags) + (rest or "")
+        self.rule, self.prev, self.pos = rule, prev, pos
+        self.changed, self.finished = self.changed or changed, finished
+        keep = (last if last >= 0 else len(texts)) if not finished and flush(len(texts)) else 0
+        self.last = last - keep if last >= 0 else -1
+        if not keep:
+            return ""
+        part = _joined(texts[:keep], tags[:keep])
+        del texts[:keep], tags[:keep]
+        return part
+
+    def end(self) -> str:
+        """Return the typeset pieces still held, and let them go."""
+        part = _joined(self.texts, self.tags)
+        self.texts, self.tags = [], []
+        return part
 
 
 WINDOW = 8192  # tags split and looked at at once: a page that lists 5,000 postings has 100,000 or more

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import tempfile
 from pathlib import Path
+from typing import Any
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -190,3 +191,63 @@ def test_a_one_off_parallel_build_stores_texts_and_descriptions_and_gives_the_sa
     cache = BuildCache(jobs=2)  # a build that remembers (serve) keeps its texts in memory
     assert build(root, tmp_path / "out-serve", cache=cache).ok and not kept and not placed
     assert tree(tmp_path / "out-serve") == outputs[1]
+
+
+def _built_both_ways(root: Path, out: Path, monkeypatch) -> tuple[list[Any], list[Any]]:  # type: ignore[no-untyped-def]
+    """Build `root` on one process as a one-off build does, its pages that list every posting made in parts of
+    97 characters, then whole; return both results and the pages made in parts."""
+    import sitegen.render
+    from sitegen.reuse import Reuse
+    from tests.conftest import TEST_DAY
+
+    made_in_parts: list[str] = []
+    real = sitegen.render._finished_in_parts
+
+    def in_parts(pieces, dest, *args):  # type: ignore[no-untyped-def]
+        made_in_parts.append(dest)
+        return real(pieces, dest, *args)
+
+    results = []
+    with monkeypatch.context() as patch:
+        patch.setattr(sitegen.render, "PART", 97)
+        patch.setattr(sitegen.render, "_finished_in_parts", in_parts)
+        for way in ("parts", "whole"):
+            if way == "whole":
+                patch.setattr(sitegen.render, "LISTED", "(no variable)")
+            cache = BuildCache(jobs=1, reuse=Reuse(remember=False))
+            results.append(build(root, out / way, cache=cache, today=TEST_DAY))
+    return results, made_in_parts
+
+
+def test_pages_that_list_every_posting_made_in_parts_are_the_pages_made_whole(tmp_path: Path, monkeypatch) -> None:
+    """A big site's home page is made, typeset, checked and encoded a part at a time (never whole, as a string or
+    as Jinja's pieces): the real site and a generated one give the same files as when they are made whole."""
+    from bench.site import make_site as make_big_site
+
+    generated = tmp_path / "generated"
+    generated.mkdir()
+    make_big_site(generated, 12)
+    for name, root in (("real", REPO), ("generated", generated)):
+        (parts, whole), made = _built_both_ways(root, tmp_path / name, monkeypatch)
+        assert parts.ok and whole.ok, [str(p) for p in (*parts.problems, *whole.problems)]
+        assert {"en/index.html", "fr/index.html"} <= set(made), made
+        assert tree(tmp_path / name / "parts") == tree(tmp_path / name / "whole")
+
+
+def test_a_page_made_in_parts_has_the_problems_of_the_page_made_whole(make_project: MakeProject, tmp_path: Path,
+                                                                      monkeypatch) -> None:
+    """An id given twice, far apart, and a template that fails half-way are reported as for a page made whole."""
+    root = make_project()
+    home = root / "templates/home.html"
+    text = home.read_text()
+    last = text.rindex("{% endblock %}")
+    home.write_text(text[:last] + '<p id="twice"></p>' + "{{ ' ' * 300 }}" + '<p id="twice"></p>' + text[last:])
+    (parts, whole), made = _built_both_ways(root, tmp_path / "ids", monkeypatch)
+    assert "en/index.html" in made
+    assert [str(p) for p in parts.problems] == [str(p) for p in whole.problems]
+    assert any("has the id 'twice' more than once" in str(p) for p in parts.problems)
+    home.write_text(text[:last] + "{{ ' ' * 300 }}{{ 1 // 0 }}" + text[last:])
+    (parts, whole), made = _built_both_ways(root, tmp_path / "fails", monkeypatch)
+    assert "en/index.html" in made
+    assert [str(p) for p in parts.problems] == [str(p) for p in whole.problems]
+    assert any("home.html" in str(p) and "division" in str(p) for p in parts.problems), parts.problems

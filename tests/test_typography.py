@@ -278,3 +278,20 @@ def test_every_built_page_is_typeset_as_by_the_plain_pass(tmp_path: Path) -> Non
         html = page.read_text("utf-8")
         plain = re.sub(f"[{NB}{NN}]", " ", html).replace("’", "'")  # as if never typeset
         assert typeset(plain) == reference.typeset(plain), page
+
+
+@given(long_documents | loose_documents, st.lists(st.integers(min_value=0, max_value=400), max_size=12))
+@example('<p lang="fr">a <em>b</em><i>!</i> <span> </span><b>?</b></p>', [20, 24])  # the block's last text, parts back
+@example('<html lang="fr"><body><p>x</p><!-- a > b ; <i> --><p>Oui : non</p></body></html>', [33, 40, 50])
+@example('<html lang="fr"><body><p>Oui</p>< b <p>: non</p></body></html>', [36, 41])  # a "<" that no tag is
+def test_a_page_given_in_parts_gives_what_the_plain_pass_gives(html: str, cuts: list[int]) -> None:
+    """A page that lists every posting of a big site is made, typeset and written in parts, cut anywhere (in a
+    tag, a comment, a text): what the parts give joined is the whole page's pass, each part but the last ending
+    with a tag."""
+    from sitegen.typography import typeset_stream
+
+    places = sorted({min(cut, len(html)) for cut in cuts})
+    parts = [html[start:end] for start, end in zip([0, *places], [*places, len(html)], strict=True)]
+    out = list(typeset_stream(parts))
+    assert "".join(out) == reference.typeset(html)
+    assert all(part.endswith(">") for part in out[:-1])
