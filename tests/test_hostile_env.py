@@ -70,14 +70,14 @@ def test_a_full_disk_leaves_the_previous_output(make_project: MakeProject, tmp_p
     before = snapshot(out)
     home = root / "content/pages/home.en.md"
     home.write_text(home.read_text().replace("Welcome", "Hello"))
-    original = sitegen.write._write_bytes
+    original = sitegen.write.write_file
 
-    def full(path: Path, data: Any) -> int:
+    def full(path: Path, file: Any) -> int:  # (a home page, which lists every posting, is written in parts)
         if ".out.new-" in str(path) and path.name == "index.html":
             raise OSError(errno.ENOSPC, "No space left on device", str(path))
-        return original(path, data)
+        return original(path, file)
 
-    monkeypatch.setattr(sitegen.write, "_write_bytes", full)
+    monkeypatch.setattr(sitegen.write, "write_file", full)
     code, printed = run(["--project", str(root), "build", "--out", str(out)], capsys)
     assert code == 1 and printed.startswith("error: No space left on device: ") and "Traceback" not in printed
     assert snapshot(out) == before
