@@ -199,6 +199,8 @@ def _compiled(project: Project, compiling: Compiling | None, base_url: str | Non
     in_parts: list[SiteInParts] = []  # a big one-off build's site, made as its postings are parsed
 
     def begin(others: Loaded, facts: frozenset[str]) -> Callable[[tuple[Parsed, ...]], None]:
+        # while the workers parse the postings: what the locales' tables leave, once trimmed, the site fills
+        load_locales(lang.locale for lang in others.config.languages)
         in_parts.append(SiteInParts(others.parsed, replace(others.config, preview=preview, live=live),
                                     _strings(others), today, _minimums(cache),
                                     _reserved(project) | {key.split("/", 1)[1] for key in facts}))

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
 
 import pytest
 
 from sitegen.i18n import language_name, long_date, minutes, money, month_range, months, number
 from sitegen.model import MonthRange
+from tests.conftest import REPO
 
 NB, NN = "\u00a0", "\u202f"
 
@@ -65,3 +67,41 @@ def test_hours_per_week_from_the_catalogues(tmp_path) -> None:
     assert fr.select("dl dd")[2].get_text() == f"35{NB}h par semaine"
     assert [t.get_text() for t in fr.select(".step time")] == [f"30{NB}min", f"45{NB}min", f"30{NB}min"]
     assert fr.select_one(".posted").get_text() == f"Publiée le 5{NB}janvier 2026"
+
+
+def test_the_locale_data_the_formatters_never_read_is_let_go_and_they_format_the_same() -> None:
+    """A build trims what Babel holds of its locales (time zones, compact and interval formats, units other than
+    durations): every formatter gives, in a process that trimmed, what it gives in one that did not."""
+    import subprocess
+    import sys
+
+    script = """
+import datetime as dt, json, sys
+from sitegen import i18n
+from sitegen.model import MonthRange
+from tests.conftest import REPO
+if sys.argv[1] == "untrimmed":
+    i18n.trim_locale_data = lambda: None
+i18n.load_locales(["en_GB", "fr_FR", "de_DE"])
+out = []
+for locale in ("en_GB", "fr_FR", "de_DE", "fr", "en"):
+    f = i18n.make_formatters(locale)
+    out += [f["month_range"](MonthRange(dt.date(2026, 11, 1), dt.date(2027, 2, 1))),
+            f["long_date"](dt.date(2026, 3, 1)), f["long_date"](dt.date(2026, 12, 31)), f["months"](1),
+            f["months"](6), f["minutes"](1), f["minutes"](45),
+            f["number"](37.5), f["number"](1400), f["money"](1400), f["money"](1400.5, "USD"), f["money"](3, "JPY"),
+            f["country"]("FR"), f["country"]("DE"), f["language_name"]("en"), f["language_name"]("fr")]
+from babel import localedata
+kept = sorted({key for data in localedata._cache.values() for key in data})
+units = sorted({key for data in localedata._cache.values() for key in data.get("unit_patterns", {})})
+print(json.dumps([out, kept, units]))
+"""
+    runs = {way: json.loads(subprocess.run([sys.executable, "-c", script, way], check=True, capture_output=True,
+                                           text=True, cwd=REPO).stdout) for way in ("trimmed", "untrimmed")}
+    assert runs["trimmed"][0] == runs["untrimmed"][0]
+    assert "février" in " ".join(runs["trimmed"][0])
+    from sitegen.i18n import UNUSED_LOCALE_DATA
+
+    assert not UNUSED_LOCALE_DATA & set(runs["trimmed"][1]) and set(runs["untrimmed"][1]) >= UNUSED_LOCALE_DATA
+    assert runs["trimmed"][2] and all(unit.startswith("duration-") for unit in runs["trimmed"][2])
+    assert len(runs["untrimmed"][2]) > 10 * len(runs["trimmed"][2])
