@@ -39,12 +39,14 @@ class PackWriter:
         self.path = folder / f"{time.time_ns():020d}-{os.getpid()}-{id(self):x}{SUFFIX}"
         self.tmp = self.path.with_name(self.path.name + ".tmp")
         self.file = os.fdopen(os.open(self.tmp, os.O_RDWR | os.O_CREAT | os.O_EXCL, 0o600), "w+b")
-        self.index: dict[str, tuple[int, int]] = {}
+        # by name, where an entry is: its offset times `SPAN` plus its length, one number (a big site's 10,000
+        # descriptions were a megabyte of pairs of numbers while its pages rendered)
+        self.index: dict[str, int] = {}
         self.size = 0
 
     def add(self, name: str, body: bytes) -> None:
         self.file.write(body)
-        self.index[name] = (self.size, len(body))
+        self.index[name] = self.size * SPAN + len(body)
         self.size += len(body)
 
     def read(self, name: str) -> bytes | None:
@@ -53,7 +55,8 @@ class PackWriter:
         if found is None:
             return None
         self.file.flush()
-        return os.pread(self.file.fileno(), found[1], found[0])
+        offset, length = divmod(found, SPAN)
+        return os.pread(self.file.fileno(), length, offset)
 
     def abandon(self) -> None:
         """Remove the pack being written."""
@@ -78,13 +81,16 @@ class PackWriter:
             self.abandon()  # (nothing to remove once in place)
 
 
-def _index_parts(index: Mapping[str, tuple[int, int]]) -> Iterator[bytes]:
+SPAN = 1 << 40  # more than any entry's length
+
+
+def _index_parts(index: Mapping[str, int]) -> Iterator[bytes]:
     """Yield a pack's index as JSON, `[[name, offset, length], …]`, in parts of `INDEX_PART` entries: a big site's
     parses (15,000 entries) made it a megabyte, and their lists five more, at once."""
     items = iter(index.items())
     first = True
     while part := list(itertools.islice(items, INDEX_PART)):
-        text = ",".join(f"[{json.dumps(name)},{offset},{length}]" for name, (offset, length) in part)
+        text = ",".join(f"[{json.dumps(name)},{where // SPAN},{where % SPAN}]" for name, where in part)
         yield (("[" if first else ",") + text).encode("utf-8")
         first = False
     yield b"[]" if first else b"]"
@@ -164,7 +170,7 @@ class Packs:
             return
         with self.lock:  # (an index not read yet is read with the pack's, when one is first asked for)
             if self._index is not None:
-                self._add_index(pack, [(name, offset, length) for name, (offset, length) in writer.index.items()])
+                self._add_index(pack, [(name, *divmod(where, SPAN)) for name, where in writer.index.items()])
 
     def prune(self, wanted: Callable[[str], bool]) -> None:
         """Keep only the entries whose name is `wanted`: remove the packs without one, and pack them anew when

@@ -22,7 +22,7 @@ class Spooled(Sequence[bytes]):
     most `PART` bytes. The file is removed when closed or let go; where none can be made or written (no
     writable temporary folder, a full disk, no `pwrite` on the system), the bytes are held in memory."""
 
-    PART = 1 << 20
+    PART = 1 << 18  # (read back a part at a time as the file is written out: 1 MiB was most of a big build's last peak)
 
     def __init__(self) -> None:
         self.size = 0
@@ -158,30 +158,44 @@ def _read(file: BinaryIO, offset: int, length: int) -> bytes:
     return b"".join(parts)
 
 
+SPAN = 1 << 40  # more than any text's length in bytes
+FILES = 256  # one more than the other files a spool may take texts from
+
+
 class Spool(Mapping[Key, str]):
     """Texts by key, their bytes in a `Spooled` file (made on the first text: most rebuilds in `serve`
     spool a few)."""
 
     def __init__(self) -> None:
         self._bytes: Spooled | None = None
-        # key → (offset, length, and the file if not this spool's own); a key written again, its new text
-        self._at: dict[Key, tuple[int, int, Shared | None]] = {}
+        self._sources: list[Shared] = []  # the files other processes wrote texts to
+        # key → where its text is, one number: ((offset × `SPAN`) + length) × `FILES` + 0 (this spool's own
+        # file) or 1 + the other file's place in `_sources` (a big site's 10,000 descriptions were a megabyte
+        # of triples while its pages rendered); a key written again, its new text
+        self._at: dict[Key, int] = {}
 
     def __setitem__(self, key: Key, text: str) -> None:
         data = text.encode("utf-8")
         if self._bytes is None:
             self._bytes = Spooled()
-        self._at[key] = (self._bytes.size, len(data), None)
+        self._at[key] = (self._bytes.size * SPAN + len(data)) * FILES
         self._bytes.write(data)
 
     def place(self, key: Key, source: Shared, offset: int, length: int) -> None:
         """Add the text whose UTF-8 bytes another process wrote to `source` (`length` bytes at `offset`)."""
-        self._at[key] = (offset, length, source)
+        number = next((n for n, known in enumerate(self._sources, 1) if known is source), None)
+        if number is None:
+            if len(self._sources) == FILES - 1:
+                raise ValueError(f"a spool takes texts from at most {FILES - 1} other files")
+            self._sources.append(source)
+            number = len(self._sources)
+        self._at[key] = (offset * SPAN + length) * FILES + number
 
     def __getitem__(self, key: Key) -> str:
-        offset, length, source = self._at[key]
-        if source is not None:
-            return source.read(offset, length).decode("utf-8")
+        where, number = divmod(self._at[key], FILES)
+        offset, length = divmod(where, SPAN)
+        if number:
+            return self._sources[number - 1].read(offset, length).decode("utf-8")
         assert self._bytes is not None
         return self._bytes.read(offset, length).decode("utf-8")
 
@@ -200,3 +214,4 @@ class Spool(Mapping[Key, str]):
             self._bytes.close()
             self._bytes = None
         self._at.clear()
+        self._sources.clear()

@@ -503,8 +503,8 @@ def write_file(path: Path, file: OutputFile) -> int:
 
 
 WRITE_PARTS = 512  # parts given to one `writev` (systems take at least 1,024)
-WRITE_BYTES = 1 << 20  # and at most about this many bytes, read from a spooled file for it (4 MiB were the
-# peak of a big one-off build's process, which writes its feeds last)
+WRITE_BYTES = 1 << 18  # and at most about this many bytes, read from a spooled file for it (4 MiB, then 1 MiB,
+# were the peak of a big one-off build's process, which writes its feeds last)
 
 
 def _write_all(fd: int, parts: Sequence[bytes]) -> None:

@@ -270,3 +270,26 @@ def test_a_big_page_encoded_a_part_at_a_time_is_the_page_rewritten_and_encoded(h
         sitegen.render.PART = default
     assert b"".join(parts) == whole.encode("utf-8")
     assert b"".join(sitegen.render._encoded_parts(html, None)) == (html.rstrip("\n") + "\n").encode("utf-8")
+
+
+@given(st.lists(st.tuples(KEYS, st.text(), st.sampled_from([None, 0, 1])), max_size=30))
+def test_a_spool_reads_back_texts_of_its_own_file_and_of_other_files_mixed(
+        writes: list[tuple[tuple[str, str], str, int | None]]) -> None:
+    """Where each text is is one number (its file, offset and length): texts written here and texts other
+    processes wrote to two other files, mixed and written again under a key, read back as the last written."""
+    from sitegen.spool import Shared
+
+    others, spool, expected = [Shared(), Shared()], Spool(), {}
+    try:
+        for key, text, other in writes:
+            if other is None:
+                spool[key] = text
+            else:
+                data = text.encode("utf-8")
+                spool.place(key, others[other], others[other].append(data), len(data))
+            expected[key] = text
+        assert dict(spool) == expected
+    finally:
+        spool.close()
+        for shared in others:
+            shared.close()
