@@ -91,8 +91,11 @@ def render_site(
     languages = {lang: language_context(site, lang, helpers) for lang in site.config.lang_codes}
     digests, reuse = digests if digests is not None else Digests(), reuse or Reuse()
     shared = reuse.same("shared digest", shared)
+    # a one-off build keeps no digest of the values its languages give (a big site's postings: 2 MiB), which
+    # only serve's next build would find again
     context = RenderContext(site, env, helpers, polish, names, shared, previous or {}, languages, digests,
-                            _language_digests(site, languages, names, digests, reuse))
+                            _language_digests(site, languages, names, digests if reuse.remember else Digests(),
+                                              reuse))
     outputs: list[OutputFile] = []
     problems: list[Problem] = []
     store: MutableMapping[str, str] = descriptions if descriptions is not None else {}
@@ -149,8 +152,8 @@ def render_site(
         if reuse.remember:
             made.update((page.dest_path, result[3])
                         for (page, _), result in zip(there[done:done + len(part)], part, strict=True))
+        _collect(part, place, outputs, problems, described, there[done:done + len(part)])
         done += len(part)
-        _collect(part, place, outputs, problems, described)
     if reuse.remember:
         if keep_here:  # a page in a language no save touched keeps its job list's cards for the next
             carry_loops(reuse, shared)
@@ -274,14 +277,21 @@ Rendered = tuple[list[OutputFile | Written], list[Problem],
 
 
 def _collect(results: list[Rendered], place: Callable[[OutputFile | Written], OutputFile], outputs: list[OutputFile],
-             problems: list[Problem], described: Described) -> None:
-    """Send the rendered files to `place`, and note problems and postings' descriptions."""
-    for page_outputs, page_problems, description, _ in results:
-        outputs.extend(map(place, page_outputs))
+             problems: list[Problem], described: Described,
+             pages: Sequence[tuple[Page, str | None]] | None = None) -> None:
+    """Send the rendered files to `place`, and note problems and postings' descriptions.
+
+    With the `pages` the results are of (a worker's), what is kept of them names each page by the site's own
+    strings, not the copies that came with them (a big site's 10,000 paths and keys: 1.5 MB until the end).
+    """
+    for index, (page_outputs, page_problems, description, _) in enumerate(results):
+        page = pages[index][0] if pages is not None else None
+        outputs.extend(place(_named_by(file, page)) for file in page_outputs)
         problems.extend(page_problems)
         if description is None:
             continue
         lang, key, html, fingerprint = description
+        key = page.key if page is not None and key == page.key else key
         if isinstance(html, tuple):  # (where a worker wrote it)
             assert described.source is not None
             described.rendered.place((lang, key), described.source, *html)
@@ -293,6 +303,15 @@ def _collect(results: list[Rendered], place: Callable[[OutputFile | Written], Ou
                 described.store[fingerprint] = html
         else:
             described.kept.append((lang, key, fingerprint))
+
+
+def _named_by(file: OutputFile | Written, page: Page | None) -> OutputFile | Written:
+    """Return a page's file with the page's own path (the very string), if it is at that path."""
+    if page is None:
+        return file
+    if isinstance(file, Written):
+        return replace(file, file=named) if (named := _named_by(file.file, page)) is not file.file else file
+    return replace(file, dest_path=page.dest_path) if file.dest_path == page.dest_path else file
 
 
 class Described:

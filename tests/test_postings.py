@@ -74,3 +74,40 @@ def test_a_start_window_ends_on_the_last_day_of_its_last_month() -> None:
             window = MonthRange(dt.date(year, 1, 1), dt.date(year, month, 1))
             last = dt.date(year, month, calendar.monthrange(year, month)[1])
             assert ends(SimpleNamespace(start=window)) == last
+
+
+def test_postings_share_what_they_repeat_and_a_build_keeps_the_pages_own_names(tmp_path: Path, monkeypatch) -> None:
+    """Postings that name the same people, steps, types and place hold one tuple or record of them; what the
+    build keeps of a page a worker rendered names it by the site's own strings, not the copies sent back."""
+    import pickle
+
+    import sitegen.pipeline
+    from bench.site import make_site
+    from sitegen.model import OutputFile, Site
+    from sitegen.pipeline import BuildCache, compile_site
+    from sitegen.render import Described, _collect
+    from sitegen.sources import read_project
+    from sitegen.write import Written
+
+    root = tmp_path / "site"
+    root.mkdir()
+    make_site(root, 8)
+    sites: list[Site] = []
+    real = sitegen.pipeline.assemble_site
+    monkeypatch.setattr(sitegen.pipeline, "assemble_site",
+                        lambda *args: sites.append(real(*args)[0]) or (sites[-1], []))
+    assert compile_site(read_project(root), None, BuildCache()).ok
+    facts = [posting.facts for postings in sites[0].postings.values() for posting in postings]
+    assert len(facts) == 16
+    for field in ("people", "process", "employment_type", "location"):
+        assert len({id(getattr(f, field)) for f in facts}) == 1, field
+    page = next(p for p in sites[0].pages if p.posting is not None)
+    file, key = pickle.loads(pickle.dumps((OutputFile(page.dest_path, b"", "f1"), page.key)))  # as a worker sent
+    assert file.dest_path is not page.dest_path and key is not page.key
+    results = [([Written(file, 10)], [], None, "f1"), ([file], [], (page.lang, key, "<p>x</p>", "f1"), "f1")]
+    outputs: list[OutputFile] = []
+    described = Described({})
+    _collect(results, lambda placed: placed.file if isinstance(placed, Written) else placed, outputs, [], described,
+             [(page, None), (page, None)])
+    assert len(outputs) == 2 and all(output.dest_path is page.dest_path for output in outputs)
+    assert [k for _, k in described.rendered] == [page.key] and next(iter(described.rendered))[1] is page.key
