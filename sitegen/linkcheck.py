@@ -50,6 +50,13 @@ def link_problems(site: Site, parsed: tuple[Parsed, ...], project: Project, reus
     last: Checked | None = reuse.known("links checked", (site.config,))
     change = site_change(site, reuse)
     patched = _patched(last, change, parsed, known) if last is not None and change is not None else None
+    if patched is None and not reuse.remember:  # a one-off build: each text is checked once, and nothing kept
+        shown = {(p.src_path, p.lang): p for p in site.pages}
+        problems = list(_other_problems(site, parsed, known))
+        for text in parsed:
+            if _has_links(text):
+                problems.extend(_text_problems(text, _shown(shown, text), known, base, site, links))
+        return problems
     if patched is not None:
         shown, texts, redo, fine, others = patched
         reuse.carry("fine links")  # each text's verdict, for a build that does not patch
@@ -65,10 +72,7 @@ def link_problems(site: Site, parsed: tuple[Parsed, ...], project: Project, reus
     problems = list(others)
     for index in sorted(redo):
         text = parsed[index]
-        page = _shown(shown, text)
-        at = "/" + page.url[len(base):] if page is not None else f"/{text.file.lang}/"
-        wrong = site_link_problems([(text.file.src_path, text.file.lang or "", at, text.links)], known, base,
-                                   site.config.lang_codes, links)
+        wrong = _text_problems(text, _shown(shown, text), known, base, site, links)
         problems.extend(wrong)
         if not wrong and not any("#" in link.target for link in text.links):
             fine.add(index)
@@ -77,6 +81,14 @@ def link_problems(site: Site, parsed: tuple[Parsed, ...], project: Project, reus
         reuse.keep_each("fine links", (known, site.config), items, [index in fine for index in texts.values()],
                         pages, found)
     return problems
+
+
+def _text_problems(text: Parsed, page: Page | None, known: frozenset[str], base: str, site: Site,
+                   links: SiteLinks) -> list[Problem]:
+    """Return the problems of a text's links, shown on `page` (None: none shows it in its own language)."""
+    at = "/" + page.url[len(base):] if page is not None else f"/{text.file.lang}/"
+    return site_link_problems([(text.file.src_path, text.file.lang or "", at, text.links)], known, base,
+                              site.config.lang_codes, links)
 
 
 Patched = tuple[dict[tuple[str, str], Page], Mapping[tuple[str, str], int], set[int], set[int], tuple[Problem, ...]]
@@ -140,7 +152,9 @@ IMAGE_FIELDS = ("photo", "image")  # the fields of facts files that name an imag
 
 def _targets(base: str, urls: tuple[str, ...], assets: tuple[str, ...]) -> frozenset[str]:
     """Return every path a link may lead to: the pages' addresses (below the base path) and the assets'."""
-    return frozenset({"/", "/index.html", "/404.html", "/sitemap.xml"} | {"/" + url[len(base):] for url in urls}
+    # (below a base path of "/", each page's own address: no copy of 10,000 of them)
+    return frozenset({"/", "/index.html", "/404.html", "/sitemap.xml"}
+                     | {url if base == "/" and url.startswith("/") else "/" + url[len(base):] for url in urls}
                      | {"/" + path for path in assets})
 
 

@@ -7,6 +7,7 @@ from pathlib import Path
 import pytest
 
 from sitegen.pipeline import BuildCache, compile_site
+from sitegen.reuse import Reuse
 from sitegen.sources import read_project
 from tests.conftest import SITES, MakeProject
 
@@ -198,10 +199,19 @@ def test_mistake(case: str, make_project: MakeProject) -> None:
     assert not result.ok and not result.outputs
 
 
-def test_anchor_links_are_checked_against_the_ids_of_their_page(make_project: MakeProject) -> None:
+@pytest.mark.parametrize("case", sorted(CASES))
+def test_mistake_in_a_one_off_build(case: str, make_project: MakeProject) -> None:
+    """A one-off build keeps nothing for a next one (its link check is the lean one): the same problems."""
+    files, expected = CASES[case]
+    result = compile_site(read_project(make_project(files)), None, BuildCache(reuse=Reuse(remember=False)))
+    assert [str(p) for p in result.problems] == expected
+
+
+@pytest.mark.parametrize("remember", [True, False])
+def test_anchor_links_are_checked_against_the_ids_of_their_page(make_project: MakeProject, remember: bool) -> None:
     text = "---\ntitle: Data Intern\ndescription: d\n---\n## The job\n\n" \
            "[a](#the-jobb) [b](#the-job) [c](/en/team/#nobody) [d](#main) [e](/en/team/#ada)\n"
-    result = compile_site(read_project(make_project({TEXT: text})), None, BuildCache())
+    result = compile_site(read_project(make_project({TEXT: text})), None, BuildCache(reuse=Reuse(remember=remember)))
     assert result.ok  # a broken anchor is a warning: --strict fails on it
     assert [str(p) for p in result.problems] == [
         "content/jobs/data-intern.en.md:7:5: warning: link to '#the-jobb' names no heading or section of that "
