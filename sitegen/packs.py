@@ -18,10 +18,12 @@ import itertools
 import json
 import os
 import struct
+import tempfile
 import threading
 import time
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from pathlib import Path
+from typing import BinaryIO
 
 SUFFIX = ".pack"
 MARK = b"\ncareers-site pack 1\n"
@@ -33,24 +35,35 @@ Where = tuple[str, int, int]  # pack file name, offset, length
 
 
 class PackWriter:
-    """A pack being written: `add` appends an entry, `close` writes the index and puts the pack in place."""
+    """A pack being written: `add` appends an entry, `close` writes the index and puts the pack in place.
 
-    def __init__(self, folder: Path) -> None:
+    One written to be read only once in place (not `found` before: a one-off build's parses) keeps no index
+    of its entries: each one's goes to a temporary file as it is added (a big site's 15,000 parses' names and
+    places were 2 MB while its files were parsed), and is copied into the pack when it is closed.
+    """
+
+    def __init__(self, folder: Path, found: bool = True) -> None:
         self.path = folder / f"{time.time_ns():020d}-{os.getpid()}-{id(self):x}{SUFFIX}"
         self.tmp = self.path.with_name(self.path.name + ".tmp")
         self.file = os.fdopen(os.open(self.tmp, os.O_RDWR | os.O_CREAT | os.O_EXCL, 0o600), "w+b")
         # by name, where an entry is: its offset times `SPAN` plus its length, one number (a big site's 10,000
         # descriptions were a megabyte of pairs of numbers while its pages rendered)
         self.index: dict[str, int] = {}
+        self.listing: BinaryIO | None = None if found else tempfile.TemporaryFile()  # noqa: SIM115 (closed below)
+        self.count = 0
         self.size = 0
 
     def add(self, name: str, body: bytes) -> None:
         self.file.write(body)
-        self.index[name] = self.size * SPAN + len(body)
+        if self.listing is None:
+            self.index[name] = self.size * SPAN + len(body)
+        else:
+            self.listing.write(f"{',' if self.count else '['}[{json.dumps(name)},{self.size},{len(body)}]".encode())
+        self.count += 1
         self.size += len(body)
 
     def read(self, name: str) -> bytes | None:
-        """Return the body of an entry added, or None."""
+        """Return the body of an entry added, or None (always, for one written not to be found before)."""
         found = self.index.get(name)
         if found is None:
             return None
@@ -62,15 +75,17 @@ class PackWriter:
         """Remove the pack being written."""
         with contextlib.suppress(OSError):  # (what it could not write: a full disk)
             self.file.close()
+            if self.listing is not None:
+                self.listing.close()
         self.tmp.unlink(missing_ok=True)
 
     def close(self) -> str | None:
         """Write the index, put the pack in place and return its file name (None, and no pack, when empty)."""
         try:
-            if not self.index:
+            if not self.count:
                 return None
             listed = 0
-            for part in _index_parts(self.index):
+            for part in _index_parts(self.index) if self.listing is None else _listed_parts(self.listing):
                 self.file.write(part)
                 listed += len(part)
             self.file.write(TAIL.pack(listed) + MARK)
@@ -97,6 +112,17 @@ def _index_parts(index: Mapping[str, int]) -> Iterator[bytes]:
 
 
 INDEX_PART = 1024
+
+
+def _listed_parts(listing: BinaryIO) -> Iterator[bytes]:
+    """Yield the index a pack writer wrote to `listing` (the entries' JSON, but the closing bracket), closed."""
+    listing.seek(0)
+    while part := listing.read(LISTING_PART):
+        yield part
+    yield b"]"
+
+
+LISTING_PART = 1 << 16
 
 
 class Packs:
@@ -170,7 +196,8 @@ class Packs:
             return
         with self.lock:  # (an index not read yet is read with the pack's, when one is first asked for)
             if self._index is not None:
-                self._add_index(pack, [(name, *divmod(where, SPAN)) for name, where in writer.index.items()])
+                self._add_index(pack, [(name, *divmod(where, SPAN)) for name, where in writer.index.items()]
+                                if writer.listing is None else _read_index(self.folder / pack))
 
     def prune(self, wanted: Callable[[str], bool]) -> None:
         """Keep only the entries whose name is `wanted`: remove the packs without one, and pack them anew when

@@ -129,8 +129,12 @@ class ParseStore(MutableMapping[CacheKey, Parsed]):
             (self.folder.parent / FILE).unlink(missing_ok=True)  # the single-file cache of earlier versions
 
     def is_empty(self) -> bool:
-        """Return True when the store holds no parse, in memory or on disk (the entries' index is read, no entry)."""
-        return not self.memory and (not self.readable or self.packs is None or not self.packs.index())
+        """Return True when the store holds no parse, in memory or on disk (no pack: one is never empty).
+
+        The packs' index is not read for it: once read, it would take in the entries of the pack a one-off build
+        then writes (15,000 for a big site's parses: 3 MB, read by no one).
+        """
+        return not self.memory and (not self.readable or self.folder is None or not has_packs(self.folder))
 
     def pack(self) -> PackWriter | None:
         """Return a new pack to write parses into (`entry` makes its entries), or None where none can be made.
@@ -143,7 +147,7 @@ class ParseStore(MutableMapping[CacheKey, Parsed]):
         if not private_folder(self.folder, create=True):
             return None
         try:
-            return PackWriter(self.folder)
+            return PackWriter(self.folder, found=False)
         except OSError:
             return None
 

@@ -909,3 +909,31 @@ def test_a_repack_that_cannot_be_written_keeps_the_packs_it_was_made_from(tmp_pa
     packs.prune(lambda name: name == "a")  # more unwanted bytes than wanted: packed anew, which fails
     assert Packs(tmp_path).get("a") == b"A" and len(list(tmp_path.glob("*.pack"))) == 1
     assert not list(tmp_path.glob("*.tmp"))
+
+
+@given(st.lists(st.tuples(st.text(min_size=1, max_size=6), st.binary(max_size=20)), min_size=1, max_size=30,
+                unique_by=lambda entry: entry[0]),
+       st.integers(min_value=1, max_value=40))
+def test_a_pack_written_to_be_found_only_in_place_is_the_same_pack(entries: list[tuple[str, bytes]], part: int) -> None:
+    """A one-off build's parses go to a pack that keeps no index in memory (each entry's is written to a
+    temporary file, copied into the pack when it closes, `LISTING_PART` bytes at a time): the same bytes as a
+    pack that keeps one, found by an index read before it is put in place, and by one read after."""
+    with tempfile.TemporaryDirectory() as scratch, mock.patch("sitegen.packs.LISTING_PART", part):
+        folders = [Path(scratch) / way for way in ("found", "in place")]
+        for folder in folders:
+            folder.mkdir()
+            packs = Packs(folder)
+            packs.index()  # (read: the pack's entries join it once it is in place)
+            writer = PackWriter(folder, found=folder.name == "found")
+            for name, body in entries:
+                writer.add(name, body)
+            assert writer.read(entries[0][0]) == (entries[0][1] if folder.name == "found" else None)
+            packs.take(writer)
+            assert all(packs.get(name) == body for name, body in entries)
+            packs.close()
+        (found, *_), (in_place, *others) = (sorted(folder.glob("*.pack")) for folder in folders)
+        assert not others and found.read_bytes() == in_place.read_bytes()
+        again = Packs(folders[1])
+        assert all(again.get(name) == body for name, body in entries)
+        again.close()
+        assert not [path for folder in folders for path in folder.iterdir() if path.suffix != ".pack"]
