@@ -51,7 +51,7 @@ def link_problems(site: Site, parsed: tuple[Parsed, ...], project: Project, reus
     change = site_change(site, reuse)
     patched = _patched(last, change, parsed, known) if last is not None and change is not None else None
     if patched is None and not reuse.remember:  # a one-off build: each text is checked once, and nothing kept
-        shown = {(p.src_path, p.lang): p for p in site.pages}
+        shown = _shown_by(site)
         problems = list(_other_problems(site, parsed, known))
         for text in parsed:
             if _has_links(text):
@@ -61,7 +61,7 @@ def link_problems(site: Site, parsed: tuple[Parsed, ...], project: Project, reus
         shown, texts, redo, fine, others = patched
         reuse.carry("fine links")  # each text's verdict, for a build that does not patch
     else:
-        shown = {(p.src_path, p.lang): p for p in site.pages}
+        shown = _shown_by(site)
         texts = {(text.file.src_path, text.file.lang or ""): index for index, text in enumerate(parsed)
                  if _has_links(text)}
         items = [parsed[index] for index in texts.values()]
@@ -121,6 +121,11 @@ def _patched(last: Checked, change: SiteChange, parsed: tuple[Parsed, ...], know
 def _has_links(text: Parsed) -> bool:
     """Return True for a text (of a language) whose links are checked."""
     return bool(text.links) and text.file.kind == "text" and bool(text.file.lang)
+
+
+def _shown_by(site: Site) -> dict[tuple[str, str], Page]:
+    """Return the site's pages by the path of the text they show and their language."""
+    return {(p.src_path, p.lang): p for p in site.pages}
 
 
 def _shown(shown: Mapping[tuple[str, str], Page], text: Parsed) -> Page | None:

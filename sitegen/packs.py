@@ -25,6 +25,8 @@ from collections.abc import Callable, Iterable, Iterator, Mapping
 from pathlib import Path
 from typing import BinaryIO
 
+from .spool import SPAN  # (an entry's place, offset × SPAN + length, is one number, as a spooled text's)
+
 SUFFIX = ".pack"
 MARK = b"\ncareers-site pack 1\n"
 TAIL = struct.Struct("<Q")  # the index's length, just before the mark
@@ -94,9 +96,6 @@ class PackWriter:
             return self.path.name
         finally:
             self.abandon()  # (nothing to remove once in place)
-
-
-SPAN = 1 << 40  # more than any entry's length
 
 
 def _index_parts(index: Mapping[str, int]) -> Iterator[bytes]:

@@ -488,9 +488,8 @@ def _finished(rendered: list[str], dest: str, origin: str, polish: bool,
     typeset and rewritten versions, and one more with its last newline, were all held until it was encoded.
     """
     html = rendered.pop()
-    if dest.endswith(".html") and (repeated := duplicate_ids(html)):
-        return Problem(origin, None, f"{dest} has the id '{repeated[0]}' more than once",
-                       "rename the heading, or the id given to it in the text")
+    if dest.endswith(".html") and (repeated_ids := duplicate_ids(html)):
+        return _repeated_id(origin, dest, repeated_ids[0])
     if polish and dest.endswith(".html"):
         html = typeset(html)
     if len(html) > BIG_PAGE:  # (a big site's home page)
@@ -518,9 +517,14 @@ def _finished_in_parts(pieces: Iterable[str], dest: str, origin: str, polish: bo
             ids += ID_VALUE.findall(text)  # (each part ends with a tag: an id is in one part)
         _encode_linked(text, helpers, parts)
     if repeated_ids := repeated(ids):
-        return Problem(origin, None, f"{dest} has the id '{repeated_ids[0]}' more than once",
-                       "rename the heading, or the id given to it in the text")
+        return _repeated_id(origin, dest, repeated_ids[0])
     return OutputFile(dest, b"", parts=_one_newline(parts))
+
+
+def _repeated_id(origin: str, dest: str, name: str) -> Problem:
+    """Return the problem of a page that gives the id `name` to more than one element."""
+    return Problem(origin, None, f"{dest} has the id '{name}' more than once",
+                   "rename the heading, or the id given to it in the text")
 
 
 def _joined_parts(pieces: Iterable[str]) -> Iterator[str]:

@@ -158,7 +158,7 @@ def _read(file: BinaryIO, offset: int, length: int) -> bytes:
     return b"".join(parts)
 
 
-SPAN = 1 << 40  # more than any text's length in bytes
+SPAN = 1 << 40  # more than any text's length in bytes: a place (offset × SPAN + length) is one number
 FILES = 256  # one more than the other files a spool may take texts from
 
 
