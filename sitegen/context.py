@@ -68,7 +68,10 @@ class Helpers:
     def rewrite_assets(self, html: str) -> str:
         """Return HTML whose links to assets by their source name point to the hashed files."""
         html = self.sized_images(html)
-        _, link = _asset_patterns(f"{self.base_path}assets/")
+        prefix = f"{self.base_path}assets/"
+        if prefix not in html:  # (what every link to an asset holds: most descriptions have none)
+            return html
+        _, link = _asset_patterns(prefix)
         return link.sub(self._swap, html)
 
     def sized_images(self, html: str) -> str:

@@ -308,13 +308,16 @@ def _quick_inline_class() -> type | None:
         """Markdown's inline pass, skipping the patterns a text holds no trigger of."""
 
         def run(self, tree: Any, ancestors: list[str] | None = None) -> Any:
-            self.tried = list(zip(self.inlinePatterns, _triggers(self.inlinePatterns, DelimiterProcessor),
-                                  strict=True))
+            triggers = _triggers(self.inlinePatterns, DelimiterProcessor)
+            self.tried = list(zip(self.inlinePatterns, triggers, strict=True))
+            self.sieve = _sieve(triggers)
             return super().run(tree, ancestors)
 
         def _InlineProcessor__handleInline(self, data: str, patternIndex: int = 0) -> str:  # (Markdown's names)
             if isinstance(data, util.AtomicString):
                 return data
+            if self.sieve is not None and self.sieve(data) is None:
+                return data  # (no pattern's trigger: every try would find nothing)
             apply, tried, start = getattr(self, APPLY_PATTERN), self.tried, 0
             while patternIndex < len(tried):
                 pattern, triggers = tried[patternIndex]
@@ -336,10 +339,21 @@ def _quick_inline_class() -> type | None:
 HANDLE_INLINE, APPLY_PATTERN = "_InlineProcessor__handleInline", "_InlineProcessor__applyPattern"
 
 
-def _triggers(patterns: Any, delimiters: type) -> list[tuple[str, ...] | None]:
+@functools.lru_cache(maxsize=8)
+def _sieve(triggers: tuple[tuple[str, ...] | None, ...]) -> Callable[[str], re.Match[str] | None] | None:
+    """Return what finds any of the inline patterns' `triggers` in a text (None where a pattern has none: it is
+    tried on every text): most texts of a posting (its list items, its headings) hold none, and one search
+    tells so where trying each pattern's triggers in turn took a dozen."""
+    if any(found is None for found in triggers):
+        return None
+    marks = sorted({mark for found in triggers if found is not None for mark in found}, key=lambda m: (-len(m), m))
+    return re.compile("|".join(map(re.escape, marks))).search
+
+
+def _triggers(patterns: Any, delimiters: type) -> tuple[tuple[str, ...] | None, ...]:
     """Return the triggers of each of a converter's inline patterns, in the order they are tried (None: any text)."""
-    return [tuple(getattr(pattern, "tokens", ())) if type(pattern) is delimiters else TRIGGERS.get(name)
-            for pattern, name in zip(patterns, _names(patterns, TRIGGERS), strict=True)]
+    return tuple(tuple(getattr(pattern, "tokens", ())) if type(pattern) is delimiters else TRIGGERS.get(name)
+                 for pattern, name in zip(patterns, _names(patterns, TRIGGERS), strict=True))
 
 
 def render_markdown(converter: markdown.Markdown, text: str) -> str:

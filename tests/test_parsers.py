@@ -232,6 +232,22 @@ def test_the_quick_inline_pass_tries_every_pattern_it_knows_no_trigger_of(monkey
         sitegen.markdown._quick_inline_class.cache_clear()
 
 
+@given(text=inlineish)
+def test_the_inline_sieve_finds_a_trigger_wherever_a_pattern_has_one(text: str) -> None:
+    """The inline pass returns a text at once when the sieve finds no trigger in it: the sieve must find one
+    wherever some pattern's trigger is, and there is no sieve when a pattern has none."""
+    from markdown.inlinepatterns import DelimiterProcessor
+
+    from sitegen.markdown import _sieve, _triggers, make_converter
+
+    triggers = _triggers(make_converter().inlinePatterns, DelimiterProcessor)
+    sieve = _sieve(triggers)
+    assert sieve is not None
+    held = any(mark in text for found in triggers if found is not None for mark in found)
+    assert (sieve(text) is not None) is held
+    assert _sieve((*triggers, None)) is None
+
+
 @pytest.mark.parametrize("text", [
     "A[^1] note.\n\n[^1]: The note.\n", "*[HTML]: HyperText\n\nSome HTML.\n", "## Title {#mine}\n",
     "Term\n: Definition\n", "- Term\n\n    : Definition\n", "| a | b |\n|---|---|\n| 1 | 2 |\n",
