@@ -5,6 +5,9 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+from markupsafe import Markup
 
 from sitegen.model import BuildResult, Problem
 from sitegen.pipeline import BuildCache, compile_site
@@ -324,3 +327,47 @@ def test_the_quick_context_calls_every_kind_of_callable_as_jinja_does() -> None:
         outputs.append(env.from_string(source).render(values))
     assert outputs[1] == outputs[0]
     assert "marked:Ana:Ana" in outputs[0] and "env:True:Ana" in outputs[0] and "eval:True:Ana" in outputs[0]
+
+
+class Shown:
+    """An object that gives its own HTML, as Jinja's and MarkupSafe's objects may."""
+
+    def __init__(self, html: str) -> None:
+        self.html = html
+
+    def __html__(self) -> str:
+        return self.html
+
+
+@given(value=st.one_of(st.text(), st.integers(), st.floats(allow_nan=False), st.none(),
+                       st.booleans(), st.text().map(Markup),
+                       st.text().map(Shown), st.text().map(type("Text", (str,), {}))))
+def test_the_quick_escape_escapes_as_markupsafe_does(value: object) -> None:
+    """Templates escape what they output with `quick_escape`: the same text, as `Markup`, as MarkupSafe's."""
+    import markupsafe
+
+    from sitegen.environment import quick_escape
+
+    quick, escaped = quick_escape(value), markupsafe.escape(value)
+    assert type(quick) is markupsafe.Markup and type(escaped) is markupsafe.Markup
+    assert str.__str__(quick) == str.__str__(escaped)
+
+
+def test_templates_escape_with_the_quick_escape_and_give_jinjas_output() -> None:
+    """The project's templates call `quick_escape` where Jinja's code calls `escape`, and render what Jinja
+    renders: text, markup, numbers, objects with their own HTML, in output, macros and filters."""
+    import jinja2
+
+    from sitegen.environment import make_environment, quick_escape
+    from sitegen.model import Project, Source
+
+    source = ("{% macro m(x) %}<i>{{ x }}</i>{% endmacro %}{{ text }} {{ markup }} {{ number }} {{ shown }} "
+              "{{ m(text) }} {{ text|upper }} {{ markup|safe }} {{ 'a' ~ text }} "
+              "{% set c %}{{ text }}{% endset %}{{ c }}")
+    template = Source("templates/x.html", source.encode("utf-8"), "0")
+    env = make_environment(Project(content=(), templates=(template,), assets=()), lambda locale: {})
+    compiled = env.get_template("x.html")
+    assert compiled.root_render_func.__globals__["escape"] is quick_escape
+    values = {"text": "<a href='x'>&amp;\"", "markup": Markup("<b>ok</b>"), "number": 3, "shown": Shown("<s>")}
+    plain = jinja2.Environment(autoescape=True, trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=True)
+    assert compiled.render(values) == plain.from_string(source).render(values)
