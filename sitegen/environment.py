@@ -65,7 +65,7 @@ class QuickContext(jinja2.runtime.Context):
 def quick_escape(value: Any) -> Markup:
     """Return what `markupsafe.escape` returns: a plain string escaped without `Markup`'s own `__new__`.
 
-    Templates escape each value they output (some 230 a posting page), most of them plain strings (UI strings,
+    Templates escape each value they output (some 220 a posting page), most of them plain strings (UI strings,
     facts): `escape` makes its result with `Markup(…)`, whose `__new__` is Python code that asks the escaped
     string for an `__html__` it never has; `str.__new__(Markup, …)` makes the very same string. Markup itself
     is returned as it is (`escape` makes a copy of it: `Markup.__html__` is the markup). Anything else
@@ -83,7 +83,8 @@ ESCAPE_INNER: Callable[[str], str] | None = getattr(markupsafe, "_escape_inner",
 
 
 class QuickTemplate(jinja2.Template):
-    """A template whose output is escaped by `quick_escape`, where its code calls Jinja's `escape`."""
+    """A template whose output is escaped by `quick_escape`, where its code calls Jinja's `escape` (which the
+    compiled module imports from `jinja2.runtime`, and its functions look up as a global)."""
 
     @classmethod
     def _from_namespace(cls, environment: jinja2.Environment, namespace: dict[str, Any],  # type: ignore[override]
@@ -114,7 +115,8 @@ def make_environment(project: Project, formatters: Formatters,
         auto_reload=False,
     )
     env.context_class = QuickContext
-    env.template_class = QuickTemplate
+    if hasattr(jinja2.Template, "_from_namespace"):  # (Jinja's, which every way of making a template goes through)
+        env.template_class = QuickTemplate
     env.code_generator_class = QuickCodeGenerator
     for name in FILTERS:
         env.filters[name] = _locale_filter(name, formatters)
