@@ -60,7 +60,7 @@ class PackWriter:
         if self.listing is None:
             self.index[name] = self.size * SPAN + len(body)
         else:
-            self.listing.write(f"{',' if self.count else '['}[{json.dumps(name)},{self.size},{len(body)}]".encode())
+            self.listing.write(f"{',' if self.count else '['}{_entry(name, self.size, len(body))}".encode())
         self.count += 1
         self.size += len(body)
 
@@ -104,13 +104,18 @@ def _index_parts(index: Mapping[str, int]) -> Iterator[bytes]:
     items = iter(index.items())
     first = True
     while part := list(itertools.islice(items, INDEX_PART)):
-        text = ",".join(f"[{json.dumps(name)},{where // SPAN},{where % SPAN}]" for name, where in part)
+        text = ",".join(_entry(name, *divmod(where, SPAN)) for name, where in part)
         yield (("[" if first else ",") + text).encode("utf-8")
         first = False
     yield b"[]" if first else b"]"
 
 
 INDEX_PART = 1024
+
+
+def _entry(name: str, offset: int, length: int) -> str:
+    """Return one entry of a pack's index, as JSON: `[name, offset, length]`."""
+    return f"[{json.dumps(name)},{offset},{length}]"
 
 
 def _listed_parts(listing: BinaryIO) -> Iterator[bytes]:

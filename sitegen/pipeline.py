@@ -209,7 +209,7 @@ def _compiled(project: Project, compiling: Compiling | None, base_url: str | Non
     in_parts_loaded = None if live else load_in_parts(project, base_url, cache, begin)
     loaded = in_parts_loaded or load_content(project, base_url, cache)
     in_parts_loaded = None  # (what it holds goes with `loaded`, once the checks are done)
-    if compiling is not None and isinstance(loaded, Loaded):
+    if compiling is not None and isinstance(loaded, Loaded) and not in_parts:  # (`begin` loaded them, if it ran)
         load_locales(lang.locale for lang in loaded.config.languages)  # what rendering will need, meanwhile
     started = cache.time("parse", started)
     if not isinstance(loaded, Loaded):
