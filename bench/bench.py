@@ -14,13 +14,20 @@ is the median of `--runs` runs, given as a ratio to the floor's median; peak mem
 resident size of one process. It also times the real site against `python -c "import jinja2, markdown,
 yaml"` (`--real-runs` times each, in turns: a quarter of a second a build). No thresholds: the machine is
 shared and noisy, so compare ratios. Results are recorded in bench/RESULTS.md.
+
+Nothing is deleted while anything is timed: the last output and cache are moved aside, and deleted once
+every step is done, and each run (and the real site's) starts `--settle` seconds after anything else
+deleted files (the last run's build with one edit retires its old output). On a file system that skips
+the inodes it freed in the last 30 seconds when it makes a file (ext4 without a journal, as on the
+machine of bench/RESULTS.md), making 20,000 files and folders just after 20,000 were deleted costs
+seconds more, and a different number each run: more for the floor than for a build whose workers share
+that work between two cores (bench/RESULTS.md has the measurements).
 """
 
 from __future__ import annotations
 
 import argparse
 import os
-import shutil
 import statistics
 import subprocess
 import sys
@@ -66,12 +73,23 @@ def median(runs: list[Run]) -> Run:
     return statistics.median(r[0] for r in runs), max(r[1] for r in runs)
 
 
+def set_aside(path: Path, trash: Path) -> None:
+    """Move `path`, if it is there, into `trash` (deleted when nothing is timed any more): deleting it now would
+    slow down making the next files (see the module's docstring)."""
+    if path.exists():
+        trash.mkdir(exist_ok=True)
+        path.rename(Path(tempfile.mkdtemp(dir=trash)) / path.name)
+
+
+SETTLE = 35.0  # seconds: ext4 skips the inodes freed in the last 30 s (35 while their table is being written)
+
+
 def build_command(root: Path, out: Path, *extra: str) -> list[str]:
     return [sys.executable, str(REPO / "build.py"), "--project", str(root), "build", "--out", str(out), *extra]
 
 
-def measure(size: int, runs: int, scratch: Path) -> dict[str, Run]:
-    """Return the medians of every scenario for one size."""
+def measure(size: int, runs: int, scratch: Path, settle: float = SETTLE) -> dict[str, Run]:
+    """Return the medians of every scenario for one size (each run `settle` seconds after the last deletion)."""
     root = scratch / f"site-{size}"
     make_site(root, size)
     env = {**clean_env(), "XDG_CACHE_HOME": str(scratch / f"cache-{size}")}
@@ -81,11 +99,11 @@ def measure(size: int, runs: int, scratch: Path) -> dict[str, Run]:
     port = free_port()
     serve_start(root, serving, scratch / f"serve-{size}", port)  # warm the preview folder and the cache
     for run in range(runs):
-        floor_out = scratch / f"floor-{size}"
-        shutil.rmtree(floor_out, ignore_errors=True)
+        floor_out, trash = scratch / f"floor-{size}", scratch / "trash"
+        for path in (floor_out, scratch / f"cache-{size}", root / "dist"):
+            set_aside(path, trash)
+        time.sleep(settle)  # (the last run's build with one edit deleted its old output)
         results["floor"].append(timed([sys.executable, str(REPO / "bench/floor.py"), str(root), str(floor_out)]))
-        shutil.rmtree(scratch / f"cache-{size}", ignore_errors=True)
-        shutil.rmtree(root / "dist", ignore_errors=True)
         results["cold"].append(timed(build_command(root, root / "dist"), env))
         results["unchanged"].append(timed(build_command(root, root / "dist"), env))
         edit(root, run)
@@ -226,14 +244,16 @@ def serve_edit(root: Path, env: dict[str, str], out: Path, run: int, port: int) 
         stop(server)
 
 
-def real_site(runs: int, scratch: Path) -> dict[str, Run]:
-    """Return the medians of the real site's cold and warm builds and of importing the three libraries."""
+def real_site(runs: int, scratch: Path, settle: float = SETTLE) -> dict[str, Run]:
+    """Return the medians of the real site's cold and warm builds and of importing the three libraries (from
+    `settle` seconds after the last deletion: the last size's build with one edit retired 20,000 files)."""
     env = {**clean_env(), "XDG_CACHE_HOME": str(scratch / "cache-real")}
     results: dict[str, list[Run]] = {"imports": [], "real cold": [], "real warm": []}
+    time.sleep(settle)
     for _ in range(runs):
         results["imports"].append(timed([sys.executable, "-c", "import jinja2, markdown, yaml"]))
-        shutil.rmtree(scratch / "cache-real", ignore_errors=True)
-        shutil.rmtree(scratch / "real-out", ignore_errors=True)
+        for path in (scratch / "cache-real", scratch / "real-out"):
+            set_aside(path, scratch / "trash")
         results["real cold"].append(timed(build_command(REPO, scratch / "real-out"), env))
         results["real warm"].append(timed(build_command(REPO, scratch / "real-out"), env))
     return {name: median(values) for name, values in results.items()}
@@ -245,11 +265,13 @@ def main() -> int:
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--real-runs", type=int, default=15,
                         help="runs of the real site (a quarter of a second each: three left its ratio to the noise)")
+    parser.add_argument("--settle", type=float, default=SETTLE,
+                        help="seconds to wait after a deletion before a run is timed (0: no wait)")
     args = parser.parse_args()
-    with tempfile.TemporaryDirectory(prefix="careers-bench-") as folder:
+    with tempfile.TemporaryDirectory(prefix="careers-bench-") as folder:  # (the outputs set aside go with it)
         scratch = Path(folder)
-        table = {size: measure(size, args.runs, scratch) for size in args.sizes}
-        real = real_site(args.real_runs, scratch)
+        table = {size: measure(size, args.runs, scratch, args.settle) for size in args.sizes}
+        real = real_site(args.real_runs, scratch, args.settle)
     sizes = " | ".join(f"N={n} ({2 * n + 14} pages)" for n in args.sizes)
     print(f"| ratio to the floor (median of {args.runs}) | {sizes} |")
     print("|---|" + "---|" * len(args.sizes))
