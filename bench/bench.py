@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Benchmark careers-site against a floor script measured in the same run; print ratios of medians.
 
-    python bench/bench.py [--sizes 5 500 5000] [--runs 3] [--real-runs 15]
+    python bench/bench.py [--sizes 5 500 5000] [--runs 3] [--real-runs 15] [--settle 35]
 
 For each size N it generates a bilingual site of N postings per language (`bench/site.py`), then times
 whole processes (imports included): the floor (`bench/floor.py`), a cold build (empty cache, empty
