@@ -81,6 +81,7 @@ def set_aside(path: Path, trash: Path) -> None:
         path.rename(Path(tempfile.mkdtemp(dir=trash)) / path.name)
 
 
+TRASH = "trash"  # where, in the scratch folder, outputs are set aside
 SETTLE = 35.0  # seconds: ext4 skips the inodes freed in the last 30 s (35 while their table is being written)
 
 
@@ -98,10 +99,10 @@ def measure(size: int, runs: int, scratch: Path, settle: float = SETTLE) -> dict
     results: dict[str, list[Run]] = {k: [] for k in SCENARIOS}
     port = free_port()
     serve_start(root, serving, scratch / f"serve-{size}", port)  # warm the preview folder and the cache
+    floor_out = scratch / f"floor-{size}"
     for run in range(runs):
-        floor_out, trash = scratch / f"floor-{size}", scratch / "trash"
         for path in (floor_out, scratch / f"cache-{size}", root / "dist"):
-            set_aside(path, trash)
+            set_aside(path, scratch / TRASH)
         time.sleep(settle)  # (the last run's build with one edit deleted its old output)
         results["floor"].append(timed([sys.executable, str(REPO / "bench/floor.py"), str(root), str(floor_out)]))
         results["cold"].append(timed(build_command(root, root / "dist"), env))
@@ -253,7 +254,7 @@ def real_site(runs: int, scratch: Path, settle: float = SETTLE) -> dict[str, Run
     for _ in range(runs):
         results["imports"].append(timed([sys.executable, "-c", "import jinja2, markdown, yaml"]))
         for path in (scratch / "cache-real", scratch / "real-out"):
-            set_aside(path, scratch / "trash")
+            set_aside(path, scratch / TRASH)
         results["real cold"].append(timed(build_command(REPO, scratch / "real-out"), env))
         results["real warm"].append(timed(build_command(REPO, scratch / "real-out"), env))
     return {name: median(values) for name, values in results.items()}
