@@ -10,6 +10,7 @@ from typing import Any
 from markupsafe import Markup
 
 from . import structured
+from .facts import page_rows
 from .feeds import feed_url
 from .hosting import META_CSP, REFERRER
 from .images import image_size
@@ -156,6 +157,7 @@ def page_context(site: Site, page: Page, helpers: Helpers, shared: Mapping[str, 
         "share": helpers.image((posting.facts.image if posting else None) or site.config.share_image),
         "trail": structured.trail(site, page, shared["t"]("nav_home")),
         "job_posting_ld": lambda item, description: _job_posting(site, item, description, helpers),
+        "fact_rows": page_rows(shared["t"], shared["locale"]),
     }
 
 

@@ -37,7 +37,8 @@ StringKeys = tuple[dict[str, list[tuple[str, int]]], set[str]]
 def string_keys_in_templates(env: jinja2.Environment, project: Project) -> StringKeys:
     """Return the UI string keys templates use, with where, and the prefixes of computed keys.
 
-    `t('apply_now')` uses a key; `t('nav_' ~ name)` uses every key starting with 'nav_'.
+    `t('apply_now')` uses a key; `t('nav_' ~ name)` uses every key starting with 'nav_'; `fact_rows(posting)`
+    uses the keys a posting's facts are labelled and written with (`FACT_ROW_KEYS`, `FACT_ROW_PREFIXES`).
     """
     used: dict[str, list[tuple[str, int]]] = {}
     prefixes: set[str] = set()
@@ -48,9 +49,14 @@ def string_keys_in_templates(env: jinja2.Environment, project: Project) -> Strin
             continue  # reported by check_templates
         for call in every:
             if not (isinstance(call, jinja2.nodes.Call) and isinstance(call.node, jinja2.nodes.Name)
-                    and call.node.name in TRANSLATOR_NAMES and call.args):
+                    and (call.node.name in TRANSLATOR_NAMES or call.node.name == FACT_ROWS) and call.args):
                 continue
             arg = call.args[0]
+            if call.node.name == FACT_ROWS:
+                for key in sorted(FACT_ROW_KEYS):
+                    used.setdefault(key, []).append((source.src_path, call.lineno))
+                prefixes |= FACT_ROW_PREFIXES
+                continue
             if isinstance(arg, jinja2.nodes.Const) and isinstance(arg.value, str):
                 used.setdefault(arg.value, []).append((source.src_path, call.lineno))
             elif isinstance(arg, jinja2.nodes.Concat) and isinstance(arg.nodes[0], jinja2.nodes.Const):
@@ -70,6 +76,14 @@ def undefined_string_keys(
     ]
 
 
+# What `fact_rows(posting)` (facts.py: a posting's facts as rows, for templates) makes its rows of: these UI
+# strings, and those named after a fact's value.
+FACT_ROWS = "fact_rows"
+FACT_ROW_KEYS = frozenset({"fact_contract", "contract_schedule", "fact_duration", "fact_hours", "hours_per_week",
+                           "fact_start", "fact_end", "fact_location", "fact_remote", "fact_pay", "fact_education",
+                           "fact_experience", "experience_none", "fact_apply_by", "fact_requirement",
+                           "fact_reference"})
+FACT_ROW_PREFIXES = frozenset({"contract_", "schedule_", "remote_", "pay_per_", "education_"})
 CODE_KEYS = frozenset({"legal_notice", "legal_notice_slug", "legal_notice_description"})  # read by assemble.py
 
 

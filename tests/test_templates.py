@@ -128,7 +128,7 @@ def test_the_checks_read_every_node_of_a_template_once_in_find_alls_order(real_p
     from sitegen.fingerprint import template_names
     from sitegen.i18n import make_formatters
     from sitegen.loader import template_nodes
-    from sitegen.templatecheck import TRANSLATOR_NAMES, string_keys_in_templates
+    from sitegen.templatecheck import FACT_ROW_KEYS, FACT_ROWS, TRANSLATOR_NAMES, string_keys_in_templates
 
     odd = templates_only(tmp_path / "odd", {"odd.html":
         '{% extends ["base.html", layout] %}{% from "_m.html" import x %}{% import name as m %}'
@@ -150,7 +150,10 @@ def test_the_checks_read_every_node_of_a_template_once_in_find_alls_order(real_p
         walked: dict[str, list[tuple[str, int]]] = {}  # the keys as a walk of each tree finds them, in order
         for source in project.templates:
             for call in fresh.parse(source.data.decode()).find_all(nodes.Call):
-                if isinstance(call.node, nodes.Name) and call.node.name in TRANSLATOR_NAMES and call.args \
+                if isinstance(call.node, nodes.Name) and call.node.name == FACT_ROWS and call.args:
+                    for key in sorted(FACT_ROW_KEYS):  # (the keys a posting's fact rows are made of)
+                        walked.setdefault(key, []).append((source.src_path, call.lineno))
+                elif isinstance(call.node, nodes.Name) and call.node.name in TRANSLATOR_NAMES and call.args \
                         and isinstance(call.args[0], nodes.Const) and isinstance(call.args[0].value, str):
                     walked.setdefault(call.args[0].value, []).append((source.src_path, call.lineno))
         assert used == walked and list(used) == list(walked)
