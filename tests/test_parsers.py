@@ -215,7 +215,8 @@ def test_the_quick_passes_make_markdowns_html(text: str) -> None:
 
 
 def test_the_quick_inline_pass_tries_every_pattern_it_knows_no_trigger_of(monkeypatch) -> None:
-    """A pattern an extension adds is tried on every text; without the methods it builds on, Markdown's pass."""
+    """A pattern an extension adds is tried on every text, even when it comes after the converter's first text
+    (whose patterns' triggers the pass keeps); without the methods it builds on, Markdown's pass."""
     from markdown.inlinepatterns import SimpleTagInlineProcessor
     from markdown.treeprocessors import InlineProcessor
 
@@ -223,6 +224,7 @@ def test_the_quick_inline_pass_tries_every_pattern_it_knows_no_trigger_of(monkey
     from sitegen.markdown import make_converter
 
     converter = make_converter()
+    assert converter.convert("Hello @you, *all*") == "<p>Hello @you, <em>all</em></p>"
     converter.inlinePatterns.register(SimpleTagInlineProcessor(r"()@(\w+)", "mark"), "mention", 65)
     assert converter.convert("Hello @you, &copy;") == "<p>Hello <mark>you</mark>, &copy;</p>"
     sitegen.markdown._quick_inline_class.cache_clear()
