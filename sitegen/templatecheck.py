@@ -51,12 +51,12 @@ def string_keys_in_templates(env: jinja2.Environment, project: Project) -> Strin
             if not (isinstance(call, jinja2.nodes.Call) and isinstance(call.node, jinja2.nodes.Name)
                     and (call.node.name in TRANSLATOR_NAMES or call.node.name == FACT_ROWS) and call.args):
                 continue
-            arg = call.args[0]
             if call.node.name == FACT_ROWS:
                 for key in sorted(FACT_ROW_KEYS):
                     used.setdefault(key, []).append((source.src_path, call.lineno))
                 prefixes |= FACT_ROW_PREFIXES
                 continue
+            arg = call.args[0]
             if isinstance(arg, jinja2.nodes.Const) and isinstance(arg.value, str):
                 used.setdefault(arg.value, []).append((source.src_path, call.lineno))
             elif isinstance(arg, jinja2.nodes.Concat) and isinstance(arg.nodes[0], jinja2.nodes.Const):

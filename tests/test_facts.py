@@ -121,17 +121,22 @@ def test_the_first_schedule_stated_is_the_one_shown() -> None:
     assert rows[0].value == "Stage à temps partiel"
 
 
-def test_a_page_makes_a_postings_rows_once() -> None:
-    """The page's list and the JobPosting's description ask for the same rows: they are made once."""
-    made: list[Any] = []
+def _recording(asked: list[str]) -> Translator:
+    """Return the English UI strings, noting in `asked` each key asked for."""
 
-    class Counting(Translator):
+    class Recording(Translator):
         def __call__(self, key: str, **values: object) -> str:
-            made.append(key)
+            asked.append(key)
             return super().__call__(key, **values)
 
+    return Recording("en", CATALOGUES["en"])
+
+
+def test_a_page_makes_a_postings_rows_once() -> None:
+    """The page's list and the JobPosting's description ask for the same rows: they are made once."""
+    made: list[str] = []
     posting: Any = type("P", (), {"facts": _full(), "requirement": ""})()
-    rows = page_rows(Counting("en", CATALOGUES["en"]), "en_GB")
+    rows = page_rows(_recording(made), "en_GB")
     first = rows(posting)
     asked = len(made)
     assert rows(posting) is first and len(made) == asked > 0
@@ -140,14 +145,9 @@ def test_a_page_makes_a_postings_rows_once() -> None:
 def test_the_keys_rows_are_made_of_are_the_ones_templates_are_said_to_use() -> None:
     """Every UI string a row asks for is in FACT_ROW_KEYS or named after a value with one of FACT_ROW_PREFIXES:
     the translations report counts them as used, and a catalogue without one is an error naming the template."""
-    asked: set[str] = set()
-
-    class Recording(Translator):
-        def __call__(self, key: str, **values: object) -> str:
-            asked.add(key)
-            return super().__call__(key, **values)
-
-    fact_rows(_full(), Recording("en", CATALOGUES["en"]), "en_GB", "A student")
+    keys: list[str] = []
+    fact_rows(_full(), _recording(keys), "en_GB", "A student")
+    asked = set(keys)
     assert asked - FACT_ROW_KEYS and all(any(key.startswith(p) for p in FACT_ROW_PREFIXES)
                                          for key in asked - FACT_ROW_KEYS)
     assert asked >= FACT_ROW_KEYS
