@@ -96,7 +96,7 @@ def build_in_place(project: Project, writer: InPlace, base_url: str | None, cach
     with output_lock(writer.out):
         try:
             result = compile_site(project, base_url, cache, today=today, previous=writer.fingerprints, live=True,
-                                  sink=writer.place, shown=shown)
+                                  sink=writer, shown=shown)
             _forget_parses(cache, project)  # while a feed may still be being written
         finally:
             writer.settle()  # no file is still being written when the build is done, whatever happened

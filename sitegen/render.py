@@ -28,7 +28,7 @@ from .sitemap import render_sitemap
 from .spool import Shared, Spool, shared_file
 from .translations import MissingString
 from .typography import typeset, typeset_fragment, typeset_stream
-from .write import Sink, Staging, Written
+from .write import KeepingSink, Sink, Staging, Written
 
 ROOT_PAGES = (("chooser.html", "index.html"), ("404.html", "404.html"))
 
@@ -122,7 +122,11 @@ def render_site(
             continue
         (here if keep_here and SCOPE in names.get(page.template, ()) else there).append(
             (page, file.fingerprint if file is not None else None))
-    outputs.extend(map(emit, kept))
+    if isinstance(emit, KeepingSink):  # (serve: they are listed once the browsers reloaded)
+        emit.place_kept(kept)
+        outputs.extend(kept)
+    else:
+        outputs.extend(map(emit, kept))
     # the pages that list every posting of their language first (a big site's home page: 1.7 MB, and 9 MiB
     # of a worker's memory while it is made): made while a worker is at its smallest, the memory they
     # leave is what the worker's later pages reuse, not more on top of them
@@ -154,13 +158,6 @@ def render_site(
                         for (page, _), result in zip(there[done:done + len(part)], part, strict=True))
         _collect(part, place, outputs, problems, described, there[done:done + len(part)])
         done += len(part)
-    if reuse.remember:
-        if keep_here:  # a page in a language no save touched keeps its job list's cards for the next
-            carry_loops(reuse, shared)
-        files = {dest: OutputFile(dest, b"", fingerprint, kept=True) for dest, fingerprint in made.items()}
-        reuse.keep_each("kept files", (shared,), site.pages,
-                        [files.get(page.dest_path, file) for page, file in zip(site.pages, found, strict=True)],
-                        beside, found)
     roots: list[OutputFile] = []
     for template, dest in ROOT_PAGES:
         _render_into(env, template, root_context(site, helpers), dest, TEMPLATE_DIR + template, roots, problems,
@@ -174,6 +171,13 @@ def render_site(
     outputs.extend(emit(file) for file in rest)
     if shown is not None:
         shown(problems)  # every file a browser shows is in place
+    if reuse.remember:  # (once the browsers reloaded: this is for the next build)
+        if keep_here:  # a page in a language no save touched keeps its job list's cards for the next
+            carry_loops(reuse, shared)
+        files = {dest: OutputFile(dest, b"", fingerprint, kept=True) for dest, fingerprint in made.items()}
+        reuse.keep_each("kept files", (shared,), site.pages,
+                        [files.get(page.dest_path, file) for page, file in zip(site.pages, found, strict=True)],
+                        beside, found)
     try:
         if polish and not site.config.preview:  # a preview publishes nothing that search engines or boards read
             # each to the sink as soon as it is made: the feeds and boards repeat every description

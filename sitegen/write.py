@@ -27,6 +27,7 @@ import sys
 import tempfile
 from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
+from typing import Protocol, runtime_checkable
 
 from .model import OutputFile, Problem
 from .records import record
@@ -34,6 +35,15 @@ from .records import record
 MANIFEST = ".careers-site-manifest"
 Sink = Callable[[OutputFile], OutputFile]  # writes a file out; returns it without its bytes
 MANIFEST_HEADER = "# careers-site output: every file below was written by the build; the next build replaces them"
+
+
+@runtime_checkable
+class KeepingSink(Protocol):
+    """A sink that also takes, all at once, the files a build kept from the last one (serve's `InPlace`)."""
+
+    def __call__(self, file: OutputFile) -> OutputFile: ...
+
+    def place_kept(self, files: list[OutputFile]) -> None: ...
 
 
 def real_output(out: Path) -> Path:

@@ -471,6 +471,41 @@ def test_browsers_reload_once_the_pages_are_written_before_the_feeds(tmp_path: P
     assert marker in feed.read_text("utf-8")
 
 
+def test_browsers_reload_before_serve_lists_the_pages_a_save_kept(tmp_path: Path, monkeypatch) -> None:
+    """The pages a save did not change (all but a few of a big site's) are taken by the preview's writer at
+    once, and listed once the browsers reloaded, not before; the folder still holds and lists them all,
+    with their fingerprints, for the next save to keep them."""
+    from sitegen.inplace import InPlace
+    from sitegen.serve import Preview, make_rebuilder
+    from sitegen.write import MANIFEST, read_manifest
+
+    root, out = tmp_path / "site", tmp_path / "preview"
+    root.mkdir()
+    make_big_site(root, 3)
+    kept: list[bool] = []  # for each file placed, whether the build kept it
+    real = InPlace.place
+    monkeypatch.setattr(InPlace, "place", lambda writer, file: kept.append(file.kept) or real(writer, file))
+    events: list[tuple[str, int]] = []
+    rebuild = make_rebuilder(root, Preview(out), "http://127.0.0.1:8000/",
+                             lambda result, _: events.append(("report", kept.count(True))),
+                             reload=lambda: events.append(("reload", kept.count(True))))
+    assert rebuild(None).ok
+    text = root / "content/jobs/posting-00001.en.md"
+    for round_ in range(2):
+        events.clear()
+        kept.clear()
+        text.write_text(text.read_text("utf-8") + f"\nA sentence saved in round {round_}.\n", "utf-8")
+        assert rebuild({str(text)}).ok
+        pages = sorted(str(p.relative_to(out)) for p in out.rglob("*.html"))
+        # before the reload, only the pages the save may have changed: the page, its other language's
+        # (kept when found unchanged), its language's home and job list
+        assert [name for name, _ in events] == ["reload", "report"] and events[0][1] <= 3, round_
+        assert events[1][1] >= len(pages) - 3, round_
+        listed = read_manifest(out) or {}
+        assert set(listed) == {str(p.relative_to(out)) for p in out.rglob("*") if p.is_file()} - {MANIFEST}
+        assert set(InPlace(out).fingerprints) >= set(pages) - {"404.html", "index.html"}, round_
+
+
 def test_saves_in_each_language_in_turn_render_only_the_cards_they_change(tmp_path: Path, monkeypatch) -> None:
     """A save renders its language's job list again with the one card it changed, though the last save
     was in the other language (whose list was kept, not rendered): the kept list keeps its cards."""

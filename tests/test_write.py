@@ -421,6 +421,32 @@ def test_a_preview_rebuild_killed_halfway_is_recovered_precisely(tmp_path: Path)
     assert sorted(p.name for p in tmp_path.iterdir()) == [".preview.lock", "preview", "project"]
 
 
+def test_serve_lists_the_files_a_build_kept_when_it_commits_and_forgets_them_when_it_fails(tmp_path: Path) -> None:
+    """serve's writer takes the files a build kept all at once and lists them when the build is committed (a
+    file it no longer has is removed then); a failed build's kept files are forgotten with it, and the
+    fingerprints the next build is given are the folder's: made again after a commit and after a failure."""
+    from sitegen.inplace import InPlace
+
+    out = tmp_path / "preview"
+    write_output(out, [OutputFile("a/index.html", b"A", "fa"), OutputFile("b/index.html", b"B", "fb")])
+    writer = InPlace(out)
+    assert writer.fingerprints == {"a/index.html": "fa", "b/index.html": "fb"}
+    writer.place_kept([OutputFile("a/index.html", b"", "fa", kept=True)])
+    writer.place(OutputFile("b/index.html", b"B2", "fb2"))
+    assert "a/index.html" not in writer.listed  # not yet: once the browsers reloaded
+    assert writer.commit() == 0
+    assert tree(out) == {"a/index.html": b"A", "b/index.html": b"B2"}
+    assert writer.fingerprints == {"a/index.html": "fa", "b/index.html": "fb2"}
+    writer.place_kept([OutputFile("a/index.html", b"", "fa", kept=True)])
+    writer.place(OutputFile("b/index.html", b"B3", "fb3"))
+    writer.abandon()  # the build failed: b/index.html, which it wrote, is rendered again next time
+    assert writer.fingerprints == {"a/index.html": "fa"}
+    writer.place(OutputFile("b/index.html", b"B3", "fb3"))  # a build without a/index.html
+    assert writer.commit() == 1
+    assert tree(out) == {"b/index.html": b"B3"}
+    assert InPlace(out).fingerprints == writer.fingerprints == {"b/index.html": "fb3"}
+
+
 @given(st.text(alphabet="a./\\", max_size=12))
 def test_an_output_path_is_unsafe_exactly_when_a_part_is_empty_dot_or_dot_dot(path: str) -> None:
     parts = path.split("/")
