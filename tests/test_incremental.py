@@ -294,6 +294,34 @@ def test_serve_keeps_only_the_parses_and_descriptions_of_what_the_site_has_now(t
         assert len(postings) == 12 and set(cache.descriptions) == set(postings.values()), name
 
 
+def test_a_refreshed_project_is_the_project_read_again(tmp_path: Path) -> None:
+    """serve reads again only the files a save names: whatever came, went or changed (a file saved where it
+    was is put back in its place, found by bisection), the project is what reading it all again gives, in
+    the same order, among names that sort differently whole and folder by folder ('a/b' before 'a-b')."""
+    from sitegen.sources import read_project, refresh_project
+
+    root = tmp_path / "site"
+    names = ["content/a.md", "content/a-b.md", "content/a/b.md", "content/a/c/d.md", "content/a b.md",
+             "content/B.md", "content/b.md", "content/z/a.md", "content/é.md", "templates/base.html",
+             "templates/_partials/a.html", "templates/a-z.html", "assets/site.css", "assets/a/b.css"]
+    for name in names[::2]:
+        (root / name).parent.mkdir(parents=True, exist_ok=True)
+        (root / name).write_text(name, "utf-8")
+    project, rng = read_project(root), random.Random(3)
+    assert not project.problems
+    for step in range(120):
+        name = rng.choice(names)
+        path = root / name
+        if path.exists() and rng.random() < 0.25:
+            path.unlink()
+        else:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_text(f"{name} {step}", "utf-8")
+        changed = {str(path)} | ({str(root / rng.choice(names))} if rng.random() < 0.2 else set())
+        project = refresh_project(root, project, changed)
+        assert project == read_project(root), (step, name)
+
+
 def test_serve_gathers_again_only_the_parses_a_save_made_and_equals_a_fresh_load(tmp_path: Path,
                                                                               monkeypatch) -> None:
     """serve patches the parses it gathered last time with those a save made; whatever the edits (a broken
