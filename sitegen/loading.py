@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import itertools
+import operator
 import time
 from collections.abc import Callable, Mapping, MutableMapping, Sequence
 from typing import Any, cast, overload
@@ -151,12 +153,15 @@ def _load(project: Project, base_url: str | None, cache: BuildCache) -> Loaded |
     schemas, convert = cache.schemas, cache.converter
     context = (config.lang_codes,)
     last: Gathered | None = cache.reuse.known("gathered", (config,))
+    saved: list[int] | None = None  # serve: the places of the files a save changed, when no file came or went
     if last is not None and len(last.sources) == len(sources):  # serve: the same files, a few of them saved
-        found: list[Parsed | Problem | None] = [result if source is was else None for source, was, result
-                                                in zip(sources, last.sources, last.results, strict=True)]
+        saved = other_places(sources, last.sources)
+        found: list[Parsed | Problem | None] = list(last.results)
+        for index in saved:
+            found[index] = None
     else:  # an unchanged file's parse, by identity, wherever the file is now
         found = cache.reuse.found("parses", context, sources)
-    missing = [index for index, result in enumerate(found) if result is None]  # serve: a few of many
+    missing = saved if saved is not None else [index for index, result in enumerate(found) if result is None]
     results = cast(list[Parsed | Problem], found)  # once the missing ones are made
     if missing:
         results = cast(list[Parsed | Problem], list(found))
@@ -175,7 +180,7 @@ def _load(project: Project, base_url: str | None, cache: BuildCache) -> Loaded |
         for index, file, source in files:
             results[index] = parse_cached(file, source, schemas, convert, cache.parsed)
     cache.reuse.keep_each("parses", context, sources, results, found=found, made=missing)
-    gathered = _regathered(last, sources, results, found) if last is not None else None
+    gathered = _regathered(last, sources, results, saved) if last is not None and saved is not None else None
     if gathered is None:
         gathered = _gathered(sources, results, config)
     cache.reuse.keep("gathered", (config,), gathered)
@@ -204,19 +209,22 @@ def _gathered(sources: Sequence[Source], results: Sequence[Parsed | Problem], co
     return Gathered(sources, results, tuple(parsed), catalogues, tuple(problems))
 
 
-def _regathered(last: Gathered, sources: Sequence[Source], results: Sequence[Parsed | Problem],
-                found: Sequence[Parsed | Problem | None]) -> Gathered | None:
-    """Return the last gathering with the parses of the files a save changed put in their places.
+def other_places(new: Sequence[Any], old: Sequence[Any]) -> list[int]:
+    """Return the places where two sequences of the same length hold other objects: a save's few files among
+    15,000, found without a step of Python's per file (two passes in Python took 3 ms of a save)."""
+    return list(itertools.compress(range(len(new)), map(operator.is_not, new, old)))
 
-    None (gather everything again) unless the files are the same, in the same places, but the ones parsed
-    again; and none of those is or was a problem, has problems, or is a UI string catalogue.
+
+def _regathered(last: Gathered, sources: Sequence[Source], results: Sequence[Parsed | Problem],
+                changed: Sequence[int]) -> Gathered | None:
+    """Return the last gathering with the parses of the files a save changed (at the places `changed`, the
+    others being the very same files as last time) put in their places.
+
+    None (gather everything again) unless none of those is or was a problem, has problems, or is a UI
+    string catalogue.
     """
     if len(last.sources) != len(sources) or len(last.parsed) != len(sources):
         return None  # a file added or removed, or a file that is a problem (the parses are not in its places)
-    moved = [index for index, (new, old) in enumerate(zip(sources, last.sources, strict=True)) if new is not old]
-    changed = [index for index, result in enumerate(found) if result is None] if results is not found else []
-    if moved != changed:
-        return None
     parsed = list(last.parsed)
     for index in changed:
         new, old = results[index], parsed[index]

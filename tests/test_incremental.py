@@ -8,6 +8,8 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from bench.site import make_site as make_big_site
 from sitegen.pipeline import BuildCache, build
@@ -320,6 +322,15 @@ def test_a_refreshed_project_is_the_project_read_again(tmp_path: Path) -> None:
         changed = {str(path)} | ({str(root / rng.choice(names))} if rng.random() < 0.2 else set())
         project = refresh_project(root, project, changed)
         assert project == read_project(root), (step, name)
+
+
+@given(st.integers(0, 300), st.sets(st.integers(0, 299)))
+def test_the_places_of_the_files_a_save_changed_are_those_holding_other_objects(length: int, saved: set[int]) -> None:
+    from sitegen.loading import other_places
+
+    old = [object() for _ in range(length)]
+    new = [object() if index in saved else item for index, item in enumerate(old)]
+    assert other_places(new, old) == sorted(index for index in saved if index < length)
 
 
 def test_serve_gathers_again_only_the_parses_a_save_made_and_equals_a_fresh_load(tmp_path: Path,
