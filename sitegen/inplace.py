@@ -130,10 +130,14 @@ class InPlace:
     def commit(self) -> int:
         """Remove the files this build no longer has, write the manifest; return how many files were removed."""
         self.settle()
-        kept, self.kept = self.kept, []
+        kept, self.kept, held, listed = self.kept, [], self.held, self.listed
         for files in kept:
-            for file in files:
-                self.place(file)
+            for file in files:  # what `place` does with a kept file the folder holds as it is, written out
+                entry = held.get(file.dest_path)
+                if entry is not None and file.kept and entry[0] == file.fingerprint:
+                    listed[file.dest_path] = entry
+                else:
+                    self.place(file)
         added = sum(1 for path in self.changed if path not in self.held)
         # every path placed that the folder held: none is gone unless fewer were placed than it held
         gone = [path for path in self.held if path not in self.listed] if len(self.listed) - added < len(
