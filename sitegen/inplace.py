@@ -58,7 +58,7 @@ class InPlace:
         reloaded, rather than the next build before any page (10,000 pages: 2 ms).
         """
         if self._fingerprints is None:
-            self._fingerprints = {path: fingerprint for path, (fingerprint, _) in self.held.items() if fingerprint}
+            self._fingerprints = _fingerprints(self.held)
         return self._fingerprints
 
     def __call__(self, file: OutputFile) -> OutputFile:
@@ -148,8 +148,7 @@ class InPlace:
             self._write_manifest(self.listed, None if gone or added else self.changed)
         self.journal.unlink(missing_ok=True)
         self.held, self.listed, self.changed = self.listed, {}, set()
-        self._fingerprints = None
-        _ = self.fingerprints  # for the next build, now rather than before its first page
+        self._fingerprints = _fingerprints(self.held)  # for the next build, now rather than before its first page
         return len(gone)
 
     def abandon(self) -> None:
@@ -187,6 +186,11 @@ class InPlace:
         # written without reading the old one first: it is written only when a file changed (or a build failed)
         replace_text(self.out / MANIFEST, "\n".join([MANIFEST_HEADER, *map(self.lines.__getitem__, self.order)])
                      + "\n", self.out.parent / f".{self.out.name}.new-{os.getpid()}.manifest", compare=False)
+
+
+def _fingerprints(held: dict[str, tuple[str, int]]) -> dict[str, str]:
+    """Return the fingerprints of the files a folder holds (path → fingerprint), for those that have one."""
+    return {path: fingerprint for path, (fingerprint, _) in held.items() if fingerprint}
 
 
 def _read(path: Path) -> bytes | None:
