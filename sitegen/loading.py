@@ -217,14 +217,14 @@ def other_places(new: Sequence[Any], old: Sequence[Any]) -> list[int]:
 
 def _regathered(last: Gathered, sources: Sequence[Source], results: Sequence[Parsed | Problem],
                 changed: Sequence[int]) -> Gathered | None:
-    """Return the last gathering with the parses of the files a save changed (at the places `changed`, the
-    others being the very same files as last time) put in their places.
+    """Return the last gathering with the parses of the files a save changed (at the places `changed` among
+    as many files as last time, the others being the very same files) put in their places.
 
     None (gather everything again) unless none of those is or was a problem, has problems, or is a UI
     string catalogue.
     """
-    if len(last.sources) != len(sources) or len(last.parsed) != len(sources):
-        return None  # a file added or removed, or a file that is a problem (the parses are not in its places)
+    if len(last.parsed) != len(sources):
+        return None  # a file that is a problem (the parses are not in the files' places)
     parsed = list(last.parsed)
     for index in changed:
         new, old = results[index], parsed[index]
