@@ -62,9 +62,7 @@ def iter_chunks(task: Callable[[Context, Sequence[Item]], list[Result]], context
     `meanwhile` is other work of the caller's: it runs while the workers work, or (on one process) after
     the last chunk (a single chunk is not worth a worker).
     """
-    size = max(min_chunk, min(MAX_CHUNK, math.ceil(len(items) / (max(jobs, 1) * 4))),
-               math.ceil(len(items) / MAX_CHUNKS))
-    bounds = [(start, min(start + size, len(items))) for start in range(0, len(items), size)]
+    bounds = chunk_bounds(len(items), jobs, min_chunk)
     parallel = jobs > 1 and len(bounds) > 1 and _can_fork()
     if not parallel:
         yield from _reported((task(context, items[start:stop]) for start, stop in bounds), len(items), progress)
@@ -87,6 +85,27 @@ def iter_chunks(task: Callable[[Context, Sequence[Item]], list[Result]], context
         yield from _reported(_in_order(workers, len(bounds)), len(items), progress)
     finally:
         _stop(workers)
+
+
+def chunk_bounds(count: int, jobs: int, min_chunk: int = 40) -> list[tuple[int, int]]:
+    """Return the (start, stop) of each chunk of `count` items for `jobs` workers, in order.
+
+    A chunk has at most `MAX_CHUNK` items (or `min_chunk`, if more), and at most a (2 × jobs)th of the items
+    left from its start, down to `min_chunk`: the last chunks are small, so that no worker is left alone with
+    a big one while the others are done (a big site's last chunk of 200 pages was a second of one core idle,
+    at the end of each stage).
+    """
+    jobs = max(jobs, 1)
+    size = max(min_chunk, min(MAX_CHUNK, math.ceil(count / (jobs * 4))), math.ceil(count / MAX_CHUNKS))
+    bounds = []
+    start = 0
+    while start < count:
+        step = min(size, max(min_chunk, math.ceil((count - start) / (2 * jobs))))
+        bounds.append((start, min(start + step, count)))
+        start += step
+    if len(bounds) > MAX_CHUNKS:  # (millions of items: as many chunks as the pipe takes, all alike)
+        bounds = [(start, min(start + size, count)) for start in range(0, count, size)]
+    return bounds
 
 
 class Started(Generic[Context, Result]):
