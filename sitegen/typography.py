@@ -92,8 +92,8 @@ def typeset(html: str, rules: dict[str, Rule] | None = None) -> str:
     """
     rules = rules if rules is not None else RULES
     ruled = _ruled(html, rules)
-    if not ruled:
-        return html  # no text in a language with rules: nothing would change
+    if not ruled or all(_quiet(html, at, rules) for at in ruled):
+        return html  # no text in a language with rules that they would change
     last_ruled = ruled[-1]
     typesetting = _Pass(rules, last_ruled)
     done: list[str] = []  # the page before the pieces the pass holds, typeset, a window at a time
@@ -305,6 +305,32 @@ def _ruled(html: str, rules: dict[str, Rule]) -> list[int]:
             found.append(at)
         at = html.find("lang", closing + 1)
     return found
+
+
+def _quiet(html: str, at: int, rules: dict[str, Rule]) -> bool:
+    """Return True when the tag holding `at` (a place `_ruled` found) opens an element in a language with rules
+    whose one text, up to its own end tag right after it, has none of the characters the rules look for: the
+    pass would change nothing in it (an English page's one French element is its language switcher's
+    link, "Français": its pass, to that link, was a fifth of the page's).
+
+    Only for French (whose rule leaves such a text as it is, whatever comes before it) and a page with no
+    comment (where `_ruled`'s places are the tags' own and a tag ends at the first '>').
+    """
+    if "<!--" in html:
+        return False
+    opening = html.rfind("<", 0, at)
+    closing = html.find(">", at)
+    read = _tag(html[opening:closing + 1]) if opening >= 0 and closing >= 0 else None
+    if read is None or read[3] is None or rules.get(read[3]) is not french_text:
+        return False
+    if not read[2]:
+        return True  # a void or self-closed tag: no element, no text
+    after = html.find("<", closing + 1)
+    end = html.find(">", after) if after >= 0 else -1
+    if end < 0 or TRIGGERS.search(html, closing + 1, after):
+        return False
+    ending = _tag(html[after:end + 1])
+    return ending is not None and ending[1] and ending[0] == read[0]
 
 
 def _ruled_bytes(html: str, rules: dict[str, Rule]) -> list[int]:

@@ -196,6 +196,38 @@ loose_documents = st.tuples(st.sampled_from(['<html lang="fr">', '<html lang="en
     lambda t: f"{t[0]}<body>{t[1]}</body></html>")
 
 
+switchers = st.tuples(st.sampled_from(["a", "span", "A", "b"]),
+                      st.sampled_from([' lang="fr"', " lang=fr", " LANG='fr-CA'"]), loose_text,
+                      st.sampled_from(["same", "upper", "other", "none"])).map(
+    lambda t: f"<{t[0]}{t[1]} href=/fr/>{t[2]}"
+              + {"same": f"</{t[0]}>", "upper": f"</{t[0].upper()}>", "other": "</i>", "none": "<br>"}[t[3]])
+
+
+@given(st.lists(loose | switchers, max_size=5).map("".join),
+       st.sampled_from(['<html lang="en">', "<html>", '<html lang="fr">', '<html lang="en"><code>']))
+@example('<a lang="fr" href="/fr/">Français</a> : oui', '<html lang="en">')
+@example('<p lang="fr">Oui <a lang="fr">Non</a></p>', '<html lang="en">')
+def test_a_page_whose_french_elements_hold_one_plain_text_each_is_returned_as_it_is(body: str, start: str) -> None:
+    """An English page's French language link ("Français") holds one text the rules would leave as it is: the
+    page is returned without a pass over it, and is what the plain pass gives every page."""
+    page = f"{start}<body>{body}</body></html>"
+    assert typeset(page) == reference.typeset(page)
+
+
+def test_an_english_page_is_not_looked_at_for_its_french_link(monkeypatch: pytest.MonkeyPatch) -> None:
+    import sitegen.typography
+
+    def no_pass(*args: object) -> None:
+        raise AssertionError("the page was looked at")
+
+    page = ('<html lang="en"><body><nav><a href="/fr/" lang="fr" hreflang="fr">Français</a></nav>'
+            "<p>Hello: you? 6 months</p></body></html>")
+    monkeypatch.setattr(sitegen.typography, "_Pass", no_pass)
+    assert typeset(page) is page
+    with pytest.raises(AssertionError):  # French text the rules would change is looked at
+        typeset(page.replace("Français", "Français ?"))
+
+
 @given(loose_documents)
 @example('<p lang="fr">l\'équipe <em>: oui</em> et <b>l\'a </b>» fin</p>')  # a space before, in text that changed
 @example('<p lang="fr">fin <em>: oui</em>, <a>ici </a><b></b>? Non<!-- x --> !</p>')  # in text that did not
