@@ -165,7 +165,7 @@ def _job_posting(site: Site, posting: Posting, description: str, helpers: Helper
     """Return the JobPosting script of an open posting, its description typeset like the page (none in a preview)."""
     if site.config.preview:
         return Markup("")
-    html = typeset_fragment(str(description).strip(), posting.text_lang or posting.lang)
+    html = typeset_fragment(str(description).strip(), posting.text_lang or posting.lang, str(posting.html))
     return structured.jsonld(structured.job_posting(posting, site, html, helpers.absolute, helpers.asset))
 
 
@@ -181,7 +181,7 @@ def posting_description(site: Site, posting: Posting, helpers: Helpers, render: 
         html = str(render(page_context(site, page, helpers))).strip()
     except Exception:  # the posting's own page reports the template error, with its line
         return str(posting.html)
-    return helpers.rewrite_assets(typeset_fragment(html, posting.text_lang or posting.lang))
+    return helpers.rewrite_assets(typeset_fragment(html, posting.text_lang or posting.lang, str(posting.html)))
 
 
 def root_context(site: Site, helpers: Helpers) -> dict[str, Any]:

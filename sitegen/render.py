@@ -407,13 +407,15 @@ def _render_pages(context: RenderContext, pages: Sequence[tuple[Page, str | None
         if kept_blocks(context.env) is not None:  # serve: `{% cached %}` blocks may be kept
             variables = {**variables, SCOPE: (context.shared, page.lang)}
         _render_into(context.env, page.template, variables, page.dest_path, page.src_path, outputs, problems,
-                     context.polish, helpers, LISTED in context.names.get(page.template, ()))
+                     context.polish, helpers, LISTED in context.names.get(page.template, ()),
+                     (str(posting.html), posting.text_lang or posting.lang) if posting is not None else None)
         outputs = [replace(o, fingerprint=fingerprint) for o in outputs]
         write = context.write
         placed: list[OutputFile | Written] = list(outputs) if write is None else [write(o) for o in outputs]
         description = None
         if described and posting is not None:
-            html = helpers.rewrite_assets(typeset_fragment(described[0], posting.text_lang or posting.lang))
+            html = helpers.rewrite_assets(typeset_fragment(described[0], posting.text_lang or posting.lang,
+                                                           str(posting.html)))
             description = (page.lang, page.key, html, fingerprint)
         results.append((placed, problems, description, fingerprint))
     return results if context.descriptions is None else _stored_descriptions(results, context.descriptions)
@@ -447,12 +449,13 @@ def _capturing(job_posting_ld: Callable[[Any, Any], Any], into: list[str]) -> Ca
 def _render_into(
     env: jinja2.Environment, template: str, context: Mapping[str, Any], dest: str, origin: str,
     outputs: list[OutputFile], problems: list[Problem], polish: bool = True, helpers: Helpers | None = None,
-    in_parts: bool = False,
+    in_parts: bool = False, known: tuple[str, str] | None = None,
 ) -> None:
     """Render one template; append its output, or a problem naming the template line and page.
 
     A page `in_parts` (one that lists every posting of its language: a big site's home page is 1.7 MB of
     HTML, 3.4 MB as a French Python string) is made a part at a time, except for serve (`kept_blocks`).
+    `known` is a fragment the page may hold and its language (a posting's text), for `typeset`.
     """
     reuse = kept_blocks(env)  # serve: a page rendered to the same HTML as last time is finished as it was
     finished: OutputFile | Problem | None = None
@@ -473,9 +476,9 @@ def _render_into(
         return
     if finished is None:
         assets = (helpers.base_path, helpers.names, helpers.sizes) if helpers is not None else None
-        finished = (_finished(rendered, dest, origin, polish, helpers) if reuse is None else
+        finished = (_finished(rendered, dest, origin, polish, helpers, known) if reuse is None else
                     reuse.get(("finished", dest), (rendered[0], origin, polish, assets), _finished, rendered, dest,
-                              origin, polish, helpers))
+                              origin, polish, helpers, known))
     if isinstance(finished, Problem):
         problems.append(finished)
     else:
@@ -483,9 +486,9 @@ def _render_into(
 
 
 def _finished(rendered: list[str], dest: str, origin: str, polish: bool,
-              helpers: Helpers | None) -> OutputFile | Problem:
-    """Return a rendered page (taken out of `rendered`) checked for repeated ids, typeset and with its asset links
-    rewritten, ending with one newline.
+              helpers: Helpers | None, known: tuple[str, str] | None = None) -> OutputFile | Problem:
+    """Return a rendered page (taken out of `rendered`) checked for repeated ids, typeset (`known`: as for
+    `typeset`) and with its asset links rewritten, ending with one newline.
 
     The page is this function's alone: each version of it is let go once the next is made. A site's home
     page lists every posting (1.7 MB of HTML at N=5000, 3.4 MB as a French Python string): its rendered,
@@ -495,7 +498,7 @@ def _finished(rendered: list[str], dest: str, origin: str, polish: bool,
     if dest.endswith(".html") and (repeated_ids := duplicate_ids(html)):
         return _repeated_id(origin, dest, repeated_ids[0])
     if polish and dest.endswith(".html"):
-        html = typeset(html)
+        html = typeset(html, known=known)
     if len(html) > BIG_PAGE:  # (a big site's home page)
         return OutputFile(dest, b"", parts=_encoded_parts(html, helpers))
     if helpers is not None:

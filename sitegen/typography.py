@@ -78,7 +78,7 @@ Frame = tuple[str, bool, "Rule | None", bool]
 Tag = tuple[str, bool, bool, "str | None", bool]
 
 
-def typeset(html: str, rules: dict[str, Rule] | None = None) -> str:
+def typeset(html: str, rules: dict[str, Rule] | None = None, known: tuple[str, str] | None = None) -> str:
     """Return the HTML with each language's typography applied to its text (French by default).
 
     One pass over the texts and tags (`PIECES` splits the page into them, in C) keeps the open elements
@@ -89,12 +89,17 @@ def typeset(html: str, rules: dict[str, Rule] | None = None) -> str:
     tags at a time: a page that lists every posting of a big site is never whole as pieces (100,000 tags
     and texts were some 6 MiB of a worker, beside the page itself). `typeset_stream` is the same pass over
     a page given in parts.
+
+    `known` is a fragment the page may hold and its language (a posting's text, which its JobPosting's
+    description holds too): where the page holds it in that language, it is typeset once (`_around`).
     """
     rules = rules if rules is not None else RULES
     ruled = _ruled(html, rules)
     if not ruled or all(_quiet(html, at, rules) for at in ruled):
         return html  # no text in a language with rules that they would change
     last_ruled = ruled[-1]
+    if known is not None and rules is RULES and (around := _around(html, known, last_ruled)) is not None:
+        return around
     typesetting = _Pass(rules, last_ruled)
     done: list[str] = []  # the page before the pieces the pass holds, typeset, a window at a time
     rest: str | None = html  # what is not split yet
@@ -109,6 +114,92 @@ def typeset(html: str, rules: dict[str, Rule] | None = None) -> str:
         return html
     done.append(typesetting.end())
     return "".join(done) + (rest or "")
+
+
+RESET = "<br>"  # a tag that ends the texts of a block, and opens or closes no element
+
+
+def _around(html: str, known: tuple[str, str], last_ruled: int) -> str | None:
+    """Return `typeset(html)`, made with the typeset `known` fragment where the page holds it in the fragment's
+    language (the page's pass goes on after it); None when the page does not hold it so (the caller
+    typesets the page as a whole).
+
+    A posting's text is a good part of its page and of its JobPosting's description, both typeset: its
+    pass, a third of a French posting page's, ran twice. The fragment's typeset text (`_typeset_closed`,
+    remembered) is what the pass makes of it where it stands when the element around it is in the same
+    language and in no code (the pass reads nothing else of it), as the fragment closes every element it
+    opens, in order, and begins and ends with a tag that ends a block: it starts and leaves the pass as
+    any block does. Only for pages with no comment, whose tags end at their first '>'.
+    """
+    fragment, lang = known
+    at = html.find(fragment) if fragment and "<!--" not in html else -1
+    head = html[:at]
+    if at < 0 or head.rfind("<") > head.rfind(">"):
+        return None  # (not there, or where a tag, or text taken for one, is open)
+    made = _typeset_closed(fragment, lang)
+    if made is None:
+        return None
+    typesetting = _Pass(RULES, last_ruled)
+    pieces = PLAIN_PIECES.split(head)
+    # up to the fragment: its first tag ends the block before it, which nothing after changes
+    done = [typesetting.feed(pieces[0::2], [*pieces[1::2], RESET], lambda _: True)[:-len(RESET)]]
+    if typesetting.finished:
+        return None  # (past the last element with rules: the rest would not be looked at)
+    typesetting.pos -= len(RESET)
+    frame = typesetting.stack[-1]
+    rest: str | None = html[at + len(fragment):]
+    if frame[2] is not None and frame[2] is RULES.get(_primary(lang)) and frame[3]:
+        done.append(made)
+        typesetting.changed = typesetting.changed or made != fragment
+        typesetting.pos += len(fragment)
+    else:
+        rest = fragment + html[at + len(fragment):]
+    while not typesetting.finished and rest:
+        texts, tags, rest = _split(rest, WINDOW)
+        if part := typesetting.feed(texts, tags, lambda held: held >= WINDOW):
+            done.append(part)
+    if not typesetting.changed:
+        return html
+    done.append(typesetting.end())
+    return "".join(done) + (rest or "")
+
+
+def _primary(lang: str) -> str:
+    """Return a language code's primary language, as the pass reads it: 'fr' for 'fr-CA'."""
+    return lang.split("-")[0].lower()
+
+
+@functools.lru_cache(maxsize=4)
+def _typeset_closed(fragment: str, lang: str) -> str | None:
+    """Return what `typeset_fragment(fragment, lang)` returns, for a fragment that begins and ends with a tag that
+    ends a block and closes every element it opens, in order (a text's HTML); None for any other, or a
+    language without rules.
+
+    Remembered for a few fragments: a posting's text is typeset for its JobPosting, then found in its page.
+    """
+    rule = RULES.get(_primary(lang))
+    if rule is None or "<!--" in fragment or not fragment.startswith("<") or not fragment.endswith(">"):
+        return None
+    texts, tags, _ = _split(fragment)
+    reads = list(map(_tag, tags[:-1]))  # (the last tag is the end's "")
+    if reads[0] is None or reads[0][4] or reads[-1] is None or reads[-1][4]:
+        return None
+    opened: list[str] = []
+    for read in reads:
+        if read is None:
+            continue
+        if read[1]:
+            if not opened or opened.pop() != read[0]:
+                return None
+        elif read[2]:
+            opened.append(read[0])
+    if opened:
+        return None
+    typesetting = _Pass(RULES, None)
+    typesetting.stack.append(("div", False, rule, True))  # as in `typeset_fragment`'s element
+    typesetting.rule = rule
+    typesetting.feed(texts, tags, lambda _: False)
+    return typesetting.end()
 
 
 def typeset_stream(parts: Iterable[str], rules: dict[str, Rule] | None = None) -> Iterator[str]:
@@ -472,11 +563,12 @@ def typeset_plain(text: str, lang: str) -> str:
 
 
 @functools.lru_cache(maxsize=8)
-def typeset_fragment(html: str, lang: str) -> str:
-    """Return an HTML fragment typeset as if it stood inside an element with `lang`.
+def typeset_fragment(html: str, lang: str, known: str = "") -> str:
+    """Return an HTML fragment typeset as if it stood inside an element with `lang`; `known` is a fragment it may
+    hold (as for `typeset`), in the same language.
 
     Remembered for a few calls: a posting's description is typeset for its JobPosting, then asked
     again, the same, for the feeds.
     """
     opening = f'<div lang="{lang}">'
-    return typeset(opening + html + "</div>")[len(opening):-len("</div>")]
+    return typeset(opening + html + "</div>", known=(known, lang) if known else None)[len(opening):-len("</div>")]

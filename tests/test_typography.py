@@ -327,3 +327,54 @@ def test_a_page_given_in_parts_gives_what_the_plain_pass_gives(html: str, cuts: 
     out = list(typeset_stream(parts))
     assert "".join(out) == reference.typeset(html)
     assert all(part.endswith(">") for part in out[:-1])
+
+
+# A posting's text as its page holds it: blocks of loose HTML (some closing what they did not open, or not what
+# they opened), in an element of some language, among other elements, maybe more than once.
+blocks = st.lists(st.tuples(st.sampled_from(["p", "ul", "h2", "div", "li", "pre", "em", "P", "hr"]), loose).map(
+    lambda t: f"<{t[0]}>{t[1]}" + ("" if t[0] == "hr" else f"</{t[0]}>")), min_size=1, max_size=4).map("".join)
+settings_around = st.sampled_from([('<div class="prose">', "</div>"), ('<div lang="en">', "</div>"),
+                                   ("<code>", "</code>"), ("<p>Intro :", "</p>"), ('<div lang="fr-CA">', "</div>"),
+                                   ("<section><div>", "</div> ? </section>"), ("<em>", "</em>"), ("", ""),
+                                   ('<code title="', '">x</code>'), ("<!-- x -->", "")])
+
+
+@given(blocks, settings_around, st.sampled_from(['<html lang="fr">', '<html lang="en">', "<html>"]),
+       st.sampled_from(["fr", "en", "fr-CA", "FR"]), loose, st.booleans())
+@example("<p>Oui : non</p><ul><li>6 mois</li></ul>", ('<div class="prose">', "</div>"), '<html lang="fr">', "fr",
+         "<p>Fin !</p>", False)
+@example("<p>Oui : non</p></em><em>", ("<em>", "</em>"), '<html lang="fr">', "fr", "", False)
+@example("<p>Oui</p></span><p>: non</p>", ("<span>", "</span>"), '<html lang="fr">', "fr", "", False)
+@example("<em>! non</em>", ("<p>Intro :", "</p>"), '<html lang="fr">', "fr", "", False)  # an inline start: text before
+@example("<p>a</p><em>oui </em>", ("", ""), '<html lang="fr">', "fr", "! fin", False)  # an inline end: text after
+@example("<p>Oui : non</p>", ('<code title="', '">x</code>'), '<html lang="fr">', "fr", "", False)  # in an attribute
+@example("<p>Oui : non</p>", ('<div lang="fr-CA">', "</div>"), '<html lang="en">', "fr", '<p lang="fr">Oui : non</p>',
+         False)  # the last French element just after
+def test_a_page_holding_a_known_fragment_gives_what_the_plain_pass_gives(
+        fragment: str, setting: tuple[str, str], start: str, lang: str, after: str, twice: bool) -> None:
+    """A posting's text, typeset once for its JobPosting, is put as it is where its page holds it in the same
+    language (outside code): the page is what the plain pass gives, wherever the text stands, whatever it holds."""
+    from sitegen.typography import typeset_fragment
+
+    again = fragment if twice else ""
+    page = f"{start}<body><h1>Stage :</h1>{setting[0]}{fragment}{setting[1]}{after}{again}</body></html>"
+    assert typeset(page, known=(fragment, lang)) == reference.typeset(page)
+    description = f"{fragment}\n<h2>Faits :</h2><p>6 mois</p>{after}"
+    assert typeset_fragment(description, lang, fragment) == typeset_fragment.__wrapped__(description, lang)
+
+
+def test_a_french_posting_page_and_its_description_are_typeset_with_its_text_typeset_once(tmp_path: Path) -> None:
+    """The real French posting's page and JobPosting description hold its text, typeset once for both."""
+    import sitegen.typography
+    from sitegen.typography import _around, _ruled, _typeset_closed, typeset_fragment
+
+    build_ok(REPO, tmp_path / "out")
+    page = (tmp_path / "out/fr/offres/stage-ingenierie-backend/index.html").read_text("utf-8")
+    prose = BeautifulSoup(page, "html.parser").find("div", class_="prose")
+    assert prose is not None
+    text = prose.decode_contents().strip()
+    assert text in page and _typeset_closed(text, "fr") == text  # (the page holds it typeset)
+    assert _around(page, (text, "fr"), _ruled(page, sitegen.typography.RULES)[-1]) == page
+    description = f"{text}\n<h2>Infos</h2>"
+    assert typeset(f'<div lang="fr">{description}</div>', known=(text, "fr")) == f'<div lang="fr">{description}</div>'
+    assert typeset_fragment(description, "fr", text) == description
