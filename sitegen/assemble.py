@@ -28,7 +28,7 @@ from .model import (
 )
 from .parse import Parsed
 from .records import record, replace
-from .reuse import Reuse
+from .reuse import Reuse, other_places
 from .translations import Status, status_problems, text_statuses
 from .typography import typeset_plain
 
@@ -146,7 +146,7 @@ def _regrouped(last: Grouped, parsed: tuple[Parsed, ...], config: SiteConfig) ->
     """Return the last grouping with the files that changed put in their places, or None when one moved."""
     if len(parsed) != len(last.parsed):
         return None
-    changed = [index for index, (new, old) in enumerate(zip(parsed, last.parsed, strict=True)) if new is not old]
+    changed = other_places(parsed, last.parsed)
     texts, facts = dict(last.texts), last.content.facts  # the very facts mapping while no facts file changed
     touched: set[str] = set()
     for index in changed:

@@ -12,7 +12,7 @@ from .links import SiteLinks, site_link_problems
 from .model import Page, Problem, Project, Site
 from .parse import Parsed
 from .records import record
-from .reuse import Reuse
+from .reuse import Reuse, other_places
 
 Key = TypeVar("Key")
 Value = TypeVar("Value")
@@ -102,7 +102,7 @@ def _patched(last: Checked, change: SiteChange, parsed: tuple[Parsed, ...], know
     """
     if last.site is not change.before or last.known is not known or len(parsed) != len(last.parsed):
         return None
-    moved = [index for index, (new, old) in enumerate(zip(parsed, last.parsed, strict=True)) if new is not old]
+    moved = other_places(parsed, last.parsed)
     for index in moved:
         now, was = parsed[index].file, last.parsed[index].file
         if now.kind != "text" or (now.src_path, now.lang) != (was.src_path, was.lang) or (

@@ -13,6 +13,8 @@ Each step must be a pure function of its inputs. A build keeps what it used; `tu
 
 from __future__ import annotations
 
+import itertools
+import operator
 from collections.abc import Callable, Hashable, Sequence
 from typing import Any, TypeVar
 
@@ -141,3 +143,10 @@ class Reuse:
     def turn(self) -> None:
         """End a build: what it did not use is forgotten."""
         self._previous, self._current = self._current, {}
+
+
+def other_places(new: Sequence[Any], old: Sequence[Any]) -> list[int]:
+    """Return the places where two sequences of the same length hold other objects: a save's few files among
+    15,000, found without a step of Python's per file (a pass in Python took 1 to 2 ms of a save, and the
+    files, their grouping and the link check each made one)."""
+    return list(itertools.compress(range(len(new)), map(operator.is_not, new, old)))

@@ -326,7 +326,7 @@ def test_a_refreshed_project_is_the_project_read_again(tmp_path: Path) -> None:
 
 @given(st.integers(0, 300), st.sets(st.integers(0, 299)))
 def test_the_places_of_the_files_a_save_changed_are_those_holding_other_objects(length: int, saved: set[int]) -> None:
-    from sitegen.loading import other_places
+    from sitegen.reuse import other_places
 
     old = [object() for _ in range(length)]
     new = [object() if index in saved else item for index, item in enumerate(old)]
