@@ -189,6 +189,30 @@ def test_each_gives_what_making_every_result_gives(builds: list[list[int]]) -> N
         pool[build[0] if build else 0] = Item("changed", 9)  # the next build has a new object in its place
 
 
+@given(st.lists(st.lists(st.tuples(st.sampled_from(range(5)), st.sampled_from(["same", "equal", "other"])),
+                         max_size=8), min_size=1, max_size=4))
+def test_found_takes_a_result_for_the_very_item_beside_an_equal_object(builds: list[list[tuple[int, str]]]) -> None:
+    """What `found` takes for each item (in passes in C) is what a look at each gives: the result kept for that very
+    item object, when the object beside it is the one kept beside it or an equal one."""
+    pool = [Item(str(n), n) for n in range(5)]
+    beside_of: dict[int, list[int]] = {}  # the object each item was last kept beside
+    reuse = Reuse()
+    for build in builds:
+        items = [pool[n] for n, _ in build]
+        beside = [beside_of.get(n, [n]) if how == "same" else list(beside_of.get(n, [n])) if how == "equal" else [n, 0]
+                  for n, how in build]
+        expected = []
+        kept = reuse.known("k", ())
+        for item, other in zip(items, beside, strict=True):
+            entry = kept[0].get(id(item)) if kept is not None else None
+            expected.append(entry[2] if entry is not None and (entry[1] is other or entry[1] == other) else None)
+        assert reuse.found("k", (), items, beside) == expected
+        reuse.keep_each("k", (), items, [(item.name, other) for item, other in zip(items, beside, strict=True)], beside)
+        for (n, _), other in zip(build, beside, strict=True):
+            beside_of[n] = other
+        reuse.turn()
+
+
 def test_a_one_off_build_keeps_nothing() -> None:
     reuse, item = Reuse(remember=False), Item("c", 3)
     assert reuse.get("k", (item,), str, item) == str(item)
