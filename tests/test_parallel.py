@@ -10,9 +10,11 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 import sitegen.parallel
-from sitegen.parallel import MAX_CHUNK, Started, forked, iter_chunks, map_chunks
+from sitegen.parallel import MAX_CHUNK, MAX_CHUNKS, Started, chunk_bounds, forked, iter_chunks, map_chunks
 from tests.conftest import MakeProject
 
 
@@ -45,6 +47,26 @@ def test_chunks_are_a_few_hundred_items_at_most_whatever_the_number_of_items(job
     assert max(found) == MAX_CHUNK
     assert len(found) == 20 * MAX_CHUNK + 3
     assert set(map_chunks(sizes, None, list(range(50)), jobs, min_chunk=40)) == {40, 10}  # few items: few chunks
+
+
+@given(st.integers(min_value=0, max_value=30_000), st.integers(min_value=1, max_value=8),
+       st.integers(min_value=1, max_value=80))
+def test_chunks_cover_the_items_in_order_and_shrink_towards_the_end(count: int, jobs: int, min_chunk: int) -> None:
+    """No worker is left alone with a big chunk at the end of a stage: each chunk is at most a (2 × jobs)th of
+    what is left from its start (or `min_chunk`), and all but the last hold `min_chunk` items or more."""
+    bounds = chunk_bounds(count, jobs, min_chunk)
+    assert [start for start, _ in bounds] == [0, *(stop for _, stop in bounds[:-1])][:len(bounds)]
+    assert (bounds[-1][1] if bounds else 0) == count and all(stop > start for start, stop in bounds)
+    size = max(min_chunk, min(MAX_CHUNK, -(-count // (jobs * 4))), -(-count // MAX_CHUNKS))
+    for start, stop in bounds:
+        assert stop - start <= max(min_chunk, -(-(count - start) // (2 * jobs)), 1) and stop - start <= size
+    assert all(stop - start >= min(min_chunk, size) for start, stop in bounds[:-1])
+    assert len(bounds) <= MAX_CHUNKS
+
+
+def test_a_big_stage_ends_with_small_chunks() -> None:
+    sizes = [stop - start for start, stop in chunk_bounds(10_010, 2)]
+    assert sizes[0] == MAX_CHUNK and sizes[-1] <= 40 and sorted(sizes, reverse=True) == sizes
 
 
 def pid_of(context: object, items: Sequence[int]) -> list[int]:
