@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -11,6 +12,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from sitegen.fingerprint import Digests
+from sitegen.records import record
 from sitegen.reuse import Reuse
 from tests.conftest import served_site
 
@@ -119,6 +121,35 @@ def test_a_tuple_of_records_changes_when_one_of_them_does(records: tuple[Item, .
     changed = (*records[:index], Item(records[index].name + "x", records[index].size), *records[index + 1:])
     assert digests.of(changed) != before
     assert Digests().of(records) == before  # the same value, another process: the same digest
+
+
+@given(st.lists(st.tuples(st.lists(st.sampled_from(range(6)), min_size=1, max_size=8),
+                          st.sampled_from(range(6)), st.booleans()), min_size=1, max_size=5))
+def test_a_tuple_of_records_digested_across_builds_is_digested_as_a_new_one(
+        builds: list[tuple[list[int], int, bool]]) -> None:
+    """serve digests a list of postings on every save from the digests it kept of each posting (looked up in
+    passes in C): the same digest as a process that never saw them, as posting objects come and go."""
+    pool: list[Any] = [Card(str(n), n) for n in range(6)]
+    digests = Digests()
+    for picked, replaced, plain in builds:
+        value = tuple(pool[n] for n in picked) + (("text", None) if plain else ())
+        # a tuple of records is digested from its items' digests: equal exactly when the tuples are equal
+        expected = hashlib.sha256(f"({','.join(map(digest_of, value))})".encode()).hexdigest()
+        assert digests.of(value) == expected == Digests().of(value)
+        assert digests.of(value) == expected  # (found again in the same build)
+        digests.turn()
+        pool[replaced] = Card(f"{replaced}!", replaced)  # another object in its place next time
+
+
+@record
+class Card:
+    name: str
+    size: int
+
+
+def digest_of(value: object) -> str:
+    """A value's digest as `Digests` makes it, from its text: a record's `repr`, or the text of a plain value."""
+    return repr(value) if value is None or isinstance(value, str) else hashlib.sha256(repr(value).encode()).hexdigest()
 
 
 def test_a_link_checked_fine_before_is_checked_again_when_its_target_goes(make_project) -> None:
