@@ -9,9 +9,7 @@ that give a page the same fingerprint give it the same bytes, so the previous ou
 from __future__ import annotations
 
 import hashlib
-import operator
 from collections.abc import Callable, Collection, Iterable, Mapping
-from itertools import repeat
 from typing import Any
 
 import jinja2
@@ -20,7 +18,6 @@ from jinja2 import meta, nodes
 from .loader import TEMPLATE_DIR, template_nodes
 from .model import Project, Site
 from .records import is_record
-from .reuse import other_places
 
 REACHING = (nodes.Extends, nodes.FromImport, nodes.Import, nodes.Include)  # the nodes that name another template
 
@@ -67,10 +64,6 @@ def site_digest(site: Site, extra: Iterable[str]) -> str:
     return digest.hexdigest()
 
 
-UNKNOWN = (object(), "")  # what is kept for a value never digested: no value is its first item
-FIRST, SECOND = operator.itemgetter(0), operator.itemgetter(1)
-
-
 class Digests:
     """Digests of values' `repr`, kept by the values' identity from one build to the next.
 
@@ -105,17 +98,17 @@ class Digests:
         self._previous, self._current = self._current, {}
 
     def _items(self, records: tuple[Any, ...]) -> list[str]:
-        """Return `[self.of(record) for record in records]`, looked up in passes in C: a list of 5,000 postings,
-        one of which a save changed, is digested again on every save (a step of Python's a posting: 1.5 ms)."""
-        current = self._current
-        keys = list(map(id, records))
-        kept = list(map(current.get, keys, map(self._previous.get, keys, repeat(UNKNOWN))))
-        current.update(zip(keys, kept, strict=True))
-        digests = list(map(SECOND, kept))
-        for place in other_places(list(map(FIRST, kept)), records):  # not kept for the very object
-            if current.get(keys[place]) is UNKNOWN:
-                del current[keys[place]]
-            digests[place] = self.of(records[place])
+        """Return `[self.of(record) for record in records]`, with the look-ups written out: a list of 5,000
+        postings, one of which a save changed, is digested again on every save."""
+        current, previous, digests = self._current, self._previous, []
+        for record in records:
+            key = id(record)
+            kept = current.get(key) or previous.get(key)
+            if kept is None or kept[0] is not record:
+                digests.append(self.of(record))
+                continue
+            current[key] = kept
+            digests.append(kept[1])
         return digests
 
     def _make(self, value: Any) -> str:

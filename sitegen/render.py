@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import operator
 import re
 import types
 from collections.abc import Callable, Iterable, Iterator, Mapping, MutableMapping, Sequence
@@ -107,10 +106,10 @@ def render_site(
     there: list[tuple[Page, str | None]] = []  # rendered on the workers
     keep_here = kept_blocks(env) is not None
     # a page's fingerprint is the last build's while the page and what its language gives its template are (the
-    # very tuple while they are the same: `Reuse.found` then takes the page's file without a step of Python's)
+    # very tuple while they are the same: `Reuse.found` then takes the page's file without comparing them)
     kinds = {(lang, template): reuse.same(("page kind", lang, template), (digest, homes[lang]))
              for (lang, template), digest in context.language_digests.items()}
-    beside = list(map(kinds.get, zip(map(LANG, site.pages), map(TEMPLATE, site.pages), strict=True)))
+    beside = [kinds.get((page.lang, page.template)) for page in site.pages]
     # each page's file as kept last time (fingerprint included), the very object: none is made for an unchanged page
     found: list[OutputFile | None] = reuse.found("kept files", (shared,), site.pages, beside)
     previous_of = context.previous.get
@@ -247,7 +246,6 @@ def _published_files(site: Site, env: jinja2.Environment, helpers: Helpers, desc
         yield from render_boards(site, helpers.absolute, describe, reuse, previous, described.rendered)
 
 
-LANG, TEMPLATE = operator.attrgetter("lang"), operator.attrgetter("template")
 LISTED = "postings"  # what a template reads to list its language's postings (`language_context`)
 BESIDE = 200  # postings (all languages) from which a one-off build makes its job boards on a worker of their own
 
