@@ -127,8 +127,8 @@ def test_a_tuple_of_records_changes_when_one_of_them_does(records: tuple[Item, .
                           st.sampled_from(range(6)), st.booleans()), min_size=1, max_size=5))
 def test_a_tuple_of_records_digested_across_builds_is_digested_as_a_new_one(
         builds: list[tuple[list[int], int, bool]]) -> None:
-    """serve digests a list of postings on every save from the digests it kept of each posting (looked up in
-    passes in C): the same digest as a process that never saw them, as posting objects come and go."""
+    """serve digests a list of postings on every save from the digests it kept of each posting: the same digest
+    as a process that never saw them, as posting objects come and go."""
     pool: list[Any] = [Card(str(n), n) for n in range(6)]
     digests = Digests()
     for picked, replaced, plain in builds:
@@ -223,7 +223,7 @@ def test_each_gives_what_making_every_result_gives(builds: list[list[int]]) -> N
 @given(st.lists(st.lists(st.tuples(st.sampled_from(range(5)), st.sampled_from(["same", "equal", "other"])),
                          max_size=8), min_size=1, max_size=4))
 def test_found_takes_a_result_for_the_very_item_beside_an_equal_object(builds: list[list[tuple[int, str]]]) -> None:
-    """What `found` takes for each item (in passes in C) is what a look at each gives: the result kept for that very
+    """What `found` takes for each item is what a look at each gives: the result kept for that very
     item object, when the object beside it is the one kept beside it or an equal one."""
     pool = [Item(str(n), n) for n in range(5)]
     beside_of: dict[int, list[int]] = {}  # the object each item was last kept beside
