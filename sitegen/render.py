@@ -118,7 +118,7 @@ def render_site(
     def unchanged(page: Page, file: OutputFile) -> bool:  # its file is the last build's, still on disk
         return bool(file.fingerprint) and previous_of(page.dest_path) == file.fingerprint
 
-    for page, file in zip(site.pages, found, strict=True):  # (`unchanged` written out: a call a page was 1 ms)
+    for page, file in zip(site.pages, found, strict=True):  # (`unchanged` written out: its calls took 1.5 ms of a save)
         if file is not None and file.fingerprint and previous_of(page.dest_path) == file.fingerprint:
             kept.append(file)  # kept without a look at it
             continue
