@@ -438,8 +438,8 @@ def _patched(last: Assembled, content: Content, config: SiteConfig) -> Assembled
             if page.posting is not None and not page.posting.closed and page.posting is not old_linked.posting:
                 listed = postings[page.lang]  # maybe equal objects from an earlier build: found by key
                 at_posting = next((i for i, p in enumerate(listed) if p.facts.key == key), None)
-                if at_posting is None:
-                    return None
+                if at_posting is None or not _keeps_its_place(listed, at_posting, page.posting, position):
+                    return None  # (another place in its job lists: they are sorted again with the whole site)
                 postings[page.lang] = (*listed[:at_posting], page.posting, *listed[at_posting + 1:])
     all_pages = tuple([linked.get(id(page), page) for page in old_site.pages])  # a list first: quicker
     site = replace(old_site, pages=all_pages, postings=postings, index=index)
@@ -447,10 +447,24 @@ def _patched(last: Assembled, content: Content, config: SiteConfig) -> Assembled
 
 
 def _same_listing(old: Posting | None, new: Posting | None) -> bool:
-    """Return True when a posting changed nothing in where job lists put it: open or closed, and order."""
+    """Return True when a posting is as much a posting as it was, open or closed (its place among the open ones
+    is `_keeps_its_place`'s)."""
     if old is None or new is None:
         return old is new
-    return old.closed == new.closed and (old.closed or _posting_order(old) == _posting_order(new))
+    return old.closed == new.closed
+
+
+def _keeps_its_place(listed: tuple[Posting, ...], at: int, posting: Posting, position: Mapping[str, int]) -> bool:
+    """Return True when `posting`, put at `at` in a language's open postings in job-list order (`listed`, each
+    other one where the last build sorted it), is where sorting them again would put it: after the one before
+    it and before the one after it, by `_posting_order` and then by the order of the texts (a sort keeps
+    postings of equal order in the order they came). A title edited is most often that: no new sort.
+    """
+    def order(item: Posting) -> tuple[tuple[int, str], int]:
+        return _posting_order(item), position[item.facts.key]
+
+    mine = order(posting)
+    return (at == 0 or order(listed[at - 1]) < mine) and (at + 1 == len(listed) or mine < order(listed[at + 1]))
 
 
 def _posting_facts(key: str, item: Parsed, fact_keys: frozenset[str], config: SiteConfig, today: dt.date,

@@ -405,7 +405,7 @@ def test_a_text_save_patches_the_feeds_sitemap_and_job_boards(tmp_path: Path, mo
         (r"^## (.*)$", r"## \1 again", [patched] * 5),
         (r"^title:", "updated: 2027-01-05\ntitle:", [patched] * 5),  # the latest date now: the heads change
         (r"^updated: .*\n", "", [whole, patched, patched, patched, whole]),  # back from the latest: made whole
-        (r"^title: (.*)$", r"title: \1 renamed", []),  # a title orders job lists: the site is assembled whole
+        (r"^title: (.*)$", r"title: \1 renamed", [patched] * 5),  # a title that keeps its place in job lists
         (r"^## (.*)$", r"## \1 once more", [patched] * 5),
         ("template", "", [patched] * 5),  # every description made anew, the site the same: every entry again
     ]):
@@ -417,6 +417,38 @@ def test_a_text_save_patches_the_feeds_sitemap_and_job_boards(tmp_path: Path, mo
         names = ["boards", "boards", "sitemap", "boards", "boards"][:len(expected)]
         assert paths == [f"{name} {path}" for name, path in zip(names, expected, strict=True)], round_
         paths.clear()
+        clean = build(root, tmp_path / f"clean-{round_}", "http://127.0.0.1:8000/", BuildCache(), live=True)
+        assert clean.ok and tree(out) == tree(tmp_path / f"clean-{round_}"), round_
+
+
+def test_a_title_that_moves_its_posting_in_job_lists_has_the_site_assembled_whole(tmp_path: Path,
+                                                                                   monkeypatch) -> None:
+    """Job lists are in order of date, then title: a title edited where its posting keeps its place (most edits)
+    patches the last assembly; one that moves it among postings of its date has the site assembled whole.
+    After each save the preview folder is byte for byte a clean build."""
+    from sitegen import assemble
+    from sitegen.serve import Preview, make_rebuilder
+
+    root, out = tmp_path / "site", tmp_path / "preview"
+    root.mkdir()
+    make_big_site(root, 4)
+    date = re.search(r"^date_posted: (.*)$", (root / "content/jobs/posting-00001.yaml").read_text("utf-8"), re.M)
+    assert date is not None
+    replace_in(root / "content/jobs/posting-00002.yaml", r"^date_posted: .*$", f"date_posted: {date.group(1)}")
+    rebuild = make_rebuilder(root, Preview(out), "http://127.0.0.1:8000/", lambda result, _: None)
+    assert rebuild(None).ok
+    made: list[bool] = []
+    real = assemble._patched
+    monkeypatch.setattr(assemble, "_patched", lambda *args: made.append((p := real(*args)) is not None) or p)
+    text = root / "content/jobs/posting-00002.en.md"
+    for round_, (title, patched) in enumerate([("Backend Engineering Intern 2b", True),  # after posting 1's still
+                                              ("Aardvark", False),  # now before posting 1, of the same date
+                                              ("Abacus", True),  # still before it
+                                              ("Zebra", False)]):  # after it again
+        replace_in(text, r"^title: .*$", f"title: {title}")
+        assert rebuild({str(text)}).ok, round_
+        assert made == [patched], round_
+        made.clear()
         clean = build(root, tmp_path / f"clean-{round_}", "http://127.0.0.1:8000/", BuildCache(), live=True)
         assert clean.ok and tree(out) == tree(tmp_path / f"clean-{round_}"), round_
 
