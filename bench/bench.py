@@ -9,7 +9,8 @@ output), a rebuild with nothing changed, a rebuild after editing one posting, an
 cache and the preview an earlier serve left: until it answers, until its first build is done, and from
 saving an edit to the updated file, to the reload message a live-reload client gets, to the updated page
 that client then fetches, as a browser does, and to the end of that rebuild: medians of 5 saves a second
-apart in each session). Each figure
+apart in each session; a line added to an English posting's text, then, in a session of its own, its French
+title edited, which changes the French home page too). Each figure
 is the median of `--runs` runs, given as a ratio to the floor's median; peak memory is the largest
 resident size of one process. It also times the real site against `python -c "import jinja2, markdown,
 yaml"` (`--real-runs` times each, in turns: a quarter of a second a build). No thresholds: the machine is
@@ -28,6 +29,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import re
 import statistics
 import subprocess
 import sys
@@ -47,7 +49,12 @@ from bench.site import make_site  # noqa: E402
 
 Run = tuple[float, float]  # seconds, peak MiB
 SCENARIOS = ("floor", "cold", "unchanged", "one edit", "serve start", "serve ready", "serve edit", "serve edit, reload",
-             "serve edit, shown", "serve edit, done")
+             "serve edit, shown", "serve edit, done", "serve title edit (fr)", "serve title edit (fr), reload")
+# what `serve_edit` saves: a posting's English text, a line added at its end (its page changes, not its card);
+# its French title (its page, its card on the French home page, its English page's language link)
+BODY = ("content/jobs/posting-00000.en.md", "en/jobs/posting-00000/", lambda text, marker: f"{text}\n{marker}\n")
+FRENCH_TITLE = ("content/jobs/posting-00000.fr.md", "fr/offres/stage-00000/",
+                lambda text, marker: re.sub(r"^title: (.*)$", rf"title: \1 {marker}", text, count=1, flags=re.M))
 
 
 def clean_env() -> dict[str, str]:
@@ -112,11 +119,14 @@ def measure(size: int, runs: int, scratch: Path, settle: float = SETTLE) -> dict
         answers, ready = serve_start(root, serving, scratch / f"serve-{size}", port)
         results["serve start"].append(answers)
         results["serve ready"].append(ready)
-        page, reloaded, shown, done = serve_edit(root, serving, scratch / f"serve-{size}", run, port)
+        page, reloaded, shown, done = serve_edit(root, serving, scratch / f"serve-{size}", run, port, BODY)
         results["serve edit"].append(page)
         results["serve edit, reload"].append(reloaded)
         results["serve edit, shown"].append(shown)
         results["serve edit, done"].append(done)
+        page, reloaded, _, _ = serve_edit(root, serving, scratch / f"serve-{size}", run, port, FRENCH_TITLE)
+        results["serve title edit (fr)"].append(page)
+        results["serve title edit (fr), reload"].append(reloaded)
         print(f"  N={size} run {run + 1}: " + ", ".join(f"{name} {values[-1][0]:.2f} s"
                                                         for name, values in results.items()), file=sys.stderr)
     return {name: median(values) for name, values in results.items()}
@@ -206,28 +216,31 @@ def _answers(args: Any) -> bool:
 SAVES = 5  # saves per `serve` session: the first one after a start is slower (its problems list changes)
 
 
-def serve_edit(root: Path, env: dict[str, str], out: Path, run: int, port: int) -> tuple[Run, Run, Run, Run]:
+def serve_edit(root: Path, env: dict[str, str], out: Path, run: int, port: int,
+               edit: tuple[str, str, Callable[[str, str], str]] = BODY) -> tuple[Run, Run, Run, Run]:
     """Return the medians over SAVES saves of one posting, a second apart, while serving and with a browser's
     live-reload client on its page, of the times from the save to: the updated page on disk; the reload
     message; the page the client then fetches (checked to be the updated one); the end of that rebuild
-    (when `serve` reports it)."""
+    (when `serve` reports it). `edit` is the text saved, its page's address, and how a save changes the text
+    (`BODY`, `FRENCH_TITLE`)."""
+    text_path, address, edited = edit
     server = serve_process(root, env, out, port)
-    page = out / "en/jobs/posting-00000/index.html"
+    page = out / address / "index.html"
     reloads: Reloads | None = None
     times: list[tuple[float, float, float, float]] = []
     try:
         wait(lambda: _answers(server.args))
         wait(lambda: _built(out))  # the edits come once the first build is done
-        reloads = Reloads(f"http://127.0.0.1:{port}", "/en/jobs/posting-00000/")
+        reloads = Reloads(f"http://127.0.0.1:{port}", "/" + address)
         reloads.wait_connected()
-        path = root / "content/jobs/posting-00000.en.md"
+        path = root / text_path
         text = path.read_text("utf-8")
         for save in range(SAVES):
             time.sleep(1.0)  # let the watcher settle and the server take the client in
             marker = f"Saved edit {run}.{save}."
             builds, before = _builds(out), len(reloads.times)
             started = time.perf_counter()
-            path.write_text(text + f"\n{marker}\n", "utf-8")
+            path.write_text(edited(text, marker), "utf-8")
             wait(lambda: page.is_file() and marker in page.read_text("utf-8", "replace"))  # noqa: B023
             updated = time.perf_counter() - started
             reloaded, shown, html = reloads.wait_reload(before + 1)
