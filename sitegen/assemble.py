@@ -447,8 +447,8 @@ def _patched(last: Assembled, content: Content, config: SiteConfig) -> Assembled
 
 
 def _same_listing(old: Posting | None, new: Posting | None) -> bool:
-    """Return True when a posting is as much a posting as it was, open or closed (its place among the open ones
-    is `_keeps_its_place`'s)."""
+    """Return True when a page holds a posting now exactly when it did, open or closed as it was (its place among
+    the open ones is for `_keeps_its_place` to say)."""
     if old is None or new is None:
         return old is new
     return old.closed == new.closed

@@ -101,19 +101,24 @@ def typeset(html: str, rules: dict[str, Rule] | None = None, known: tuple[str, s
     if known is not None and rules is RULES and (around := _around(html, known, last_ruled)) is not None:
         return around
     typesetting = _Pass(rules, last_ruled)
-    done: list[str] = []  # the page before the pieces the pass holds, typeset, a window at a time
-    rest: str | None = html  # what is not split yet
     # (every tag begins with "<": the tags before the last `lang` with rules, at most, and a few after it)
-    count = min(html.count("<", 0, last_ruled) + 16, WINDOW)
-    while not typesetting.finished and rest is not None:
-        texts, tags, rest = _split(rest, count)
+    return _passed(typesetting, [], html, html, min(html.count("<", 0, last_ruled) + 16, WINDOW))
+
+
+def _passed(typesetting: _Pass, done: list[str], rest: str, html: str, count: int) -> str:
+    """Return the typeset page `html`: what the pass made of it so far (`done`), then the pass over `rest` (what
+    is not split yet), `count` tags at first, then `WINDOW` at a time (a page's first few are held), up to its
+    end or until the pass is finished (the rest as it is); `html` itself when nothing changed."""
+    left: str | None = rest
+    while not typesetting.finished and left is not None:
+        texts, tags, left = _split(left, count)
         count = WINDOW
-        if part := typesetting.feed(texts, tags, lambda held: held >= WINDOW):  # (a page's first few: held)
+        if part := typesetting.feed(texts, tags, lambda held: held >= WINDOW):
             done.append(part)
     if not typesetting.changed:
         return html
     done.append(typesetting.end())
-    return "".join(done) + (rest or "")
+    return "".join(done) + (left or "")
 
 
 RESET = "<br>"  # a tag that ends the texts of a block, and opens or closes no element
@@ -147,21 +152,14 @@ def _around(html: str, known: tuple[str, str], last_ruled: int) -> str | None:
         return None  # (past the last element with rules: the rest would not be looked at)
     typesetting.pos -= len(RESET)
     frame = typesetting.stack[-1]
-    rest: str | None = html[at + len(fragment):]
+    rest = html[at + len(fragment):]
     if frame[2] is not None and frame[2] is RULES.get(_primary(lang)) and frame[3]:
         done.append(made)
         typesetting.changed = typesetting.changed or made != fragment
         typesetting.pos += len(fragment)
     else:
-        rest = fragment + html[at + len(fragment):]
-    while not typesetting.finished and rest:
-        texts, tags, rest = _split(rest, WINDOW)
-        if part := typesetting.feed(texts, tags, lambda held: held >= WINDOW):
-            done.append(part)
-    if not typesetting.changed:
-        return html
-    done.append(typesetting.end())
-    return "".join(done) + (rest or "")
+        rest = fragment + rest
+    return _passed(typesetting, done, rest, html, WINDOW)
 
 
 def _primary(lang: str) -> str:
