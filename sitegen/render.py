@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import re
 import types
 from collections.abc import Callable, Iterable, Iterator, Mapping, MutableMapping, Sequence
@@ -27,7 +28,7 @@ from .signed import Discarded
 from .sitemap import render_sitemap
 from .spool import Shared, Spool, shared_file
 from .translations import MissingString
-from .typography import typeset, typeset_fragment, typeset_stream
+from .typography import Typeset, typeset, typeset_again, typeset_fragment, typeset_stream
 from .write import KeepingSink, Sink, Staging, Written
 
 ROOT_PAGES = (("chooser.html", "index.html"), ("404.html", "404.html"))
@@ -176,6 +177,7 @@ def render_site(
     if reuse.remember:  # (once the browsers reloaded: this is for the next build)
         if keep_here:  # a page in a language no save touched keeps its job list's cards for the next
             carry_loops(reuse, shared)
+        reuse.carry(TYPESET)  # (a page not made again keeps its last typesetting for the next build that makes it)
         files = {dest: OutputFile(dest, b"", fingerprint, kept=True) for dest, fingerprint in made.items()}
         reuse.keep_each("kept files", (shared,), site.pages,
                         [files.get(page.dest_path, file) for page, file in zip(site.pages, found, strict=True)],
@@ -480,17 +482,18 @@ def _render_into(
         assets = (helpers.base_path, helpers.names, helpers.sizes) if helpers is not None else None
         finished = (_finished(rendered, dest, origin, polish, helpers, known) if reuse is None else
                     reuse.get(("finished", dest), (rendered[0], origin, polish, assets), _finished, rendered, dest,
-                              origin, polish, helpers, known))
+                              origin, polish, helpers, known, functools.partial(_typeset_big, reuse, dest)))
     if isinstance(finished, Problem):
         problems.append(finished)
     else:
         outputs.append(finished)
 
 
-def _finished(rendered: list[str], dest: str, origin: str, polish: bool,
-              helpers: Helpers | None, known: tuple[str, str] | None = None) -> OutputFile | Problem:
+def _finished(rendered: list[str], dest: str, origin: str, polish: bool, helpers: Helpers | None,
+              known: tuple[str, str] | None = None, big: Callable[[str], str] | None = None) -> OutputFile | Problem:
     """Return a rendered page (taken out of `rendered`) checked for repeated ids, typeset (`known`: as for
-    `typeset`) and with its asset links rewritten, ending with one newline.
+    `typeset`; a page of more than `BIG_PAGE` characters by `big`, if given) and with its asset links
+    rewritten, ending with one newline.
 
     The page is this function's alone: each version of it is let go once the next is made. A site's home
     page lists every posting (1.7 MB of HTML at N=5000, 3.4 MB as a French Python string): its rendered,
@@ -500,7 +503,7 @@ def _finished(rendered: list[str], dest: str, origin: str, polish: bool,
     if dest.endswith(".html") and (repeated_ids := duplicate_ids(html)):
         return _repeated_id(origin, dest, repeated_ids[0])
     if polish and dest.endswith(".html"):
-        html = typeset(html, known=known)
+        html = typeset(html, known=known) if big is None or len(html) <= BIG_PAGE else big(html)
     if len(html) > BIG_PAGE:  # (a big site's home page)
         return OutputFile(dest, b"", parts=_encoded_parts(html, helpers))
     if helpers is not None:
@@ -508,6 +511,18 @@ def _finished(rendered: list[str], dest: str, origin: str, polish: bool,
     if not html.endswith("\n") or html.endswith("\n\n"):  # (else it ends with one: no copy of it is made)
         html = html.rstrip("\n") + "\n"
     return OutputFile(dest, html.encode("utf-8"))
+
+
+TYPESET = "typeset pages"  # serve's key for its big pages' last `Typeset`, by destination
+
+
+def _typeset_big(reuse: Reuse, dest: str, html: str) -> str:
+    """Return the big page `html` (serve's home page of a big site) typeset where it changed since the last
+    version of the page at `dest` (`typeset_again`), and keep it for the next."""
+    kept: dict[str, Typeset] = reuse.known(TYPESET, ()) or {}
+    made = typeset_again(html, kept.get(dest))
+    reuse.keep(TYPESET, (), {**kept, dest: made})
+    return made.typeset
 
 
 def _finished_in_parts(pieces: Iterable[str], dest: str, origin: str, polish: bool,

@@ -595,3 +595,65 @@ def test_saves_in_each_language_in_turn_render_only_the_cards_they_change(tmp_pa
         replace_in(text, r"^## (.*)$", rf"## \1 {round_}")
         assert rebuild({str(text)}).ok
     assert rendered == [1] * 5
+
+
+def spy_on_typesetting_again(monkeypatch, every: int) -> list[str]:
+    """Have serve's big pages' marks noted `every` so many characters; return the canonical addresses of the pages
+    typeset again from their marks, as they are."""
+    from sitegen import render, typography
+
+    monkeypatch.setattr(render, "typeset_again", lambda html, last=None: typography.typeset_again(html, last, every))
+    again: list[str] = []
+    real = typography._again
+
+    def spied(html: str, *args: object) -> typography.Typeset | None:
+        made = real(html, *args)  # type: ignore[arg-type]
+        if made is not None:
+            again.append(re.findall(r'<link rel="canonical" href="([^"]*)"', html)[0])
+        return made
+
+    monkeypatch.setattr(typography, "_again", spied)
+    return again
+
+
+def test_serve_typesets_big_pages_again_where_a_save_changed_them(tmp_path: Path, monkeypatch) -> None:
+    """A big page (a big site's job list; here any page over 3,000 characters, its pass noted every 200) is
+    typeset where a save changed it, from its last typesetting: after edits to titles, texts, facts and dates
+    in either language, the preview folder is byte for byte a clean build, and the French job list was
+    typeset from its marks after each French title edit."""
+    from sitegen import render
+
+    monkeypatch.setattr(render, "BIG_PAGE", 3000)
+    again = spy_on_typesetting_again(monkeypatch, 200)
+    root, rebuild = served_site(tmp_path, 6)
+    rng = random.Random(20261204)
+    for round_ in range(10):
+        name = ["posting title", "posting text", "posting facts", "posting title", "posting date"][round_ % 5]
+        before = sources(root)
+        EDITS[name](root, rng)
+        now = sources(root)
+        assert rebuild({str(root / path) for path in now if before.get(path) != now[path]}).ok, name
+        clean = build(root, tmp_path / f"clean-{round_}", "http://127.0.0.1:8000/", BuildCache(), live=True)
+        assert clean.ok and tree(tmp_path / "preview") == tree(tmp_path / f"clean-{round_}"), f"after '{name}'"
+    assert again.count("http://127.0.0.1:8000/fr/") >= 4, again
+
+
+def test_a_big_page_keeps_its_typesetting_through_saves_that_do_not_make_it(tmp_path: Path, monkeypatch) -> None:
+    """The French job list, typeset after a French title edit, is typeset from those marks at the next one, though a
+    save in between (of a file as it was) made no page."""
+    from sitegen import render
+
+    again = spy_on_typesetting_again(monkeypatch, 400)
+    root, rebuild = served_site(tmp_path, 60)
+    preview = tmp_path / "preview"
+    home = (preview / "fr/index.html").stat().st_size
+    postings = max(path.stat().st_size for path in preview.glob("*/*/*/index.html"))
+    assert home > postings + 1000
+    monkeypatch.setattr(render, "BIG_PAGE", postings + 500)  # the job lists only
+    for round_ in range(2):
+        replace_in(root / "content/jobs/posting-00001.fr.md", r"^title: (.*)$", rf"title: \1 {round_}")
+        assert rebuild({str(root / "content/jobs/posting-00001.fr.md")}).ok
+        assert rebuild({str(root / "content/jobs/posting-00002.en.md")}).ok  # (saved as it was)
+    assert again == ["http://127.0.0.1:8000/fr/"]  # (the first French title edit typeset the list whole)
+    assert build(root, tmp_path / "clean", "http://127.0.0.1:8000/", BuildCache(), live=True).ok
+    assert tree(preview) == tree(tmp_path / "clean")

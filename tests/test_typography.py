@@ -207,6 +207,7 @@ switchers = st.tuples(st.sampled_from(["a", "span", "A", "b"]),
        st.sampled_from(['<html lang="en">', "<html>", '<html lang="fr">', '<html lang="en"><code>']))
 @example('<a lang="fr" href="/fr/">Français</a> : oui', '<html lang="en">')
 @example('<p lang="fr">Oui <a lang="fr">Non</a></p>', '<html lang="en">')
+@example('<b<a lang="fr" href="/fr/"></a>Oui ?</b>', '<html lang="en">')  # a tag holding a "<": one tag, <b…>
 def test_a_page_whose_french_elements_hold_one_plain_text_each_is_returned_as_it_is(body: str, start: str) -> None:
     """An English page's French language link ("Français") holds one text the rules would leave as it is: the
     page is returned without a pass over it, and is what the plain pass gives every page."""
@@ -378,3 +379,54 @@ def test_a_french_posting_page_and_its_description_are_typeset_with_its_text_typ
     description = f"{text}\n<h2>Infos</h2>"
     assert typeset(f'<div lang="fr">{description}</div>', known=(text, "fr")) == f'<div lang="fr">{description}</div>'
     assert typeset_fragment(description, "fr", text) == description
+
+
+# Edits as serve's saves make them to a big page (a card's title changed, added, taken out), anywhere in it: in a
+# text, in a tag, across elements.
+edits = st.lists(st.tuples(st.integers(min_value=0), st.integers(min_value=0, max_value=40), loose | loose_text),
+                 min_size=1, max_size=4)
+
+
+def edited(html: str, at: int, removed: int, added: str) -> str:
+    at %= len(html) + 1
+    return html[:at] + added + html[at + removed:]
+
+
+@given(long_documents | loose_documents, edits, st.integers(min_value=1, max_value=60))
+@example('<html lang="fr"><body>' + "<p>Oui : non</p>\n" * 20 + "</body></html>", [(200, 0, "<em>a</em> ?")], 20)
+@example('<html lang="fr"><body>' + "<p>Oui <em>x</em> : non</p>\n" * 12 + "</body></html>", [(60, 3, "<i>")], 10)
+@example('<html lang="en"><body>' + "<p>Yes</p>" * 12 + '<p lang="fr">Oui ?</p></body></html>', [(40, 0, "x")], 8)
+@example('<html lang="fr"><body><div>Oui<br>: non</div></body></html>', [(30, 4, "<span/>")], 1)  # no block end
+def test_a_page_typeset_again_after_edits_gives_what_the_plain_pass_gives(
+        html: str, changes: list[tuple[int, int, str]], every: int) -> None:
+    """serve typesets a big page's new version from the last one's typesetting, where they differ: after any edits,
+    one after the other, each version is what the plain pass gives it."""
+    from sitegen.typography import typeset_again
+
+    last = typeset_again(html, every=every)
+    assert last.typeset == reference.typeset(html)
+    for at, removed, added in changes:
+        html = edited(html, at, removed, added)
+        last = typeset_again(html, last, every)
+        assert last.typeset == reference.typeset(html)
+
+
+def test_a_page_typeset_again_takes_what_did_not_change_from_the_last_typesetting() -> None:
+    """The part of a page before its first change and after its last one is the last typeset page's (here marked
+    by hand): only the part between the marks around the change is typeset again."""
+    from sitegen.typography import typeset_again
+
+    cards = [f"<li><h2>Stage {n} : backend</h2><p>6 mois ; Paris</p></li>\n" for n in range(200)]
+    html = f'<html lang="fr"><body><ul>{"".join(cards)}</ul></body></html>'
+    last = typeset_again(html, every=200)
+    assert last.typeset == reference.typeset(html) and len(last.marks.places) > 20
+    marked = last._replace(typeset=last.typeset.replace(f"Stage 1{NB}", f"STAGE 1{NB}").replace("Stage 198",
+                                                                                                "STAGE 198"))
+    new = html.replace("Stage 100 : backend", "Stage 100 : frontend !")
+    again = typeset_again(new, marked, every=200)
+    assert f"STAGE 1{NB}" in again.typeset and "STAGE 198" in again.typeset  # taken, not typeset again
+    assert again.typeset.replace("STAGE", "Stage") == reference.typeset(new)
+    assert f"Stage 100{NB}: frontend{NN}!" in again.typeset
+    # the next version is made from this one's marks, moved by what the change added
+    newer = new.replace("Stage 150 : backend", "Stage 150: api")
+    assert typeset_again(newer, again, every=200).typeset.replace("STAGE", "Stage") == reference.typeset(newer)
