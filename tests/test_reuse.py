@@ -522,3 +522,28 @@ def test_a_save_makes_only_its_languages_feed_and_only_the_changed_entry(tmp_pat
         assert (made_feeds, made_entries) == ([], [lang]), name
         made_feeds.clear()
         made_entries.clear()
+
+
+@record
+class Holder:
+    value: Any
+
+
+def test_a_tuple_of_records_found_as_it_was_keeps_its_items_digests_for_the_next_build() -> None:
+    """serve digests each language's postings on every save: a save in the other language finds this one's as
+    they were, and the save after it, back in this language, makes the tuple anew with one posting changed:
+    only that one is digested from its text (all 5,000 were, in 200 ms, when the tuple kept its own digest only)."""
+    counted = [Counted() for _ in range(20)]
+    postings = tuple(Holder(value) for value in counted)
+    digests = Digests()
+    for _ in range(3):  # a save in this language, then two in the other
+        digests.of(postings)
+        digests.turn()
+    changed = (*postings[:-1], Holder(Counted()))
+    digest = digests.of(changed)
+    assert [value.calls for value in counted] == [1] * 20
+    assert digest == Digests().of(changed)
+    digests.turn()
+    digests.turn()
+    digests.of(changed)
+    assert changed[-1].value.calls == 3  # (forgotten after a build that used neither the tuple nor its items)
