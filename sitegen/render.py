@@ -177,7 +177,9 @@ def render_site(
     if reuse.remember:  # (once the browsers reloaded: this is for the next build)
         if keep_here:  # a page in a language no save touched keeps its job list's cards for the next
             carry_loops(reuse, shared)
-        reuse.carry(TYPESET)  # (a page not made again keeps its last typesetting for the next build that makes it)
+        # a big page not made again keeps its last typesetting, and its finished file, for the next build that makes
+        # it (a save of a posting's text makes its job list again, to the same HTML, but not the other language's)
+        reuse.carry(TYPESET, *[("finished", dest) for dest in reuse.known(TYPESET, ()) or ()])
         files = {dest: OutputFile(dest, b"", fingerprint, kept=True) for dest, fingerprint in made.items()}
         reuse.keep_each("kept files", (shared,), site.pages,
                         [files.get(page.dest_path, file) for page, file in zip(site.pages, found, strict=True)],

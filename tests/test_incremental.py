@@ -657,3 +657,25 @@ def test_a_big_page_keeps_its_typesetting_through_saves_that_do_not_make_it(tmp_
     assert again == ["http://127.0.0.1:8000/fr/"]  # (the first French title edit typeset the list whole)
     assert build(root, tmp_path / "clean", "http://127.0.0.1:8000/", BuildCache(), live=True).ok
     assert tree(preview) == tree(tmp_path / "clean")
+
+
+def test_a_job_list_made_again_to_the_same_html_is_not_finished_again(tmp_path: Path, monkeypatch) -> None:
+    """A posting's text saved makes its language's job list again (the list's postings changed) to the same HTML:
+    the list is not finished (checked, typeset, encoded) again, though the save before, in the other language,
+    did not make it (big pages keep their finished file; here any page over 3,000 characters is big)."""
+    from sitegen import render
+
+    monkeypatch.setattr(render, "BIG_PAGE", 3000)
+    finished: list[str] = []
+    real = render._finished
+    monkeypatch.setattr(render, "_finished", lambda rendered, dest, *args: finished.append(dest)
+                        or real(rendered, dest, *args))
+    root, rebuild = served_site(tmp_path, 6)
+    for round_, lang in enumerate(["en", "fr", "en", "fr"]):
+        text = root / f"content/jobs/posting-00001.{lang}.md"
+        text.write_text(text.read_text("utf-8") + f"\nMore {round_}.\n", "utf-8")
+        finished.clear()
+        assert rebuild({str(text)}).ok
+        assert [dest.split("/")[-2] for dest in finished] == [{"en": "posting-00001", "fr": "stage-00001"}[lang]]
+    assert build(root, tmp_path / "clean", "http://127.0.0.1:8000/", BuildCache(), live=True).ok
+    assert tree(tmp_path / "preview") == tree(tmp_path / "clean")
