@@ -10,7 +10,8 @@ cache and the preview an earlier serve left: until it answers, until its first b
 saving an edit to the updated file, to the reload message a live-reload client gets, to the updated page
 that client then fetches, as a browser does, and to the end of that rebuild: medians of 5 saves a second
 apart in each session; a line added to an English posting's text, then, in a session of its own, its French
-title edited, which changes the French home page too). Each figure
+title edited, which changes the French home page too, and in a third, lines added to its English and French
+texts in turn, as a translator saves them). Each figure
 is the median of `--runs` runs, given as a ratio to the floor's median; peak memory is the largest
 resident size of one process. It also times the real site against `python -c "import jinja2, markdown,
 yaml"` (`--real-runs` times each, in turns: a quarter of a second a build). No thresholds: the machine is
@@ -49,12 +50,17 @@ from bench.site import make_site  # noqa: E402
 
 Run = tuple[float, float]  # seconds, peak MiB
 SCENARIOS = ("floor", "cold", "unchanged", "one edit", "serve start", "serve ready", "serve edit", "serve edit, reload",
-             "serve edit, shown", "serve edit, done", "serve title edit (fr)", "serve title edit (fr), reload")
+             "serve edit, shown", "serve edit, done", "serve title edit (fr)", "serve title edit (fr), reload",
+             "serve edits en/fr in turn", "serve edits en/fr in turn, reload")
 # what `serve_edit` saves: a posting's English text, a line added at its end (its page changes, not its card);
-# its French title (its page, its card on the French home page, its English page's language link)
-BODY = ("content/jobs/posting-00000.en.md", "en/jobs/posting-00000/", lambda text, marker: f"{text}\n{marker}\n")
-FRENCH_TITLE = ("content/jobs/posting-00000.fr.md", "fr/offres/stage-00000/",
-                lambda text, marker: re.sub(r"^title: (.*)$", rf"title: \1 {marker}", text, count=1, flags=re.M))
+# its French title (its page, its card on the French home page, its English page's language link); its French text
+Edit = tuple[str, str, Callable[[str, str], str]]  # the text saved, its page's address, how a save changes the text
+BODY: Edit = ("content/jobs/posting-00000.en.md", "en/jobs/posting-00000/",
+              lambda text, marker: f"{text}\n{marker}\n")
+FRENCH_TITLE: Edit = ("content/jobs/posting-00000.fr.md", "fr/offres/stage-00000/",
+                      lambda text, marker: re.sub(r"^title: (.*)$", rf"title: \1 {marker}", text, count=1, flags=re.M))
+FRENCH_BODY: Edit = ("content/jobs/posting-00000.fr.md", "fr/offres/stage-00000/",
+                     lambda text, marker: f"{text}\n{marker}\n")
 
 
 def clean_env() -> dict[str, str]:
@@ -127,6 +133,9 @@ def measure(size: int, runs: int, scratch: Path, settle: float = SETTLE) -> dict
         page, reloaded, _, _ = serve_edit(root, serving, scratch / f"serve-{size}", run, port, FRENCH_TITLE)
         results["serve title edit (fr)"].append(page)
         results["serve title edit (fr), reload"].append(reloaded)
+        page, reloaded, _, _ = serve_edit(root, serving, scratch / f"serve-{size}", run, port, BODY, FRENCH_BODY)
+        results["serve edits en/fr in turn"].append(page)
+        results["serve edits en/fr in turn, reload"].append(reloaded)
         print(f"  N={size} run {run + 1}: " + ", ".join(f"{name} {values[-1][0]:.2f} s"
                                                         for name, values in results.items()), file=sys.stderr)
     return {name: median(values) for name, values in results.items()}
@@ -217,30 +226,31 @@ SAVES = 5  # saves per `serve` session: the first one after a start is slower (i
 
 
 def serve_edit(root: Path, env: dict[str, str], out: Path, run: int, port: int,
-               edit: tuple[str, str, Callable[[str, str], str]] = BODY) -> tuple[Run, Run, Run, Run]:
-    """Return the medians over SAVES saves of one posting, a second apart, while serving and with a browser's
-    live-reload client on its page, of the times from the save to: the updated page on disk; the reload
-    message; the page the client then fetches (checked to be the updated one); the end of that rebuild
-    (when `serve` reports it). `edit` is the text saved, its page's address, and how a save changes the text
-    (`BODY`, `FRENCH_TITLE`)."""
-    text_path, address, edited = edit
+               *edits: Edit) -> tuple[Run, Run, Run, Run]:
+    """Return the medians over SAVES saves, a second apart, while serving and with a browser's live-reload
+    client on each edited page, of the times from the save to: the updated page on disk; the reload message;
+    the page the client then fetches (checked to be the updated one); the end of that rebuild (when `serve`
+    reports it). The saves make the `edits` in turn (`BODY` alone by default; `FRENCH_TITLE`, …)."""
+    edits = edits or (BODY,)
     server = serve_process(root, env, out, port)
-    page = out / address / "index.html"
-    reloads: Reloads | None = None
+    clients: dict[str, Reloads] = {}
     times: list[tuple[float, float, float, float]] = []
+    texts = {root / text_path: (root / text_path).read_text("utf-8") for text_path, _, _ in edits}
     try:
         wait(lambda: _answers(server.args))
         wait(lambda: _built(out))  # the edits come once the first build is done
-        reloads = Reloads(f"http://127.0.0.1:{port}", "/" + address)
-        reloads.wait_connected()
-        path = root / text_path
-        text = path.read_text("utf-8")
+        for _, address, _ in edits:
+            if address not in clients:
+                clients[address] = Reloads(f"http://127.0.0.1:{port}", "/" + address)
+                clients[address].wait_connected()
         for save in range(SAVES):
+            text_path, address, edited = edits[save % len(edits)]
+            reloads, page, path = clients[address], out / address / "index.html", root / text_path
             time.sleep(1.0)  # let the watcher settle and the server take the client in
             marker = f"Saved edit {run}.{save}."
             builds, before = _builds(out), len(reloads.times)
             started = time.perf_counter()
-            path.write_text(edited(text, marker), "utf-8")
+            path.write_text(edited(texts[path], marker), "utf-8")
             wait(lambda: page.is_file() and marker in page.read_text("utf-8", "replace"))  # noqa: B023
             updated = time.perf_counter() - started
             reloaded, shown, html = reloads.wait_reload(before + 1)
@@ -248,12 +258,14 @@ def serve_edit(root: Path, env: dict[str, str], out: Path, run: int, port: int,
                 raise RuntimeError("the page fetched after the reload message is not the updated one")
             wait(lambda: _builds(out) > builds)  # noqa: B023
             times.append((updated, reloaded - started, shown - started, time.perf_counter() - started))
-        path.write_text(text, "utf-8")
-        wait(lambda: _builds(out) > builds + 1)
+        for path, text in texts.items():
+            builds = _builds(out)
+            path.write_text(text, "utf-8")
+            wait(lambda: _builds(out) > builds)  # noqa: B023
         page_s, reload_s, shown_s, done_s = (statistics.median(column) for column in zip(*times, strict=True))
         return (page_s, 0.0), (reload_s, 0.0), (shown_s, 0.0), (done_s, 0.0)
     finally:
-        if reloads is not None:
+        for reloads in clients.values():
             reloads.close()
         stop(server)
 
