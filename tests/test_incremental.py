@@ -598,8 +598,8 @@ def test_saves_in_each_language_in_turn_render_only_the_cards_they_change(tmp_pa
 
 
 def spy_on_typesetting_again(monkeypatch, every: int) -> list[str]:
-    """Have serve's big pages' marks noted `every` so many characters; return the canonical addresses of the pages
-    typeset again from their marks, as they are."""
+    """Have serve's big pages' marks noted `every` so many characters; return the list to which the canonical
+    address of each page typeset again from its marks is added, as it is."""
     from sitegen import render, typography
 
     monkeypatch.setattr(render, "typeset_again", lambda html, last=None: typography.typeset_again(html, last, every))
