@@ -5,8 +5,10 @@ posting changed. The kept output is used again when the block is the same (its t
 the same key (the posting: the very object the last build showed there), in a page of the same language,
 with the same templates, strings, configuration and assets (the build's shared digest), and with the
 same values for every variable the block names itself. A macro the block calls must take what it shows
-as arguments: what it would read from the page around it is not part of the key. Outside `serve`, the
-block is rendered every time.
+as arguments: what it would read from the page around it is not part of the key. Outside `serve`, a
+process rendering pages keeps each block's last output (`Memo`), found again for the very same key and
+equal values: a posting page's people and steps, the same tuples for every posting that names the same
+ones, are rendered once a worker, not once a page.
 
 A loop whose body is one block keyed by the loop's item (`{% for item in postings %}{% cached item %}…
 {% endcached %}{% endfor %}`) is kept whole: `serve` joins the kept cards in one pass, without running
@@ -34,12 +36,35 @@ LOOKUP = "__cached_blocks__"  # the global through which blocks find their kept 
 LOOPS = "__cached_loops__"  # the global through which loops of cached blocks find their kept outputs
 
 
+class Memo:
+    """A one-off build's `cached` blocks in one process: each block's last output, with what it was made from.
+
+    Found again for the very same key object and equal values (a block renders each posting's people: the
+    same tuple for every posting that names the same people); one output a block, so that a list of 5,000
+    cards, each its own key, keeps one card and not the list.
+    """
+
+    __slots__ = ("last",)
+
+    def __init__(self) -> None:
+        self.last: dict[Any, tuple[tuple[Any, ...], Markup]] = {}
+
+    def known(self, place: Any, inputs: tuple[Any, ...]) -> Markup | None:
+        """Return the block's last output if it was made from the same key (`inputs[1]`) and equal inputs."""
+        kept = self.last.get(place)
+        return kept[1] if kept is not None and kept[0][1] is inputs[1] and kept[0] == inputs else None
+
+    def keep(self, place: Any, inputs: tuple[Any, ...], output: Markup) -> None:
+        """Keep the block's output, in place of its last."""
+        self.last[place] = (inputs, output)
+
+
 class Missed:
     """A block's output that was not kept: where to keep it once the block is rendered (no place outside serve)."""
 
     __slots__ = ("inputs", "key", "reuse")
 
-    def __init__(self, reuse: Reuse | None = None, key: Any = None, inputs: tuple[Any, ...] = ()) -> None:
+    def __init__(self, reuse: Reuse | Memo | None = None, key: Any = None, inputs: tuple[Any, ...] = ()) -> None:
         self.reuse, self.key, self.inputs = reuse, key, inputs
 
     def keep(self, output: Markup) -> Markup:
@@ -83,7 +108,12 @@ class Lookup(Finder):
         scope, template, line, key, named = where
         reuse = self._serving(scope)
         if reuse is None:
-            return NOT_KEPT
+            memo = block_memo(self.environment)
+            if memo is None or not isinstance(scope, tuple):
+                return NOT_KEPT
+            block, values = (template, line), (scope, key, named_values(named))
+            last = memo.known(block, values)
+            return Missed(memo, block, values) if last is None else last
         place, inputs = ("cached block", template, line, id(key)), (scope, key, named_values(named))
         found = reuse.known(place, inputs)
         return Missed(reuse, place, inputs) if found is None else found
@@ -303,6 +333,17 @@ def carry_loops(reuse: Reuse, shared: str) -> None:
 def keep_blocks(env: jinja2.Environment, reuse: Reuse | None) -> None:
     """Have `cached` blocks kept in `reuse` (serve), or rendered every time (None)."""
     vars(env)["cached_blocks"] = reuse  # an attribute of our own (Environment.extend never replaces one)
+
+
+def memo_blocks(env: jinja2.Environment, memo: Memo | None) -> None:
+    """Have `cached` blocks kept in `memo` while a one-off build renders in this process (None: no longer)."""
+    vars(env)["block_memo"] = memo
+
+
+def block_memo(env: jinja2.Environment) -> Memo | None:
+    """Return where a one-off build keeps `cached` blocks' last outputs, if it does."""
+    memo: Memo | None = getattr(env, "block_memo", None)
+    return memo
 
 
 def kept_blocks(env: jinja2.Environment) -> Reuse | None:

@@ -16,7 +16,7 @@ from .cache import stamp
 from .context import Helpers, language_context, page_context, posting_description, root_context
 from .feeds import render_feeds
 from .fingerprint import Digests, language_digest, page_fingerprint, site_digest, template_names, whole_site_digest
-from .fragments import SCOPE, carry_loops, kept_blocks
+from .fragments import SCOPE, Memo, block_memo, carry_loops, kept_blocks, memo_blocks
 from .hosting import render_headers, render_redirects, render_robots
 from .ids import ID_VALUE, duplicate_ids, repeated
 from .loader import TEMPLATE_DIR
@@ -123,7 +123,10 @@ def render_site(
         if file is not None and file.fingerprint and previous_of(page.dest_path) == file.fingerprint:
             kept.append(file)  # kept without a look at it
             continue
-        (here if keep_here and SCOPE in names.get(page.template, ()) else there).append(
+        # serve renders the pages that reach a `cached` block here, where their blocks are kept for the next save
+        # (the job lists' cards), but not a posting's pages: 10,000 of them, whose people and steps the workers
+        # render once each (a posting's page is made again only when it changed)
+        (here if keep_here and page.posting is None and SCOPE in names.get(page.template, ()) else there).append(
             (page, file.fingerprint if file is not None else None))
     if isinstance(emit, KeepingSink):  # (serve: they are listed once the browsers reloaded)
         emit.place_kept(kept)
@@ -155,12 +158,18 @@ def render_site(
         _collect(part, place, outputs, problems, described)
 
     done = 0
-    for part in iter_chunks(_render_pages, context, there, jobs, progress=progress, meanwhile=render_here):
-        if reuse.remember:
-            made.update((page.dest_path, result[3])
-                        for (page, _), result in zip(there[done:done + len(part)], part, strict=True))
-        _collect(part, place, outputs, problems, described, there[done:done + len(part)])
-        done += len(part)
+    # a one-off build keeps its `cached` blocks' last outputs in each process that renders pages (each worker
+    # its own copy, from the fork), for the pages that show the same people or steps: for this build only
+    memo_blocks(env, Memo() if not keep_here else None)
+    try:
+        for part in iter_chunks(_render_pages, context, there, jobs, progress=progress, meanwhile=render_here):
+            if reuse.remember:
+                made.update((page.dest_path, result[3])
+                            for (page, _), result in zip(there[done:done + len(part)], part, strict=True))
+            _collect(part, place, outputs, problems, described, there[done:done + len(part)])
+            done += len(part)
+    finally:
+        memo_blocks(env, None)
     roots: list[OutputFile] = []
     for template, dest in ROOT_PAGES:
         _render_into(env, template, root_context(site, helpers), dest, TEMPLATE_DIR + template, roots, problems,
@@ -410,7 +419,7 @@ def _render_pages(context: RenderContext, pages: Sequence[tuple[Page, str | None
         posting = page.posting
         if posting is not None and context.polish:
             variables = {**variables, "job_posting_ld": _capturing(variables["job_posting_ld"], described)}
-        if kept_blocks(context.env) is not None:  # serve: `{% cached %}` blocks may be kept
+        if kept_blocks(context.env) is not None or block_memo(context.env) is not None:  # `cached` blocks may be kept
             variables = {**variables, SCOPE: (context.shared, page.lang)}
         _render_into(context.env, page.template, variables, page.dest_path, page.src_path, outputs, problems,
                      context.polish, helpers, LISTED in context.names.get(page.template, ()),

@@ -490,10 +490,11 @@ def test_serve_started_on_an_earlier_preview_keeps_the_job_lists_blocks_from_its
     real, joined = fragments.Missed.keep, fragments.LoopPlan.join
 
     def counting(self, output):  # type: ignore[no-untyped-def]
-        rendered.append(1)
+        if self.key[1] == "_partials/job_list.html":  # (the posting's page renders its people and steps too)
+            rendered.append(1)
         return real(self, output)
 
-    monkeypatch.setattr(fragments.Missed, "keep", counting)  # a block on its own
+    monkeypatch.setattr(fragments.Missed, "keep", counting)  # a card on its own
     monkeypatch.setattr(fragments.LoopPlan, "join", lambda plan, one: rendered.extend(
         [1] * plan.outputs.count(None)) or joined(plan, one))  # a loop's cards (the job list's)
     text = root / "content/jobs/posting-00001.en.md"
@@ -547,3 +548,64 @@ def test_a_tuple_of_records_found_as_it_was_keeps_its_items_digests_for_the_next
     digests.turn()
     digests.of(changed)
     assert changed[-1].value.calls == 3  # (forgotten after a build that used neither the tuple nor its items)
+
+
+@pytest.mark.parametrize("kind", ENVIRONMENTS)
+def test_a_one_off_build_renders_a_cached_block_once_for_the_same_key_and_values(kind: str) -> None:
+    """Outside serve, a process keeps each block's last output (`Memo`): found again for the very same key and
+    equal values, in the same language; one output a block, so that a list of cards keeps one card."""
+    from sitegen.fragments import SCOPE, Memo, memo_blocks
+
+    env = environment(kind)
+    template = env.from_string("{% cached people %}[{% for p in people %}{{ p.name }}{% endfor %}{{ mark }}"
+                               "{{ count() }}]{% endcached %}")
+    _, count = render_counter()
+    team = (Item("a", 1), Item("b", 2))
+    page = {"people": team, "mark": "!", "count": count, SCOPE: ("digest", "en")}
+    assert template.render(page) == "[ab!1]"  # no memo: rendered
+    memo_blocks(env, Memo())
+    assert template.render(page) == "[ab!2]"
+    assert template.render(page) == "[ab!2]"  # the same tuple, the same values: kept
+    equal = {**page, "people": (Item("a", 1), Item("b", 2))}
+    assert template.render(equal) == "[ab!3]"  # an equal tuple, another object: rendered
+    assert template.render(equal) == "[ab!3]"
+    assert template.render(page) == "[ab!4]"  # (one output a block: the last key's)
+    assert template.render({**page, "mark": "?"}) == "[ab?5]"  # a value the block names
+    assert template.render({**page, SCOPE: ("digest", "fr")}) == "[ab!6]"  # another language
+    assert template.render({**page, SCOPE: ("other digest", "en")}) == "[ab!7]"  # other templates or strings
+    cards = env.from_string("{% for item in items %}{% cached item %}[{{ item.name }}{{ count() }}]{% endcached %}"
+                            "{% endfor %}")
+    items = {"items": [Item("x", 1), Item("y", 2)], "count": count, SCOPE: ("digest", "en")}
+    assert cards.render(items) == "[x8][y9]"
+    assert cards.render(items) == "[x10][y11]"  # each its own key: rendered every time, one kept at a time
+    memo_blocks(env, None)
+    assert template.render(page) == "[ab!12]"
+
+
+def test_a_one_off_build_renders_the_people_and_steps_of_postings_once_a_language(tmp_path, monkeypatch) -> None:
+    """A posting page's people and steps are cached blocks keyed by the posting's tuples, which postings that name
+    the same people and steps share: one process renders each once a language, and the site is byte for byte
+    the site rendered with every block made."""
+    from bench.site import make_site as make_generated_site
+    from sitegen import fragments
+    from sitegen.pipeline import BuildCache, build
+    from tests.conftest import tree
+
+    root = tmp_path / "site"
+    root.mkdir()
+    make_generated_site(root, 6)
+    looked: list[tuple[str, bool]] = []
+    real = fragments.Memo.known
+
+    def spied(memo: Any, block: Any, values: Any) -> Any:
+        found = real(memo, block, values)
+        looked.append((block[0], found is not None))
+        return found
+
+    monkeypatch.setattr(fragments.Memo, "known", spied)
+    assert build(root, tmp_path / "kept", cache=BuildCache(reuse=Reuse(remember=False), jobs=1)).ok
+    posting_blocks = [found for template, found in looked if template == "posting.html"]
+    assert len(posting_blocks) == 2 * 12 and posting_blocks.count(False) == 2 * 2  # (two blocks, two languages)
+    monkeypatch.setattr(fragments.Memo, "known", lambda *args: None)
+    assert build(root, tmp_path / "made", cache=BuildCache(reuse=Reuse(remember=False), jobs=1)).ok
+    assert tree(tmp_path / "kept") == tree(tmp_path / "made")
