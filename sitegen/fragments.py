@@ -60,7 +60,8 @@ class Memo:
 
 
 class Missed:
-    """A block's output that was not kept: where to keep it once the block is rendered (no place outside serve)."""
+    """A block's output that was not kept: where to keep it once the block is rendered (`serve`'s `Reuse`, a one-off
+    build's `Memo`, or no place)."""
 
     __slots__ = ("inputs", "key", "reuse")
 
