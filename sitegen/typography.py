@@ -101,9 +101,13 @@ def typeset(html: str, rules: dict[str, Rule] | None = None, known: tuple[str, s
     last_ruled = ruled[-1]
     if known is not None and rules is RULES and (around := _around(html, known, last_ruled)) is not None:
         return around
-    typesetting = _Pass(rules, last_ruled)
-    # (every tag begins with "<": the tags before the last `lang` with rules, at most, and a few after it)
-    return _passed(typesetting, [], html, html, min(html.count("<", 0, last_ruled) + 16, WINDOW))
+    return _whole(html, _Pass(rules, last_ruled))
+
+
+def _whole(html: str, typesetting: _Pass) -> str:
+    """Return the page typeset by a new pass over it (`_passed`): split up to its last element in a language with
+    rules first (every tag begins with "<": the tags before it, at most, and a few after it)."""
+    return _passed(typesetting, [], html, html, min(html.count("<", 0, typesetting.until) + 16, WINDOW))
 
 
 def _passed(typesetting: _Pass, done: list[str], rest: str, html: str, count: int) -> str:
@@ -252,8 +256,7 @@ def typeset_again(html: str, last: Typeset | None = None, every: int = MARKS) ->
     if last is not None and last.marks.places and not commented and (again := _again(html, until, last, every)):
         return again
     marks = Marks(every)
-    return Typeset(html, _passed(_Pass(RULES, until, marks), [], html, html,
-                                 min(html.count("<", 0, until) + 16, WINDOW)), marks)
+    return Typeset(html, _whole(html, _Pass(RULES, until, marks)), marks)
 
 
 def _again(html: str, until: int, last: Typeset, every: int) -> Typeset | None:
@@ -271,13 +274,8 @@ def _again(html: str, until: int, last: Typeset, every: int) -> Typeset | None:
     if first < 0:
         return None
     start = marks.places[first]  # the pages are the same up to here, and so is the pass
-    typesetting = _Pass(RULES, until, Marks(every))
+    typesetting = _Pass.resumed(until, marks, first, every)
     assert typesetting.marks is not None
-    typesetting.marks.take(marks, 0, first + 1)
-    typesetting.stack = list(marks.stacks[first])
-    typesetting.rule = typesetting.stack[-1][2]
-    typesetting.pos, typesetting.grown, typesetting.mark = start, marks.typeset[first] - start, start + every
-    typesetting.changed = True  # (for `_passed`: what is done is the typeset page's, whatever this pass changes)
     done = [last.typeset[:marks.typeset[first]]]
     for index in range(bisect.bisect_left(marks.places, len(old) - after), len(marks.places)):
         end = marks.places[index] + shift  # the same place in the new page: the pages are the same from there
@@ -450,6 +448,20 @@ class _Pass:
         part = _joined(texts[:keep], tags[:keep])
         del texts[:keep], tags[:keep]
         return part
+
+    @classmethod
+    def resumed(cls, until: int, marks: Marks, index: int, every: int) -> _Pass:
+        """Return a pass (French rules) in the state `marks` noted at their `index`th place, noting marks of its own
+        `every` so many characters, those up to that place first."""
+        typesetting = cls(RULES, until, Marks(every))
+        assert typesetting.marks is not None
+        typesetting.marks.take(marks, 0, index + 1)
+        typesetting.stack = list(marks.stacks[index])
+        typesetting.rule = typesetting.stack[-1][2]
+        start = marks.places[index]
+        typesetting.pos, typesetting.grown, typesetting.mark = start, marks.typeset[index] - start, start + every
+        typesetting.changed = True  # (for `_passed`: what comes before is the typeset page's, changed or not)
+        return typesetting
 
     def _note(self, pos: int, grown: int) -> int:
         """Note the pass's state at `pos`, after a tag that ends a block (`Marks`); return where to note the next."""
