@@ -52,15 +52,20 @@ Run = tuple[float, float]  # seconds, peak MiB
 SCENARIOS = ("floor", "cold", "unchanged", "one edit", "serve start", "serve ready", "serve edit", "serve edit, reload",
              "serve edit, shown", "serve edit, done", "serve title edit (fr)", "serve title edit (fr), reload",
              "serve edits en/fr in turn", "serve edits en/fr in turn, reload")
+
+
+def _line_added(text: str, marker: str) -> str:
+    """Return a text with a line added at its end."""
+    return f"{text}\n{marker}\n"
+
+
 # what `serve_edit` saves: a posting's English text, a line added at its end (its page changes, not its card);
 # its French title (its page, its card on the French home page, its English page's language link); its French text
 Edit = tuple[str, str, Callable[[str, str], str]]  # the text saved, its page's address, how a save changes the text
-BODY: Edit = ("content/jobs/posting-00000.en.md", "en/jobs/posting-00000/",
-              lambda text, marker: f"{text}\n{marker}\n")
+BODY: Edit = ("content/jobs/posting-00000.en.md", "en/jobs/posting-00000/", _line_added)
 FRENCH_TITLE: Edit = ("content/jobs/posting-00000.fr.md", "fr/offres/stage-00000/",
                       lambda text, marker: re.sub(r"^title: (.*)$", rf"title: \1 {marker}", text, count=1, flags=re.M))
-FRENCH_BODY: Edit = ("content/jobs/posting-00000.fr.md", "fr/offres/stage-00000/",
-                     lambda text, marker: f"{text}\n{marker}\n")
+FRENCH_BODY: Edit = ("content/jobs/posting-00000.fr.md", "fr/offres/stage-00000/", _line_added)
 
 
 def clean_env() -> dict[str, str]:
