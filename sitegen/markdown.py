@@ -115,7 +115,50 @@ def make_converter(fences: bool = True, extra: bool = True) -> markdown.Markdown
         converter.treeprocessors.register(quick(converter), "inline", INLINE_PRIORITY)
     _quick_blocks(converter.parser)
     _quick_tree_passes(converter, _quick_block_level(converter))
+    _quick_preprocessors(converter)
     return converter
+
+
+def _quick_preprocessors(converter: markdown.Markdown) -> None:
+    """Make the converter's two passes over the text's lines, before it is cut into blocks, skip what finds nothing:
+    the line of spaces made empty (`NormalizeWhitespace`), by a pattern that begins with a lookbehind and is
+    tried at every character, runs only on a text with a space before a line's end; the raw HTML taken out
+    (`HtmlBlockPreprocessor`, Python's HTML parser over the whole text: a twentieth of a posting's conversion),
+    only on a text with a '<' or a '&' (with neither, the parser hands the whole text back as data, as it is).
+    Each is left as it is where the converter lacks it, or it is not Markdown's."""
+    import markdown.preprocessors as stock
+    from markdown import util
+
+    passes = converter.preprocessors
+    if "normalize_whitespace" in passes and type(passes["normalize_whitespace"]) is stock.NormalizeWhitespace:
+        tab_length, marks = converter.tab_length, (util.STX, util.ETX)
+
+        def normalize(lines: list[str]) -> list[str]:  # `NormalizeWhitespace.run`
+            source = "\n".join(lines)
+            for mark in marks:
+                if mark in source:
+                    source = source.replace(mark, "")
+            if "\r" in source:
+                source = source.replace("\r\n", "\n").replace("\r", "\n")
+            source = (source + "\n\n").expandtabs(tab_length)
+            if " \n" in source:  # (what the pattern finds: spaces, then a line's end)
+                source = SPACE_LINE.sub("\n", source)
+            return source.split("\n")
+
+        passes["normalize_whitespace"].run = normalize  # type: ignore[method-assign]
+    if "html_block" in passes and type(passes["html_block"]) is stock.HtmlBlockPreprocessor:
+        extract = passes["html_block"].run
+
+        def raw_html(lines: list[str]) -> list[str]:  # `HtmlBlockPreprocessor.run`
+            for line in lines:
+                if "<" in line or "&" in line:
+                    return extract(lines)
+            return lines
+
+        passes["html_block"].run = raw_html  # type: ignore[method-assign]
+
+
+SPACE_LINE = re.compile(r"(?<=\n) +\n")  # a line of spaces, as `NormalizeWhitespace` finds it
 
 
 def _quick_block_level(converter: markdown.Markdown) -> Callable[[Any], bool]:
@@ -178,8 +221,11 @@ def _quick_tree_passes(converter: markdown.Markdown, block: Callable[[Any], bool
 
 # What each of Markdown's block processors, by the name it is registered under, cannot take a block without: the
 # block holds one of these (each processor's pattern needs it; the reference processor looks in its `run`).
-BLOCK_TRIGGERS: dict[str, tuple[str, ...]] = {"hashheader": ("#",), "setextheader": ("\n=", "\n-"), "quote": (">",),
-                                              "reference": ("]:",)}
+BLOCK_TRIGGERS: dict[str, tuple[str, ...]] = {
+    "hashheader": ("#",), "setextheader": ("\n=", "\n-"), "quote": (">",), "reference": ("]:",),
+    # a rule's first two marks, with at most two spaces between them (its pattern: each mark, then up to two spaces)
+    "hr": tuple(f"{mark}{gap}{mark}" for mark in "-_*" for gap in ("", " ", "  ")),
+}
 
 
 def _quick_blocks(parser: Any) -> None:

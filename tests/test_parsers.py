@@ -174,13 +174,16 @@ INLINE_PIECES = ["\\*", "\\", "<https://example.com>", "<a@example.com>", "<b>bo
                  "**strong**", "*em*", "_em_", "__s__", "***x***", "``a ` b``", "`", "!", "[^1]", "<", "x", "[TOC]",
                  "\n[TOC]\n", "TOC", "&#91;", "> q\n", ">", "#", "T\n=\n", "U\n-\n", "\n=", "\n-", "[r]: /x\n", "]:",
                  "[r]", "\n## A &amp; b\n", "\n## Ça  va ?\n", "\n##\n", "\n## x\n", "\n## x_1\n", "\n# R&D <i>x</i>\n",
-                 "\n## \\*a\\*\n", "\n### T\\_1\n", "\n## Étape {#x}\n", "\n## y {: data-toc-label='Y' }\n"]
+                 "\n## \\*a\\*\n", "\n### T\\_1\n", "\n## Étape {#x}\n", "\n## y {: data-toc-label='Y' }\n",
+                 # rules and their near misses, and what the whitespace pass changes
+                 "- - -\n", "***\n", "_  _  _\n", "* *", "-   -   -\n", "__",
+                 "\r\n", "\r", "  \n", "\t\n", "\x02", "\x03"]
 inlineish = st.lists(st.sampled_from(PIECES + INLINE_PIECES), max_size=25).map("".join)
 
 
 def stock(converter: Any) -> Any:
-    """Return `converter` with Markdown's own inline pass, block parser, table of contents, line breaks, escapes
-    and block-level tags in place of the quick ones."""
+    """Return `converter` with Markdown's own inline pass, block parser, table of contents, line breaks, escapes,
+    block-level tags, whitespace and raw HTML passes in place of the quick ones."""
     from markdown.extensions.toc import TocExtension, TocTreeprocessor
     from markdown.treeprocessors import InlineProcessor, PrettifyTreeprocessor, UnescapeTreeprocessor
 
@@ -192,12 +195,16 @@ def stock(converter: Any) -> Any:
     converter.treeprocessors.register(UnescapeTreeprocessor(converter), "unescape", 0)
     del converter.parser.parseBlocks  # (Markdown's own, the class's)
     del converter.is_block_level
+    del converter.preprocessors["normalize_whitespace"].run
+    if "run" in vars(converter.preprocessors["html_block"]):  # (not md_in_html's)
+        del converter.preprocessors["html_block"].run
     return converter
 
 
 @given(text=inlineish)
 @example(text="## y {: data-toc-label='Y' }\n\n## y\n\n## y_1\n\n##\n\n## R&D <i>x</i> \\*a\\* &amp; `c`\n\n"
               "## Ça  va ?\n")  # headings: a label, ids taken, none, markup, spaces
+@example(text="a\n \nb\n\n- - -\n")  # a line of one space (a blank line), a rule of spaced marks
 def test_the_quick_passes_make_markdowns_html(text: str) -> None:
     """The inline pass skips the patterns a text holds no trigger of, the block parser the processors a block
     holds no trigger of, the table of contents is made only for a text that asks for one: the HTML must be
@@ -211,6 +218,8 @@ def test_the_quick_passes_make_markdowns_html(text: str) -> None:
         assert "parseBlocks" in vars(quick.parser)
         assert "_prettifyETree" in vars(quick.treeprocessors["prettify"])
         assert "run" in vars(quick.treeprocessors["unescape"])
+        assert "run" in vars(quick.preprocessors["normalize_whitespace"])
+        assert ("run" in vars(quick.preprocessors["html_block"])) is not extra
         assert convert_markdown(quick, text) == stock(make_converter(fences, extra)).convert(text)
 
 
