@@ -266,6 +266,7 @@ def _names(registry: Any, known: Iterable[str]) -> list[str]:
 # what a heading's text without markup may not hold for its name to be the text: what Markdown's serializer
 # escapes, and the marks of its escapes and stashed HTML
 PLAIN_HEADING_STOPS = re.compile("[&<>\x02\x03]")
+MAX_SLUGS = 4096  # headings' slugs a converter remembers
 TOC_MARKER = "[TOC]"  # where a text asks for its table of contents (the `toc` extension's default marker)
 
 
@@ -309,12 +310,23 @@ def _quiet_toc(extension: type, processor: type) -> type:
                     text = element.text or ""
                     name = (" ".join(text.split()) if not len(element) and not PLAIN_HEADING_STOPS.search(text)
                             else strip_tags(render_inner_html(remove_fnrefs(element), self.md)))
-                    element.attrib["id"] = unique(self.slugify(html.unescape(name), self.sep), used, counters)
+                    element.attrib["id"] = unique(self.slug(name), used, counters)
                 element.attrib.pop("data-toc-label", None)
                 if self.use_anchors:
                     self.add_anchor(element, element.attrib["id"])
                 if self.use_permalinks not in [False, None]:
                     self.add_permalink(element, element.attrib["id"])
+
+        def slug(self, name: str) -> str:
+            """Return the name's slug (`slugify` of its text, entities read): remembered for a few thousand names, as
+            the postings of a site share most of their headings."""
+            slugs: dict[str, str] = self.__dict__.setdefault("slugs", {})
+            found = slugs.get(name)
+            if found is None:
+                if len(slugs) >= MAX_SLUGS:
+                    slugs.clear()
+                found = slugs[name] = self.slugify(html.unescape(name), self.sep)
+            return found
 
     class QuietTocExtension(extension):  # type: ignore[misc]
         TreeProcessorClass = QuietTocTreeprocessor

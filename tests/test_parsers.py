@@ -223,6 +223,24 @@ def test_the_quick_passes_make_markdowns_html(text: str) -> None:
         assert convert_markdown(quick, text) == stock(make_converter(fences, extra)).convert(text)
 
 
+@given(texts=st.lists(inlineish, min_size=2, max_size=4))
+@example(texts=["## A &amp; b\n\n## Ça va ?\n", "## Ça va ?\n\n## A &amp; b\n\n## x\n", "## x\n"])
+@example(texts=["## Votre équipe\n", "## Votre profil\n\n## Votre équipe\n", "## Votre profil\n"])
+def test_one_converter_makes_markdowns_html_text_after_text(texts: list[str]) -> None:
+    """A converter remembers what it can from one text to the next (the triggers of its patterns, its headings'
+    slugs, a few at a time here): each text's HTML must be Markdown's own all the same."""
+    import sitegen.markdown
+    from sitegen.markdown import convert_markdown, make_converter
+
+    quick, slugs = make_converter(), sitegen.markdown.MAX_SLUGS
+    sitegen.markdown.MAX_SLUGS = 2
+    try:
+        for text in texts:
+            assert convert_markdown(quick, text) == stock(make_converter()).convert(text)
+    finally:
+        sitegen.markdown.MAX_SLUGS = slugs
+
+
 def test_the_quick_inline_pass_tries_every_pattern_it_knows_no_trigger_of(monkeypatch) -> None:
     """A pattern an extension adds is tried on every text, even when it comes after the converter's first text
     (whose patterns' triggers the pass keeps); without the methods it builds on, Markdown's pass."""
