@@ -44,19 +44,28 @@ class Memo:
     cards, each its own key, keeps one card and not the list.
     """
 
-    __slots__ = ("last",)
+    __slots__ = ("last", "shown")
 
     def __init__(self) -> None:
         self.last: dict[Any, tuple[tuple[Any, ...], Markup]] = {}
+        # where the outputs a page shows go, each with its language (the scope's, `inputs[0][1]`), while it renders
+        # (for its typesetting, which takes each one's typeset text: `typography._around`); None: nowhere
+        self.shown: list[tuple[str, str]] | None = None
 
     def known(self, place: Any, inputs: tuple[Any, ...]) -> Markup | None:
         """Return the block's last output if it was made from the same key (`inputs[1]`) and equal inputs."""
         kept = self.last.get(place)
-        return kept[1] if kept is not None and kept[0][1] is inputs[1] and kept[0] == inputs else None
+        if kept is None or kept[0][1] is not inputs[1] or kept[0] != inputs:
+            return None
+        if self.shown is not None:
+            self.shown.append((kept[1].strip(), inputs[0][1]))
+        return kept[1]
 
     def keep(self, place: Any, inputs: tuple[Any, ...], output: Markup) -> None:
         """Keep the block's output, in place of its last."""
         self.last[place] = (inputs, output)
+        if self.shown is not None:
+            self.shown.append((output.strip(), inputs[0][1]))
 
 
 class Missed:

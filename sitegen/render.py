@@ -419,11 +419,20 @@ def _render_pages(context: RenderContext, pages: Sequence[tuple[Page, str | None
         posting = page.posting
         if posting is not None and context.polish:
             variables = {**variables, "job_posting_ld": _capturing(variables["job_posting_ld"], described)}
-        if kept_blocks(context.env) is not None or block_memo(context.env) is not None:  # `cached` blocks may be kept
+        memo = block_memo(context.env)
+        if kept_blocks(context.env) is not None or memo is not None:  # `cached` blocks may be kept
             variables = {**variables, SCOPE: (context.shared, page.lang)}
-        _render_into(context.env, page.template, variables, page.dest_path, page.src_path, outputs, problems,
-                     context.polish, helpers, LISTED in context.names.get(page.template, ()),
-                     (str(posting.html), posting.text_lang or posting.lang) if posting is not None else None)
+        # fragments the page holds, typeset once for all the pages that hold them: its posting's text (and its
+        # JobPosting's description), the blocks it shows that other pages show too (the memo adds them)
+        fragments = [(str(posting.html), posting.text_lang or posting.lang)] if posting is not None else []
+        if memo is not None:
+            memo.shown = fragments
+        try:
+            _render_into(context.env, page.template, variables, page.dest_path, page.src_path, outputs, problems,
+                         context.polish, helpers, LISTED in context.names.get(page.template, ()), fragments)
+        finally:
+            if memo is not None:
+                memo.shown = None
         outputs = [replace(o, fingerprint=fingerprint) for o in outputs]
         write = context.write
         placed: list[OutputFile | Written] = list(outputs) if write is None else [write(o) for o in outputs]
@@ -464,13 +473,13 @@ def _capturing(job_posting_ld: Callable[[Any, Any], Any], into: list[str]) -> Ca
 def _render_into(
     env: jinja2.Environment, template: str, context: Mapping[str, Any], dest: str, origin: str,
     outputs: list[OutputFile], problems: list[Problem], polish: bool = True, helpers: Helpers | None = None,
-    in_parts: bool = False, known: tuple[str, str] | None = None,
+    in_parts: bool = False, known: Sequence[tuple[str, str]] = (),
 ) -> None:
     """Render one template; append its output, or a problem naming the template line and page.
 
     A page `in_parts` (one that lists every posting of its language: a big site's home page is 1.7 MB of
     HTML, 3.4 MB as a French Python string) is made a part at a time, except for serve (`kept_blocks`).
-    `known` is a fragment the page may hold and its language (a posting's text), for `typeset`.
+    `known` are fragments the page may hold, each with its language (a posting's text), for `typeset`.
     """
     reuse = kept_blocks(env)  # serve: a page rendered to the same HTML as last time is finished as it was
     finished: OutputFile | Problem | None = None
@@ -501,7 +510,7 @@ def _render_into(
 
 
 def _finished(rendered: list[str], dest: str, origin: str, polish: bool, helpers: Helpers | None,
-              known: tuple[str, str] | None = None, big: Callable[[str], str] | None = None) -> OutputFile | Problem:
+              known: Sequence[tuple[str, str]] = (), big: Callable[[str], str] | None = None) -> OutputFile | Problem:
     """Return a rendered page (taken out of `rendered`) checked for repeated ids, typeset (`known`: as for
     `typeset`; a page of more than `BIG_PAGE` characters by `big`, if given) and with its asset links
     rewritten, ending with one newline.

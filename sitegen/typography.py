@@ -10,7 +10,7 @@ import bisect
 import functools
 import re
 import sys
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from typing import Any, NamedTuple, TypeVar
 
 NBSP, NNBSP = "\u00a0", "\u202f"
@@ -79,7 +79,7 @@ Frame = tuple[str, bool, "Rule | None", bool]
 Tag = tuple[str, bool, bool, "str | None", bool]
 
 
-def typeset(html: str, rules: dict[str, Rule] | None = None, known: tuple[str, str] | None = None) -> str:
+def typeset(html: str, rules: dict[str, Rule] | None = None, known: Sequence[tuple[str, str]] = ()) -> str:
     """Return the HTML with each language's typography applied to its text (French by default).
 
     One pass over the texts and tags (`PIECES` splits the page into them, in C) keeps the open elements
@@ -91,15 +91,16 @@ def typeset(html: str, rules: dict[str, Rule] | None = None, known: tuple[str, s
     and texts were some 6 MiB of a worker, beside the page itself). `typeset_stream` is the same pass over
     a page given in parts.
 
-    `known` is a fragment the page may hold and its language (a posting's text, which its JobPosting's
-    description holds too): where the page holds it in that language, it is typeset once (`_around`).
+    `known` are fragments the page may hold, each with its language (a posting's text, which its JobPosting's
+    description holds too; the people and steps its page shows, the same for many postings): where the page
+    holds one in that language, it is typeset once (`_around`).
     """
     rules = rules if rules is not None else RULES
     ruled = _ruled(html, rules)
     if not ruled or all(_quiet(html, at, rules) for at in ruled):
         return html  # no text in a language with rules that they would change
     last_ruled = ruled[-1]
-    if known is not None and rules is RULES and (around := _around(html, known, last_ruled)) is not None:
+    if known and rules is RULES and (around := _around(html, known, last_ruled)) is not None:
         return around
     return _whole(html, _Pass(rules, last_ruled))
 
@@ -129,42 +130,50 @@ def _passed(typesetting: _Pass, done: list[str], rest: str, html: str, count: in
 RESET = "<br>"  # a tag that ends the texts of a block, and opens or closes no element
 
 
-def _around(html: str, known: tuple[str, str], last_ruled: int) -> str | None:
-    """Return `typeset(html)`, made with the typeset `known` fragment where the page holds it in the fragment's
-    language (the page's pass goes on after it); None when the page does not hold it so (the caller
-    typesets the page as a whole).
+def _around(html: str, known: Sequence[tuple[str, str]], last_ruled: int) -> str | None:
+    """Return `typeset(html)`, made with the typeset `known` fragments where the page holds them in their
+    language (the page's pass goes on between and after them); None when the page holds none of them so (the
+    caller typesets the page as a whole).
 
     A posting's text is a good part of its page and of its JobPosting's description, both typeset: its
-    pass, a third of a French posting page's, ran twice. The fragment's typeset text (`_typeset_closed`,
+    pass, a third of a French posting page's, ran twice; the people and steps of a posting's page are the
+    same for every posting that names the same ones. A fragment's typeset text (`_typeset_closed`,
     remembered) is what the pass makes of it where it stands when the element around it is in the same
     language and in no code (the pass reads nothing else of it), as the fragment closes every element it
     opens, in order, and begins and ends with a tag that ends a block: it starts and leaves the pass as
-    any block does. Only for pages with no comment, whose tags end at their first '>'.
+    any block does. The fragments are taken in the page's order, each where the page first holds it after
+    the last one taken (one that overlaps it is left to the pass). Only for pages with no comment, whose
+    tags end at their first '>'.
     """
-    fragment, lang = known
-    at = html.find(fragment) if fragment and "<!--" not in html else -1
-    head = html[:at]
-    if at < 0 or head.rfind("<") > head.rfind(">"):
-        return None  # (not there, or where a tag, or text taken for one, is open)
-    made = _typeset_closed(fragment, lang)
-    if made is None:
+    if "<!--" in html:
         return None
+    found = sorted((at, fragment, lang) for fragment, lang in known if fragment and (at := html.find(fragment)) >= 0)
     typesetting = _Pass(RULES, last_ruled)
-    pieces = PLAIN_PIECES.split(head)
-    # up to the fragment: its first tag ends the block before it, which nothing after changes
-    done = [typesetting.feed(pieces[0::2], [*pieces[1::2], RESET], lambda _: True)[:-len(RESET)]]
-    if typesetting.finished:
-        return None  # (past the last element with rules: the rest would not be looked at)
-    typesetting.pos -= len(RESET)
-    frame = typesetting.stack[-1]
-    rest = html[at + len(fragment):]
-    if frame[2] is not None and frame[2] is RULES.get(_primary(lang)) and frame[3]:
-        done.append(made)
-        typesetting.changed = typesetting.changed or made != fragment
-        typesetting.pos += len(fragment)
-    else:
-        rest = fragment + rest
-    return _passed(typesetting, done, rest, html, WINDOW)
+    done: list[str] = []
+    start = 0  # where the page is not looked at yet
+    for at, fragment, lang in found:
+        if at < start and (at := html.find(fragment, start)) < 0:
+            continue  # (only within one taken before)
+        head = html[start:at]
+        if head.rfind("<") > head.rfind(">") or (made := _typeset_closed(fragment, lang)) is None:
+            continue  # (where a tag, or text taken for one, is open; or not a fragment that can be taken)
+        pieces = PLAIN_PIECES.split(head)
+        # up to the fragment: its first tag ends the block before it, which nothing after changes
+        done.append(typesetting.feed(pieces[0::2], [*pieces[1::2], RESET], lambda _: True)[:-len(RESET)])
+        if typesetting.finished:
+            return None  # (past the last element with rules: the rest would not be looked at)
+        typesetting.pos -= len(RESET)
+        frame = typesetting.stack[-1]
+        if frame[2] is not None and frame[2] is RULES.get(_primary(lang)) and frame[3]:
+            done.append(made)
+            typesetting.changed = typesetting.changed or made != fragment
+            typesetting.pos += len(fragment)
+            start = at + len(fragment)
+        else:
+            start = at  # (the pass goes on over it)
+    if not done:
+        return None
+    return _passed(typesetting, done, html[start:], html, WINDOW)
 
 
 def _primary(lang: str) -> str:
@@ -172,13 +181,14 @@ def _primary(lang: str) -> str:
     return lang.split("-")[0].lower()
 
 
-@functools.lru_cache(maxsize=4)
+@functools.lru_cache(maxsize=16)
 def _typeset_closed(fragment: str, lang: str) -> str | None:
     """Return what `typeset_fragment(fragment, lang)` returns, for a fragment that begins and ends with a tag that
     ends a block and closes every element it opens, in order (a text's HTML); None for any other, or a
     language without rules.
 
-    Remembered for a few fragments: a posting's text is typeset for its JobPosting, then found in its page.
+    Remembered for a few fragments: a posting's text is typeset for its JobPosting, then found in its page; its
+    people and steps are those of many postings' pages, in each language.
     """
     rule = RULES.get(_primary(lang))
     if rule is None or "<!--" in fragment or not fragment.startswith("<") or not fragment.endswith(">"):
@@ -725,4 +735,4 @@ def typeset_fragment(html: str, lang: str, known: str = "") -> str:
     again, the same, for the feeds.
     """
     opening = f'<div lang="{lang}">'
-    return typeset(opening + html + "</div>", known=(known, lang) if known else None)[len(opening):-len("</div>")]
+    return typeset(opening + html + "</div>", known=((known, lang),) if known else ())[len(opening):-len("</div>")]

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import pytest
+from bs4 import BeautifulSoup
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -609,3 +610,36 @@ def test_a_one_off_build_renders_the_people_and_steps_of_postings_once_a_languag
     monkeypatch.setattr(fragments.Memo, "known", lambda *args: None)
     assert build(root, tmp_path / "made", cache=BuildCache(reuse=Reuse(remember=False), jobs=1)).ok
     assert tree(tmp_path / "kept") == tree(tmp_path / "made")
+
+
+def test_a_posting_page_takes_the_people_and_steps_it_shows_typeset_once(tmp_path, monkeypatch) -> None:
+    """A one-off build's posting page gives its typesetting the cached blocks it shows (its people and steps, in
+    its language) beside its text: each is typeset once for every page that shows it, and the site is byte for
+    byte the site whose pages are typeset whole."""
+    from bench.site import make_site as make_generated_site
+    from sitegen import typography
+    from sitegen.pipeline import BuildCache, build
+    from tests.conftest import tree
+
+    root = tmp_path / "site"
+    root.mkdir()
+    make_generated_site(root, 3)
+    given: list[list[tuple[str, str]]] = []
+    real = typography._around
+
+    def spied(html: str, known: Any, last_ruled: int) -> Any:
+        given.append(list(known))
+        return real(html, known, last_ruled)
+
+    monkeypatch.setattr(typography, "_around", spied)
+    assert build(root, tmp_path / "taken", cache=BuildCache(reuse=Reuse(remember=False), jobs=1)).ok
+    pages = [known for known in given if len(known) > 1]  # (a description is given its text alone)
+    assert len(pages) == 3  # the French posting pages (an English one has no French text for the pass)
+    for known in pages:
+        assert [lang for _, lang in known] == ["fr", "fr", "fr"]
+        assert [BeautifulSoup(fragment, "html.parser").find().get("aria-labelledby") for fragment, _ in known[1:]] \
+            == ["people-heading", "process-heading"]
+        assert all(typography._typeset_closed(fragment, "fr") is not None for fragment, _ in known)
+    monkeypatch.setattr(typography, "_around", lambda *args: None)
+    assert build(root, tmp_path / "whole", cache=BuildCache(reuse=Reuse(remember=False), jobs=1)).ok
+    assert tree(tmp_path / "taken") == tree(tmp_path / "whole")

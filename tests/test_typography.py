@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
+from typing import Any
 
 import pytest
 from bs4 import BeautifulSoup
@@ -359,9 +360,32 @@ def test_a_page_holding_a_known_fragment_gives_what_the_plain_pass_gives(
 
     again = fragment if twice else ""
     page = f"{start}<body><h1>Stage :</h1>{setting[0]}{fragment}{setting[1]}{after}{again}</body></html>"
-    assert typeset(page, known=(fragment, lang)) == reference.typeset(page)
+    assert typeset(page, known=[(fragment, lang)]) == reference.typeset(page)
     description = f"{fragment}\n<h2>Faits :</h2><p>6 mois</p>{after}"
     assert typeset_fragment(description, lang, fragment) == typeset_fragment.__wrapped__(description, lang)
+
+
+@given(st.lists(st.tuples(blocks, settings_around, st.sampled_from(["fr", "en", "fr-CA"]), st.booleans()), min_size=2,
+                max_size=4), st.sampled_from(['<html lang="fr">', '<html lang="en">']), loose, st.randoms())
+@example([("<p>Oui : non</p>", ('<div class="prose">', "</div>"), "fr", True),
+          ("<section><h2>Équipe :</h2></section>", ("", ""), "fr", True)], '<html lang="fr">', "<p>! fin</p>", None)
+@example([("<p>Oui : non</p><p>Fin</p>", ("", ""), "fr", True), ("<p>Fin</p>", ("", ""), "fr", True)],
+         '<html lang="fr">', "", None)  # one within another
+@example([("<p>A : b</p>", ("", ""), "fr", True), ("<p>Oui : non</p>", ("<code>", "</code>"), "fr", True)],
+         '<html lang="fr">', "", None)  # the second in code
+@example([("<p>A : b</p>", ("", ""), "fr", True), ("<p>Oui : non</p>", ('<code title="', '">x</code>'), "fr", True)],
+         '<html lang="fr">', "", None)  # the second in an attribute
+def test_a_page_holding_known_fragments_gives_what_the_plain_pass_gives(
+        parts: list[tuple[str, tuple[str, str], str, bool]], start: str, between: str, shuffle: Any) -> None:
+    """A page's people and steps, typeset once for every page that shows them, are put as they are where the page
+    holds them, beside its text: given in any order, each in some setting, maybe within another, or not in
+    the page at all, the page is what the plain pass gives."""
+    body = "".join(f"{setting[0]}{fragment}{setting[1]}{between}" for fragment, setting, _, shown in parts if shown)
+    page = f"{start}<body><h1>Stage :</h1>{body}</body></html>"
+    known = [(fragment, lang) for fragment, _, lang, _ in parts]
+    if shuffle is not None:
+        shuffle.shuffle(known)
+    assert typeset(page, known=known) == reference.typeset(page)
 
 
 def test_a_french_posting_page_and_its_description_are_typeset_with_its_text_typeset_once(tmp_path: Path) -> None:
@@ -375,9 +399,9 @@ def test_a_french_posting_page_and_its_description_are_typeset_with_its_text_typ
     assert prose is not None
     text = prose.decode_contents().strip()
     assert text in page and _typeset_closed(text, "fr") == text  # (the page holds it typeset)
-    assert _around(page, (text, "fr"), _ruled(page, sitegen.typography.RULES)[-1]) == page
+    assert _around(page, [(text, "fr")], _ruled(page, sitegen.typography.RULES)[-1]) == page
     description = f"{text}\n<h2>Infos</h2>"
-    assert typeset(f'<div lang="fr">{description}</div>', known=(text, "fr")) == f'<div lang="fr">{description}</div>'
+    assert typeset(f'<div lang="fr">{description}</div>', known=[(text, "fr")]) == f'<div lang="fr">{description}</div>'
     assert typeset_fragment(description, "fr", text) == description
 
 
