@@ -205,7 +205,7 @@ def _headings(body: str) -> list[tuple[int, int]]:
     they are found in one search, where looking at each line took a fortieth of the text's parse.
     """
     lines = "\n" + body  # each line after a newline: the patterns begin with it, which the regex engine finds quickly
-    if "```" in body or "~~~" in body or SETEXT_LINE.search(lines):
+    if needs_fences(body) or SETEXT_LINE.search(lines):
         return _headings_by_line(body)
     found, line, at = [], 0, 0
     for match in ATX_LINE.finditer(lines):
