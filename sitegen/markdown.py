@@ -239,15 +239,16 @@ def _quick_blocks(parser: Any) -> None:
     The processors are those the converter was made with (extensions register theirs as it is made).
     """
     processors = parser.blockprocessors
-    tried = list(zip(processors, [BLOCK_TRIGGERS.get(name) for name in _names(processors, BLOCK_TRIGGERS)],
-                     strict=True))
+    tried = list(zip(processors, [_by_last(BLOCK_TRIGGERS[name]) if name else None
+                                  for name in _names(processors, BLOCK_TRIGGERS)], strict=True))
 
     def parse_blocks(parent: Any, blocks: list[str]) -> None:
         while blocks:
             for processor, triggers in tried:
                 if triggers is not None:
-                    for trigger in triggers:
-                        if trigger in blocks[0]:
+                    block = blocks[0]
+                    for last, longer in triggers:
+                        if last in block and (not longer or any(trigger in block for trigger in longer)):
                             break
                     else:  # (as its test, or its run, would find nothing)
                         continue
@@ -255,6 +256,16 @@ def _quick_blocks(parser: Any) -> None:
                     break
 
     parser.parseBlocks = parse_blocks
+
+
+def _by_last(triggers: tuple[str, ...]) -> list[tuple[str, tuple[str, ...]]]:
+    """Return triggers grouped by their last character: each character, and those of its triggers longer than it
+    (a block holds one of them only if it holds the character, which is looked for some fifty times quicker
+    than a string of several: a rule's nine triggers were a tenth of converting a posting's text)."""
+    grouped: dict[str, list[str]] = {}
+    for trigger in triggers:
+        grouped.setdefault(trigger[-1], []).append(trigger)
+    return [(last, () if last in found else tuple(found)) for last, found in grouped.items()]
 
 
 def _names(registry: Any, known: Iterable[str]) -> list[str]:
