@@ -17,6 +17,25 @@ def forbidden() -> re.Pattern[str]:
     module before it is forked, never needs it."""
     return re.compile(FORBIDDEN_CLASS)
 
+# What `_plainly_allowed` looks for in a text's UTF-8 bytes: C0 controls but tab and newline, and DEL (one byte each);
+# C1 controls (U+0080 to U+009F: 0xC2, then 0x80 to 0x9F); the other four of FORBIDDEN_CLASS are looked for as they are
+CONTROL_BYTES = bytes([*range(0x00, 0x09), *range(0x0B, 0x20), 0x7F])
+C1_BYTES = re.compile(rb"\xc2[\x80-\x9f]")
+OTHERS = ("\u2028", "\u2029", "\ufffe", "\uffff")
+
+
+def _plainly_allowed(text: str) -> bool:
+    """Return True when a text holds no character of `FORBIDDEN_CLASS` (most texts), looked for in a few quick
+    passes: the class's pattern takes 5 ns a character of a French text (22 µs a posting's), its UTF-8 bytes
+    a fifth of that. False when it may hold one (a lone surrogate, which UTF-8 cannot encode, among them)."""
+    try:
+        data = text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return (len(data.translate(None, CONTROL_BYTES)) == len(data) and C1_BYTES.search(data) is None
+            and not any(other in text for other in OTHERS))
+
+
 # Bidirectional embeddings, overrides and isolates: they can make text read differently from how it is stored.
 BIDI_CHARACTERS = "".join(map(chr, [*range(0x202A, 0x202F), *range(0x2066, 0x206A)]))
 BIDI = re.compile(f"[{BIDI_CHARACTERS}]")
@@ -24,6 +43,8 @@ BIDI = re.compile(f"[{BIDI_CHARACTERS}]")
 
 def forbidden_character(text: str) -> tuple[int, str] | None:
     """Return (index, description) of the first character no page may contain, or None."""
+    if _plainly_allowed(text):
+        return None
     found = forbidden().search(text)
     if found is None:
         return None

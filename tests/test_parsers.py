@@ -454,6 +454,25 @@ def test_no_forbidden_or_bidirectional_character_is_printable() -> None:
     assert found == []
 
 
+def test_each_character_is_plainly_allowed_only_if_the_forbidden_class_lacks_it() -> None:
+    """The quick look for forbidden characters (a text's UTF-8 bytes) agrees with their class's pattern on every
+    character, alone and among French text."""
+    from sitegen.characters import _plainly_allowed, forbidden
+
+    wrong = [hex(code) for code in range(0x110000)
+             if _plainly_allowed(chr(code)) != (forbidden().search(chr(code)) is None)
+             or _plainly_allowed(f"Été « {chr(code)} »\n") != (forbidden().search(f"Été « {chr(code)} »\n") is None)]
+    assert wrong == []
+
+
+@given(st.text())
+def test_a_text_is_plainly_allowed_only_if_it_holds_no_forbidden_character(text: str) -> None:
+    from sitegen.characters import _plainly_allowed, forbidden, forbidden_character
+
+    assert _plainly_allowed(text) == (forbidden().search(text) is None)
+    assert (forbidden_character(text) is None) == (forbidden().search(text) is None)
+
+
 # Nested data as editors and dumpers write it: block and flow collections, compact and indentless sequences.
 nested = st.recursive(
     st.sampled_from(["a", "Paris", 6, "2027-09", "R&D!", "x*y", "[x]", ""]),
