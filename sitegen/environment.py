@@ -8,7 +8,7 @@ compiles them before it imports the rest, and the build takes the compiled code 
 from __future__ import annotations
 
 import marshal
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, MutableMapping
 from types import BuiltinFunctionType, FunctionType, MethodType
 from typing import Any, cast
 
@@ -44,6 +44,13 @@ class QuickContext(jinja2.runtime.Context):
     callable, and a marked function, is called as Jinja calls it.
     """
 
+    def __init__(self, environment: jinja2.Environment, parent: dict[str, Any], name: str | None,
+                 blocks: dict[str, Callable[[jinja2.runtime.Context], Any]],
+                 globals: MutableMapping[str, Any] | None = None) -> None:
+        super().__init__(environment, parent, name, blocks)
+        if globals is not None:
+            self.globals_keys = global_names(globals)
+
     @jinja2.utils.internalcode
     def call(__self, __obj: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:  # (Jinja's names)
         kind = type(__obj)
@@ -60,6 +67,14 @@ class QuickContext(jinja2.runtime.Context):
         except StopIteration:  # as Jinja's `call` does
             return __self.environment.undefined("value was undefined because a callable raised a StopIteration "
                                                 "exception")
+
+
+def global_names(names: MutableMapping[str, Any]) -> set[str]:
+    """Return the names of a template's globals (what Jinja's `Context` takes a set of: each include, import and
+    page makes one): a template's globals are a `ChainMap` (its own, the environment's), whose keys Python code
+    lists (some 3 µs, ten times a posting page); those of its maps, joined in C, are the same names."""
+    maps = getattr(names, "maps", None)
+    return set().union(*maps) if isinstance(maps, list) else set(names)
 
 
 def quick_escape(value: Any) -> Markup:

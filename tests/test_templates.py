@@ -332,6 +332,38 @@ def test_the_quick_context_calls_every_kind_of_callable_as_jinja_does() -> None:
     assert "marked:Ana:Ana" in outputs[0] and "env:True:Ana" in outputs[0] and "eval:True:Ana" in outputs[0]
 
 
+def test_the_quick_context_knows_the_globals_of_each_template_as_jinjas_does() -> None:
+    """A context's names of globals are Jinja's: for templates with globals of their own, after a global is added
+    or taken out, and for macros imported from a template whose globals lack the importer's (which Jinja
+    imports again with those)."""
+    import jinja2
+
+    from sitegen.environment import QuickContext
+
+    sources = {"macros.html": "{% macro show() %}[{{ own }}|{{ shared }}]{% endmacro %}",
+               "page.html": "{% from 'macros.html' import show %}{{ show() }}{% include 'part.html' %}",
+               "part.html": "<{{ own }}>"}
+    outputs, names = [], []
+    for quick in (False, True):
+        env = jinja2.Environment(loader=jinja2.DictLoader(sources))
+        if quick:
+            env.context_class = QuickContext
+        env.globals["shared"] = "s"
+        page = env.get_template("page.html", globals={"own": "o"})
+        made = [page.render()]
+        names.append(set(page.new_context().globals_keys))
+        env.globals["added"] = "a"
+        names.append(set(page.new_context().globals_keys))
+        del env.globals["shared"]
+        env.globals["other"] = "x"
+        names.append(set(page.new_context().globals_keys))
+        made.append(env.from_string("{{ own }}{{ other }}", globals={"own": "p"}).render())
+        outputs.append(made)
+    assert outputs[1] == outputs[0] == ["[o|s]<o>", "px"]
+    assert names[3:] == names[:3]
+    assert names[1] - names[0] == {"added"} and "shared" not in names[2] and "other" in names[2]
+
+
 class Shown:
     """An object that gives its own HTML, as Jinja's and MarkupSafe's objects may."""
 
