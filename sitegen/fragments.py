@@ -57,13 +57,16 @@ class Memo:
         kept = self.last.get(place)
         if kept is None or kept[0][1] is not inputs[1] or kept[0] != inputs:
             return None
-        if self.shown is not None:
-            self.shown.append((kept[1].strip(), inputs[0][1]))
+        self._show(kept[1], inputs)
         return kept[1]
 
     def keep(self, place: Any, inputs: tuple[Any, ...], output: Markup) -> None:
         """Keep the block's output, in place of its last."""
         self.last[place] = (inputs, output)
+        self._show(output, inputs)
+
+    def _show(self, output: Markup, inputs: tuple[Any, ...]) -> None:
+        """Note a block's output as the page shows it, with the page's language, if a page is rendering."""
         if self.shown is not None:
             self.shown.append((output.strip(), inputs[0][1]))
 

@@ -50,23 +50,25 @@ EXTRA_SIGNS = ("[^", "*[", "{", "|", "<", "\x02", "\x03")
 DEFINITION_PREFIX = re.compile(r"[ \t>*+\-0-9.)]*")  # what may come before a definition's ':' on its line
 
 
-def needs_fences(text: str) -> bool:
-    """Return True when a text may hold a fenced code block (without one, fenced_code changes nothing).
+def holds(text: str, sign: str) -> bool:
+    """Return True when `text` holds `sign`, looked for by its last character first: a search for one character is
+    some fifty times quicker than for a string of them (which reads a posting's text in 4 µs)."""
+    return sign[-1] in text and (len(sign) == 1 or sign in text)
 
-    A fence is looked for only in a text with its character: a search for one character is some fifty times
-    quicker than for a string of them (which reads a posting's text in 4 µs)."""
-    return any(fence[0] in text and fence in text for fence in FENCES)
+
+def needs_fences(text: str) -> bool:
+    """Return True when a text may hold a fenced code block (without one, fenced_code changes nothing)."""
+    return any(holds(text, fence) for fence in FENCES)
 
 
 def needs_extra(text: str) -> bool:
     """Return True when a text may use the syntax of `extra`'s extensions (fenced code aside, see `needs_fences`):
     without it, a converter without them gives the same HTML.
 
-    Each sign is a substring search (of its last character first, which is quicker: '^' and '['), then each
-    ':' is looked at from its line's start: one pattern of them all would try its alternatives at every
-    character.
+    Each sign is a substring search (`holds`), then each ':' is looked at from its line's start: one pattern of
+    them all would try its alternatives at every character.
     """
-    return any(sign[-1] in text and sign in text for sign in EXTRA_SIGNS) or _definition_line(text)
+    return any(holds(text, sign) for sign in EXTRA_SIGNS) or _definition_line(text)
 
 
 def _definition_line(text: str) -> bool:
