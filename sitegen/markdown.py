@@ -370,13 +370,15 @@ def _quick_inline_class() -> type | None:
     each try a Python call that runs the pattern's regular expression: most find nothing, as most texts
     hold no '`', '\\', '<', '&' or '*'. Skipping a pattern a text lacks the trigger of is what the try would
     do, one substring search later: the HTML is the same, a third of a posting's conversion sooner.
-    None (Markdown's own pass) where Markdown's pass no longer has the two methods this one builds on.
+    None (Markdown's own pass) where Markdown's pass no longer has the three methods this one builds on.
     """
+    from xml.etree import ElementTree as etree  # (Markdown's elements)
+
     from markdown import util
     from markdown.inlinepatterns import DelimiterProcessor
     from markdown.treeprocessors import InlineProcessor
 
-    if not all(hasattr(InlineProcessor, name) for name in (HANDLE_INLINE, APPLY_PATTERN)):
+    if not all(hasattr(InlineProcessor, name) for name in (HANDLE_INLINE, APPLY_PATTERN, STASH_NODE)):
         return None
 
     class QuickInlineProcessor(InlineProcessor):
@@ -387,6 +389,7 @@ def _quick_inline_class() -> type | None:
         """
 
         seen: tuple[Any, ...] = ()  # the patterns `tried` and `sieve` were made from, in order
+        simple = False
 
         def run(self, tree: Any, ancestors: list[str] | None = None) -> Any:
             patterns = tuple(self.inlinePatterns)
@@ -394,6 +397,7 @@ def _quick_inline_class() -> type | None:
                 triggers = _triggers(self.inlinePatterns, DelimiterProcessor)
                 self.tried = list(zip(patterns, triggers, strict=True))
                 self.sieve = _sieve(triggers)
+                self.simple = self.sieve is not None and _stock_patterns(self.inlinePatterns)
                 self.seen = patterns
             return super().run(tree, ancestors)
 
@@ -402,6 +406,8 @@ def _quick_inline_class() -> type | None:
                 return data
             if self.sieve is not None and self.sieve(data) is None:
                 return data  # (no pattern's trigger: every try would find nothing)
+            if patternIndex == 0 and self.simple and (done := self._simply(data)) is not None:
+                return done
             apply, tried, start = getattr(self, APPLY_PATTERN), self.tried, 0
             while patternIndex < len(tried):
                 pattern, triggers = tried[patternIndex]
@@ -417,10 +423,79 @@ def _quick_inline_class() -> type | None:
                     patternIndex += 1
             return data
 
+        def _simply(self, data: str) -> str | None:
+            """Return the text with placeholders for its links and strong words, the elements Markdown's patterns
+            would make of them stashed as they would stash them, when those are its only syntax; else None.
+
+            A plain link (`[text](/path)`) and strong words (`**words**`) are made here, one Python call each:
+            Markdown's pass tries every pattern whose trigger the text holds on it, reads a link's brackets a
+            character at a time, and a posting's paragraphs hold a link each (a fifth of its conversion).
+            """
+            parts = SIMPLE_INLINE.split(data)  # text, a link's text and address or strong words, text, …
+            if len(parts) == 1 or self.sieve is None or not _plain_around(parts, self.sieve):
+                return None
+            stash, pieces = getattr(self, STASH_NODE), [parts[0]]
+            for index in range(0, len(parts) - 1, 4):
+                label, href, strong = parts[index + 1:index + 4]
+                if label is not None:
+                    element = etree.Element("a")  # (`LinkInlineProcessor.handleMatch`)
+                    element.text = label
+                    element.set("href", href)
+                else:
+                    element = etree.Element("strong")
+                    element.text = strong
+                pieces += (stash(element, "simple"), parts[index + 4])
+            return "".join(pieces)
+
     return QuickInlineProcessor
 
 
-HANDLE_INLINE, APPLY_PATTERN = "_InlineProcessor__handleInline", "_InlineProcessor__applyPattern"
+# a link whose text has no brackets and whose address is one plain word (`LinkInlineProcessor.getLink` takes it as
+# it is, no title), and strong words (a '**' before a non-space, a '**' after one: Markdown's '*' delimiters)
+SIMPLE_INLINE = re.compile(r"\[([^\[\]\n]+)\]\(([^\s()<>'\"\\`\[\]]+)\)|\*\*([^\s*](?:[^*\n]*[^\s*])?)\*\*")
+
+
+def _plain_around(parts: list[Any], sieve: Callable[[str], re.Match[str] | None]) -> bool:
+    """Return True when the pieces `SIMPLE_INLINE` splits a text into (texts, links' texts, strong words) hold no
+    inline pattern's trigger, and no link's text begins with '^' (a footnote's) or follows a '!' (an image's)."""
+    for index in range(0, len(parts) - 1, 4):
+        text, label, _, strong = parts[index:index + 4]
+        if sieve(text) is not None or sieve(strong if label is None else label) is not None:
+            return False
+        if label is not None and (label[0] == "^" or text.endswith("!")):
+            return False
+    return sieve(parts[-1]) is None
+
+
+# Markdown's inline patterns (and `footnotes`'), by the name each is registered under, in their order: the
+# converters' own, for which `_simply` makes what they would
+STOCK_INLINE = {
+    "backtick": "BacktickInlineProcessor", "escape": "EscapeInlineProcessor", "footnote": "FootnoteInlineProcessor",
+    "reference": "ReferenceInlineProcessor", "link": "LinkInlineProcessor", "image_link": "ImageInlineProcessor",
+    "image_reference": "ImageReferenceInlineProcessor", "short_reference": "ShortReferenceInlineProcessor",
+    "short_image_ref": "ShortImageReferenceInlineProcessor", "autolink": "AutolinkInlineProcessor",
+    "automail": "AutomailInlineProcessor", "linebreak": "SubstituteTagInlineProcessor", "html": "HtmlInlineProcessor",
+    "entity": "HtmlInlineProcessor", "em_strong": "DelimiterProcessor",
+}
+
+
+def _stock_patterns(patterns: Any) -> bool:
+    """Return True when a converter's inline patterns are Markdown's own, in their order (with or without
+    footnotes), its emphasis taking '*' as Markdown does by default: no pattern added, taken out or replaced."""
+    names = _names(patterns, STOCK_INLINE)
+    if "" in names or [name for name in STOCK_INLINE if name in names] != names:
+        return False
+    for name, pattern in zip(names, patterns, strict=True):
+        kind = type(pattern)
+        if kind.__name__ != STOCK_INLINE[name] or not kind.__module__.startswith("markdown."):
+            return False
+    stars = getattr(patterns["em_strong"], "delimiters", {}).get("*")
+    return stars is not None and (stars.tags, stars.smart, stars.double, stars.single) == (("strong", "em"), False,
+                                                                                           False, False)
+
+
+HANDLE_INLINE, APPLY_PATTERN, STASH_NODE = ("_InlineProcessor__handleInline", "_InlineProcessor__applyPattern",
+                                           "_InlineProcessor__stashNode")
 
 
 @functools.lru_cache(maxsize=8)

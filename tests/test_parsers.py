@@ -177,7 +177,12 @@ INLINE_PIECES = ["\\*", "\\", "<https://example.com>", "<a@example.com>", "<b>bo
                  "\n## \\*a\\*\n", "\n### T\\_1\n", "\n## Étape {#x}\n", "\n## y {: data-toc-label='Y' }\n",
                  # rules and their near misses, and what the whitespace pass changes
                  "- - -\n", "***\n", "_  _  _\n", "* *", "-   -   -\n", "__",
-                 "\r\n", "\r", "  \n", "\t\n", "\x02", "\x03"]
+                 "\r\n", "\r", "  \n", "\t\n", "\x02", "\x03",
+                 # plain links and strong words (which the pass makes itself), near misses, what is around them
+                 "[a](/x)", "[a b](/x_y?q=1&r=2)", "[l’équipe](/fr/equipe/)", "**a**", "**a b**", "** a**", "**a **",
+                 "**Obligatoire :**", "[^1](x)", "[a](<x>)", '[a](x "t")', "[a]( x)", "[a](x(y))", "[a](x'y)", "(", ")",
+                 "](", "[", "]", "**", "*", " ", "\u00a0", "\u202f", "é", "[**a**](x)", "**[a](x)**", "[a](*x*)",
+                 "[x_y](z)", "{: .c}", "[]", "[a](x)[b](y)"]
 inlineish = st.lists(st.sampled_from(PIECES + INLINE_PIECES), max_size=25).map("".join)
 
 
@@ -205,6 +210,8 @@ def stock(converter: Any) -> Any:
 @example(text="## y {: data-toc-label='Y' }\n\n## y\n\n## y_1\n\n##\n\n## R&D <i>x</i> \\*a\\* &amp; `c`\n\n"
               "## Ça  va ?\n")  # headings: a label, ids taken, none, markup, spaces
 @example(text="a\n \nb\n\n- - -\n")  # a line of one space (a blank line), a rule of spaced marks
+@example(text="Voir [l’équipe](/fr/equipe/) !\n\n**Obligatoire :** [a](/x)[b](/y) **c d**\n")  # made by the pass
+@example(text="![a](i.png) !\n\n![a](x) x**a** **a**b ** a** **a ** [^1](x) [a](<x>) [a]( x) [a](x(y)) [*a*](x)\n")
 def test_the_quick_passes_make_markdowns_html(text: str) -> None:
     """The inline pass skips the patterns a text holds no trigger of, the block parser the processors a block
     holds no trigger of, the table of contents is made only for a text that asks for one: the HTML must be
@@ -261,6 +268,49 @@ def test_the_quick_inline_pass_tries_every_pattern_it_knows_no_trigger_of(monkey
     finally:
         monkeypatch.undo()
         sitegen.markdown._quick_inline_class.cache_clear()
+
+
+def test_the_quick_inline_pass_makes_plain_links_and_strong_words_itself(monkeypatch) -> None:
+    """A text whose only syntax is plain links and strong words between spaces has them made without trying
+    Markdown's patterns; any other syntax beside them, or a converter whose patterns are not Markdown's own (one
+    added, one replaced), has Markdown's patterns tried."""
+    from markdown.inlinepatterns import LINK_RE, LinkInlineProcessor, SimpleTagInlineProcessor
+    from markdown.treeprocessors import InlineProcessor
+
+    import sitegen.markdown
+    from sitegen.markdown import make_converter
+
+    tried: list[str] = []
+    apply = getattr(InlineProcessor, sitegen.markdown.APPLY_PATTERN)
+
+    def counted(self: Any, pattern: Any, *args: Any) -> Any:
+        tried.append(type(pattern).__name__)
+        return apply(self, pattern, *args)
+
+    monkeypatch.setattr(InlineProcessor, sitegen.markdown.APPLY_PATTERN, counted)
+    for fences, extra in ((False, False), (True, True)):
+        converter = make_converter(fences, extra)
+        tried.clear()
+        assert converter.convert("Voir [l’équipe](/fr/equipe/) !\n\n**Obligatoire :** voir [ici](/x?a=1&b=2).") == (
+            '<p>Voir <a href="/fr/equipe/">l’équipe</a> !</p>\n'
+            '<p><strong>Obligatoire :</strong> voir <a href="/x?a=1&amp;b=2">ici</a>.</p>')
+        assert tried == []
+        assert converter.convert("Voir [a](/x) *b*") == '<p>Voir <a href="/x">a</a> <em>b</em></p>'
+        assert "LinkInlineProcessor" in tried and "DelimiterProcessor" in tried
+
+    class Titled(LinkInlineProcessor):
+        def handleMatch(self, m: Any, data: str) -> Any:
+            element, start, end = super().handleMatch(m, data)
+            if element is not None:
+                element.set("rel", "external")
+            return element, start, end
+
+    replaced = make_converter()
+    replaced.inlinePatterns.register(Titled(LINK_RE, replaced), "link", 160)
+    assert replaced.convert("[a](/x) **b**") == '<p><a href="/x" rel="external">a</a> <strong>b</strong></p>'
+    added = make_converter()
+    added.inlinePatterns.register(SimpleTagInlineProcessor(r"()\+\+(.+?)\+\+", "ins"), "ins", 65)
+    assert added.convert("[a](/x) ++b++ **c**") == '<p><a href="/x">a</a> <ins>b</ins> <strong>c</strong></p>'
 
 
 @given(text=inlineish)
