@@ -370,7 +370,7 @@ def _quick_inline_class() -> type | None:
     each try a Python call that runs the pattern's regular expression: most find nothing, as most texts
     hold no '`', '\\', '<', '&' or '*'. Skipping a pattern a text lacks the trigger of is what the try would
     do, one substring search later: the HTML is the same, a third of a posting's conversion sooner.
-    None (Markdown's own pass) where Markdown's pass no longer has the three methods this one builds on.
+    None (Markdown's own pass) where Markdown's pass no longer has the four methods this one builds on.
     """
     from xml.etree import ElementTree as etree  # (Markdown's elements)
 
@@ -378,7 +378,8 @@ def _quick_inline_class() -> type | None:
     from markdown.inlinepatterns import DelimiterProcessor
     from markdown.treeprocessors import InlineProcessor
 
-    if not all(hasattr(InlineProcessor, name) for name in (HANDLE_INLINE, APPLY_PATTERN, STASH_NODE)):
+    if not all(hasattr(InlineProcessor, name) for name in (HANDLE_INLINE, APPLY_PATTERN, STASH_NODE,
+                                                            PROCESS_PLACEHOLDERS)):
         return None
 
     class QuickInlineProcessor(InlineProcessor):
@@ -399,7 +400,46 @@ def _quick_inline_class() -> type | None:
                 self.sieve = _sieve(triggers)
                 self.simple = self.sieve is not None and _stock_patterns(self.inlinePatterns)
                 self.seen = patterns
+            if self.simple and self.sieve is not None:
+                return self._run(tree, self.sieve)
             return super().run(tree, ancestors)
+
+        def _run(self, tree: Any, sieve: Callable[[str], re.Match[str] | None]) -> Any:
+            """Markdown's `run` for its own patterns, without its note of each text's ancestors (which only a pattern
+            that excludes some looks at: none of Markdown's), and with the texts that hold neither a trigger nor a
+            placeholder (an element that a pattern made inside another leaves one in its tail) left as they are:
+            Markdown took each out of its element and put it back. Elements are visited in Markdown's order, the
+            tails' elements inserted as it inserts them (and so visited as it visits them)."""
+            self.stashed_nodes, self.ancestors, self.parent_map = {}, [], {}
+            handle, place = getattr(self, HANDLE_INLINE), getattr(self, PROCESS_PLACEHOLDERS)
+            queue, next_index = [tree], 0
+            while next_index < len(queue):
+                current = queue[next_index]
+                next_index += 1
+                inserted = []
+                for child in current:
+                    text = child.text
+                    if text and not isinstance(text, util.AtomicString) and (sieve(text) or STX in text):
+                        child.text = None
+                        made = place(handle(text), child)
+                        queue += [node for node, _ in made]
+                        inserted.append((child, made))
+                    tail = child.tail
+                    if tail and not isinstance(tail, util.AtomicString) and (sieve(tail) or STX in tail):
+                        holder = etree.Element("d")
+                        child.tail = None
+                        made = place(handle(tail), holder, False)
+                        if holder.tail:
+                            child.tail = holder.tail
+                        at = list(current).index(child) + 1
+                        for node, _ in reversed(made):
+                            current.insert(at, node)
+                    if len(child):
+                        queue.append(child)
+                for element, made in inserted:
+                    for at, (node, _) in enumerate(made):
+                        element.insert(at, node)
+            return tree
 
         def _InlineProcessor__handleInline(self, data: str, patternIndex: int = 0) -> str:  # (Markdown's names)
             if isinstance(data, util.AtomicString):
@@ -494,8 +534,10 @@ def _stock_patterns(patterns: Any) -> bool:
                                                                                            False, False)
 
 
-HANDLE_INLINE, APPLY_PATTERN, STASH_NODE = ("_InlineProcessor__handleInline", "_InlineProcessor__applyPattern",
-                                           "_InlineProcessor__stashNode")
+STX = "\x02"  # how Markdown's placeholders begin (`util.STX`)
+HANDLE_INLINE, APPLY_PATTERN, STASH_NODE, PROCESS_PLACEHOLDERS = (
+    "_InlineProcessor__handleInline", "_InlineProcessor__applyPattern", "_InlineProcessor__stashNode",
+    "_InlineProcessor__processPlaceholders")
 
 
 @functools.lru_cache(maxsize=8)

@@ -211,6 +211,7 @@ def stock(converter: Any) -> Any:
               "## Ça  va ?\n")  # headings: a label, ids taken, none, markup, spaces
 @example(text="a\n \nb\n\n- - -\n")  # a line of one space (a blank line), a rule of spaced marks
 @example(text="Voir [l’équipe](/fr/equipe/) !\n\n**Obligatoire :** [a](/x)[b](/y) **c d**\n")  # made by the pass
+@example(text="**a ****a**b[a](/x)**c**\n")  # a link's placeholder in the tail of an element inside another
 @example(text="![a](i.png) !\n\n![a](x) x**a** **a**b ** a** **a ** [^1](x) [a](<x>) [a]( x) [a](x(y)) [*a*](x)\n")
 def test_the_quick_passes_make_markdowns_html(text: str) -> None:
     """The inline pass skips the patterns a text holds no trigger of, the block parser the processors a block
