@@ -91,6 +91,32 @@ def test_an_edit_renders_only_the_pages_that_depend_on_it(tmp_path: Path, edit: 
         assert len(changed) <= result.rendered - 2 < result.page_count / 2  # the home page lists postings too
 
 
+def test_a_one_off_build_makes_what_a_language_gives_a_template_once_a_page_needs_it(tmp_path: Path,
+                                                                                     monkeypatch) -> None:
+    """A one-off build makes each language's digest for a template when a page first needs it (on a worker), once:
+    its pages' fingerprints are those made from the digests made all at once (as serve makes them)."""
+    import sitegen.render
+    from sitegen.reuse import Reuse
+
+    root = tmp_path / "site"
+    root.mkdir()
+    make_big_site(root, 3)
+    made: list[tuple[str, str]] = []
+
+    class Counted(sitegen.render.Lazily):
+        def __init__(self, keys: list[tuple[str, str]], make: Callable[[str, str], str]) -> None:
+            super().__init__(keys, lambda lang, template: made.append((lang, template)) or make(lang, template))
+
+    monkeypatch.setattr(sitegen.render, "Lazily", Counted)
+    lazily = build(root, tmp_path / "lazily", cache=BuildCache(jobs=1, reuse=Reuse(remember=False)))
+    assert lazily.ok and len(made) == len(set(made)) and {("en", "home.html"), ("fr", "posting.html")} <= set(made)
+    eager = sitegen.render._language_digests
+    monkeypatch.setattr(sitegen.render, "_language_digests", lambda *args, lazily: eager(*args))
+    at_once = build(root, tmp_path / "at-once", cache=BuildCache(jobs=1, reuse=Reuse(remember=False)))
+    fingerprints = [{o.dest_path: o.fingerprint for o in result.outputs} for result in (lazily, at_once)]
+    assert fingerprints[0] == fingerprints[1] and sum(map(bool, fingerprints[0].values())) >= lazily.page_count
+
+
 def test_feeds_sitemap_and_boards_an_edit_leaves_alone_are_kept(tmp_path: Path) -> None:
     """A joined file (feed, sitemap, jobs.json, Indeed feed) whose entries did not change is neither joined
     nor written again; the one whose entry changed is, and both are what a clean build writes."""
