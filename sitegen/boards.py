@@ -178,7 +178,7 @@ def _jobs_pieces(site: Site, absolute: Absolute, jobs: Callable[[str, Sequence[P
 
 def _json(value: Any) -> str:
     """Return compact JSON, non-ASCII characters as they are."""
-    return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+    return json.dumps(value, ensure_ascii=False, separators=(",", ":"), check_circular=False)  # (plain data)
 
 
 def _job_json(posting: Posting, absolute: Absolute) -> Piece:

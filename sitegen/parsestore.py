@@ -167,7 +167,8 @@ def entry(key: CacheKey, item: Parsed) -> tuple[str, bytes] | None:
     problem: a file that changed while it was read)."""
     if item.data is None and not item.problems:
         return None
-    return _entry_name(key), json.dumps({"key": list(key), **_plain(item)}, ensure_ascii=False).encode()
+    body = {"key": list(key), **_plain(item)}  # (plain data, made here: no cycle to look for)
+    return _entry_name(key), json.dumps(body, ensure_ascii=False, separators=(",", ":"), check_circular=False).encode()
 
 
 def _entry_name(key: CacheKey) -> str:

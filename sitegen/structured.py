@@ -20,7 +20,7 @@ Absolute = Callable[[str], str]
 
 def jsonld(data: dict[str, Any]) -> Markup:
     """Return a JSON-LD script element whose content cannot end the element or open a comment."""
-    text = json.dumps(data, ensure_ascii=False, separators=(",", ":"))
+    text = json.dumps(data, ensure_ascii=False, separators=(",", ":"), check_circular=False)  # (plain data: no cycle)
     text = text.replace("&", "\\u0026").replace("<", "\\u003c").replace(">", "\\u003e")
     return Markup(f'<script type="application/ld+json">{text}</script>')
 
