@@ -236,17 +236,25 @@ BLOCK_TRIGGERS: dict[str, tuple[str, ...]] = {
 
 def _quick_blocks(parser: Any) -> None:
     """Make `parser` try on a block only the block processors whose trigger it holds (those of no known trigger,
-    always): as Markdown's own `BlockParser.parseBlocks`, with the processors listed once, not for each block.
+    always), and on a block that begins with a letter none of those that only take a block beginning with a space,
+    a digit or a list's mark (`LED`): as Markdown's own `BlockParser.parseBlocks`, with the processors listed once,
+    not for each block (a list's items are blocks parsed one by one: five tests each, in Python, for nothing).
 
     The processors are those the converter was made with (extensions register theirs as it is made).
     """
     processors = parser.blockprocessors
+    led = [parser.md.tab_length > 0 and type(processor).__name__ in LED.get(name, ())
+           and type(processor).__module__.startswith("markdown.")
+           for processor, name in zip(processors, _names(processors, LED), strict=True)]
     tried = list(zip(processors, [_by_last(BLOCK_TRIGGERS[name]) if name else None
-                                  for name in _names(processors, BLOCK_TRIGGERS)], strict=True))
+                                  for name in _names(processors, BLOCK_TRIGGERS)], led, strict=True))
 
     def parse_blocks(parent: Any, blocks: list[str]) -> None:
         while blocks:
-            for processor, triggers in tried:
+            lettered = blocks[0][:1].isalpha()  # (most paragraphs and list items)
+            for processor, triggers, spaced in tried:
+                if spaced and lettered:
+                    continue  # (its test needs a block that begins with a space, a line's end, a digit or a mark)
                 if triggers is not None:
                     block = blocks[0]
                     for last, longer in triggers:
@@ -258,6 +266,12 @@ def _quick_blocks(parser: Any) -> None:
                     break
 
     parser.parseBlocks = parse_blocks
+
+
+# Markdown's block processors whose test is true only for a block that begins with a space, a line's end (or is
+# empty), a digit, or a list's mark, by the name each is registered under (their classes, and `sane_lists`')
+LED = {"empty": ("EmptyBlockProcessor",), "indent": ("ListIndentProcessor",), "code": ("CodeBlockProcessor",),
+       "olist": ("OListProcessor", "SaneOListProcessor"), "ulist": ("UListProcessor", "SaneUListProcessor")}
 
 
 def _by_last(triggers: tuple[str, ...]) -> list[tuple[str, tuple[str, ...]]]:
