@@ -121,6 +121,7 @@ def make_converter(fences: bool = True, extra: bool = True) -> markdown.Markdown
         converter.treeprocessors.register(quick(converter), "inline", INLINE_PRIORITY)
     _quick_blocks(converter.parser)
     _quick_tree_passes(converter, _quick_block_level(converter))
+    _quick_serializer(converter)
     _quick_preprocessors(converter)
     return converter
 
@@ -184,6 +185,68 @@ def _quick_block_level(converter: markdown.Markdown) -> Callable[[Any], bool]:
 
     converter.is_block_level = is_block_level  # type: ignore[method-assign]
     return is_block_level
+
+
+def _quick_serializer(converter: markdown.Markdown) -> None:
+    """Make the converter write its tree as Markdown's HTML serializer does, an element at a time by recursion (its
+    own keeps a queue of elements and strings, and asks of each element whether it is a comment, a processing
+    instruction, a qualified name or a text: a tenth of a posting's conversion). A tree that holds any of those
+    (an element whose tag is not a string) is written by Markdown's. Left as it is unless the converter writes
+    HTML with Markdown's serializer."""
+    from markdown import serializers
+
+    if converter.serializer is not serializers.to_html_string or not all(
+            hasattr(serializers, name) for name in ("_escape_cdata", "_escape_attrib_html", "HTML_EMPTY",
+                                                    "BOOLEAN_ATTRIBUTES")):
+        return
+    stock: Any = serializers  # (the serializer's own helpers, by their names)
+    escape, escape_attribute = stock._escape_cdata, stock._escape_attrib_html
+    empty, boolean = stock.HTML_EMPTY, stock.BOOLEAN_ATTRIBUTES["html"]
+
+    def write(element: Any, out: Callable[[str], None]) -> None:  # `_serialize_html`, for an element of a tree
+        tag, text, tail = element.tag, element.text, element.tail
+        if type(tag) is not str:
+            raise _Unusual
+        if element.attrib:
+            out(f"<{tag}")
+            for name, value in sorted(element.items()):
+                if type(name) is not str or not isinstance(value, str | None):
+                    raise _Unusual
+                if value is None:
+                    out(f" {name}")
+                elif (value := escape_attribute(value)) == name and name in boolean:
+                    out(f" {value}")
+                else:
+                    out(f' {name}="{value}"')
+            out(">")
+        else:
+            out(f"<{tag}>")
+        lowered = tag.lower()
+        if text:
+            out(escape(text) if ("&" in text or "<" in text or ">" in text) and lowered not in RAW_TEXT else text)
+        for child in element:
+            write(child, out)
+        if lowered not in empty:
+            out(f"</{tag}>")
+        if tail:
+            out(escape(tail) if "&" in tail or "<" in tail or ">" in tail else tail)
+
+    def serialize(root: Any) -> str:
+        parts: list[str] = []
+        try:
+            write(root, parts.append)
+        except _Unusual:
+            return serializers.to_html_string(root)
+        return "".join(parts)
+
+    converter.serializer = serialize
+
+
+RAW_TEXT = ("script", "style")  # the elements whose text Markdown's serializer writes as it is
+
+
+class _Unusual(Exception):
+    """A tree the quick serializer leaves to Markdown's (a comment, a qualified name, an attribute not a string)."""
 
 
 def _quick_tree_passes(converter: markdown.Markdown, block: Callable[[Any], bool]) -> None:

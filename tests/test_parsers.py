@@ -190,8 +190,9 @@ inlineish = st.lists(st.sampled_from(PIECES + INLINE_PIECES), max_size=25).map("
 
 def stock(converter: Any) -> Any:
     """Return `converter` with Markdown's own inline pass, block parser, table of contents, line breaks, escapes,
-    block-level tags, whitespace and raw HTML passes in place of the quick ones."""
+    block-level tags, whitespace and raw HTML passes and serializer in place of the quick ones."""
     from markdown.extensions.toc import TocExtension, TocTreeprocessor
+    from markdown.serializers import to_html_string
     from markdown.treeprocessors import InlineProcessor, PrettifyTreeprocessor, UnescapeTreeprocessor
 
     from sitegen.markdown import INLINE_PRIORITY
@@ -200,6 +201,7 @@ def stock(converter: Any) -> Any:
     converter.treeprocessors.register(TocTreeprocessor(converter, TocExtension(permalink=False).getConfigs()), "toc", 5)
     converter.treeprocessors.register(PrettifyTreeprocessor(converter), "prettify", 10)
     converter.treeprocessors.register(UnescapeTreeprocessor(converter), "unescape", 0)
+    converter.serializer = to_html_string
     del converter.parser.parseBlocks  # (Markdown's own, the class's)
     del converter.is_block_level
     del converter.preprocessors["normalize_whitespace"].run
@@ -229,6 +231,7 @@ def test_the_quick_passes_make_markdowns_html(text: str) -> None:
         assert "parseBlocks" in vars(quick.parser)
         assert "_prettifyETree" in vars(quick.treeprocessors["prettify"])
         assert "run" in vars(quick.treeprocessors["unescape"])
+        assert quick.serializer.__name__ == "serialize"
         assert "run" in vars(quick.preprocessors["normalize_whitespace"])
         assert ("run" in vars(quick.preprocessors["html_block"])) is not extra
         assert convert_markdown(quick, text) == stock(make_converter(fences, extra)).convert(text)
@@ -250,6 +253,33 @@ def test_one_converter_makes_markdowns_html_text_after_text(texts: list[str]) ->
             assert convert_markdown(quick, text) == stock(make_converter()).convert(text)
     finally:
         sitegen.markdown.MAX_SLUGS = slugs
+
+
+def test_the_quick_serializer_writes_what_markdowns_writes_and_leaves_it_trees_it_does_not_know() -> None:
+    """Elements with attributes (boolean, valueless, to escape), raw text, void elements with text, escapes in
+    texts and tails are written as Markdown writes them; a tree holding a comment, a processing instruction or
+    a qualified name is written by Markdown's serializer."""
+    from xml.etree import ElementTree as etree
+
+    from markdown.serializers import to_html_string
+
+    from sitegen.markdown import make_converter
+
+    serialize = make_converter().serializer
+    root = etree.Element("div")
+    link = etree.SubElement(root, "a", {"href": "/x?a=1&b=<2>\"", "title": "t"})
+    link.text, link.tail = "R&D <b> &amp; ", " & > tail"
+    etree.SubElement(root, "input", {"checked": "checked", "disabled": None, "type": "checkbox"}).tail = "x"
+    etree.SubElement(root, "script").text = "if (a < b && c) {}"
+    etree.SubElement(root, "br").text = "inside a void element"
+    etree.SubElement(etree.SubElement(root, "ul"), "li").text = "é & ç"
+    assert serialize(root) == to_html_string(root)
+    named = etree.Element(etree.QName("https://example.com/ns", "p"))
+    for unusual in (etree.Comment(" c "), etree.ProcessingInstruction("x", "y"), named):
+        other = etree.Element("div")
+        etree.SubElement(other, "p").text = "a"
+        other.append(unusual)
+        assert serialize(other) == to_html_string(other)
 
 
 def test_the_quick_inline_pass_tries_every_pattern_it_knows_no_trigger_of(monkeypatch) -> None:
