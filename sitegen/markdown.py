@@ -311,9 +311,13 @@ def _quick_blocks(parser: Any) -> None:
            for processor, name in zip(processors, _names(processors, LED), strict=True)]
     tried = list(zip(processors, [_by_last(BLOCK_TRIGGERS[name]) if name else None
                                   for name in _names(processors, BLOCK_TRIGGERS)], led, strict=True))
+    bulleted = _bulleted(parser)
 
     def parse_blocks(parent: Any, blocks: list[str]) -> None:
         while blocks:
+            if bulleted is not None and blocks[0][:1] in LIST_MARKS and bulleted(parent, blocks[0]):
+                del blocks[0]
+                continue
             lettered = blocks[0][:1].isalpha()  # (most paragraphs and list items)
             for processor, triggers, spaced in tried:
                 if spaced and lettered:
@@ -329,6 +333,51 @@ def _quick_blocks(parser: Any) -> None:
                     break
 
     parser.parseBlocks = parse_blocks
+
+
+def _bulleted(parser: Any) -> Callable[[Any, str], bool] | None:
+    """Return what makes, of a block of bulleted lines each beginning with a letter (`- Item`), the list Markdown
+    makes of it, and says whether it did; None unless the parser's processors are Markdown's own (with or without
+    `sane_lists`), and `extra`'s none of them.
+
+    Such a block is the bulleted list's (no processor before it takes a line that begins with a mark, then a
+    letter), whose items each are the text of an element of their own: Markdown parses each as a block (its
+    processors, but the list's, tried on it in turn) to find so. A list that follows another, which Markdown
+    joins to it, or that is in a list itself, is left to Markdown.
+    """
+    from xml.etree import ElementTree as etree  # (Markdown's elements)
+
+    processors = parser.blockprocessors
+    names = _names(processors, STOCK_BLOCKS)
+    if names != list(STOCK_BLOCKS) or parser.md.tab_length < 1 or any(
+            type(processor).__name__ not in STOCK_BLOCKS[name] or not type(processor).__module__.startswith("markdown.")
+            for processor, name in zip(processors, names, strict=True)):
+        return None
+    lists = processors["ulist"]
+    siblings, tag = tuple(lists.SIBLING_TAGS), lists.TAG
+
+    def bulleted(parent: Any, block: str) -> bool:
+        lines = block.split("\n")
+        if not all(map(BULLETED_LINE.match, lines)) or parser.state or (
+                len(parent) and parent[-1].tag in siblings):
+            return False
+        made = etree.SubElement(parent, tag)
+        for line in lines:
+            etree.SubElement(made, "li").text = line[2:]
+        return True
+
+    return bulleted
+
+
+LIST_MARKS = "*+-"
+BULLETED_LINE = re.compile(r"[*+-] [^\W\d_]")  # a list's mark, one space, and a letter
+# Markdown's block processors by the name each is registered under, in their order (`sane_lists`' lists too)
+STOCK_BLOCKS = {
+    "empty": ("EmptyBlockProcessor",), "indent": ("ListIndentProcessor",), "code": ("CodeBlockProcessor",),
+    "hashheader": ("HashHeaderProcessor",), "setextheader": ("SetextHeaderProcessor",), "hr": ("HRProcessor",),
+    "olist": ("OListProcessor", "SaneOListProcessor"), "ulist": ("UListProcessor", "SaneUListProcessor"),
+    "quote": ("BlockQuoteProcessor",), "reference": ("ReferenceProcessor",), "paragraph": ("ParagraphProcessor",),
+}
 
 
 # Markdown's block processors whose test is true only for a block that begins with a space, a line's end (or is

@@ -184,7 +184,9 @@ INLINE_PIECES = ["\\*", "\\", "<https://example.com>", "<a@example.com>", "<b>bo
                  "](", "[", "]", "**", "*", " ", "\u00a0", "\u202f", "é", "[**a**](x)", "**[a](x)**", "[a](*x*)",
                  "[x_y](z)", "{: .c}", "[]", "[a](x)[b](y)",
                  # blocks that begin with what is not a letter: a digit of another script, list marks, an indent
-                 "٣. trois\n", "+ plus\n", "* star\n", "\n    code\n", "Élan\n", "ß\n"]
+                 "٣. trois\n", "+ plus\n", "* star\n", "\n    code\n", "Élan\n", "ß\n",
+                 # bulleted lists that Markdown's list makes (lines of a mark, a space and a letter), and near misses
+                 "\n\n- a\n- b\n", "- É\n* ß\n+ c\n", "-  x\n", "- 3. x\n", "- _x\n", "\n- a\n\n- b\n", "-\n"]
 inlineish = st.lists(st.sampled_from(PIECES + INLINE_PIECES), max_size=25).map("".join)
 
 
@@ -216,6 +218,7 @@ def stock(converter: Any) -> Any:
 @example(text="a\n \nb\n\n- - -\n")  # a line of one space (a blank line), a rule of spaced marks
 @example(text="Voir [l’équipe](/fr/equipe/) !\n\n**Obligatoire :** [a](/x)[b](/y) **c d**\n")  # made by the pass
 @example(text="- a\n- b\n\n٣. c\n\n    d\n\nÉté\n+ e\n")  # items, a list in another script's digits, code
+@example(text="- a\n- b\n\n- c\n\n> - d\n\n1. e\n\n- f\n\n---\n\n* g\n  h\n")  # lists joined, in a quote, after another
 @example(text="**a ****a**b[a](/x)**c**\n")  # a link's placeholder in the tail of an element inside another
 @example(text="![a](i.png) !\n\n![a](x) x**a** **a**b ** a** **a ** [^1](x) [a](<x>) [a]( x) [a](x(y)) [*a*](x)\n")
 def test_the_quick_passes_make_markdowns_html(text: str) -> None:
