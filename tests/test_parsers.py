@@ -15,10 +15,11 @@ from sitegen.frontmatter import parse_front_matter
 from sitegen.sources import ContentFile, classify
 from sitegen.yamlfile import parse_yaml
 
-# PyYAML itself does not round-trip control characters and Unicode line separators; editors type text. A value
-# with a bidirectional control character round-trips too, with a warning about it (test_hostile.py has those).
+# PyYAML itself does not round-trip control characters and Unicode line separators; editors type text (and the
+# checks refuse the two noncharacters XML refuses, U+FFFE and U+FFFF). A value with a bidirectional control
+# character round-trips too, with a warning about it (test_hostile.py has those).
 plain = st.text(alphabet=st.characters(blacklist_categories=("Cc", "Cs", "Zl", "Zp"),
-                                       blacklist_characters="\x85" + BIDI_CHARACTERS), max_size=30)
+                                       blacklist_characters="\x85\ufffe\uffff" + BIDI_CHARACTERS), max_size=30)
 keys = st.from_regex(r"[a-z][a-z_]{0,10}", fullmatch=True)
 # Numbers longer than 30 characters are refused on purpose (see test_hostile.py): generate realistic ones.
 values = st.one_of(plain, st.integers(-10**20, 10**20), st.booleans(), st.lists(plain, max_size=3))
