@@ -306,8 +306,7 @@ def _quick_blocks(parser: Any) -> None:
     The processors are those the converter was made with (extensions register theirs as it is made).
     """
     processors = parser.blockprocessors
-    led = [parser.md.tab_length > 0 and type(processor).__name__ in LED.get(name, ())
-           and type(processor).__module__.startswith("markdown.")
+    led = [parser.md.tab_length > 0 and name in LED and _markdowns(processor, STOCK_BLOCKS[name])
            for processor, name in zip(processors, _names(processors, LED), strict=True)]
     tried = list(zip(processors, [_by_last(BLOCK_TRIGGERS[name]) if name else None
                                   for name in _names(processors, BLOCK_TRIGGERS)], led, strict=True))
@@ -349,9 +348,8 @@ def _bulleted(parser: Any) -> Callable[[Any, str], bool] | None:
 
     processors = parser.blockprocessors
     names = _names(processors, STOCK_BLOCKS)
-    if names != list(STOCK_BLOCKS) or parser.md.tab_length < 1 or any(
-            type(processor).__name__ not in STOCK_BLOCKS[name] or not type(processor).__module__.startswith("markdown.")
-            for processor, name in zip(processors, names, strict=True)):
+    if names != list(STOCK_BLOCKS) or parser.md.tab_length < 1 or not all(
+            _markdowns(processor, STOCK_BLOCKS[name]) for processor, name in zip(processors, names, strict=True)):
         return None
     lists = processors["ulist"]
     siblings, tag = tuple(lists.SIBLING_TAGS), lists.TAG
@@ -381,9 +379,15 @@ STOCK_BLOCKS = {
 
 
 # Markdown's block processors whose test is true only for a block that begins with a space, a line's end (or is
-# empty), a digit, or a list's mark, by the name each is registered under (their classes, and `sane_lists`')
-LED = {"empty": ("EmptyBlockProcessor",), "indent": ("ListIndentProcessor",), "code": ("CodeBlockProcessor",),
-       "olist": ("OListProcessor", "SaneOListProcessor"), "ulist": ("UListProcessor", "SaneUListProcessor")}
+# empty), a digit, or a list's mark, by the name each is registered under (their classes: `STOCK_BLOCKS`)
+LED = frozenset({"empty", "indent", "code", "olist", "ulist"})
+
+
+def _markdowns(item: Any, classes: tuple[str, ...]) -> bool:
+    """Return True when a processor or pattern is an instance of one of Markdown's own `classes` (by their names),
+    not of a class of an extension's or of the site's."""
+    kind = type(item)
+    return kind.__name__ in classes and kind.__module__.startswith("markdown.")
 
 
 def _by_last(triggers: tuple[str, ...]) -> list[tuple[str, tuple[str, ...]]]:
@@ -651,10 +655,8 @@ def _stock_patterns(patterns: Any) -> bool:
     names = _names(patterns, STOCK_INLINE)
     if "" in names or [name for name in STOCK_INLINE if name in names] != names:
         return False
-    for name, pattern in zip(names, patterns, strict=True):
-        kind = type(pattern)
-        if kind.__name__ != STOCK_INLINE[name] or not kind.__module__.startswith("markdown."):
-            return False
+    if not all(_markdowns(pattern, (STOCK_INLINE[name],)) for name, pattern in zip(names, patterns, strict=True)):
+        return False
     stars = getattr(patterns["em_strong"], "delimiters", {}).get("*")
     return stars is not None and (stars.tags, stars.smart, stars.double, stars.single) == (("strong", "em"), False,
                                                                                            False, False)
